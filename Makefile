@@ -1,0 +1,57 @@
+# Stadtdaten: `make run` to try it, `make test` to check it. See README.md.
+
+PYTHON_BIN ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+# make test reuses its test database between runs; CI passes --create-db.
+PYTEST_ARGS ?= --reuse-db
+
+.PHONY: run setup test lint check messages makemessages worker beat clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON_BIN) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Translation catalogs are built from locale/*/django.po, never committed as .mo.
+messages: $(VENV)/.installed
+	@command -v msgfmt >/dev/null || { echo "msgfmt fehlt: apt-get install gettext"; exit 1; }
+	$(MANAGE) compilemessages --ignore=.venv --ignore=node_modules -v 0
+
+makemessages: $(VENV)/.installed
+	$(MANAGE) makemessages -l en --ignore=.venv --ignore=node_modules --ignore=staticfiles --no-obsolete
+
+setup: $(VENV)/.installed node_modules/.installed messages
+
+run: setup
+	$(MANAGE) migrate --no-input -v 0
+	$(MANAGE) seed_demo
+	$(MANAGE) runserver 127.0.0.1:8000
+
+test: setup
+	$(PY) scripts/require_postgres.py
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	DJANGO_SETTINGS_MODULE=config.settings_test $(MANAGE) makemigrations --check --dry-run -v 1
+	DJANGO_SETTINGS_MODULE=config.settings_test $(MANAGE) check --fail-level WARNING
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# Production-style background processes (need CELERY_BROKER_URL, e.g. redis://127.0.0.1:6379/0).
+worker: setup
+	$(VENV)/bin/celery -A config worker --loglevel=INFO
+
+beat: setup
+	$(VENV)/bin/celery -A config beat --loglevel=INFO
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles db.sqlite3 locale/*/LC_MESSAGES/*.mo

@@ -1,0 +1,17 @@
+"""Test settings: the real PostgreSQL server, fast hashing, mail kept in memory."""
+
+import os
+
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/stadtdaten")
+
+from .settings import *  # noqa: E402,F403
+from .settings import DATABASES, env  # noqa: E402
+
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("The tests run on PostgreSQL only; set DATABASE_URL to a postgres:// URL")  # noqa: F405
+
+DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", "test_stadtdaten")}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = True
+LANGUAGE_CODE = "de"

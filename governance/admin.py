@@ -1,0 +1,83 @@
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import permissions
+from .models import Organisation, Role, RoleAssignment
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "org_type", "municipality", "parent"]
+    list_filter = ["org_type", "state", "dng_role"]
+    search_fields = ["name", "municipality", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["version"]
+
+    def get_queryset(self, request):
+        # A governance admin administers the organisations under their role only.
+        allowed = permissions.organisations_with_role(request.user, Role.GOVERNANCE_ADMIN)
+        return super().get_queryset(request).filter(pk__in=allowed.values("pk"))
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.version += 1
+        obj._change_reason = "governance.organisation.admin_changed" if change else "governance.organisation.created"
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(RoleAssignment)
+class RoleAssignmentAdmin(SimpleHistoryAdmin):
+    """Read-only: roles are assigned and revoked in the governance area, through the
+    services that keep object permissions in step."""
+
+    list_display = ["user", "role", "organisation", "valid_from", "valid_until", "deputy_for", "revoked_at"]
+    list_filter = ["role", "organisation"]
+    search_fields = ["user__username", "user__last_name", "organisation__name"]
+
+    def get_queryset(self, request):
+        allowed = permissions.organisations_with_role(request.user, Role.GOVERNANCE_ADMIN)
+        return super().get_queryset(request).filter(organisation__in=allowed.values("pk"))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+User = get_user_model()
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+
+
+@admin.register(User)
+class StadtdatenUserAdmin(UserAdmin):
+    """Governance admins manage accounts; only a superuser hands out superuser,
+    staff, group or direct permissions (no privilege escalation through the admin)."""
+
+    limited_fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Persönliche Daten"), {"fields": ("first_name", "last_name", "email")}),
+        (_("Status"), {"fields": ("is_active", "last_login", "date_joined")}),
+    )
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None and not request.user.is_superuser:
+            return self.limited_fieldsets
+        return super().get_fieldsets(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.is_superuser:
+            return super().get_readonly_fields(request, obj)
+        return ["last_login", "date_joined"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        # Superusers are changed by superusers only.
+        return queryset if request.user.is_superuser else queryset.filter(is_superuser=False)

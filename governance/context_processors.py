@@ -1,0 +1,32 @@
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from . import permissions
+
+# The staff navigation. An entry appears once its app provides the URL, and only to
+# people who may use it.
+STAFF_NAVIGATION = [
+    ("governance:tasks", _("Aufgaben"), None),
+    ("catalog:dataset_list", _("Datensätze"), None),
+    ("governance:organisation_list", _("Governance"), None),
+    ("ethics:review_list", _("Ethik"), None),
+    ("governance:audit", _("Audit"), permissions.can_audit),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not permissions.is_staff_member(user):
+        return {"staff_navigation": []}
+    entries = []
+    for url_name, label, allowed in STAFF_NAVIGATION:
+        try:
+            url = reverse(url_name)
+        except NoReverseMatch:
+            continue
+        if allowed is None or allowed(user):
+            entries.append({"url": url, "label": label, "active": request.path.startswith(url)})
+    # The task inbox lives at the root of the internal area; only mark it on its own page.
+    if entries and entries[0]["url"] != request.path:
+        entries[0]["active"] = False
+    return {"staff_navigation": entries}

@@ -1,0 +1,96 @@
+"""Who may see and do what with organisations and roles.
+
+Roles are held through RoleAssignment and enforced through guardian object
+permissions on Organisation (`governance.act_as_<role>`), which services.
+sync_role_permissions keeps equal to the assignments in force. Every view and API
+endpoint asks here; nothing else reads guardian directly.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from guardian.shortcuts import get_objects_for_user
+
+from .models import Organisation, Role
+
+ALL_ROLE_PERMISSIONS = [role.permission for role in Role]
+
+
+def organisations_with_role(user, *roles: Role):
+    """Organisations in which the user holds (at least one of) the roles."""
+    if not user.is_authenticated or not user.is_active:
+        return Organisation.objects.none()
+    if user.is_superuser:
+        return Organisation.objects.all()
+    perms = [role.permission for role in roles] or ALL_ROLE_PERMISSIONS
+    return get_objects_for_user(
+        user, perms, klass=Organisation, any_perm=True, with_superuser=False, accept_global_perms=False
+    )
+
+
+def visible_organisations(user):
+    """Any role in an organisation lets a person see it."""
+    return organisations_with_role(user)
+
+
+def has_role(user, role: Role, organisation: Organisation) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or user.has_perm(role.permission, organisation)
+
+
+def has_any_role(user, role: Role) -> bool:
+    return organisations_with_role(user, role).exists()
+
+
+def is_staff_member(user) -> bool:
+    """Holds any role anywhere: may use the internal area."""
+    return organisations_with_role(user).exists()
+
+
+def can_change_organisation(user, organisation: Organisation) -> bool:
+    return has_role(user, Role.OWNER, organisation) or has_role(user, Role.GOVERNANCE_ADMIN, organisation)
+
+
+def can_manage_roles(user, organisation: Organisation) -> bool:
+    return has_role(user, Role.GOVERNANCE_ADMIN, organisation)
+
+
+def can_audit(user) -> bool:
+    return has_any_role(user, Role.GOVERNANCE_ADMIN)
+
+
+def get_organisation_for_user(user, slug: str, *, change: bool = False) -> Organisation:
+    """Fetch an organisation the user may see (404 otherwise, so its existence is not
+    revealed) and, with change=True, may also change (403)."""
+    try:
+        organisation = visible_organisations(user).get(slug=slug)
+    except Organisation.DoesNotExist:
+        raise Http404 from None
+    if change and not can_change_organisation(user, organisation):
+        raise PermissionDenied
+    return organisation
+
+
+def can_appoint_deputy(user, assignment) -> bool:
+    """The holder of a role chooses their own deputy; a governance admin may too."""
+    if assignment.deputy_for_id or assignment.revoked_at:
+        return False
+    return assignment.user_id == user.pk or can_manage_roles(user, assignment.organisation)
+
+
+def get_assignment_for_user(user, pk: int, *, manage: bool = False, deputise: bool = False):
+    """Fetch a role assignment in an organisation the user may see; with manage=True the
+    user must be a governance admin there, with deputise=True allowed to appoint a deputy."""
+    from .models import RoleAssignment
+
+    try:
+        assignment = RoleAssignment.objects.select_related("organisation", "user").get(
+            pk=pk, organisation__in=visible_organisations(user)
+        )
+    except RoleAssignment.DoesNotExist:
+        raise Http404 from None
+    if manage and not can_manage_roles(user, assignment.organisation):
+        raise PermissionDenied
+    if deputise and not can_appoint_deputy(user, assignment):
+        raise PermissionDenied
+    return assignment
