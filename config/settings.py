@@ -258,9 +258,7 @@ if PRODUCTION:
         if not value
     ]
     if missing:
-        raise ImproperlyConfigured(
-            "Production settings need these environment variables: " + ", ".join(missing)
-        )
+        raise ImproperlyConfigured("Production settings need these environment variables: " + ", ".join(missing))
     if SECRET_KEY == INSECURE_DEV_SECRET_KEY or SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 50:
         raise ImproperlyConfigured("SECRET_KEY must be a random value of at least 50 characters in production")
     if DEBUG:

@@ -4,14 +4,17 @@ import os
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/stadtdaten")
 
-from .settings import *  # noqa: E402,F403
-from .settings import DATABASES, env  # noqa: E402
+from .settings import *
+from .settings import DATABASES, env
 
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
-    raise ImproperlyConfigured("The tests run on PostgreSQL only; set DATABASE_URL to a postgres:// URL")  # noqa: F405
+    raise ImproperlyConfigured("The tests run on PostgreSQL only; set DATABASE_URL to a postgres:// URL")
 
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", "test_stadtdaten")}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
 LANGUAGE_CODE = "de"
+# Serve static files from the finders, as in development: tests don't run collectstatic.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

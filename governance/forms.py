@@ -1,16 +1,31 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .models import Organisation, Role, RoleAssignment
 
 
-class OrganisationForm(forms.ModelForm):
+def formfield_with_https_urls(db_field, **kwargs):
+    # A bare host name typed into a URL field means https, as it will from Django 6 on.
+    if isinstance(db_field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return db_field.formfield(**kwargs)
+
+
+class ModelForm(forms.ModelForm):
+    """Base for the project's model forms; their Meta inherits from ModelForm.Meta."""
+
+    class Meta:
+        formfield_callback = formfield_with_https_urls
+
+
+class OrganisationForm(ModelForm):
     # The version the editor started from; a stale one is a conflict, not an overwrite.
     version = forms.IntegerField(widget=forms.HiddenInput)
     reason = forms.CharField(label=_("Grund der Änderung"), max_length=300, required=False)
 
-    class Meta:
+    class Meta(ModelForm.Meta):
         model = Organisation
         fields = [
             "name",
@@ -81,4 +96,3 @@ class DeputyForm(forms.Form):
 
 class RevokeForm(forms.Form):
     reason = forms.CharField(label=_("Grund"), max_length=300)
-

@@ -36,9 +36,7 @@ def tasks(request):
     )
     active_ids = set(RoleAssignment.objects.active(now).filter(user=request.user).values_list("pk", flat=True))
     deputies_for_me = (
-        RoleAssignment.objects.active(now)
-        .filter(deputy_for__user=request.user)
-        .select_related("user", "organisation")
+        RoleAssignment.objects.active(now).filter(deputy_for__user=request.user).select_related("user", "organisation")
     )
     return render(
         request,
@@ -115,7 +113,7 @@ def organisation_history(request, slug):
     organisation = permissions.get_organisation_for_user(request.user, slug)
     records = list(organisation.history.select_related("history_user").order_by("-history_date"))
     entries = []
-    for newer, older in zip(records, records[1:] + [None]):
+    for newer, older in zip(records, [*records[1:], None], strict=False):
         changes = newer.diff_against(older).changes if older else []
         entries.append({"record": newer, "changes": changes})
     return render(request, "governance/organisation_history.html", {"organisation": organisation, "entries": entries})

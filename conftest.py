@@ -1,0 +1,153 @@
+"""Personas shared by every app's tests: two organisations of different cities and a
+person per role, the way the authorization matrix talks about them."""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from governance import services
+from governance.models import DataProtectionRegime, DNGRole, Organisation, OrgType, Role
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+def make_organisation(slug, *, parent=None, **fields) -> Organisation:
+    defaults = {
+        "name": slug.replace("-", " ").title(),
+        "org_type": OrgType.KERNVERWALTUNG,
+        "municipality": "Lindenau",
+        "state": "TH",
+        "dng_role": DNGRole.PUBLIC_BODY,
+        "data_protection_regime": DataProtectionRegime.THUERDSG,
+    }
+    return Organisation.objects.create(slug=slug, parent=parent, **{**defaults, **fields})
+
+
+def make_user(username, **fields):
+    return get_user_model().objects.create_user(username=username, password=PASSWORD, **fields)
+
+
+def make_role_holder(username, role: Role, organisation: Organisation, **user_fields):
+    user = make_user(username, **user_fields)
+    services.assign_role(user, role, organisation, by=None)
+    return user
+
+
+@pytest.fixture
+def org_a(db):
+    return make_organisation("stadt-a", name="Stadt A")
+
+
+@pytest.fixture
+def org_a_department(org_a):
+    return make_organisation("stadt-a-umweltamt", name="Stadt A – Umweltamt", parent=org_a, legal_entity=org_a)
+
+
+@pytest.fixture
+def org_b(db):
+    return make_organisation(
+        "stadt-b",
+        name="Stadt B",
+        municipality="Eichberg",
+        state="BW",
+        data_protection_regime=DataProtectionRegime.LDSG_BW,
+    )
+
+
+@pytest.fixture
+def steward_a(org_a):
+    return make_role_holder("steward-a", Role.STEWARD, org_a)
+
+
+@pytest.fixture
+def steward_b(org_b):
+    return make_role_holder("steward-b", Role.STEWARD, org_b)
+
+
+@pytest.fixture
+def owner_a(org_a):
+    return make_role_holder("owner-a", Role.OWNER, org_a)
+
+
+@pytest.fixture
+def admin_a(org_a):
+    return make_role_holder("admin-a", Role.GOVERNANCE_ADMIN, org_a, first_name="Ada", last_name="Admin")
+
+
+@pytest.fixture
+def outsider(db):
+    """Has an account but no role anywhere."""
+    return make_user("outsider")
+
+
+@pytest.fixture
+def client_for(client):
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login
+
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (a test tool's own browser download
+    does not work on these machines). `.ci/run` installs it."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (the browser tests need it)")
+    # Playwright's sync API runs an event loop in this thread; Django's ORM calls from
+    # fixtures in the same thread are still synchronous and safe.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser page that records console errors (CSP violations show up there)."""
+    context = browser.new_context(base_url=live_server.url, locale="de-DE", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.console_errors = []
+    page.on("console", lambda message: message.type == "error" and page.console_errors.append(message.text))
+    yield page
+    context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    """Keep a picture of what the test saw, for people to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=path, full_page=True)
+    return path
+
+
+def axe_violations(page) -> list[dict]:
+    """Run axe-core (npm package) against the page for WCAG 2.1 A/AA rules."""
+    source = (Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js").read_text()
+    page.evaluate(source)
+    result = page.evaluate(
+        "() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
+    )
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]]} for v in result["violations"]
+    ]

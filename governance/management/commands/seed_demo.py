@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from governance.demo import DEMO_PASSWORD, seed_demo
+
+
+class Command(BaseCommand):
+    help = "Legt den fiktiven Demo-Stadtverbund mit einer Anmeldung je Rolle und Organisation an."
+
+    def handle(self, *args, **options):
+        if settings.PRODUCTION:
+            raise CommandError("Demo data with known passwords is for local use only, never in production.")
+        logins = seed_demo()
+        self.stdout.write(self.style.SUCCESS(f"Demo-Stadtverbund bereit: {len(logins)} Anmeldungen."))
+        self.stdout.write(f"Passwort für alle Demo-Anmeldungen (nur lokal!): {DEMO_PASSWORD}")
+        self.stdout.write("Benutzername = <rolle>.<organisation>, zum Beispiel:")
+        for username, role, organisation in logins:
+            if username.endswith((".lindenau", ".lindenau-umwelt")):
+                self.stdout.write(f"  {username:<32} {role} – {organisation}")
+        self.stdout.write(
+            "Rollen: steward, owner, legal, ethics, admin · Organisationen: siehe /intern/organisationen/"
+        )

@@ -1,0 +1,68 @@
+"""The settings module must refuse insecure production configurations loudly."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION_ENV = {
+    "DJANGO_ENV": "production",
+    "SECRET_KEY": "k" * 20 + "-a-long-random-production-secret-for-the-test-0123456789",
+    "ALLOWED_HOSTS": "daten.lindenau.example",
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/stadtdaten",
+    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+}
+
+
+def run_django(args, **env):
+    environment = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV and k != "DEBUG"}
+    environment |= {"DJANGO_SETTINGS_MODULE": "config.settings", **env}
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_development_defaults_need_no_services():
+    result = run_django(
+        [
+            "shell",
+            "-v",
+            "0",
+            "-c",
+            "from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'],s.CELERY_TASK_ALWAYS_EAGER)",
+        ]
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "True"]
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CELERY_BROKER_URL"])
+def test_production_refuses_to_start_without_required_settings(missing):
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
+    result = run_django(["check"], **env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert missing in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"DEBUG": "true"}, "DEBUG must be off"),
+        ({"SECRET_KEY": "django-insecure-stadtdaten-local-development-only"}, "SECRET_KEY must be a random"),
+        ({"SECRET_KEY": "kurz"}, "SECRET_KEY must be a random"),
+    ],
+)
+def test_production_refuses_insecure_values(override, message):
+    result = run_django(["check"], **{**PRODUCTION_ENV, **override})
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_production_settings_pass_the_deployment_checklist():
+    result = run_django(["check", "--deploy", "--fail-level", "WARNING"], **PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
