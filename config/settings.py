@@ -129,7 +129,6 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "governance:tasks"
-LOGOUT_REDIRECT_URL = "login"
 
 # Login throttling (ASVS 6.1.1): lock the pair (username, IP) after five failures for
 # 15 minutes, so an attacker can neither guess on nor lock a whole office out for good.
@@ -275,3 +274,8 @@ if PRODUCTION:
     # Only behind a reverse proxy that sets or strips X-Forwarded-Proto (ASVS 4.1.3).
     if envbool("BEHIND_TLS_PROXY", "True"):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Uploaded distribution files: the limit applies per file, checked before storing.
+MAX_UPLOAD_SIZE = int(env("MAX_UPLOAD_SIZE_MB", "100")) * 2**20
+# Inventory imports with more rows than this run as a background task with progress.
+IMPORT_BACKGROUND_ROWS = int(env("IMPORT_BACKGROUND_ROWS", "200"))

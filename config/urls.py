@@ -23,6 +23,7 @@ account_urls = [
 
 urlpatterns = [
     path("", include("portal.urls")),
+    path("intern/datensaetze/", include("catalog.urls")),
     path("intern/", include("governance.urls")),
     path("konto/", include(account_urls)),
     path("i18n/", include("django.conf.urls.i18n")),

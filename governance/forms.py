@@ -47,23 +47,29 @@ class OrganisationForm(ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["version"].initial = self.instance.version
         others = Organisation.objects.exclude(pk=self.instance.pk)
-        self.fields["parent"].queryset = others
-        self.fields["legal_entity"].queryset = others
+        for name in ("parent", "legal_entity"):
+            self.fields[name].queryset = others
+            self.fields[name].empty_label = _("keine")
+
+
+# The browser's date-time picker sends and expects this format.
+LOCAL_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+EMPTY_LABEL = _("Bitte wählen")
 
 
 class RoleAssignmentForm(forms.Form):
     user = forms.ModelChoiceField(
-        label=_("Person"), queryset=get_user_model().objects.filter(is_active=True).order_by("last_name", "username")
+        label=_("Person"),
+        queryset=get_user_model().objects.filter(is_active=True).order_by("last_name", "username"),
+        empty_label=EMPTY_LABEL,
     )
     role = forms.ChoiceField(label=_("Rolle"), choices=Role.choices)
-    valid_from = forms.DateTimeField(
-        label=_("Gültig ab"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+    valid_from = forms.DateTimeField(label=_("Gültig ab"), required=False, widget=LOCAL_DATETIME)
     valid_until = forms.DateTimeField(
         label=_("Gültig bis"),
         required=False,
         help_text=_("Leer lassen für eine unbefristete Rolle."),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=LOCAL_DATETIME,
     )
     note = forms.CharField(label=_("Anmerkung"), max_length=300, required=False)
 
@@ -78,9 +84,10 @@ class DeputyForm(forms.Form):
     deputy = forms.ModelChoiceField(
         label=_("Vertretung durch"),
         queryset=get_user_model().objects.filter(is_active=True).order_by("last_name", "username"),
+        empty_label=EMPTY_LABEL,
     )
-    valid_from = forms.DateTimeField(label=_("Von"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    valid_until = forms.DateTimeField(label=_("Bis"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    valid_from = forms.DateTimeField(label=_("Von"), widget=LOCAL_DATETIME)
+    valid_until = forms.DateTimeField(label=_("Bis"), widget=LOCAL_DATETIME)
     note = forms.CharField(label=_("Anmerkung"), max_length=300, required=False)
 
     def __init__(self, *args, principal: RoleAssignment, **kwargs):

@@ -53,6 +53,7 @@ def assign_role(
     assignment.full_clean()
     with transaction.atomic():
         assignment._change_reason = "governance.role.assigned"
+        assignment._history_user = by
         assignment.save()
         sync_role_permissions(users=[user])
     return assignment

@@ -1,0 +1,486 @@
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from governance.models import Organisation
+
+from .vocabularies import (
+    FILE_TYPE_CHOICES,
+    LICENCE_CHOICES,
+    LICENCES_BY_CODE,
+    DataTheme,
+    Frequency,
+    GeocodingLevel,
+    HVDCategory,
+    Language,
+    LegalBasis,
+)
+
+
+class DatasetState(models.TextChoices):
+    DRAFT = "draft", _("Entwurf")
+    IN_REVIEW = "in_review", _("In Prüfung")
+    ETHICS_REVIEW = "ethics_review", _("Ethikprüfung")
+    LEGAL_REVIEW = "legal_review", _("Rechtsprüfung")
+    APPROVED = "approved", _("Freigegeben")
+    PUBLISHED = "published", _("Veröffentlicht")
+    RETURNED = "returned", _("Zurückgegeben")
+    WITHDRAWN = "withdrawn", _("Zurückgezogen")
+
+
+class Keyword(models.Model):
+    """A free keyword (dcat:keyword, CKAN tag), shared between datasets."""
+
+    name = models.CharField(_("Schlagwort"), max_length=100, unique=True)
+
+    class Meta:
+        verbose_name = _("Schlagwort")
+        verbose_name_plural = _("Schlagwörter")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Theme(models.Model):
+    """A theme of the EU data-theme vocabulary; rows are created by a migration."""
+
+    code = models.CharField(max_length=4, choices=DataTheme.choices, unique=True)
+
+    class Meta:
+        verbose_name = _("Thema")
+        verbose_name_plural = _("Themen")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.get_code_display()
+
+    @property
+    def uri(self) -> str:
+        return DataTheme(self.code).uri
+
+
+# Path segments of the catalog's own pages, which a dataset name must not shadow.
+RESERVED_DATASET_NAMES = {"neu", "import", "export", "suche"}
+
+
+class DatasetQuerySet(models.QuerySet):
+    def published(self):
+        """The only datasets the public portal and public APIs may ever show."""
+        return self.filter(state=DatasetState.PUBLISHED)
+
+
+class Dataset(models.Model):
+    """A dataset of the Stadtverbund's inventory, described in DCAT-AP.de 3.0 terms,
+    whether or not it is ever published."""
+
+    identifier = models.UUIDField(_("Kennung"), default=uuid.uuid4, unique=True, editable=False)
+    name = models.SlugField(
+        _("Kurzname"),
+        max_length=100,
+        unique=True,
+        help_text=_("Eindeutig und dauerhaft, nur Kleinbuchstaben, Ziffern und Bindestriche; Teil der Adresse."),
+    )
+    title = models.CharField(_("Titel"), max_length=300)
+    description = models.TextField(_("Beschreibung"))
+    keywords = models.ManyToManyField(Keyword, verbose_name=_("Schlagwörter"), blank=True, related_name="datasets")
+    themes = models.ManyToManyField(Theme, verbose_name=_("Themen"), blank=True, related_name="datasets")
+    publisher = models.ForeignKey(
+        Organisation, verbose_name=_("Herausgeber"), on_delete=models.PROTECT, related_name="datasets"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Dateneigentümer:in"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="owned_datasets",
+    )
+    steward = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Datenverantwortliche:r"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="stewarded_datasets",
+    )
+    contact_name = models.CharField(_("Ansprechstelle"), max_length=200)
+    contact_email = models.EmailField(_("E-Mail der Ansprechstelle"))
+    contact_url = models.URLField(_("Webseite der Ansprechstelle"), blank=True)
+    licence = models.CharField(_("Lizenz"), max_length=40, choices=LICENCE_CHOICES, default="dl-by-de/2.0")
+    attribution_text = models.CharField(
+        _("Namensnennung"),
+        max_length=300,
+        blank=True,
+        help_text=_("Text, mit dem Nutzende die Quelle nennen, z. B. „Stadt Lindenau, Umweltamt“."),
+    )
+    geocoding_level = models.CharField(
+        _("Räumliche Ebene"), max_length=32, choices=GeocodingLevel.choices, default=GeocodingLevel.MUNICIPALITY
+    )
+    municipality_key = models.CharField(
+        _("Amtlicher Gemeindeschlüssel"), max_length=8, blank=True, help_text=_("Acht Ziffern, z. B. 16053000.")
+    )
+    spatial_label = models.CharField(_("Raumbezug"), max_length=200, blank=True)
+    spatial_resolution_m = models.DecimalField(
+        _("Räumliche Auflösung in Metern"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    temporal_start = models.DateField(_("Zeitraum von"), null=True, blank=True)
+    temporal_end = models.DateField(_("Zeitraum bis"), null=True, blank=True)
+    update_frequency = models.CharField(
+        _("Aktualisierung"), max_length=16, choices=Frequency.choices, default=Frequency.UNKNOWN
+    )
+    language = models.CharField(_("Sprache"), max_length=3, choices=Language.choices, default=Language.DEU)
+    hvd_category = models.CharField(
+        _("Hochwertiger Datensatz (HVD)"),
+        max_length=16,
+        choices=HVDCategory.choices,
+        blank=True,
+        help_text=_("Kategorie nach Durchführungsverordnung (EU) 2023/138, falls zutreffend."),
+    )
+    landing_page = models.URLField(_("Webseite zum Datensatz"), blank=True)
+    state = models.CharField(
+        _("Status"), max_length=16, choices=DatasetState.choices, default=DatasetState.DRAFT, db_index=True
+    )
+    # Set by the workflow; `modified` follows every change of the metadata.
+    issued = models.DateTimeField(_("Veröffentlicht am"), null=True, blank=True, editable=False)
+    modified = models.DateTimeField(_("Geändert am"), auto_now=True)
+    created = models.DateTimeField(_("Angelegt am"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    # The classification in force: the newest version, kept here for filtering and joins.
+    current_classification = models.OneToOneField(
+        "Classification", null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    # Optimistic locking: an edit names the version it started from.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    history = HistoricalRecords(m2m_fields=[keywords, themes])
+
+    objects = DatasetQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Datensatz")
+        verbose_name_plural = _("Datensätze")
+        ordering = ["title"]
+        indexes = [
+            models.Index(fields=["publisher", "state"]),
+            models.Index(fields=["-modified"]),
+            models.Index(fields=["title"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(temporal_end__isnull=True)
+                | Q(temporal_start__isnull=True)
+                | Q(temporal_end__gte=models.F("temporal_start")),
+                name="dataset_temporal_order",
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("catalog:dataset_detail", args=[self.name])
+
+    def clean(self):
+        errors = {}
+        if self.name in RESERVED_DATASET_NAMES:
+            errors["name"] = _("Dieser Kurzname ist reserviert; bitte einen anderen wählen.")
+        if self.municipality_key and not (self.municipality_key.isdigit() and len(self.municipality_key) == 8):
+            errors["municipality_key"] = _("Der Gemeindeschlüssel hat genau acht Ziffern.")
+        if self.temporal_start and self.temporal_end and self.temporal_end < self.temporal_start:
+            errors["temporal_end"] = _("Das Ende des Zeitraums liegt vor seinem Beginn.")
+        if self.hvd_category and not LICENCES_BY_CODE[self.licence].is_open:
+            errors["licence"] = _("Hochwertige Datensätze brauchen eine offene Lizenz (CC BY 4.0, CC0 o. ä.).")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def licence_info(self):
+        return LICENCES_BY_CODE[self.licence]
+
+    @property
+    def is_published(self) -> bool:
+        return self.state == DatasetState.PUBLISHED
+
+
+class DistributionKind(models.TextChoices):
+    DOWNLOAD = "download", _("Download")
+    API = "api", _("Programmierschnittstelle (API)")
+    SERVICE = "service", _("Dienst (z. B. WMS/WFS)")
+
+
+def distribution_upload_path(distribution, filename):
+    # The dataset's stable UUID keeps paths unguessable and free of user text.
+    return f"distributions/{distribution.dataset.identifier}/{uuid.uuid4().hex}/{filename}"
+
+
+class Distribution(models.Model):
+    """One way to get a dataset: an uploaded file or a link to a download, API or service."""
+
+    identifier = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="distributions")
+    title = models.CharField(_("Titel"), max_length=300)
+    description = models.TextField(_("Beschreibung"), blank=True)
+    kind = models.CharField(
+        _("Art"), max_length=16, choices=DistributionKind.choices, default=DistributionKind.DOWNLOAD
+    )
+    file = models.FileField(_("Datei"), upload_to=distribution_upload_path, max_length=300, blank=True)
+    access_url = models.URLField(_("Externe Adresse"), max_length=1000, blank=True)
+    format = models.CharField(_("Format"), max_length=16, choices=FILE_TYPE_CHOICES)
+    media_type = models.CharField(_("Medientyp"), max_length=100, blank=True)
+    byte_size = models.PositiveBigIntegerField(_("Größe in Bytes"), null=True, blank=True, editable=False)
+    checksum_sha256 = models.CharField(_("SHA-256-Prüfsumme"), max_length=64, blank=True, editable=False)
+    licence = models.CharField(
+        _("Lizenz"),
+        max_length=40,
+        choices=LICENCE_CHOICES,
+        blank=True,
+        help_text=_("Leer lassen, um die Lizenz des Datensatzes zu übernehmen."),
+    )
+    created = models.DateTimeField(_("Angelegt am"), auto_now_add=True)
+    modified = models.DateTimeField(_("Geändert am"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Distribution")
+        verbose_name_plural = _("Distributionen")
+        ordering = ["dataset", "created", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(file="") & ~Q(access_url="")) | (~Q(file="") & Q(access_url="")),
+                name="distribution_file_xor_url",
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def effective_licence(self) -> str:
+        return self.licence or self.dataset.licence
+
+    @property
+    def is_upload(self) -> bool:
+        return bool(self.file)
+
+
+class Confidentiality(models.IntegerChoices):
+    OEFFENTLICH = 0, _("öffentlich")
+    INTERN = 1, _("intern")
+    VERTRAULICH = 2, _("vertraulich")
+    STRENG_VERTRAULICH = 3, _("streng vertraulich")
+
+
+class ProtectionNeed(models.IntegerChoices):
+    """Schutzbedarf nach BSI-Standard 200-2."""
+
+    NORMAL = 1, _("normal")
+    HOCH = 2, _("hoch")
+    SEHR_HOCH = 3, _("sehr hoch")
+
+
+class PersonalDataStatus(models.IntegerChoices):
+    """Ordered by risk: the higher, the more protection is needed."""
+
+    NONE = 0, _("kein Personenbezug (Sachdaten)")
+    ANONYMISED = 1, _("anonymisiert")
+    AGGREGATED = 2, _("aggregiert, Geheimhaltung geprüft")
+    PSEUDONYMISED = 3, _("pseudonymisiert (weiterhin personenbezogen)")
+    PERSONAL = 4, _("personenbezogen")
+    SPECIAL = 5, _("besondere Kategorien (Art. 9/10 DSGVO)")
+
+
+class SpecialCategory(models.TextChoices):
+    RACIAL_ETHNIC = "racial_ethnic", _("rassische oder ethnische Herkunft")
+    POLITICAL = "political", _("politische Meinungen")
+    RELIGIOUS = "religious", _("religiöse oder weltanschauliche Überzeugungen")
+    UNION = "union", _("Gewerkschaftszugehörigkeit")
+    GENETIC = "genetic", _("genetische Daten")
+    BIOMETRIC = "biometric", _("biometrische Daten zur Identifizierung")
+    HEALTH = "health", _("Gesundheitsdaten")
+    SEX_LIFE = "sex_life", _("Sexualleben oder sexuelle Orientierung")
+    CRIMINAL = "criminal", _("strafrechtliche Verurteilungen und Straftaten (Art. 10)")
+
+
+class SpatialGranularity(models.TextChoices):
+    POINT = "point", _("Adresse oder Koordinate")
+    BLOCK = "block", _("Baublock")
+    DISTRICT = "district", _("Stadtteil oder Bezirk")
+    MUNICIPALITY = "municipality", _("Gemeinde")
+    NONE = "none", _("ohne Raumbezug")
+
+
+class TemporalGranularity(models.TextChoices):
+    EVENT = "event", _("Einzelereignis")
+    DAY = "day", _("Tag")
+    MONTH = "month", _("Monat")
+    YEAR = "year", _("Jahr")
+    NONE = "none", _("ohne Zeitbezug")
+
+
+class ImmutableError(Exception):
+    pass
+
+
+class Classification(models.Model):
+    """One version of a dataset's privacy and security classification. Never changed
+    after it is written: a reclassification is a new version."""
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="classifications")
+    number = models.PositiveIntegerField(_("Version"), editable=False)
+    personal_data = models.IntegerField(_("Personenbezug"), choices=PersonalDataStatus.choices)
+    special_categories = models.JSONField(_("Besondere Kategorien"), default=list, blank=True)
+    vulnerable_subjects = models.BooleanField(_("Schutzbedürftige Betroffene"), default=False)
+    confidentiality = models.IntegerField(_("Vertraulichkeitsstufe"), choices=Confidentiality.choices)
+    vs_nfd = models.BooleanField(_("VS – Nur für den Dienstgebrauch"), default=False)
+    protection_confidentiality = models.IntegerField(_("Schutzbedarf Vertraulichkeit"), choices=ProtectionNeed.choices)
+    protection_integrity = models.IntegerField(_("Schutzbedarf Integrität"), choices=ProtectionNeed.choices)
+    protection_availability = models.IntegerField(_("Schutzbedarf Verfügbarkeit"), choices=ProtectionNeed.choices)
+    trade_secrets = models.BooleanField(_("Betriebs- und Geschäftsgeheimnisse"), default=False)
+    third_party_rights = models.BooleanField(_("Rechte Dritter"), default=False)
+    critical_infrastructure = models.BooleanField(_("Kritische Infrastruktur (KRITIS)"), default=False)
+    statistical_confidentiality = models.BooleanField(_("Statistikgeheimnis"), default=False)
+    spatial_granularity = models.CharField(
+        _("Räumliche Granularität"), max_length=16, choices=SpatialGranularity.choices
+    )
+    temporal_granularity = models.CharField(
+        _("Zeitliche Granularität"), max_length=16, choices=TemporalGranularity.choices
+    )
+    legal_bases = models.JSONField(_("Rechtsgrundlagen"), default=list, blank=True)
+    justification = models.TextField(_("Begründung"))
+    classified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("Eingestuft von"), on_delete=models.PROTECT, related_name="+"
+    )
+    classified_at = models.DateTimeField(_("Eingestuft am"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Klassifizierung")
+        verbose_name_plural = _("Klassifizierungen")
+        ordering = ["dataset", "-number"]
+        constraints = [models.UniqueConstraint(fields=["dataset", "number"], name="classification_number_unique")]
+        indexes = [models.Index(fields=["personal_data"]), models.Index(fields=["confidentiality"])]
+
+    def __str__(self):
+        return f"{self.dataset} – {_('Klassifizierung')} {self.number}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ImmutableError("A classification version is never changed; classify again instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableError("A classification version is never deleted.")
+
+    def clean(self):
+        """The consistency rules of the classification scheme (reference §7.3)."""
+        errors: dict[str, list] = {}
+
+        def add(field, message):
+            errors.setdefault(field, []).append(message)
+
+        special = self.personal_data == PersonalDataStatus.SPECIAL
+        if special and not self.special_categories:
+            add("special_categories", _("Bei besonderen Kategorien bitte mindestens eine Kategorie angeben."))
+        if self.special_categories and not special:
+            add(
+                "special_categories",
+                _("Kategorien nach Art. 9/10 gibt es nur beim Personenbezug „besondere Kategorien“."),
+            )
+        unknown = set(self.special_categories) - set(SpecialCategory.values)
+        if unknown:
+            add("special_categories", _("Unbekannte Kategorie: %(codes)s") % {"codes": ", ".join(sorted(unknown))})
+        if (
+            special
+            and self.protection_confidentiality is not None
+            and self.protection_confidentiality < ProtectionNeed.HOCH
+        ):
+            add(
+                "protection_confidentiality",
+                _("Besondere Kategorien personenbezogener Daten haben mindestens hohen Schutzbedarf."),
+            )
+        if self.vs_nfd and self.confidentiality is not None and self.confidentiality < Confidentiality.VERTRAULICH:
+            add("confidentiality", _("Eine Verschlusssache (VS-NfD) ist mindestens vertraulich."))
+        personal = self.personal_data is not None and self.personal_data >= PersonalDataStatus.PSEUDONYMISED
+        if personal and self.confidentiality == Confidentiality.OEFFENTLICH:
+            add("confidentiality", _("Personenbezogene Daten können nicht als öffentlich eingestuft werden."))
+        unknown_bases = set(self.legal_bases) - set(LegalBasis.values)
+        if unknown_bases:
+            add("legal_bases", _("Unbekannte Rechtsgrundlage: %(codes)s") % {"codes": ", ".join(sorted(unknown_bases))})
+        if personal and not any(basis.startswith("GDPR_6") for basis in self.legal_bases):
+            add("legal_bases", _("Personenbezogene Daten brauchen eine Rechtsgrundlage nach Art. 6 DSGVO."))
+        if special and not any(basis.startswith(("GDPR_9", "GDPR_10")) for basis in self.legal_bases):
+            add("legal_bases", _("Besondere Kategorien brauchen zusätzlich eine Rechtsgrundlage nach Art. 9 oder 10."))
+        if self.vulnerable_subjects and not personal:
+            add("vulnerable_subjects", _("Schutzbedürftige Betroffene gibt es nur bei personenbezogenen Daten."))
+        if not (self.justification or "").strip():
+            add("justification", _("Bitte begründen Sie die Einstufung."))
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def protection_overall(self) -> int:
+        """Maximum principle of BSI 200-2: the highest of the three needs."""
+        return max(self.protection_confidentiality, self.protection_integrity, self.protection_availability)
+
+    def get_protection_overall_display(self) -> str:
+        return ProtectionNeed(self.protection_overall).label
+
+    def special_category_labels(self) -> list[str]:
+        return [SpecialCategory(code).label for code in self.special_categories]
+
+    def legal_basis_labels(self) -> list[str]:
+        return [LegalBasis(code).label for code in self.legal_bases]
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", _("Wartet")
+    RUNNING = "running", _("Läuft")
+    SUCCEEDED = "succeeded", _("Erfolgreich")
+    FAILED = "failed", _("Fehlerhaft – nichts übernommen")
+
+
+class InventoryImport(models.Model):
+    """An upload of the existing data inventory (CSV or XLSX), validated row by row and
+    written all at once or not at all."""
+
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("Organisation"), on_delete=models.PROTECT, related_name="inventory_imports"
+    )
+    file = models.FileField(_("Datei"), upload_to="imports/%Y/%m/", max_length=300)
+    original_name = models.CharField(_("Dateiname"), max_length=255)
+    status = models.CharField(_("Status"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.PENDING)
+    total_rows = models.PositiveIntegerField(_("Zeilen"), default=0)
+    processed_rows = models.PositiveIntegerField(_("Verarbeitet"), default=0)
+    created_count = models.PositiveIntegerField(_("Neu angelegt"), default=0)
+    updated_count = models.PositiveIntegerField(_("Aktualisiert"), default=0)
+    # [{"row": 3, "errors": {"title": ["..."]}}, ...]; row numbers as in the spreadsheet.
+    errors = models.JSONField(_("Fehler"), default=list, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created = models.DateTimeField(_("Hochgeladen am"), auto_now_add=True)
+    finished = models.DateTimeField(_("Abgeschlossen am"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Bestandsimport")
+        verbose_name_plural = _("Bestandsimporte")
+        ordering = ["-created"]
+
+    def __str__(self):
+        return f"{self.original_name} ({self.get_status_display()})"
+
+    def get_absolute_url(self):
+        return reverse("catalog:import_detail", args=[self.pk])
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED)
+
+    @property
+    def progress_percent(self) -> int:
+        return round(100 * self.processed_rows / self.total_rows) if self.total_rows else 0

@@ -1,0 +1,154 @@
+"""Writes of the catalog: views, the inventory import, the API and tasks call these."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from .models import Classification, Dataset, Distribution, DistributionKind, Keyword, Theme
+from .uploads import check_upload
+from .vocabularies import FILE_TYPES_BY_CODE
+
+
+class CatalogError(Exception):
+    """A change the rules do not allow; the message is shown to the user."""
+
+
+class ConflictError(CatalogError):
+    """Someone else changed the dataset since the editor loaded it."""
+
+
+def normalise_keywords(keywords) -> list[str]:
+    """Trim, drop empties and case-insensitive duplicates, keep the first spelling."""
+    seen, result = set(), []
+    for keyword in keywords:
+        keyword = " ".join(str(keyword).split())[:100]
+        if keyword and keyword.lower() not in seen:
+            seen.add(keyword.lower())
+            result.append(keyword)
+    return result
+
+
+def set_keywords_and_themes(dataset: Dataset, keywords, themes) -> None:
+    if keywords is not None:
+        names = normalise_keywords(keywords)
+        existing = {k.name.lower(): k for k in Keyword.objects.filter(name__in=names)}
+        missing = [Keyword(name=name) for name in names if name.lower() not in existing]
+        Keyword.objects.bulk_create(missing, ignore_conflicts=True)
+        dataset.keywords.set(Keyword.objects.filter(name__in=names))
+    if themes is not None:
+        dataset.themes.set(Theme.objects.filter(code__in=[getattr(theme, "code", theme) for theme in themes]))
+
+
+def create_dataset(*, by, fields: dict, keywords=(), themes=(), reason: str = "") -> Dataset:
+    dataset = Dataset(created_by=by, **fields)
+    dataset.full_clean()
+    with transaction.atomic():
+        dataset._history_user = by
+        dataset._change_reason = reason or "catalog.dataset.created"
+        dataset.save()
+        set_keywords_and_themes(dataset, keywords, themes)
+    return dataset
+
+
+def update_dataset(
+    dataset: Dataset, *, by, fields: dict, expected_version: int, keywords=None, themes=None, reason: str = ""
+) -> Dataset:
+    """Apply an edit made on `expected_version`; refuse it if the dataset has moved on."""
+    with transaction.atomic():
+        dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
+        if dataset.version != expected_version:
+            raise ConflictError(
+                _("Der Datensatz wurde inzwischen von jemand anderem geändert. Bitte laden Sie die Seite neu.")
+            )
+        for name, value in fields.items():
+            setattr(dataset, name, value)
+        dataset.full_clean()
+        dataset.version += 1
+        dataset._history_user = by
+        dataset._change_reason = reason or "catalog.dataset.changed"
+        dataset.save()
+        set_keywords_and_themes(dataset, keywords, themes)
+    return dataset
+
+
+def classify_dataset(dataset: Dataset, *, by, fields: dict) -> Classification:
+    """Record a new classification version and make it the one in force. Earlier
+    versions stay as they were."""
+    with transaction.atomic():
+        dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
+        number = (dataset.classifications.aggregate(n=Max("number"))["n"] or 0) + 1
+        classification = Classification(dataset=dataset, number=number, classified_by=by, **fields)
+        classification.full_clean()
+        classification.save()
+        dataset.current_classification = classification
+        dataset.version += 1
+        dataset._history_user = by
+        dataset._change_reason = f"catalog.dataset.classified: {number}"
+        dataset.save(update_fields=["current_classification", "version", "modified"])
+    return classification
+
+
+def add_distribution(
+    dataset: Dataset,
+    *,
+    by,
+    title: str,
+    upload=None,
+    access_url: str = "",
+    format: str = "",
+    kind: str = DistributionKind.DOWNLOAD,
+    description: str = "",
+    licence: str = "",
+) -> Distribution:
+    """Attach a checked upload or an external link to the dataset."""
+    if bool(upload) == bool(access_url):
+        raise ValidationError({"file": _("Bitte entweder eine Datei hochladen oder eine Adresse angeben.")})
+    distribution = Distribution(
+        dataset=dataset, title=title, description=description, kind=kind, licence=licence, access_url=access_url
+    )
+    if upload:
+        checked = check_upload(upload)  # raises ValidationError with a German message
+        distribution.format = checked.file_type.code
+        distribution.media_type = checked.file_type.media_type
+        distribution.byte_size = checked.byte_size
+        distribution.checksum_sha256 = checked.checksum_sha256
+        distribution.file.save(checked.filename, upload, save=False)
+    else:
+        if format not in FILE_TYPES_BY_CODE:
+            raise ValidationError({"format": _("Bitte ein Format wählen.")})
+        distribution.format = format
+        distribution.media_type = FILE_TYPES_BY_CODE[format].media_type
+    try:
+        distribution.full_clean(exclude=["file"])
+        with transaction.atomic():
+            distribution._history_user = by
+            distribution._change_reason = "catalog.distribution.added"
+            distribution.save()
+            touch_dataset(dataset, by=by, reason="catalog.distribution.added")
+    except Exception:
+        if distribution.file:
+            distribution.file.delete(save=False)
+        raise
+    return distribution
+
+
+def remove_distribution(distribution: Distribution, *, by) -> None:
+    dataset = distribution.dataset
+    with transaction.atomic():
+        distribution._history_user = by
+        distribution._change_reason = "catalog.distribution.removed"
+        distribution.delete()
+        touch_dataset(dataset, by=by, reason="catalog.distribution.removed")
+        # The stored file goes only once the deletion is certain.
+        if distribution.file:
+            transaction.on_commit(lambda: distribution.file.storage.delete(distribution.file.name))
+
+
+def touch_dataset(dataset: Dataset, *, by, reason: str) -> None:
+    """A change to a distribution is a change of the dataset: new version, new `modified`."""
+    dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
+    dataset.version += 1
+    dataset._history_user = by
+    dataset._change_reason = reason
+    dataset.save(update_fields=["version", "modified"])

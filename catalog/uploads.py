@@ -1,0 +1,126 @@
+"""Checks every uploaded distribution file before it is stored: size limit, a known
+type by name, and content that really is of that type (a renamed program is refused)."""
+
+import hashlib
+import zipfile
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
+
+from .vocabularies import UPLOADABLE_FILE_TYPES, FileType, file_type_for_name
+
+SNIFF_BYTES = 64 * 1024
+EXECUTABLE_SIGNATURES = (b"MZ", b"\x7fELF", b"#!", b"\xca\xfe\xba\xbe", b"\xcf\xfa\xed\xfe", b"\xfe\xed\xfa")
+# An archive that unpacks to more than this many times its size is treated as a zip bomb.
+MAX_COMPRESSION_RATIO = 100
+
+
+@dataclass
+class CheckedUpload:
+    file_type: FileType
+    filename: str
+    byte_size: int
+    checksum_sha256: str
+
+
+def check_upload(uploaded) -> CheckedUpload:
+    """Validate an UploadedFile; raise ValidationError with a German message naming
+    what is wrong. Reads the file once to compute size and SHA-256."""
+    limit = settings.MAX_UPLOAD_SIZE
+    if uploaded.size > limit:
+        raise ValidationError(
+            _("Die Datei ist %(size)s MB groß; erlaubt sind höchstens %(limit)s MB.")
+            % {"size": round(uploaded.size / 2**20, 1), "limit": round(limit / 2**20)},
+            code="too_large",
+        )
+    file_type = file_type_for_name(uploaded.name)
+    if file_type is None:
+        allowed = ", ".join(sorted({ext for t in UPLOADABLE_FILE_TYPES for ext in t.extensions}))
+        raise ValidationError(
+            _("Dieser Dateityp wird nicht angenommen. Erlaubt sind: %(allowed)s") % {"allowed": allowed},
+            code="type",
+        )
+    uploaded.seek(0)
+    head = uploaded.read(SNIFF_BYTES)
+    if head.startswith(EXECUTABLE_SIGNATURES):
+        raise ValidationError(_("Die Datei enthält ein ausführbares Programm und wird abgelehnt."), code="executable")
+    if not content_matches(file_type, head, uploaded):
+        raise ValidationError(
+            _("Der Inhalt der Datei passt nicht zur Endung %(ext)s.") % {"ext": file_type.extensions[0]},
+            code="content",
+        )
+    digest = hashlib.sha256()
+    size = 0
+    uploaded.seek(0)
+    for chunk in uploaded.chunks():
+        digest.update(chunk)
+        size += len(chunk)
+    uploaded.seek(0)
+    return CheckedUpload(
+        file_type=file_type,
+        filename=get_valid_filename(uploaded.name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]),
+        byte_size=size,
+        checksum_sha256=digest.hexdigest(),
+    )
+
+
+def content_matches(file_type: FileType, head: bytes, uploaded) -> bool:
+    code = file_type.code
+    if code in ("CSV", "TXT", "JSON", "GEOJSON", "XML"):
+        if b"\x00" in head:
+            return False
+        text = decode_text(head)
+        if text is None:
+            return False
+        stripped = text.lstrip("\ufeff \t\r\n")
+        if code in ("JSON", "GEOJSON"):
+            return stripped[:1] in ("{", "[")
+        if code == "XML":
+            return stripped.startswith("<")
+        return True
+    if code == "PDF":
+        return head.startswith(b"%PDF-")
+    if code == "PNG":
+        return head.startswith(b"\x89PNG\r\n\x1a\n")
+    if code == "JPEG":
+        return head.startswith(b"\xff\xd8\xff")
+    if code in ("XLSX", "ODS", "ZIP"):
+        return head.startswith(b"PK\x03\x04") and zip_is_safe(code, uploaded)
+    return False
+
+
+def decode_text(head: bytes) -> str | None:
+    # The last bytes of the sample may cut a multi-byte character in half.
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            return head.decode(encoding)
+        except UnicodeDecodeError as error:
+            if encoding == "utf-8" and error.start >= len(head) - 3:
+                return head[: error.start].decode(encoding)
+    return None
+
+
+def zip_is_safe(code: str, uploaded) -> bool:
+    uploaded.seek(0)
+    try:
+        with zipfile.ZipFile(uploaded) as archive:
+            members = archive.infolist()
+            names = {member.filename for member in members}
+            unpacked = sum(member.file_size for member in members)
+            packed = max(sum(member.compress_size for member in members), 1)
+            if unpacked > settings.MAX_UPLOAD_SIZE * 10 or unpacked / packed > MAX_COMPRESSION_RATIO:
+                return False
+            if any(name.startswith(("/", "\\")) or ".." in name.replace("\\", "/").split("/") for name in names):
+                return False
+            if code == "XLSX":
+                return "[Content_Types].xml" in names and any(name.startswith("xl/") for name in names)
+            if code == "ODS":
+                return archive.read("mimetype").startswith(b"application/vnd.oasis.opendocument.spreadsheet")
+            return True
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return False
+    finally:
+        uploaded.seek(0)

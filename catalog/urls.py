@@ -1,0 +1,22 @@
+from django.urls import path
+
+from . import import_views, views
+
+app_name = "catalog"
+
+urlpatterns = [
+    path("", views.dataset_list, name="dataset_list"),
+    path("neu/", views.dataset_create, name="dataset_create"),
+    # Inventory import (before the dataset patterns: "import" is a reserved dataset name).
+    path("import/", import_views.import_start, name="import_start"),
+    path("import/vorlage.<str:file_format>", import_views.import_template, name="import_template"),
+    path("import/<int:pk>/", import_views.import_detail, name="import_detail"),
+    path("import/<int:pk>/fortschritt/", import_views.import_progress, name="import_progress"),
+    path("<slug:name>/", views.dataset_detail, name="dataset_detail"),
+    path("<slug:name>/bearbeiten/", views.dataset_edit, name="dataset_edit"),
+    path("<slug:name>/klassifizieren/", views.dataset_classify, name="dataset_classify"),
+    path("<slug:name>/verlauf/", views.dataset_history, name="dataset_history"),
+    path("<slug:name>/distributionen/neu/", views.distribution_create, name="distribution_create"),
+    path("<slug:name>/distributionen/<int:pk>/datei/", views.distribution_file, name="distribution_file"),
+    path("<slug:name>/distributionen/<int:pk>/entfernen/", views.distribution_delete, name="distribution_delete"),
+]

@@ -1,0 +1,102 @@
+"""Readable version history: what changed between two simple-history records, with
+field labels and display values instead of ids and codes."""
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _lazy
+
+
+@dataclass
+class FieldChange:
+    field: str
+    label: str
+    old: str
+    new: str
+
+
+def display_value(model, field_name: str, value) -> str:
+    """How a person reads a stored value: choice labels, object names, 'ja'/'nein'."""
+    from django.utils.translation import gettext as _
+
+    try:
+        field = model._meta.get_field(field_name)
+    except Exception:
+        return "" if value is None else str(value)
+    if value is None or value == "":
+        return "–"
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(field, models.BooleanField):
+        return _("ja") if value else _("nein")
+    if isinstance(field, models.ForeignKey):
+        target = field.related_model._default_manager.filter(pk=value).first()
+        return str(target) if target is not None else f"#{value}"
+    if isinstance(field, models.ManyToManyField):
+        # simple-history gives a list of through-row dicts
+        ids = [row.get(field.m2m_reverse_field_name()) for row in value] if value else []
+        return ", ".join(sorted(str(obj) for obj in field.related_model._default_manager.filter(pk__in=ids))) or "–"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value) or "–"
+    return str(value)
+
+
+# Bookkeeping fields that change with every save and say nothing to a reader.
+IGNORED_FIELDS = {"version", "modified"}
+
+
+def readable_changes(newer, older) -> list[FieldChange]:
+    """The changes from `older` to `newer` (two historical records of one object)."""
+    if older is None:
+        return []
+    model = newer.instance_type
+    changes = []
+    for change in newer.diff_against(older).changes:
+        if change.field in IGNORED_FIELDS:
+            continue
+        label = str(model._meta.get_field(change.field).verbose_name)
+        changes.append(
+            FieldChange(
+                field=change.field,
+                label=label[:1].upper() + label[1:],
+                old=display_value(model, change.field, change.old),
+                new=display_value(model, change.field, change.new),
+            )
+        )
+    return changes
+
+
+def history_entries(records) -> list[dict]:
+    """Each record (newest first) with its changes against the one before it."""
+    records = list(records)
+    return [
+        {"record": newer, "changes": readable_changes(newer, older)}
+        for newer, older in zip(records, [*records[1:], None], strict=True)
+    ]
+
+
+# Services write change reasons as namespaced codes, optionally followed by ": <detail>".
+REASON_LABELS = {
+    "governance.role.assigned": _lazy("Rolle zugewiesen"),
+    "governance.role.revoked": _lazy("Rolle entzogen"),
+    "governance.organisation.created": _lazy("Organisation angelegt"),
+    "governance.organisation.changed": _lazy("Organisation geändert"),
+    "governance.organisation.admin_changed": _lazy("In der Verwaltungsoberfläche geändert"),
+    "catalog.dataset.created": _lazy("Datensatz angelegt"),
+    "catalog.dataset.changed": _lazy("Metadaten geändert"),
+    "catalog.dataset.classified": _lazy("Neu klassifiziert, Version"),
+    "catalog.dataset.imported": _lazy("Aus dem Bestandsimport übernommen"),
+    "catalog.distribution.added": _lazy("Distribution hinzugefügt"),
+    "catalog.distribution.removed": _lazy("Distribution entfernt"),
+}
+
+
+def describe_change_reason(reason: str | None) -> str:
+    """A change reason for people; reasons typed by a person pass unchanged."""
+    if not reason:
+        return "–"
+    code, _sep, detail = reason.partition(": ")
+    label = REASON_LABELS.get(code)
+    if label is None:
+        return reason
+    return f"{label}: {detail}" if detail else str(label)
