@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from . import permissions, services
 from .forms import DeputyForm, OrganisationForm, RevokeForm, RoleAssignmentForm
+from .history import history_entries
 from .models import Organisation, Role, RoleAssignment
 
 
@@ -111,11 +112,7 @@ def organisation_edit(request, slug):
 @staff_required
 def organisation_history(request, slug):
     organisation = permissions.get_organisation_for_user(request.user, slug)
-    records = list(organisation.history.select_related("history_user").order_by("-history_date"))
-    entries = []
-    for newer, older in zip(records, [*records[1:], None], strict=False):
-        changes = newer.diff_against(older).changes if older else []
-        entries.append({"record": newer, "changes": changes})
+    entries = history_entries(organisation.history.select_related("history_user").order_by("-history_date"))
     return render(request, "governance/organisation_history.html", {"organisation": organisation, "entries": entries})
 
 
