@@ -21,7 +21,8 @@ def test_the_code_is_ruff_clean():
     assert formatting.returncode == 0, formatting.stdout
 
 
-def test_demo_data_can_be_loaded_twice(db):
+def test_demo_data_can_be_loaded_twice(db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path  # the demo catalog stores files
     out = StringIO()
     call_command("seed_demo", stdout=out)
     counts = (Organisation.objects.count(), RoleAssignment.objects.count())

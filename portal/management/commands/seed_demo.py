@@ -1,16 +1,23 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from catalog.demo import seed_catalog_demo
+from catalog.models import Dataset
 from governance.demo import DEMO_PASSWORD, seed_demo
 
 
 class Command(BaseCommand):
-    help = "Legt den fiktiven Demo-Stadtverbund mit einer Anmeldung je Rolle und Organisation an."
+    help = (
+        "Legt den fiktiven Demo-Stadtverbund mit einer Anmeldung je Rolle und Organisation an, "
+        "dazu einen Katalog mit Beispieldatensätzen."
+    )
 
     def handle(self, *args, **options):
         if settings.PRODUCTION:
             raise CommandError("Demo data with known passwords is for local use only, never in production.")
+        # Only the top-most app may seed everything: governance ← catalog ← portal.
         logins = seed_demo()
+        created = seed_catalog_demo()
         self.stdout.write(self.style.SUCCESS(f"Demo-Stadtverbund bereit: {len(logins)} Anmeldungen."))
         self.stdout.write(f"Passwort für alle Demo-Anmeldungen (nur lokal!): {DEMO_PASSWORD}")
         self.stdout.write("Benutzername = <rolle>.<organisation>, zum Beispiel:")
@@ -19,4 +26,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {username:<32} {role} – {organisation}")
         self.stdout.write(
             "Rollen: steward, owner, legal, ethics, admin · Organisationen: siehe /intern/organisationen/"
+        )
+        self.stdout.write(
+            self.style.SUCCESS(f"Katalog: {Dataset.objects.count()} Datensätze, davon {len(created)} neu angelegt.")
         )

@@ -1,0 +1,1190 @@
+"""The inventory import: stewards upload their existing data inventory as CSV or XLSX,
+one row per dataset, keyed by `kennung` (the dataset's Kurzname).
+
+Every row is checked before anything is written. Only if all rows are valid are they
+written, in one transaction and through the catalog services, so an import leaves the
+same history and classification versions as the editing pages. A file that contains
+what is already stored changes nothing: importing the same file twice is harmless.
+
+Column semantics: a column that is missing from the file leaves that field of an
+existing dataset as it is (a new dataset gets the default); a column that is present
+is the truth, so an empty cell clears the field or sets its default.
+"""
+
+import codecs
+import copy
+import csv
+import io
+import logging
+import re
+import warnings
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from governance.models import Role
+from governance.permissions import has_role
+
+from . import services
+from .models import (
+    Classification,
+    Confidentiality,
+    Dataset,
+    ImportStatus,
+    InventoryImport,
+    PersonalDataStatus,
+    ProtectionNeed,
+    SpatialGranularity,
+    SpecialCategory,
+    TemporalGranularity,
+)
+from .uploads import check_upload
+from .vocabularies import (
+    LICENCE_BASE,
+    LICENCES,
+    DataTheme,
+    Frequency,
+    GeocodingLevel,
+    HVDCategory,
+    Language,
+    LegalBasis,
+)
+
+logger = logging.getLogger(__name__)
+
+IMPORT_REASON = "catalog.dataset.imported"
+# How often the validation phase reports progress (a separate, committed UPDATE).
+PROGRESS_EVERY = 50
+# More rows than this are refused: the background task has a time limit.
+DEFAULT_MAX_ROWS = 5000
+IMPORT_FILE_TYPES = ("CSV", "XLSX")
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be imported (unreadable, unknown or missing columns)."""
+
+    def __init__(self, messages):
+        self.messages = [str(message) for message in ([messages] if isinstance(messages, str) else messages)]
+        super().__init__("; ".join(self.messages))
+
+
+class CellError(ValueError):
+    """A cell whose content cannot be understood; the message is shown to the user."""
+
+
+# ---- Reading cell values -------------------------------------------------------------
+
+
+def as_text(value) -> str:
+    """A cell as text, whatever the spreadsheet stored: Excel gives numbers and dates."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "ja" if value else "nein"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def split_list(value) -> list[str]:
+    return [part.strip() for part in re.split(r"[;,\n]", as_text(value)) if part.strip()]
+
+
+def _fold(text: str) -> str:
+    return " ".join(str(text).split()).casefold()
+
+
+def aliases(choices: Iterable[tuple[object, str]]) -> dict[str, object]:
+    """Everything a person may type for a choice: the code, the German label, the label
+    before a parenthesis, comma or dash, and the text in parentheses. Ambiguous
+    spellings are dropped rather than guessed."""
+    found: dict[str, set] = {}
+    for value, label in choices:
+        label = str(label)
+        spellings = {str(value), label, label.split(" (")[0], label.split(", ")[0], label.split(" – ")[0]}
+        spellings.update(re.findall(r"\(([^)]+)\)", label))
+        for spelling in spellings:
+            if spelling.strip():
+                found.setdefault(_fold(spelling), set()).add(value)
+    return {key: next(iter(values)) for key, values in found.items() if len(values) == 1}
+
+
+def parse_text(value):
+    return as_text(value) or None
+
+
+def parse_kennung(value):
+    text = as_text(value)
+    if not text:
+        raise CellError(_("Pflichtangabe: der Kurzname des Datensatzes."))
+    if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", text):
+        raise CellError(
+            _("„%(value)s“ ist keine gültige Kennung: nur Kleinbuchstaben, Ziffern und einzelne Bindestriche.")
+            % {"value": text}
+        )
+    return text
+
+
+def parse_url(value):
+    text = as_text(value)
+    if text and "://" not in text:
+        # A bare host name means https, as in the editing form.
+        text = "https://" + text
+    return text or None
+
+
+def parse_municipality_key(value):
+    # Excel drops the leading zero of a key stored as a number (Schleswig-Holstein: 01…).
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(int(value)).zfill(8)
+    return as_text(value) or None
+
+
+def parse_decimal(value):
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return Decimal(str(value))
+    text = as_text(value).replace(" ", "")
+    if not text:
+        return None
+    try:
+        return Decimal(text.replace(",", "."))
+    except InvalidOperation:
+        raise CellError(_("„%(value)s“ ist keine Zahl.") % {"value": text}) from None
+
+
+DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y")
+
+
+def parse_date(value):
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = as_text(value)
+    if not text:
+        return None
+    for date_format in DATE_FORMATS:
+        try:
+            return datetime.strptime(text, date_format).date()
+        except ValueError:
+            continue
+    raise CellError(_("„%(value)s“ ist kein Datum; bitte JJJJ-MM-TT oder TT.MM.JJJJ.") % {"value": text})
+
+
+TRUE_WORDS = {"ja", "j", "x", "true", "wahr", "1", "yes", "y"}
+FALSE_WORDS = {"nein", "n", "false", "falsch", "0", "no", "-"}
+
+
+def parse_bool(value):
+    if isinstance(value, bool):
+        return value
+    text = as_text(value).casefold()
+    if not text:
+        return None
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    raise CellError(_("„%(value)s“ ist weder ja noch nein.") % {"value": as_text(value)})
+
+
+def choice_parser(choices, *, listing: bool = True, strip_prefix: str = "") -> Callable:
+    """A parser for one value of a vocabulary, given as (code, label) pairs."""
+    choices = list(choices)
+    known_by_language: dict[str, dict] = {}  # labels are translated: built on first use
+
+    def parse(value):
+        text = as_text(value)
+        if not text:
+            return None
+        if strip_prefix:
+            text = text.removeprefix(strip_prefix)
+        language = translation.get_language() or ""
+        if language not in known_by_language:
+            known_by_language[language] = aliases(choices)
+        try:
+            return known_by_language[language][_fold(text)]
+        except KeyError:
+            pass
+        if listing and len(choices) <= 6:
+            allowed = "; ".join(f"{code} ({label})" for code, label in choices)
+            message = _("Unbekannter Wert „%(value)s“. Erlaubt sind: %(allowed)s.")
+        elif listing:
+            allowed = ", ".join(str(code) for code, _label in choices)
+            message = _(
+                "Unbekannter Wert „%(value)s“. Erlaubt sind: %(allowed)s (Bedeutungen in der Spaltenübersicht)."
+            )
+        else:
+            allowed = ""
+            message = _("Unbekannter Wert „%(value)s“. Die erlaubten Codes stehen in der Spaltenübersicht.")
+        raise CellError(message % {"value": text, "allowed": allowed})
+
+    return parse
+
+
+def list_parser(choices, *, listing: bool = True) -> Callable:
+    """A parser for several values of a vocabulary, separated by ';' or ','."""
+    choices = list(choices)
+    single = choice_parser(choices, listing=listing)
+
+    def parse(value):
+        values = {single(part) for part in split_list(value)}
+        # Kept in the vocabulary's order, so the same set is always stored the same way.
+        return [code for code, _label in choices if code in values]
+
+    return parse
+
+
+def parse_keywords(value):
+    return services.normalise_keywords(split_list(value))
+
+
+parse_themes = list_parser(DataTheme.choices)
+
+
+# ---- The columns ---------------------------------------------------------------------
+
+DATASET, KEYWORDS, THEMES, CLASSIFICATION = "dataset", "keywords", "themes", "classification"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # the header in the file
+    label: str  # what it means, for the column reference
+    target: str  # DATASET, KEYWORDS, THEMES or CLASSIFICATION
+    parse: Callable
+    field: str = ""  # model field on Dataset or Classification
+    values: str = ""  # allowed values or format, for the column reference
+    example: object = ""
+    required: str = ""  # "" | "file" (the column must exist) | "new" (new datasets) | "classification"
+    vocabulary: tuple = ()  # (code, label) pairs shown on the import page
+
+    @property
+    def required_text(self) -> str:
+        return required_label(self)
+
+    @property
+    def name_parts(self) -> list[str]:
+        # Long names may break after an underscore on narrow screens (<wbr> in the templates).
+        return self.name.split("_")
+
+
+def _vocabulary(choices) -> tuple:
+    return tuple(choices)
+
+
+YES_NO = gettext_lazy("ja oder nein (auch x, 1/0, true/false); leer = nein")
+
+COLUMNS: list[Column] = [
+    Column(
+        "kennung",
+        gettext_lazy("Kurzname des Datensatzes: eindeutig, dauerhaft und Schlüssel für spätere Importe"),
+        DATASET,
+        parse_kennung,
+        "name",
+        gettext_lazy("Kleinbuchstaben, Ziffern und Bindestriche, höchstens 100 Zeichen"),
+        "baumkataster",
+        required="file",
+    ),
+    Column(
+        "titel",
+        gettext_lazy("Titel"),
+        DATASET,
+        parse_text,
+        "title",
+        gettext_lazy("Text, höchstens 300 Zeichen"),
+        "Baumkataster",
+        "new",
+    ),
+    Column(
+        "beschreibung",
+        gettext_lazy("Beschreibung"),
+        DATASET,
+        parse_text,
+        "description",
+        gettext_lazy("Text"),
+        "Alle Straßen- und Parkbäume mit Art, Höhe und Standort.",
+        "new",
+    ),
+    Column(
+        "schlagwoerter",
+        gettext_lazy("Schlagwörter"),
+        KEYWORDS,
+        parse_keywords,
+        values=gettext_lazy("durch Semikolon oder Komma getrennt"),
+        example="Bäume; Stadtgrün",
+    ),
+    Column(
+        "themen",
+        gettext_lazy("Themen (EU-Vokabular)"),
+        THEMES,
+        parse_themes,
+        values=gettext_lazy("Codes, durch Semikolon oder Komma getrennt, z. B. ENVI;TRAN"),
+        example="ENVI",
+        vocabulary=_vocabulary(DataTheme.choices),
+    ),
+    Column(
+        "ansprechstelle",
+        gettext_lazy("Ansprechstelle"),
+        DATASET,
+        parse_text,
+        "contact_name",
+        gettext_lazy("Text, höchstens 200 Zeichen"),
+        "Grünflächenamt",
+        "new",
+    ),
+    Column(
+        "kontakt_email",
+        gettext_lazy("E-Mail der Ansprechstelle"),
+        DATASET,
+        parse_text,
+        "contact_email",
+        gettext_lazy("E-Mail-Adresse"),
+        "gruenflaechen@stadt.example",
+        "new",
+    ),
+    Column(
+        "kontakt_webseite",
+        gettext_lazy("Webseite der Ansprechstelle"),
+        DATASET,
+        parse_url,
+        "contact_url",
+        gettext_lazy("Adresse; ohne https:// wird es ergänzt"),
+        "https://www.stadt.example/gruenflaechen",
+    ),
+    Column(
+        "lizenz",
+        gettext_lazy("Lizenz"),
+        DATASET,
+        choice_parser(
+            ((licence.code, licence.label) for licence in LICENCES), listing=False, strip_prefix=LICENCE_BASE
+        ),
+        "licence",
+        gettext_lazy("Code, z. B. dl-by-de/2.0; leer = Datenlizenz Deutschland Namensnennung 2.0"),
+        "dl-by-de/2.0",
+        vocabulary=tuple((licence.code, licence.label) for licence in LICENCES),
+    ),
+    Column(
+        "namensnennung",
+        gettext_lazy("Namensnennung"),
+        DATASET,
+        parse_text,
+        "attribution_text",
+        gettext_lazy("Text, höchstens 300 Zeichen"),
+        "Stadt Musterstadt, Grünflächenamt",
+    ),
+    Column(
+        "raeumliche_ebene",
+        gettext_lazy("Räumliche Ebene"),
+        DATASET,
+        choice_parser(GeocodingLevel.choices),
+        "geocoding_level",
+        gettext_lazy("Code oder Bezeichnung; leer = Gemeinde"),
+        "municipality",
+        vocabulary=_vocabulary(GeocodingLevel.choices),
+    ),
+    Column(
+        "gemeindeschluessel",
+        gettext_lazy("Amtlicher Gemeindeschlüssel"),
+        DATASET,
+        parse_municipality_key,
+        "municipality_key",
+        gettext_lazy("acht Ziffern"),
+        "16053000",
+    ),
+    Column(
+        "raumbezug",
+        gettext_lazy("Raumbezug"),
+        DATASET,
+        parse_text,
+        "spatial_label",
+        gettext_lazy("Text, höchstens 200 Zeichen"),
+        "Stadtgebiet Musterstadt",
+    ),
+    Column(
+        "raeumliche_aufloesung_m",
+        gettext_lazy("Räumliche Auflösung in Metern"),
+        DATASET,
+        parse_decimal,
+        "spatial_resolution_m",
+        gettext_lazy("Zahl, z. B. 10 oder 2,5"),
+        "",
+    ),
+    Column(
+        "zeitraum_von",
+        gettext_lazy("Zeitraum von"),
+        DATASET,
+        parse_date,
+        "temporal_start",
+        gettext_lazy("Datum als JJJJ-MM-TT oder TT.MM.JJJJ"),
+        date(2020, 1, 1),
+    ),
+    Column(
+        "zeitraum_bis",
+        gettext_lazy("Zeitraum bis"),
+        DATASET,
+        parse_date,
+        "temporal_end",
+        gettext_lazy("Datum als JJJJ-MM-TT oder TT.MM.JJJJ"),
+        "",
+    ),
+    Column(
+        "aktualisierung",
+        gettext_lazy("Aktualisierung"),
+        DATASET,
+        choice_parser(Frequency.choices),
+        "update_frequency",
+        gettext_lazy("Code oder Bezeichnung; leer = unbekannt"),
+        "ANNUAL",
+        vocabulary=_vocabulary(Frequency.choices),
+    ),
+    Column(
+        "sprache",
+        gettext_lazy("Sprache"),
+        DATASET,
+        choice_parser(Language.choices),
+        "language",
+        gettext_lazy("Code oder Bezeichnung; leer = Deutsch"),
+        "DEU",
+        vocabulary=_vocabulary(Language.choices),
+    ),
+    Column(
+        "hvd_kategorie",
+        gettext_lazy("Hochwertiger Datensatz (HVD): Kategorie"),
+        DATASET,
+        choice_parser(HVDCategory.choices),
+        "hvd_category",
+        gettext_lazy("Code oder Bezeichnung, nur mit offener Lizenz; leer = kein HVD"),
+        "c_ac64a52d",
+        vocabulary=_vocabulary(HVDCategory.choices),
+    ),
+    Column(
+        "webseite",
+        gettext_lazy("Webseite zum Datensatz"),
+        DATASET,
+        parse_url,
+        "landing_page",
+        gettext_lazy("Adresse; ohne https:// wird es ergänzt"),
+        "https://www.stadt.example/baumkataster",
+    ),
+    # The classification: optional, but once one of these cells is filled, the row
+    # describes a complete classification.
+    Column(
+        "personenbezug",
+        gettext_lazy("Personenbezug"),
+        CLASSIFICATION,
+        choice_parser(PersonalDataStatus.choices),
+        "personal_data",
+        gettext_lazy("Code 0–5 oder Bezeichnung"),
+        "kein Personenbezug",
+        "classification",
+        _vocabulary(PersonalDataStatus.choices),
+    ),
+    Column(
+        "besondere_kategorien",
+        gettext_lazy("Besondere Kategorien (Art. 9/10 DSGVO)"),
+        CLASSIFICATION,
+        list_parser(SpecialCategory.choices),
+        "special_categories",
+        gettext_lazy("Codes, durch Semikolon getrennt; nur bei Personenbezug „besondere Kategorien“"),
+        "",
+        vocabulary=_vocabulary(SpecialCategory.choices),
+    ),
+    Column(
+        "schutzbeduerftige_betroffene",
+        gettext_lazy("Schutzbedürftige Betroffene"),
+        CLASSIFICATION,
+        parse_bool,
+        "vulnerable_subjects",
+        YES_NO,
+        "nein",
+    ),
+    Column(
+        "vertraulichkeit",
+        gettext_lazy("Vertraulichkeitsstufe"),
+        CLASSIFICATION,
+        choice_parser(Confidentiality.choices),
+        "confidentiality",
+        gettext_lazy("Code 0–3 oder Bezeichnung"),
+        "öffentlich",
+        "classification",
+        _vocabulary(Confidentiality.choices),
+    ),
+    Column(
+        "vs_nfd",
+        gettext_lazy("VS – Nur für den Dienstgebrauch"),
+        CLASSIFICATION,
+        parse_bool,
+        "vs_nfd",
+        YES_NO,
+        "nein",
+    ),
+    *(
+        Column(
+            f"schutzbedarf_{name}",
+            label,
+            CLASSIFICATION,
+            choice_parser(ProtectionNeed.choices),
+            field_name,
+            gettext_lazy("Code 1–3 oder Bezeichnung"),
+            "normal",
+            "classification",
+            _vocabulary(ProtectionNeed.choices),
+        )
+        for name, field_name, label in (
+            ("vertraulichkeit", "protection_confidentiality", gettext_lazy("Schutzbedarf Vertraulichkeit")),
+            ("integritaet", "protection_integrity", gettext_lazy("Schutzbedarf Integrität")),
+            ("verfuegbarkeit", "protection_availability", gettext_lazy("Schutzbedarf Verfügbarkeit")),
+        )
+    ),
+    *(
+        Column(name, label, CLASSIFICATION, parse_bool, field_name, YES_NO, "nein")
+        for name, field_name, label in (
+            ("geschaeftsgeheimnisse", "trade_secrets", gettext_lazy("Betriebs- und Geschäftsgeheimnisse")),
+            ("rechte_dritter", "third_party_rights", gettext_lazy("Rechte Dritter")),
+            ("kritis", "critical_infrastructure", gettext_lazy("Kritische Infrastruktur (KRITIS)")),
+            ("statistikgeheimnis", "statistical_confidentiality", gettext_lazy("Statistikgeheimnis")),
+        )
+    ),
+    Column(
+        "raeumliche_granularitaet",
+        gettext_lazy("Räumliche Granularität"),
+        CLASSIFICATION,
+        choice_parser(SpatialGranularity.choices),
+        "spatial_granularity",
+        gettext_lazy("Code oder Bezeichnung"),
+        "point",
+        "classification",
+        _vocabulary(SpatialGranularity.choices),
+    ),
+    Column(
+        "zeitliche_granularitaet",
+        gettext_lazy("Zeitliche Granularität"),
+        CLASSIFICATION,
+        choice_parser(TemporalGranularity.choices),
+        "temporal_granularity",
+        gettext_lazy("Code oder Bezeichnung"),
+        "year",
+        "classification",
+        _vocabulary(TemporalGranularity.choices),
+    ),
+    Column(
+        "rechtsgrundlagen",
+        gettext_lazy("Rechtsgrundlagen"),
+        CLASSIFICATION,
+        list_parser(LegalBasis.choices, listing=False),
+        "legal_bases",
+        gettext_lazy("Codes, durch Semikolon getrennt; Pflicht bei personenbezogenen Daten"),
+        "",
+        vocabulary=_vocabulary(LegalBasis.choices),
+    ),
+    Column(
+        "begruendung",
+        gettext_lazy("Begründung der Einstufung"),
+        CLASSIFICATION,
+        parse_text,
+        "justification",
+        gettext_lazy("Text"),
+        "Sachdaten ohne Personenbezug.",
+        "classification",
+    ),
+]
+COLUMNS_BY_NAME = {column.name: column for column in COLUMNS}
+COLUMN_NAMES = [column.name for column in COLUMNS]
+DATASET_COLUMNS = {column.field: column.name for column in COLUMNS if column.target == DATASET}
+CLASSIFICATION_COLUMNS = {column.field: column.name for column in COLUMNS if column.target == CLASSIFICATION}
+CLASSIFICATION_FIELDS = list(CLASSIFICATION_COLUMNS)
+
+
+def normalise_header(header) -> str:
+    text = as_text(header).lstrip("\ufeff").strip().casefold()
+    for umlaut, spelled in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
+        text = text.replace(umlaut, spelled)
+    return re.sub(r"[\s\-]+", "_", text)
+
+
+# ---- Reading the file ----------------------------------------------------------------
+
+
+@dataclass
+class Table:
+    columns: list[str]  # normalised header names, in file order
+    rows: list[tuple[int, dict]]  # (row number as in the spreadsheet, {column: raw value})
+
+
+def read_table(data: bytes, file_type: str) -> Table:
+    """Parse the file into rows. Raises ImportFileError for problems of the whole file."""
+    rows = read_xlsx(data) if file_type == "XLSX" else read_csv(data)
+    rows = iter(rows)
+    try:
+        _number, header = next(rows)
+    except StopIteration:
+        raise ImportFileError(_("Die Datei ist leer.")) from None
+    names = [normalise_header(cell) for cell in header]
+
+    errors = []
+    unknown = sorted({name for name in names if name and name not in COLUMNS_BY_NAME})
+    if unknown:
+        errors.append(
+            _("Unbekannte Spalten: %(columns)s. Erlaubt sind nur die Spalten der Spaltenübersicht.")
+            % {"columns": ", ".join(unknown)}
+        )
+    duplicates = sorted({name for name in names if name and names.count(name) > 1})
+    if duplicates:
+        errors.append(_("Diese Spalten kommen mehrfach vor: %(columns)s.") % {"columns": ", ".join(duplicates)})
+    missing = [column.name for column in COLUMNS if column.required == "file" and column.name not in names]
+    if missing:
+        errors.append(_("Die Pflichtspalte „%(column)s“ fehlt.") % {"column": ", ".join(missing)})
+
+    table_rows = []
+    limit = getattr(settings, "IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS)
+    for number, cells in rows:
+        if not any(as_text(cell) for cell in cells):
+            continue  # empty lines, e.g. formatted but unused spreadsheet rows
+        for position, cell in enumerate(cells):
+            if as_text(cell) and (position >= len(names) or not names[position]):
+                errors.append(
+                    _("Zeile %(row)s hat einen Wert in Spalte %(position)s, die keine Überschrift hat.")
+                    % {"row": number, "position": position + 1}
+                )
+                break
+        table_rows.append(
+            (number, {name: cells[i] if i < len(cells) else None for i, name in enumerate(names) if name})
+        )
+        if len(table_rows) > limit:
+            errors.append(
+                _("Die Datei hat mehr als %(limit)s Datenzeilen. Bitte teilen Sie sie auf mehrere Dateien auf.")
+                % {"limit": limit}
+            )
+            break
+    if not table_rows and not errors:
+        errors.append(_("Die Datei enthält keine Datenzeilen, nur die Überschriften."))
+    if errors:
+        # Cells without a header are a mistake of the same kind on many rows: report a few.
+        raise ImportFileError(errors[:20])
+    return Table(columns=[name for name in names if name], rows=table_rows)
+
+
+def decode_csv(data: bytes) -> str:
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="strict")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        raise ImportFileError(
+            _("Die Datei ist weder in UTF-8 noch in Windows-1252 kodiert. Bitte speichern Sie sie als „CSV UTF-8“.")
+        ) from None
+
+
+def read_csv(data: bytes):
+    try:
+        text = decode_csv(data)
+    except UnicodeDecodeError:
+        raise ImportFileError(_("Die Datei ist nicht gültig in UTF-8 kodiert.")) from None
+    lines = text.splitlines()
+    first_line = lines[0] if lines else ""
+    if first_line.lower().startswith("sep=") and len(first_line) == 5:
+        # Excel's hint line: names the delimiter and is not shown as a row.
+        delimiter = first_line[4]
+        text = text.split("\n", 1)[1] if "\n" in text else ""
+        first_line = text.splitlines()[0] if text else ""
+    else:
+        counts = {delimiter: first_line.count(delimiter) for delimiter in (";", ",", "\t")}
+        delimiter = max(counts, key=lambda d: (counts[d], d == ";"))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        yield from enumerate(reader, start=1)
+    except csv.Error as error:
+        raise ImportFileError(
+            _("Die CSV-Datei ist ab Zeile %(row)s nicht lesbar (%(error)s).") % {"row": reader.line_num, "error": error}
+        ) from None
+
+
+def read_xlsx(data: bytes):
+    from openpyxl import load_workbook
+
+    try:
+        with warnings.catch_warnings():
+            # openpyxl warns about spreadsheet features it ignores (validation, styles).
+            warnings.simplefilter("ignore")
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:
+        raise ImportFileError(
+            _("Die Excel-Datei kann nicht gelesen werden (%(error)s).") % {"error": type(error).__name__}
+        ) from None
+    try:
+        if not workbook.worksheets:
+            raise ImportFileError(_("Die Excel-Datei enthält kein Tabellenblatt."))
+        sheet = workbook.worksheets[0]
+        # Some programs write a wrong sheet size, which read-only mode would trust.
+        sheet.reset_dimensions()
+        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, list(cells)
+    finally:
+        workbook.close()
+
+
+# ---- Checking rows -------------------------------------------------------------------
+
+
+@dataclass
+class RowPlan:
+    """What one valid row will do when the import is written."""
+
+    row: int
+    name: str
+    dataset: Dataset | None  # the existing dataset, or None for a new one
+    version: int = 0  # the version the row was checked against
+    fields: dict = field(default_factory=dict)  # all fields (new) or the changed ones
+    keywords: list | None = None  # None: leave as they are
+    themes: list | None = None
+    classification: dict | None = None  # None: no new classification version
+
+    @property
+    def changes_something(self) -> bool:
+        return (
+            self.dataset is None
+            or bool(self.fields)
+            or self.keywords is not None
+            or self.themes is not None
+            or self.classification is not None
+        )
+
+
+def empty_value(model_field: models.Field):
+    if model_field.has_default():
+        return model_field.get_default()
+    return None if model_field.null else ""
+
+
+def error_dict(error: ValidationError, columns: dict[str, str]) -> dict[str, list[str]]:
+    """A model's ValidationError with the field names replaced by the file's columns."""
+    result: dict[str, list[str]] = {}
+    for name, messages in error.message_dict.items():
+        column = columns.get(name, "") if name != NON_FIELD_ERRORS else ""
+        result.setdefault(column, []).extend(str(message) for message in messages)
+    return result
+
+
+class RowChecker:
+    """Checks rows of one import against the database and builds their plans."""
+
+    def __init__(self, inventory_import: InventoryImport, table: Table):
+        self.organisation = inventory_import.organisation
+        self.user = inventory_import.created_by
+        self.columns = set(table.columns)
+        names = {as_text(cells.get("kennung")) for _number, cells in table.rows}
+        self.existing: dict[str, Dataset] = {}
+        names = sorted(name for name in names if name)
+        for start in range(0, len(names), 500):
+            for dataset in (
+                Dataset.objects.filter(name__in=names[start : start + 500])
+                .select_related("current_classification")
+                .prefetch_related("keywords", "themes")
+            ):
+                self.existing[dataset.name] = dataset
+        rows_by_name: dict[str, list[int]] = {}
+        for number, cells in table.rows:
+            rows_by_name.setdefault(as_text(cells.get("kennung")), []).append(number)
+        self.duplicates = {name: rows for name, rows in rows_by_name.items() if name and len(rows) > 1}
+
+    def check(self, number: int, cells: dict) -> tuple[RowPlan | None, dict[str, list[str]]]:
+        errors: dict[str, list[str]] = {}
+
+        def add(column, message):
+            errors.setdefault(column, []).append(str(message))
+
+        parsed = {}
+        for name, raw in cells.items():
+            try:
+                parsed[name] = COLUMNS_BY_NAME[name].parse(raw)
+            except CellError as error:
+                add(name, error)
+
+        name = parsed.get("kennung") or ""
+        if name in self.duplicates:
+            add(
+                "kennung",
+                _("Die Kennung „%(name)s“ steht mehrfach in der Datei (Zeilen %(rows)s).")
+                % {"name": name, "rows": ", ".join(str(row) for row in self.duplicates[name])},
+            )
+        existing = self.existing.get(name)
+        if existing is not None and existing.publisher_id != self.organisation.pk:
+            add("kennung", _("Die Kennung „%(name)s“ gehört zu einer anderen Organisation.") % {"name": name})
+            existing = None
+
+        plan = RowPlan(row=number, name=name, dataset=existing, version=existing.version if existing else 0)
+        self.check_dataset(plan, parsed, errors, add)
+        self.check_keywords_and_themes(plan, parsed)
+        self.check_classification(plan, parsed, cells, errors, add)
+        return (None if errors else plan), errors
+
+    def check_dataset(self, plan, parsed, errors, add):
+        values = {}
+        for column_name in self.columns & set(DATASET_COLUMNS.values()):
+            column = COLUMNS_BY_NAME[column_name]
+            if column_name in errors:
+                continue
+            value = parsed.get(column_name)
+            values[column.field] = empty_value(Dataset._meta.get_field(column.field)) if value is None else value
+        if plan.dataset is None:
+            candidate = Dataset(publisher=self.organisation, created_by=self.user, **values)
+        else:
+            candidate = copy.copy(plan.dataset)
+            for name, value in values.items():
+                setattr(candidate, name, value)
+            plan.fields = {
+                name: value for name, value in values.items() if getattr(plan.dataset, name) != value and name != "name"
+            }
+        failed = [field for field, column in DATASET_COLUMNS.items() if column in errors]
+        try:
+            # Uniqueness of the name is decided above (existing datasets are looked up);
+            # the foreign keys are set by the import itself. Both would cost a query per row.
+            candidate.full_clean(
+                exclude=[*failed, "publisher", "created_by", "owner", "steward", "current_classification"],
+                validate_unique=False,
+                validate_constraints=False,
+            )
+        except ValidationError as error:
+            for column, messages in error_dict(error, DATASET_COLUMNS).items():
+                for message in messages:
+                    add(column, message)
+        if plan.dataset is None:
+            plan.fields = {name: getattr(candidate, name) for name in values}
+            plan.fields["publisher"] = self.organisation
+
+    def check_keywords_and_themes(self, plan, parsed):
+        if "schlagwoerter" in parsed:
+            keywords = parsed["schlagwoerter"]
+            current = set() if plan.dataset is None else {keyword.name for keyword in plan.dataset.keywords.all()}
+            if plan.dataset is None or set(keywords) != current:
+                plan.keywords = keywords
+        if "themen" in parsed:
+            themes = parsed["themen"]
+            current = set() if plan.dataset is None else {theme.code for theme in plan.dataset.themes.all()}
+            if plan.dataset is None or set(themes) != current:
+                plan.themes = themes
+
+    def check_classification(self, plan, parsed, cells, errors, add):
+        present = [name for name in CLASSIFICATION_COLUMNS.values() if name in cells and as_text(cells[name])]
+        if not present:
+            return
+        base = plan.dataset.current_classification if plan.dataset else None
+        values = {}
+        for field_name, column_name in CLASSIFICATION_COLUMNS.items():
+            model_field = Classification._meta.get_field(field_name)
+            column = COLUMNS_BY_NAME[column_name]
+            if column_name in errors:
+                continue
+            if column_name in self.columns:
+                value = parsed.get(column_name)
+            else:
+                value = getattr(base, field_name) if base else None
+            if value is None and column.required == "classification":
+                add(
+                    column_name,
+                    _("Pflichtangabe, sobald eine Spalte der Klassifizierung ausgefüllt ist (hier: %(columns)s).")
+                    % {"columns": ", ".join(present)},
+                )
+                continue
+            values[field_name] = empty_value(model_field) if value is None else value
+        candidate = Classification(classified_by=self.user, **values)
+        # Fields already reported (unreadable or missing) are not checked a second time.
+        unchecked = [name for name in CLASSIFICATION_FIELDS if name not in values]
+        try:
+            candidate.full_clean(
+                exclude=[*unchecked, "dataset", "number", "classified_by"],
+                validate_unique=False,
+                validate_constraints=False,
+            )
+        except ValidationError as error:
+            for column, messages in error_dict(error, CLASSIFICATION_COLUMNS).items():
+                for message in messages:
+                    add(column, message)
+        if base is None or any(not same_value(getattr(base, name), values.get(name)) for name in CLASSIFICATION_FIELDS):
+            plan.classification = values
+
+
+def same_value(old, new) -> bool:
+    if isinstance(old, list) or isinstance(new, list):
+        return set(old or ()) == set(new or ())
+    if isinstance(old, str) or isinstance(new, str):
+        return (old or "").strip() == (new or "").strip()
+    return old == new
+
+
+# ---- Running an import ---------------------------------------------------------------
+
+
+def validate_file(uploaded) -> str:
+    """Check an uploaded inventory before it is stored: a CSV or XLSX file within the
+    size limit whose content is what its name says. Returns the file type code."""
+    name = uploaded.name.lower()
+    if not name.endswith((".csv", ".xlsx")):
+        raise ValidationError(
+            _("Bitte laden Sie eine CSV- oder XLSX-Datei hoch (Excel: „Speichern unter“ → Excel-Arbeitsmappe)."),
+            code="type",
+        )
+    checked = check_upload(uploaded)
+    if checked.file_type.code not in IMPORT_FILE_TYPES:
+        raise ValidationError(_("Bitte laden Sie eine CSV- oder XLSX-Datei hoch."), code="type")
+    return checked.file_type.code
+
+
+def file_type_of(inventory_import: InventoryImport) -> str:
+    return "XLSX" if inventory_import.file.name.lower().endswith(".xlsx") else "CSV"
+
+
+def read_stored_table(inventory_import: InventoryImport) -> Table:
+    with inventory_import.file.open("rb") as stored:
+        data = stored.read()
+    try:
+        return read_table(data, file_type_of(inventory_import))
+    except ImportFileError:
+        raise
+    except Exception as error:
+        # A damaged file can fail deep inside the CSV or XLSX reader.
+        logger.warning("Inventory import %s: unreadable file", inventory_import.pk, exc_info=True)
+        raise ImportFileError(
+            _("Die Datei kann nicht gelesen werden (%(error)s).") % {"error": type(error).__name__}
+        ) from error
+
+
+def start_import(*, organisation, upload, by) -> InventoryImport:
+    """Store the checked upload as an import and run it: here and now for small files,
+    as a background task for large ones. The upload must have passed validate_file."""
+    inventory_import = InventoryImport(
+        organisation=organisation, original_name=upload.name.rsplit("/", 1)[-1][:255], created_by=by
+    )
+    inventory_import.file.save(upload.name, upload, save=False)
+    inventory_import.save()
+    with translation.override(settings.LANGUAGE_CODE):
+        try:
+            table = read_stored_table(inventory_import)
+        except ImportFileError as error:
+            fail_with(inventory_import, *error.messages)
+            return inventory_import
+    inventory_import.total_rows = len(table.rows)
+    inventory_import.save(update_fields=["total_rows"])
+    if inventory_import.total_rows > settings.IMPORT_BACKGROUND_ROWS:
+        from .tasks import run_inventory_import
+
+        run_inventory_import.delay_on_commit(inventory_import.pk)
+    else:
+        run_import(inventory_import, table=table)
+    return inventory_import
+
+
+def run_import(inventory_import: InventoryImport, *, table: Table | None = None) -> InventoryImport:
+    """Check every row, then write all of them or none. Safe to call again: a finished
+    import is left as it is. Messages are stored in the site's language."""
+    inventory_import.refresh_from_db()
+    if inventory_import.is_finished:
+        return inventory_import
+    with translation.override(settings.LANGUAGE_CODE):
+        try:
+            _run(inventory_import, table)
+        except services.ConflictError:
+            fail_with(
+                inventory_import,
+                _(
+                    "Ein Datensatz wurde während des Imports von jemand anderem geändert; es wurde nichts "
+                    "übernommen. Bitte laden Sie die Datei erneut hoch."
+                ),
+            )
+        except (services.CatalogError, ValidationError) as error:
+            messages = error.messages if isinstance(error, ValidationError) else [str(error)]
+            fail_with(
+                inventory_import,
+                _("Beim Übernehmen wurde ein Datensatz abgelehnt; es wurde nichts übernommen: %(reason)s")
+                % {"reason": " ".join(messages)},
+            )
+        except Exception as error:
+            logger.exception("Inventory import %s failed", inventory_import.pk)
+            fail_with(
+                inventory_import,
+                _("Beim Übernehmen ist ein unerwarteter Fehler aufgetreten (%(error)s); es wurde nichts übernommen.")
+                % {"error": type(error).__name__},
+            )
+    inventory_import.refresh_from_db()
+    return inventory_import
+
+
+def fail_with(inventory_import: InventoryImport, *messages) -> None:
+    """Fail for a reason that concerns the file or the import as a whole."""
+    fail(inventory_import, [{"row": None, "errors": {"": [str(message) for message in messages]}}])
+
+
+UNFINISHED = (ImportStatus.PENDING, ImportStatus.RUNNING)
+
+
+def fail(inventory_import: InventoryImport, errors: list[dict]) -> None:
+    # A finished import keeps its result, even if a duplicate delivery of the task fails later.
+    InventoryImport.objects.filter(pk=inventory_import.pk, status__in=UNFINISHED).update(
+        status=ImportStatus.FAILED, errors=errors, finished=timezone.now()
+    )
+    inventory_import.refresh_from_db()
+
+
+def report_progress(inventory_import: InventoryImport, **counts) -> None:
+    # A plain UPDATE outside any transaction: committed at once, so the progress page sees it.
+    InventoryImport.objects.filter(pk=inventory_import.pk, status__in=UNFINISHED).update(**counts)
+
+
+def _run(inventory_import: InventoryImport, table: Table | None) -> None:
+    report_progress(inventory_import, status=ImportStatus.RUNNING, processed_rows=0)
+    if not has_role(inventory_import.created_by, Role.STEWARD, inventory_import.organisation):
+        fail_with(inventory_import, _("Sie sind nicht (mehr) Datenverantwortliche:r dieser Organisation."))
+        return
+    if table is None:
+        try:
+            table = read_stored_table(inventory_import)
+        except ImportFileError as error:
+            fail_with(inventory_import, *error.messages)
+            return
+    total = len(table.rows)
+    report_progress(inventory_import, total_rows=total)
+
+    checker = RowChecker(inventory_import, table)
+    new_rows = [number for number, cells in table.rows if as_text(cells.get("kennung")) not in checker.existing]
+    missing = [column.name for column in COLUMNS if column.required == "new" and column.name not in checker.columns]
+    if new_rows and missing:
+        fail_with(
+            inventory_import,
+            _("Für neue Datensätze fehlen die Pflichtspalten: %(columns)s.") % {"columns": ", ".join(missing)},
+        )
+        return
+
+    plans, errors = [], []
+    for index, (number, cells) in enumerate(table.rows, start=1):
+        plan, row_errors = checker.check(number, cells)
+        if row_errors:
+            errors.append({"row": number, "errors": row_errors})
+        elif plan.changes_something:
+            plans.append(plan)
+        if index % PROGRESS_EVERY == 0:
+            report_progress(inventory_import, processed_rows=index)
+    report_progress(inventory_import, processed_rows=total)
+    if errors:
+        fail(inventory_import, errors)
+        return
+    write(inventory_import, plans)
+
+
+def write(inventory_import: InventoryImport, plans: list[RowPlan]) -> None:
+    by = inventory_import.created_by
+    created = updated = 0
+    with transaction.atomic():
+        # Locking the import makes a second worker on the same import wait, then see it finished.
+        locked = InventoryImport.objects.select_for_update().get(pk=inventory_import.pk)
+        if locked.is_finished:
+            return
+        for plan in plans:
+            if plan.dataset is None:
+                dataset = services.create_dataset(
+                    by=by,
+                    fields=plan.fields,
+                    keywords=plan.keywords or (),
+                    themes=plan.themes or (),
+                    reason=IMPORT_REASON,
+                )
+                created += 1
+            else:
+                dataset = plan.dataset
+                if plan.fields or plan.keywords is not None or plan.themes is not None:
+                    dataset = services.update_dataset(
+                        dataset,
+                        by=by,
+                        fields=plan.fields,
+                        expected_version=plan.version,
+                        keywords=plan.keywords,
+                        themes=plan.themes,
+                        reason=IMPORT_REASON,
+                    )
+                updated += 1
+            if plan.classification is not None:
+                services.classify_dataset(dataset, by=by, fields=plan.classification)
+        locked.status = ImportStatus.SUCCEEDED
+        locked.created_count = created
+        locked.updated_count = updated
+        locked.processed_rows = locked.total_rows
+        locked.errors = []
+        locked.finished = timezone.now()
+        locked.save()
+    inventory_import.refresh_from_db()
+
+
+# ---- Templates -----------------------------------------------------------------------
+
+
+def template_rows() -> tuple[list[str], list]:
+    return COLUMN_NAMES, [column.example for column in COLUMNS]
+
+
+def template_csv() -> bytes:
+    """Header and one example row, with ';' and a BOM so that Excel opens it correctly."""
+    header, example = template_rows()
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerow([value.strftime("%d.%m.%Y") if isinstance(value, date) else value for value in example])
+    return codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")
+
+
+def template_xlsx() -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Bestand"
+    header, example = template_rows()
+    sheet.append(header)
+    sheet.append(example)
+    for position, column in enumerate(COLUMNS, start=1):
+        sheet.cell(row=1, column=position).font = Font(bold=True)
+        cell = sheet.cell(row=2, column=position)
+        if isinstance(column.example, date):
+            cell.number_format = "DD.MM.YYYY"
+        elif column.name == "gemeindeschluessel":
+            cell.number_format = "@"  # text, so leading zeros stay
+        sheet.column_dimensions[get_column_letter(position)].width = max(14, len(column.name) + 2)
+    sheet.freeze_panes = "A2"
+
+    guide = workbook.create_sheet("Spalten")
+    guide.append([_("Spalte"), _("Bedeutung"), _("Pflicht"), _("Werte")])
+    for column in COLUMNS:
+        guide.append([column.name, str(column.label), str(required_label(column)), str(column.values)])
+    for cell in guide[1]:
+        cell.font = Font(bold=True)
+    for letter, width in zip("ABCD", (30, 60, 30, 70), strict=True):
+        guide.column_dimensions[letter].width = width
+
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def required_label(column: Column) -> str:
+    return {
+        "file": _("ja"),
+        "new": _("für neue Datensätze"),
+        "classification": _("bei Klassifizierung"),
+    }.get(column.required, _("nein"))
