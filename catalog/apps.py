@@ -1,7 +1,50 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def dataset_history_url(pk, version_id) -> str | None:
+    from django.urls import NoReverseMatch, reverse
+
+    from .models import Dataset
+
+    name = Dataset.objects.filter(pk=pk).values_list("name", flat=True).first()
+    try:
+        return reverse("catalog:dataset_history", args=[name]) if name else None
+    except NoReverseMatch:
+        return None
+
+
+def ensure_themes(sender, **kwargs):
+    """The EU data themes are reference rows every database needs. Created after each
+    migrate, and after each test flush (which sends post_migrate again)."""
+    from .models import Theme
+    from .vocabularies import DataTheme
+
+    existing = set(Theme.objects.values_list("code", flat=True))
+    Theme.objects.bulk_create([Theme(code=code) for code in DataTheme.values if code not in existing])
 
 
 class CatalogConfig(AppConfig):
     name = "catalog"
     verbose_name = _("Datenkatalog")
+
+    def ready(self):
+        post_migrate.connect(ensure_themes, sender=self)
+
+        # The audit journal (governance) files catalog events under the publisher, so
+        # each organisation's auditors see them. Dataset and Distribution are journaled
+        # through their history; Classification has none (its rows are the versions),
+        # so its saves are journaled directly.
+        from governance import audit
+
+        from .models import Classification, Dataset, Distribution
+
+        audit.register(Dataset, organisation=lambda dataset: dataset.publisher_id, version_url=dataset_history_url)
+        audit.register(Distribution, organisation=lambda distribution: distribution.dataset.publisher_id)
+        audit.register(
+            Classification,
+            organisation=lambda classification: classification.dataset.publisher_id,
+            actor=lambda classification: classification.classified_by,
+            track_saves=True,
+        )

@@ -72,12 +72,22 @@ def update_dataset(
     return dataset
 
 
-def classify_dataset(dataset: Dataset, *, by, fields: dict) -> Classification:
+def classify_dataset(dataset: Dataset, *, by, fields: dict, based_on: int | None = None) -> Classification:
     """Record a new classification version and make it the one in force. Earlier
-    versions stay as they were."""
+    versions stay as they were. `based_on` is the version number the classifier saw
+    (0 for none); if another version was recorded meanwhile, nothing is written."""
     with transaction.atomic():
         dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
-        number = (dataset.classifications.aggregate(n=Max("number"))["n"] or 0) + 1
+        latest = dataset.classifications.aggregate(n=Max("number"))["n"] or 0
+        if based_on is not None and based_on != latest:
+            raise ConflictError(
+                _(
+                    "Inzwischen wurde Version %(number)s der Klassifizierung gespeichert. "
+                    "Bitte prüfen Sie sie und stufen Sie erneut ein."
+                )
+                % {"number": latest}
+            )
+        number = latest + 1
         classification = Classification(dataset=dataset, number=number, classified_by=by, **fields)
         classification.full_clean()
         classification.save()
@@ -125,7 +135,7 @@ def add_distribution(
             distribution._history_user = by
             distribution._change_reason = "catalog.distribution.added"
             distribution.save()
-            touch_dataset(dataset, by=by, reason="catalog.distribution.added")
+            touch_dataset(dataset, by=by, reason=f"catalog.distribution.added: {title}")
     except Exception:
         if distribution.file:
             distribution.file.delete(save=False)
@@ -139,7 +149,7 @@ def remove_distribution(distribution: Distribution, *, by) -> None:
         distribution._history_user = by
         distribution._change_reason = "catalog.distribution.removed"
         distribution.delete()
-        touch_dataset(dataset, by=by, reason="catalog.distribution.removed")
+        touch_dataset(dataset, by=by, reason=f"catalog.distribution.removed: {distribution.title}")
         # The stored file goes only once the deletion is certain.
         if distribution.file:
             transaction.on_commit(lambda: distribution.file.storage.delete(distribution.file.name))

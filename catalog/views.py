@@ -1,10 +1,281 @@
-# Replaced by the catalog UI (in progress).
-from django.http import Http404
+"""The stewards' catalog: find, describe, classify and distribute datasets. Services do
+the writes; catalog.permissions decides who sees (404 otherwise) and who changes (403)."""
+
+import posixpath
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.forms.models import model_to_dict
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from governance.history import history_entries, readable_changes
+
+from . import permissions, services
+from .forms import ClassificationForm, DatasetFilterForm, DatasetForm, DistributionForm, VersionCompareForm
+from .history import classification_changes, classification_number, dataset_versions
+from .models import Classification, Dataset
+
+PAGE_SIZE = 25
 
 
-def _missing(*args, **kwargs):
-    raise Http404
+def catalog_required(view):
+    """The catalog is for people with a reading role in some organisation; everyone else gets 403."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not permissions.can_use_catalog(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
-dataset_list = dataset_create = dataset_detail = dataset_edit = dataset_classify = _missing
-dataset_history = distribution_create = distribution_file = distribution_delete = _missing
+def add_errors(form, error: ValidationError) -> None:
+    """Show a service's ValidationError at the form's fields; errors about fields the
+    form does not have go to the top of the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, field_messages in error.message_dict.items():
+        form.add_error(field if field in form.fields and field != NON_FIELD_ERRORS else None, field_messages)
+
+
+@catalog_required
+def dataset_list(request):
+    form = DatasetFilterForm(request.GET or None, user=request.user)
+    datasets = form.filter(
+        permissions.visible_datasets(request.user)
+        .select_related("publisher", "current_classification")
+        .prefetch_related("themes")
+    )
+    page = Paginator(datasets, PAGE_SIZE).get_page(request.GET.get("seite"))
+    return render(
+        request,
+        "catalog/dataset_list.html",
+        {"form": form, "page": page, "can_create": permissions.editing_organisations(request.user).exists()},
+    )
+
+
+@catalog_required
+def dataset_detail(request, name):
+    dataset = permissions.get_dataset_for_user(
+        request.user,
+        name,
+        queryset=Dataset.objects.select_related(
+            "owner", "steward", "current_classification__classified_by"
+        ).prefetch_related("keywords", "themes"),
+    )
+    return render(
+        request,
+        "catalog/dataset_detail.html",
+        {
+            "dataset": dataset,
+            "classification": dataset.current_classification,
+            # Through the related manager every distribution knows its dataset: no query each.
+            "distributions": list(dataset.distributions.all()),
+            "can_edit": permissions.can_edit_dataset(request.user, dataset),
+        },
+    )
+
+
+@catalog_required
+def dataset_create(request):
+    if not permissions.editing_organisations(request.user).exists():
+        raise PermissionDenied
+    form = DatasetForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            dataset = services.create_dataset(
+                by=request.user,
+                fields=form.model_fields(),
+                keywords=form.cleaned_data["keywords"],
+                themes=form.cleaned_data["themes"],
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, _("Der Datensatz wurde angelegt. Bitte klassifizieren Sie ihn als Nächstes."))
+            return redirect(dataset)
+    return render(request, "catalog/dataset_form.html", {"form": form, "dataset": None})
+
+
+@catalog_required
+def dataset_edit(request, name):
+    dataset = permissions.get_dataset_for_user(request.user, name, edit=True)
+    # The form works on its own copy, so a refused edit leaves the page's title as stored.
+    form = DatasetForm(request.POST or None, instance=Dataset.objects.get(pk=dataset.pk), user=request.user)
+    if request.method == "POST" and form.is_valid():
+        if not form.has_changed():
+            messages.info(request, _("Sie haben nichts geändert; es wurde keine neue Version gespeichert."))
+            return redirect(dataset)
+        try:
+            services.update_dataset(
+                dataset,
+                by=request.user,
+                fields=form.model_fields(),
+                expected_version=form.cleaned_data["version"],
+                keywords=form.cleaned_data["keywords"],
+                themes=form.cleaned_data["themes"],
+                reason=form.cleaned_data["reason"],
+            )
+        except services.ConflictError as error:
+            form.add_error(None, str(error))
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, _("Die Änderungen wurden als neue Version gespeichert."))
+            return redirect(dataset)
+    return render(request, "catalog/dataset_form.html", {"form": form, "dataset": dataset})
+
+
+@catalog_required
+def dataset_classify(request, name):
+    dataset = permissions.get_dataset_for_user(
+        request.user, name, edit=True, queryset=Dataset.objects.select_related("current_classification")
+    )
+    current = dataset.current_classification
+    initial = model_to_dict(current, fields=ClassificationForm.Meta.fields) if current else {}
+    # A new, unsaved version: the form's model validation never touches the stored one.
+    form = ClassificationForm(
+        request.POST or None,
+        instance=Classification(dataset=dataset),
+        initial=initial,
+        based_on=current.number if current else 0,
+    )
+    if request.method == "POST" and form.is_valid():
+        if current and not classification_changes(form.instance, current):
+            messages.info(
+                request,
+                _("Die Einstufung entspricht Version %(number)s; es wurde keine neue Version gespeichert.")
+                % {"number": current.number},
+            )
+            return redirect(dataset)
+        try:
+            classification = services.classify_dataset(
+                dataset, by=request.user, fields=form.model_fields(), based_on=form.cleaned_data["based_on"]
+            )
+        except services.ConflictError as error:
+            form.add_error(None, str(error))
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Die Klassifizierung wurde als Version %(number)s gespeichert.") % {"number": classification.number},
+            )
+            return redirect(dataset)
+    return render(request, "catalog/dataset_classify.html", {"form": form, "dataset": dataset, "current": current})
+
+
+@catalog_required
+def dataset_history(request, name):
+    dataset = permissions.get_dataset_for_user(request.user, name)
+    versions = dataset_versions(dataset)
+    entries = history_entries([version.record for version in reversed(versions)])
+    for entry in entries:
+        # A classification is a dataset version too; its content is in the classification's own history.
+        entry["classification"] = classification_number(entry["record"])
+
+    by_number = {version.number: version for version in versions}
+    metadata_form = compare_form(request, "version", list(by_number), (_("Version von"), _("Version bis")))
+    metadata_diff = None
+    if asked := metadata_form.versions():
+        older, newer = by_number[asked[0]], by_number[asked[1]]
+        metadata_diff = {"older": older, "newer": newer, "changes": readable_changes(newer.record, older.record)}
+
+    classifications = list(dataset.classifications.select_related("classified_by").order_by("number"))
+    by_classification = {classification.number: classification for classification in classifications}
+    classification_form = compare_form(
+        request, "klassifizierung", list(by_classification), (_("Klassifizierung von"), _("Klassifizierung bis"))
+    )
+    classification_diff = None
+    if asked := classification_form.versions():
+        older, newer = by_classification[asked[0]], by_classification[asked[1]]
+        classification_diff = {"older": older, "newer": newer, "changes": classification_changes(newer, older)}
+
+    return render(
+        request,
+        "catalog/dataset_history.html",
+        {
+            "dataset": dataset,
+            "entries": entries,
+            "classifications": classifications[::-1],
+            "metadata_form": metadata_form,
+            "metadata_diff": metadata_diff,
+            "classification_form": classification_form,
+            "classification_diff": classification_diff,
+        },
+    )
+
+
+def compare_form(request, prefix: str, numbers: list[int], labels) -> VersionCompareForm:
+    """A comparison form, bound only when its own parameters were sent."""
+    data = request.GET if f"{prefix}-von" in request.GET else None
+    return VersionCompareForm(data, numbers=numbers, prefix=prefix, labels=labels)
+
+
+@catalog_required
+def distribution_create(request, name):
+    dataset = permissions.get_dataset_for_user(request.user, name, edit=True)
+    form = DistributionForm(request.POST or None, request.FILES or None, dataset=dataset)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            distribution = services.add_distribution(
+                dataset,
+                by=request.user,
+                title=data["title"],
+                upload=data["file"],
+                access_url=data["access_url"],
+                format=data["format"],
+                kind=data["kind"],
+                description=data["description"],
+                licence=data["licence"],
+            )
+        except ValidationError as error:
+            # The upload checks name no field: what they refuse is the file.
+            if hasattr(error, "error_dict"):
+                add_errors(form, error)
+            else:
+                form.add_error("file", error)
+        else:
+            messages.success(
+                request, _("Die Distribution „%(title)s“ wurde hinzugefügt.") % {"title": distribution.title}
+            )
+            return redirect(f"{dataset.get_absolute_url()}#distributionen")
+    return render(request, "catalog/distribution_form.html", {"form": form, "dataset": dataset})
+
+
+@catalog_required
+def distribution_file(request, name, pk):
+    """Uploaded files are only ever served here, after the permission check; /media/ is not public."""
+    dataset = permissions.get_dataset_for_user(request.user, name)
+    distribution = get_object_or_404(dataset.distributions.exclude(file=""), pk=pk)
+    storage = distribution.file.storage
+    try:
+        handle = storage.open(distribution.file.name, "rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=posixpath.basename(distribution.file.name),
+        content_type=distribution.media_type or "application/octet-stream",
+    )
+
+
+@catalog_required
+@require_POST
+def distribution_delete(request, name, pk):
+    dataset = permissions.get_dataset_for_user(request.user, name, edit=True)
+    distribution = get_object_or_404(dataset.distributions, pk=pk)
+    services.remove_distribution(distribution, by=request.user)
+    messages.success(request, _("Die Distribution „%(title)s“ wurde entfernt.") % {"title": distribution.title})
+    return redirect(f"{dataset.get_absolute_url()}#distributionen")

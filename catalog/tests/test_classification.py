@@ -139,3 +139,16 @@ def test_special_category_data_with_all_safeguards_is_accepted(dataset_a, stewar
         ),
     )
     assert classification.special_category_labels() == ["Gesundheitsdaten"]
+
+
+def test_a_classification_based_on_an_outdated_version_is_refused(dataset_a, steward_a):
+    services.classify_dataset(dataset_a, by=steward_a, fields=classification_fields(), based_on=0)
+    # A colleague saw no classification yet and classifies too: conflict, nothing written.
+    with pytest.raises(services.ConflictError):
+        services.classify_dataset(
+            dataset_a,
+            by=steward_a,
+            fields=classification_fields(confidentiality=Confidentiality.INTERN),
+            based_on=0,
+        )
+    assert list(Classification.objects.values_list("number", flat=True)) == [1]
