@@ -279,3 +279,20 @@ if PRODUCTION:
 MAX_UPLOAD_SIZE = int(env("MAX_UPLOAD_SIZE_MB", "100")) * 2**20
 # Inventory imports with more rows than this run as a background task with progress.
 IMPORT_BACKGROUND_ROWS = int(env("IMPORT_BACKGROUND_ROWS", "200"))
+
+# ---------------------------------------------------------------------------
+# Governance: audit journal and request ids (governance/audit.py, governance/middleware.py)
+# Every request gets an id that the audit journal records; the middleware needs the
+# authenticated user, so it runs after AuthenticationMiddleware.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("simple_history.middleware.HistoryRequestMiddleware"),
+    "governance.middleware.RequestContextMiddleware",
+)
+# Keep an X-Request-ID set by the reverse proxy (only if the proxy sets or strips it).
+REQUEST_ID_FROM_PROXY = envbool("REQUEST_ID_FROM_PROXY", "False")
+# On PostgreSQL, triggers refuse UPDATE, DELETE and TRUNCATE on the audit journal and the
+# decisions. Only the test settings allow TRUNCATE (the test runner empties tables with it).
+AUDIT_ALLOW_TRUNCATE = False
+# Write the head of the audit chain (last number and hash) to the log once a day, so a
+# copy outside the database can prove that the journal was not cut or rewritten.
+CELERY_BEAT_SCHEDULE["audit-chain-anchor"] = {"task": "governance.tasks.log_audit_anchor", "schedule": 24 * 3600.0}

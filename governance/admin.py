@@ -6,7 +6,19 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import permissions
-from .models import Organisation, Role, RoleAssignment
+from .models import (
+    AuditEvent,
+    Decision,
+    Organisation,
+    PolicyDocument,
+    PolicySection,
+    PolicyVersion,
+    Role,
+    RoleAssignment,
+    Rule,
+    RuleVersion,
+    VocabularyTerm,
+)
 
 
 @admin.register(Organisation)
@@ -51,6 +63,87 @@ class RoleAssignmentAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdminMixin:
+    """Records that change only through the services (or never): the admin shows them."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class PolicySectionInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = PolicySection
+    fields = ["number", "heading", "position"]
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(PolicyDocument)
+class PolicyDocumentAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    list_display = ["title", "kind", "issuer"]
+    list_filter = ["kind"]
+    search_fields = ["title", "slug"]
+
+
+@admin.register(PolicyVersion)
+class PolicyVersionAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    """Read-only: adopted versions never change, and drafts are edited in the governance
+    area, whose service keeps the sections that rules cite in step with the text."""
+
+    list_display = ["document", "number", "title", "status", "adopted_on", "valid_from", "valid_until"]
+    list_filter = ["status", "document__kind"]
+    search_fields = ["title", "document__title"]
+    inlines = [PolicySectionInline]
+
+
+@admin.register(Rule)
+class RuleAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    list_display = ["code", "document"]
+    search_fields = ["code"]
+
+
+@admin.register(RuleVersion)
+class RuleVersionAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    list_display = ["rule", "number", "title", "effect", "policy_version"]
+    list_filter = ["effect"]
+    search_fields = ["rule__code", "title"]
+
+
+@admin.register(VocabularyTerm)
+class VocabularyTermAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    list_display = ["vocabulary", "code", "label", "valid_from", "valid_until"]
+    list_filter = ["vocabulary"]
+    search_fields = ["code", "label"]
+
+
+@admin.register(Decision)
+class DecisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["decided_at", "kind", "subject_repr", "outcome", "actor"]
+    list_filter = ["kind", "outcome"]
+
+    def get_queryset(self, request):
+        allowed = permissions.audit_organisations(request.user)
+        return (
+            super()
+            .get_queryset(request)
+            .filter(models.Q(organisation__isnull=True) | models.Q(organisation__in=allowed.values("pk")))
+        )
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["seq", "time", "actor_repr", "action", "object_repr", "organisation_id"]
+    list_filter = ["action"]
+
+    def get_queryset(self, request):
+        return permissions.visible_audit_events(request.user)
 
 
 User = get_user_model()

@@ -9,6 +9,7 @@ STAFF_NAVIGATION = [
     ("governance:tasks", _("Aufgaben"), None),
     ("catalog:dataset_list", _("Datensätze"), None),
     ("governance:organisation_list", _("Governance"), None),
+    ("governance:policy_list", _("Richtlinien"), None),
     ("ethics:review_list", _("Ethik"), None),
     ("governance:audit", _("Audit"), permissions.can_audit),
 ]

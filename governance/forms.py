@@ -1,9 +1,12 @@
+import json
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .models import Organisation, Role, RoleAssignment
+from .models import AuditAction, Organisation, PolicyDocument, PolicySection, PolicyVersion, Role, RoleAssignment
+from .rules import ALTERNATIVE_FORMS, ConditionError, Effect, ReviewRole, validate_condition
 
 
 def formfield_with_https_urls(db_field, **kwargs):
@@ -103,3 +106,177 @@ class DeputyForm(forms.Form):
 
 class RevokeForm(forms.Form):
     reason = forms.CharField(label=_("Grund"), max_length=300)
+
+
+# ---------------------------------------------------------------------------
+# Policies, rules, audit
+
+RADIOS = forms.RadioSelect(attrs={"class": "kern-form-check__radio"})
+CHECKBOXES = forms.CheckboxSelectMultiple(attrs={"class": "kern-form-check__checkbox"})
+# The browser's date picker sends and expects ISO dates.
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class AsOfForm(forms.Form):
+    stichtag = forms.DateField(
+        label=_("Stand am"), required=False, widget=DATE_INPUT, help_text=_("Was an diesem Tag in Kraft war.")
+    )
+
+
+class PolicyDocumentForm(ModelForm):
+    class Meta(ModelForm.Meta):
+        model = PolicyDocument
+        fields = ["title", "slug", "kind", "description", "issuer", "applies_to"]
+        widgets = {"applies_to": CHECKBOXES, "description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, issuers, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["issuer"].queryset = issuers
+        self.fields["issuer"].empty_label = _("Stadtverbund (alle Mitglieder)")
+        self.fields["applies_to"].queryset = organisations
+
+
+class PolicyVersionForm(ModelForm):
+    class Meta(ModelForm.Meta):
+        model = PolicyVersion
+        fields = ["title", "change_note", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 24, "class": "sd-textarea--code"})}
+
+
+class AdoptForm(forms.Form):
+    adopted_by = forms.CharField(
+        label=_("Beschlossen von"), max_length=200, help_text=_("Zum Beispiel Gemeinderat, Oberbürgermeister:in.")
+    )
+    adopted_on = forms.DateField(label=_("Beschlossen am"), widget=DATE_INPUT)
+    resolution_number = forms.CharField(
+        label=_("Beschluss-Nr."), max_length=60, required=False, help_text=_("Drucksache im Ratsinformationssystem.")
+    )
+
+
+class InForceForm(forms.Form):
+    valid_from = forms.DateField(label=_("In Kraft ab"), widget=DATE_INPUT)
+    valid_until = forms.DateField(
+        label=_("Befristet bis (ausschließlich)"),
+        required=False,
+        widget=DATE_INPUT,
+        help_text=_("Leer lassen, wenn die Fassung gilt, bis eine neue sie ablöst."),
+    )
+
+
+class RepealForm(forms.Form):
+    on = forms.DateField(
+        label=_("Aufgehoben mit Wirkung zum"),
+        widget=DATE_INPUT,
+        help_text=_("Ab diesem Tag gilt die Fassung nicht mehr."),
+    )
+    reason = forms.CharField(label=_("Grund"), max_length=300)
+
+
+class ConditionField(forms.JSONField):
+    """A rule condition as JSON; refused with a German message naming the problem."""
+
+    default_error_messages = {
+        "invalid": _("Die Bedingung ist kein gültiges JSON: bitte Klammern und Anführungszeichen prüfen.")
+    }
+
+    def validate(self, value):
+        super().validate(value)
+        try:
+            validate_condition(value)
+        except ConditionError as error:
+            raise forms.ValidationError(str(error), code="condition") from None
+
+    def prepare_value(self, value):
+        if isinstance(value, str):
+            return value
+        return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+class RuleVersionForm(forms.Form):
+    code = forms.RegexField(
+        label=_("Code der Regel"),
+        regex=r"^[A-Z][A-Z0-9-]*$",
+        max_length=40,
+        help_text=_("Bleibt über alle Versionen gleich, z. B. R-PERSONENBEZUG."),
+        error_messages={"invalid": _("Großbuchstaben, Ziffern und Bindestriche, z. B. R-PERSONENBEZUG.")},
+    )
+    title = forms.CharField(label=_("Titel"), max_length=300)
+    section = forms.ModelChoiceField(
+        label=_("Zitierter Abschnitt"), queryset=PolicySection.objects.none(), empty_label=EMPTY_LABEL
+    )
+    condition = ConditionField(
+        label=_("Bedingung (JSON)"),
+        widget=forms.Textarea(attrs={"rows": 10, "class": "sd-textarea--code"}),
+        help_text=_(
+            'Ein Vergleich {"field": …, "op": …, "value": …} oder „all“/„any“/„not“ darüber. '
+            "Die erlaubten Merkmale und Werte stehen unten auf dieser Seite."
+        ),
+    )
+    effect = forms.ChoiceField(label=_("Wirkung"), choices=Effect.choices, widget=RADIOS)
+    ground = forms.ChoiceField(label=_("Ausschlussgrund (bei Sperre)"), required=False)
+    alternative = forms.ChoiceField(
+        label=_("Vorgeschlagene Alternative (bei Sperre)"),
+        required=False,
+        choices=[("", EMPTY_LABEL), *[(form.value, form.label) for form in ALTERNATIVE_FORMS]],
+    )
+    review_roles = forms.MultipleChoiceField(
+        label=_("Prüfung durch (bei „Prüfung verlangen“)"),
+        required=False,
+        choices=ReviewRole.choices,
+        widget=CHECKBOXES,
+    )
+    conditions_text = forms.CharField(
+        label=_("Auflagen (bei „Auflagen verlangen“)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    rereview_months = forms.IntegerField(
+        label=_("Wiedervorlage nach Monaten"), required=False, min_value=1, max_value=120
+    )
+    explanation = forms.CharField(label=_("Erläuterung"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, policy_version, grounds, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["section"].queryset = policy_version.sections.all()
+        self.fields["ground"].choices = [
+            ("", EMPTY_LABEL),
+            *[(term.code, f"{term.code} – {term.label}") for term in grounds],
+        ]
+        if editing:
+            self.fields["code"].disabled = True
+
+    def rule_fields(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "section": data["section"],
+            "title": data["title"],
+            "condition": data["condition"],
+            "effect": data["effect"],
+            "ground": data.get("ground") or "",
+            "alternative": data.get("alternative") or "",
+            "review_roles": list(data.get("review_roles") or []),
+            "conditions_text": data.get("conditions_text") or "",
+            "rereview_months": data.get("rereview_months"),
+            "explanation": data.get("explanation") or "",
+        }
+
+
+class AuditFilterForm(forms.Form):
+    person = forms.CharField(label=_("Person (Name oder Benutzername)"), required=False)
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"), required=False, queryset=Organisation.objects.none(), empty_label=_("alle")
+    )
+    object_type = forms.ChoiceField(label=_("Objektart"), required=False)
+    object_id = forms.CharField(label=_("Objekt-Kennung"), required=False, max_length=64)
+    action = forms.ChoiceField(label=_("Aktion"), required=False, choices=[("", _("alle")), *AuditAction.choices])
+    since = forms.DateField(label=_("Von"), required=False, widget=DATE_INPUT)
+    until = forms.DateField(label=_("Bis"), required=False, widget=DATE_INPUT)
+
+    def __init__(self, *args, organisations, object_types, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+        self.fields["object_type"].choices = [("", _("alle")), *object_types]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("since") and data.get("until") and data["until"] < data["since"]:
+            self.add_error("until", _("Das Ende muss nach dem Beginn liegen."))
+        return data

@@ -94,3 +94,55 @@ def get_assignment_for_user(user, pk: int, *, manage: bool = False, deputise: bo
     if deputise and not can_appoint_deputy(user, assignment):
         raise PermissionDenied
     return assignment
+
+
+# ---------------------------------------------------------------------------
+# Policies and rules: everyone in the internal area reads them; governance admins
+# maintain them (for a document with an issuer, admins of that issuer).
+
+
+def can_view_policies(user) -> bool:
+    return is_staff_member(user)
+
+
+def can_manage_policies(user, document=None) -> bool:
+    if document is not None and document.issuer_id:
+        return has_role(user, Role.GOVERNANCE_ADMIN, document.issuer)
+    return has_any_role(user, Role.GOVERNANCE_ADMIN)
+
+
+def get_document_for_user(user, slug: str, *, manage: bool = False):
+    from .models import PolicyDocument
+
+    if not can_view_policies(user):
+        raise PermissionDenied
+    try:
+        document = PolicyDocument.objects.select_related("issuer").get(slug=slug)
+    except PolicyDocument.DoesNotExist:
+        raise Http404 from None
+    if manage and not can_manage_policies(user, document):
+        raise PermissionDenied
+    return document
+
+
+# ---------------------------------------------------------------------------
+# Audit: governance admins / auditors see the events of their organisations (and the
+# units below them) and those of network-wide objects (no organisation).
+
+
+def audit_organisations(user):
+    return organisations_with_role(user, Role.GOVERNANCE_ADMIN)
+
+
+def visible_audit_events(user):
+    from django.db.models import Q
+
+    from .models import AuditEvent
+
+    if not can_audit(user):
+        return AuditEvent.objects.none()
+    if user.is_superuser:
+        return AuditEvent.objects.all()
+    return AuditEvent.objects.filter(
+        Q(organisation__isnull=True) | Q(organisation_id__in=audit_organisations(user).values("pk"))
+    )

@@ -1,17 +1,41 @@
 """Writes and transitions of the governance app; views, API, admin and tasks call these."""
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from guardian.models import UserObjectPermission
 
-from .models import Organisation, Role, RoleAssignment
+from . import audit
+from .models import (
+    AuditAction,
+    Decision,
+    DecisionKind,
+    DecisionOutcome,
+    DecisionPolicyVersion,
+    DecisionRuleVersion,
+    Organisation,
+    PolicyDocument,
+    PolicySection,
+    PolicyStatus,
+    PolicyVersion,
+    Role,
+    RoleAssignment,
+    Rule,
+    RuleVersion,
+    VocabularyTerm,
+)
+from .policytext import parse_sections
+from .rules import RuleEvaluation, evaluate_rules
+from .vocabularies import Vocabulary
 
 
 class GovernanceError(Exception):
@@ -144,6 +168,7 @@ def sync_role_permissions(*, users=None, at: datetime | None = None) -> int:
                 for user_id, org_id, codename in to_add
             ]
         )
+        _journal_permission_changes(to_add, [key for key in have if key not in wanted])
         roles_held = {(user_id, codename) for user_id, _org, codename in wanted}
         for role in Role:
             group = role_group(role)
@@ -152,6 +177,33 @@ def sync_role_permissions(*, users=None, at: datetime | None = None) -> int:
             group.user_set.remove(*User.objects.filter(pk__in=members - holders))
             group.user_set.add(*User.objects.filter(pk__in=holders - members))
     return len(to_add) + len(to_remove)
+
+
+def _journal_permission_changes(added, removed) -> None:
+    """One audit event per organisation whose object permissions changed."""
+    if not added and not removed:
+        return
+    User = get_user_model()
+    user_ids = {user_id for user_id, _org, _codename in [*added, *removed]}
+    names = {user.pk: audit.describe_actor(user) for user in User.objects.filter(pk__in=user_ids)}
+    by_org: dict[int, dict[str, list]] = {}
+    for key, rows in (("granted", added), ("revoked", removed)):
+        for user_id, org_id, codename in sorted(rows):
+            entry = [user_id, names.get(user_id, f"#{user_id}"), codename.removeprefix("act_as_")]
+            by_org.setdefault(org_id, {"granted": [], "revoked": []})[key].append(entry)
+    organisations = Organisation.objects.in_bulk(list(by_org))
+    for org_id, data in sorted(by_org.items()):
+        organisation = organisations.get(org_id)
+        audit.append(
+            action=AuditAction.PERMISSION,
+            instance=organisation,
+            content_type=ContentType.objects.get_for_model(Organisation),
+            object_id=str(org_id),
+            object_repr=str(organisation) if organisation else f"#{org_id}",
+            organisation_id=org_id,
+            reason="governance.permissions.synced",
+            data=data,
+        )
 
 
 def update_organisation(
@@ -176,3 +228,465 @@ def update_organisation(
             # Roles cover sub-units, so moving a unit moves who may act on it.
             sync_role_permissions()
     return organisation
+
+
+# ---------------------------------------------------------------------------
+# Policy documents and versions
+
+
+def create_document(
+    *,
+    by,
+    kind: str,
+    title: str,
+    slug: str,
+    description: str = "",
+    issuer: Organisation | None = None,
+    applies_to=(),
+) -> PolicyDocument:
+    document = PolicyDocument(kind=kind, title=title, slug=slug, description=description, issuer=issuer)
+    document.full_clean()
+    with transaction.atomic():
+        document._history_user = by
+        document._change_reason = "governance.policy.created"
+        document.save()
+        if applies_to:
+            document.applies_to.set(applies_to)
+    return document
+
+
+def _sync_sections(version: PolicyVersion, body: str) -> None:
+    """Make the version's sections equal to the numbered paragraphs of its text; a
+    section a rule cites cannot disappear."""
+    parsed = parse_sections(body)
+    existing = {section.number: section for section in version.sections.all()}
+    wanted = {section.number for section in parsed}
+    cited = (
+        RuleVersion.objects.filter(section__in=[s for n, s in existing.items() if n not in wanted])
+        .select_related("rule", "section")
+        .first()
+    )
+    if cited:
+        raise ValidationError(
+            {
+                "body": _("„%(number)s“ wird von Regel %(code)s zitiert und kann nicht entfallen.")
+                % {"number": cited.section.number, "code": cited.rule.code}
+            }
+        )
+    for number, section in existing.items():
+        if number not in wanted:
+            section.delete()
+    for position, item in enumerate(parsed, start=1):
+        section = existing.get(item.number)
+        if section is None:
+            section = PolicySection(policy_version=version, number=item.number)
+        elif (section.heading, section.text, section.position) == (item.heading, item.text, position):
+            continue
+        section.policy_version = version
+        section.heading, section.text, section.position = item.heading[:300], item.text, position
+        section.save()
+
+
+def create_draft(
+    document: PolicyDocument, *, by, title: str = "", body: str = "", change_note: str = ""
+) -> PolicyVersion:
+    """Start a new version of the document. It begins as a copy of the latest adopted
+    version (text, sections and rules), so an amendment changes only what it must."""
+    with transaction.atomic():
+        document = PolicyDocument.objects.select_for_update().get(pk=document.pk)
+        draft = document.versions.filter(status=PolicyStatus.DRAFT).first()
+        if draft:
+            raise GovernanceError(
+                _("Es gibt bereits einen Entwurf (Fassung %(number)d); bitte diesen bearbeiten.")
+                % {"number": draft.number}
+            )
+        base = document.versions.exclude(status=PolicyStatus.DRAFT).order_by("-number").first()
+        number = (document.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+        version = PolicyVersion(
+            document=document,
+            number=number,
+            title=title or (base.title if base else document.title),
+            body=body or (base.body if base else ""),
+            change_note=change_note,
+            based_on=base,
+            created_by=by,
+        )
+        version.full_clean(exclude=["body"] if not version.body else None)
+        version._history_user = by
+        version._change_reason = "governance.policy.draft_created"
+        version.save()
+        _sync_sections(version, version.body)
+        if base:
+            sections = {section.number: section for section in version.sections.all()}
+            for old in base.rule_versions.select_related("rule", "section"):
+                if old.section.number not in sections:
+                    continue
+                copy = RuleVersion(
+                    rule=old.rule,
+                    policy_version=version,
+                    section=sections[old.section.number],
+                    number=(old.rule.versions.aggregate(n=Max("number"))["n"] or 0) + 1,
+                    **{name: getattr(old, name) for name in RULE_CONTENT_FIELDS},
+                )
+                copy._history_user = by
+                copy._change_reason = "governance.rule.copied"
+                copy.save()
+    return version
+
+
+def update_draft(version: PolicyVersion, *, by, title: str, body: str, change_note: str = "") -> PolicyVersion:
+    with transaction.atomic():
+        version = PolicyVersion.objects.select_for_update().get(pk=version.pk)
+        if not version.is_draft:
+            raise GovernanceError(_("Eine beschlossene Fassung kann nicht mehr geändert werden."))
+        version.title, version.body, version.change_note = title, body, change_note
+        version.full_clean()
+        _sync_sections(version, body)
+        version._history_user = by
+        version._change_reason = "governance.policy.draft_changed"
+        version.save()
+    return version
+
+
+def discard_draft(version: PolicyVersion, *, by) -> None:
+    with transaction.atomic():
+        version = PolicyVersion.objects.select_for_update().get(pk=version.pk)
+        if not version.is_draft:
+            raise GovernanceError(_("Nur ein Entwurf kann verworfen werden."))
+        for item in [*version.rule_versions.all(), *version.sections.all(), version]:
+            item._history_user = by
+            item._change_reason = "governance.policy.draft_discarded"
+            item.delete()
+
+
+def adopt_version(
+    version: PolicyVersion, *, by, adopted_by: str, adopted_on: date, resolution_number: str = ""
+) -> PolicyVersion:
+    """Record the adoption (Beschluss). From now on the text is frozen."""
+    if not adopted_by.strip():
+        raise ValidationError({"adopted_by": _("Bitte angeben, wer die Fassung beschlossen hat.")})
+    if adopted_on > timezone.localdate():
+        raise ValidationError({"adopted_on": _("Ein Beschluss kann nicht in der Zukunft liegen.")})
+    with transaction.atomic():
+        version = PolicyVersion.objects.select_for_update().get(pk=version.pk)
+        if not version.is_draft:
+            raise GovernanceError(_("Diese Fassung ist bereits beschlossen."))
+        if not version.body.strip():
+            raise GovernanceError(_("Eine Fassung ohne Text kann nicht beschlossen werden."))
+        for rule_version in version.rule_versions.select_related("rule", "section"):
+            try:
+                rule_version.full_clean()
+            except ValidationError as error:
+                raise GovernanceError(
+                    _("Regel %(code)s ist ungültig: %(errors)s")
+                    % {"code": rule_version.rule.code, "errors": "; ".join(error.messages)}
+                ) from None
+        version.status = PolicyStatus.ADOPTED
+        version.adopted_by, version.adopted_on, version.resolution_number = adopted_by, adopted_on, resolution_number
+        version._history_user = by
+        version._change_reason = "governance.policy.adopted"
+        version.save(update_fields=["status", "adopted_by", "adopted_on", "resolution_number"])
+    return version
+
+
+def put_in_force(version: PolicyVersion, *, by, valid_from: date, valid_until: date | None = None) -> PolicyVersion:
+    """Set the period in force (valid_from inclusive, valid_until exclusive). The
+    version in force before it is superseded on the same day, so on every day at most
+    one version of a document is in force."""
+    if valid_until and valid_until <= valid_from:
+        raise ValidationError({"valid_until": _("Das Ende muss nach dem Beginn liegen.")})
+    with transaction.atomic():
+        versions = list(
+            PolicyVersion.objects.select_for_update().filter(document=version.document_id).order_by("number")
+        )
+        version = next(v for v in versions if v.pk == version.pk)
+        if version.status != PolicyStatus.ADOPTED:
+            raise GovernanceError(
+                _("Nur eine beschlossene, noch nicht in Kraft gesetzte Fassung kann in Kraft treten.")
+            )
+        if valid_from < version.adopted_on:
+            raise ValidationError({"valid_from": _("Eine Fassung tritt frühestens am Tag ihres Beschlusses in Kraft.")})
+        for other in versions:
+            if other.pk == version.pk or other.valid_from is None:
+                continue
+            if other.valid_from >= valid_from:
+                raise ValidationError(
+                    {
+                        "valid_from": _("Fassung %(number)d gilt bereits ab %(date)s; diese Fassung muss davor enden.")
+                        % {"number": other.number, "date": date_format(other.valid_from)}
+                    }
+                )
+            if other.valid_until is None or other.valid_until > valid_from:
+                supersede_version(other, by=by, on=valid_from, successor=version)
+        version.status = PolicyStatus.IN_FORCE
+        version.valid_from, version.valid_until = valid_from, valid_until
+        version._history_user = by
+        version._change_reason = "governance.policy.in_force"
+        version.save(update_fields=["status", "valid_from", "valid_until"])
+    return version
+
+
+def supersede_version(version: PolicyVersion, *, by, on: date, successor: PolicyVersion) -> PolicyVersion:
+    """End `version` the day `successor` starts (call inside put_in_force's transaction)."""
+    if on <= version.valid_from:
+        raise ValidationError(
+            {"valid_from": _("Die neue Fassung muss nach dem Beginn von Fassung %(number)d in Kraft treten.")
+             % {"number": version.number}}
+        )  # fmt: skip
+    version.status = PolicyStatus.SUPERSEDED
+    version.valid_until = on
+    version._history_user = by
+    version._change_reason = f"governance.policy.superseded: {successor.number}"
+    version.save(update_fields=["status", "valid_until"])
+    return version
+
+
+def repeal_version(version: PolicyVersion, *, by, on: date, reason: str) -> PolicyVersion:
+    """End a version without a successor (Aufhebung) on the given day (exclusive)."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Bitte geben Sie einen Grund an.")})
+    with transaction.atomic():
+        version = PolicyVersion.objects.select_for_update().get(pk=version.pk)
+        if version.status not in (PolicyStatus.IN_FORCE, PolicyStatus.SUPERSEDED) or version.valid_from is None:
+            raise GovernanceError(_("Nur eine in Kraft gesetzte Fassung kann aufgehoben werden."))
+        if on <= version.valid_from:
+            raise ValidationError({"on": _("Die Aufhebung muss nach dem Inkrafttreten liegen.")})
+        if version.valid_until and on > version.valid_until:
+            raise ValidationError({"on": _("Die Fassung endet ohnehin schon früher.")})
+        version.status = PolicyStatus.REPEALED
+        version.valid_until = on
+        version._history_user = by
+        version._change_reason = f"governance.policy.repealed: {reason}"
+        version.save(update_fields=["status", "valid_until"])
+    return version
+
+
+# ---------------------------------------------------------------------------
+# Rules
+
+RULE_CONTENT_FIELDS = [
+    "title",
+    "condition",
+    "effect",
+    "ground",
+    "alternative",
+    "review_roles",
+    "conditions_text",
+    "rereview_months",
+    "explanation",
+]
+
+
+def save_rule_version(
+    policy_version: PolicyVersion, *, by, code: str, fields: dict, rule_version: RuleVersion | None = None
+) -> RuleVersion:
+    """Create (or, in the same draft, change) the version of rule `code` that belongs to
+    a draft policy version. `fields` holds section and RULE_CONTENT_FIELDS. Invalid
+    input raises ValidationError keyed by field."""
+    with transaction.atomic():
+        policy_version = PolicyVersion.objects.select_for_update().select_related("document").get(pk=policy_version.pk)
+        if not policy_version.is_draft:
+            raise GovernanceError(
+                _("Regeln einer beschlossenen Fassung ändern sich nicht; bitte einen neuen Entwurf anlegen.")
+            )
+        if rule_version is None:
+            rule = Rule.objects.filter(code=code).first()
+            if rule is None:
+                rule = Rule(code=code, document=policy_version.document)
+                rule.full_clean()
+                rule._history_user = by
+                rule._change_reason = "governance.rule.created"
+                rule.save()
+            elif rule.document_id != policy_version.document_id:
+                raise ValidationError({"code": _("Diese Regel gehört zu einem anderen Dokument.")})
+            if rule.versions.filter(policy_version=policy_version).exists():
+                raise ValidationError({"code": _("Die Regel hat in diesem Entwurf schon eine Version.")})
+            rule_version = RuleVersion(
+                rule=rule,
+                policy_version=policy_version,
+                number=(rule.versions.aggregate(n=Max("number"))["n"] or 0) + 1,
+            )
+            reason = "governance.rule.version_created"
+        else:
+            rule_version = RuleVersion.objects.select_related("rule").get(pk=rule_version.pk)
+            if rule_version.policy_version_id != policy_version.pk:
+                raise GovernanceError(_("Diese Regelversion gehört zu einer anderen Fassung."))
+            reason = "governance.rule.version_changed"
+        rule_version.policy_version = policy_version
+        for name, value in fields.items():
+            setattr(rule_version, name, value)
+        rule_version.full_clean(exclude=["rule", "number"])
+        rule_version._history_user = by
+        rule_version._change_reason = reason
+        rule_version.save()
+    return rule_version
+
+
+def remove_rule_version(rule_version: RuleVersion, *, by) -> None:
+    with transaction.atomic():
+        rule_version = RuleVersion.objects.select_related("policy_version").get(pk=rule_version.pk)
+        PolicyVersion.objects.select_for_update().get(pk=rule_version.policy_version_id)
+        rule_version._history_user = by
+        rule_version._change_reason = "governance.rule.version_removed"
+        rule_version.delete()
+
+
+@dataclass
+class InForce:
+    """What was in force on a day."""
+
+    on: date
+    policy_versions: list[PolicyVersion]
+    rule_versions: list[RuleVersion]
+
+
+def in_force(on: date | None = None) -> InForce:
+    """The policy versions and rule versions in force on `on` (default today). A
+    version counts from its valid_from (inclusive) up to its valid_until (exclusive):
+    on the day a successor enters force only the successor counts."""
+    on = on or timezone.localdate()
+    versions = list(PolicyVersion.objects.in_force(on).select_related("document").order_by("document__title"))
+    rules = list(RuleVersion.objects.filter(policy_version__in=versions).select_related("rule", "section"))
+    return InForce(on=on, policy_versions=versions, rule_versions=rules)
+
+
+def evaluate(facts: dict, *, on: date | None = None) -> RuleEvaluation:
+    """Evaluate the rules in force on `on` against `facts` (see rules.FACTS)."""
+    on = on or timezone.localdate()
+    return evaluate_rules(in_force(on).rule_versions, facts, on=on)
+
+
+# ---------------------------------------------------------------------------
+# Decisions
+
+NON_PUBLIC_OUTCOMES = {DecisionOutcome.CLOSED, DecisionOutcome.INTERNAL}
+
+
+def _version_ref(instance) -> tuple[ContentType | None, int | None]:
+    """The exact version row of an object: its newest simple-history record, or the
+    object itself where it is an immutable version (e.g. a classification)."""
+    if instance is None:
+        return None, None
+    if instance.__class__.__name__.startswith("Historical") and hasattr(instance, "history_id"):
+        return ContentType.objects.get_for_model(type(instance)), instance.pk
+    history = getattr(instance, "history", None)
+    if history is not None and hasattr(history, "model") and hasattr(history.model, "history_id"):
+        record = history.order_by("-history_date", "-history_id").first()
+        if record is not None:
+            return ContentType.objects.get_for_model(type(record)), record.pk
+    return ContentType.objects.get_for_model(type(instance)), instance.pk
+
+
+def record_decision(
+    *,
+    kind: str,
+    subject,
+    outcome: str,
+    actor,
+    reasons: str = "",
+    evaluation: RuleEvaluation | None = None,
+    rule_versions=None,
+    exclusion_grounds=None,
+    required_reviews=None,
+    conditions=None,
+    rereview_on: date | None = None,
+    classification=None,
+    subject_version=None,
+    organisation=audit.UNSET,
+    decided_at=None,
+) -> Decision:
+    """Record a decision, append-only, with references to the exact versions of the
+    subject and its classification, every rule version evaluated and the policy
+    versions in force, and journal it. With an `evaluation`, grounds, reviews,
+    conditions, re-review date and rule versions default to what it says."""
+    decided_at = decided_at or timezone.now()
+    day = timezone.localdate(decided_at)
+    if evaluation is not None:
+        exclusion_grounds = evaluation.grounds if exclusion_grounds is None else exclusion_grounds
+        required_reviews = evaluation.required_reviews if required_reviews is None else required_reviews
+        conditions = [text for _code, text in evaluation.conditions] if conditions is None else conditions
+        rereview_on = rereview_on or evaluation.rereview_on
+        if rule_versions is None:
+            rule_versions = RuleVersion.objects.filter(pk__in=evaluation.rule_version_ids)
+    exclusion_grounds, required_reviews = list(exclusion_grounds or []), list(required_reviews or [])
+    conditions, rule_versions = list(conditions or []), list(rule_versions or [])
+
+    if kind not in DecisionKind.values:
+        raise ValidationError({"kind": _("Unbekannte Art der Entscheidung.")})
+    if outcome not in DecisionOutcome.values:
+        raise ValidationError({"outcome": _("Unbekanntes Ergebnis „%(outcome)s“.") % {"outcome": outcome}})
+    known = set(
+        VocabularyTerm.objects.in_force(day)
+        .filter(vocabulary=Vocabulary.EXCLUSION_GROUND, code__in=exclusion_grounds)
+        .values_list("code", flat=True)
+    )
+    unknown = sorted(set(exclusion_grounds) - known)
+    if unknown:
+        raise ValidationError(
+            {"exclusion_grounds": _("Unbekannter Ausschlussgrund: %(codes)s") % {"codes": ", ".join(unknown)}}
+        )
+    if outcome in NON_PUBLIC_OUTCOMES and (not exclusion_grounds or not rereview_on):
+        # Open by default: whoever keeps data closed names the ground and when to look again.
+        raise ValidationError(
+            {
+                "exclusion_grounds": _(
+                    "Wer Daten nicht veröffentlicht, nennt einen Ausschlussgrund und eine Wiedervorlage."
+                )
+            }
+        )
+    if outcome != DecisionOutcome.OPEN and kind == DecisionKind.PUBLICATION and not reasons.strip() and not evaluation:
+        raise ValidationError({"reasons": _("Bitte begründen Sie die Entscheidung.")})
+
+    with transaction.atomic():
+        policy_versions = list(PolicyVersion.objects.in_force(day))
+        in_force_ids = {version.pk for version in policy_versions}
+        stale = [rv for rv in rule_versions if rv.policy_version_id not in in_force_ids]
+        if stale:
+            raise GovernanceError(
+                _("Regelversion %(rule)s war am %(day)s nicht in Kraft.") % {"rule": stale[0], "day": date_format(day)}
+            )
+        subject_version_type, subject_version_id = _version_ref(subject_version or subject)
+        classification_type, classification_id = _version_ref(classification)
+        if organisation is audit.UNSET:
+            organisation_id = audit.organisation_id_for(subject)
+        else:
+            organisation_id = organisation.pk if organisation is not None else None
+        decision = Decision(
+            kind=kind,
+            subject_type=ContentType.objects.get_for_model(type(subject)),
+            subject_id=str(subject.pk),
+            subject_repr=str(subject)[:300],
+            subject_version_type=subject_version_type,
+            subject_version_id=subject_version_id,
+            classification_type=classification_type,
+            classification_id=classification_id,
+            organisation_id=organisation_id,
+            outcome=outcome,
+            reasons=reasons,
+            exclusion_grounds=exclusion_grounds,
+            required_reviews=required_reviews,
+            conditions=conditions,
+            rereview_on=rereview_on,
+            evaluation=audit.to_jsonable(evaluation.as_dict() if evaluation is not None else {}),
+            actor=actor,
+            decided_at=decided_at,
+        )
+        decision.save()
+        DecisionRuleVersion.objects.bulk_create(
+            [DecisionRuleVersion(decision=decision, rule_version=rv) for rv in rule_versions]
+        )
+        DecisionPolicyVersion.objects.bulk_create(
+            [DecisionPolicyVersion(decision=decision, policy_version=pv) for pv in policy_versions]
+        )
+        snapshot = audit.model_snapshot(decision)
+        snapshot["rule_versions"] = sorted(rv.pk for rv in rule_versions)
+        snapshot["policy_versions"] = sorted(in_force_ids)
+        audit.append(
+            action=AuditAction.DECISION,
+            instance=decision,
+            organisation_id=organisation_id,
+            actor=actor,
+            reason=f"governance.decision.{kind}",
+            data={"snapshot": snapshot},
+        )
+    return decision

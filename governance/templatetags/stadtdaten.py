@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django import template
 
 from governance.history import describe_change_reason
@@ -14,3 +16,20 @@ def change_reason(reason):
 def minutes(duration):
     """A timedelta as whole minutes (for the lockout page)."""
     return int(duration.total_seconds() // 60) if duration else ""
+
+
+@register.filter
+def last_day(valid_until):
+    """The last day a period with an exclusive end covers."""
+    return valid_until - timedelta(days=1) if valid_until else None
+
+
+@register.filter
+def label_of(value, choices):
+    """The label of a code in a list of (code, label) choices."""
+    return dict(choices).get(value, value)
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None
