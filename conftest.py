@@ -5,7 +5,9 @@ import os
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.utils import translation
 
 from governance import services
 from governance.models import DataProtectionRegime, DNGRole, Organisation, OrgType, Role
@@ -33,6 +35,15 @@ def make_role_holder(username, role: Role, organisation: Organisation, **user_fi
     user = make_user(username, **user_fields)
     services.assign_role(user, role, organisation, by=None)
     return user
+
+
+@pytest.fixture(autouse=True)
+def german_by_default():
+    """Each test starts in German, the site language: a request in English must not
+    leave English active for the next test in this thread."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
