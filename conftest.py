@@ -47,6 +47,22 @@ def german_by_default():
 
 
 @pytest.fixture
+def vocabularies(db):
+    # Migration 0003 loads them; a transactional test before this one may have flushed them.
+    from governance.reference_data import ensure_vocabularies
+
+    ensure_vocabularies()
+
+
+@pytest.fixture
+def default_rules(vocabularies):
+    """The default rule set of the open-by-default decision, in force since 2025-02-01."""
+    from governance.reference_data import install_default_rule_set
+
+    return install_default_rule_set()
+
+
+@pytest.fixture
 def org_a(db):
     return make_organisation("stadt-a", name="Stadt A")
 

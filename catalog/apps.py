@@ -36,7 +36,11 @@ class CatalogConfig(AppConfig):
         # each organisation's auditors see them. Dataset and Distribution are journaled
         # through their history; Classification has none (its rows are the versions),
         # so its saves are journaled directly.
-        from governance import audit
+        from governance import audit, inbox
+
+        from . import workflow
+
+        inbox.register_task_provider(workflow.tasks_for)
 
         from .models import Classification, Dataset, Distribution
 

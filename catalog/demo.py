@@ -2,8 +2,11 @@
 municipal datasets of all ten organisations, classified and with small generated files.
 
 Everything goes through catalog.services, exactly as a steward's work in the app
-would, so the history, checksums and upload checks are real. All datasets stay
-drafts: publishing them is the workflow's job. The files are synthetic and
+would, so the history, checksums and upload checks are real. A subset then runs
+through the real publication workflow (catalog.workflow) with the demo users, so the
+catalog holds datasets in every state: published, approved internal-only or closed
+with grounds and re-review dates, returned with reasons, in owner, ethics and legal
+review, and withdrawn (see WORKFLOW_PLAN). The files are synthetic and
 reproducible (random.Random seeded with the dataset name); persons in them are
 invented. Running the seed again skips every dataset that already exists.
 """
@@ -25,8 +28,10 @@ from governance.models import Organisation, Role
 
 from . import services
 from .models import (
+    REVIEW_STATES,
     Confidentiality,
     Dataset,
+    DatasetState,
     DistributionKind,
     PersonalDataStatus,
     ProtectionNeed,
@@ -2420,7 +2425,120 @@ def seed_catalog_demo() -> list[Dataset]:
             steward = users[demo_username(Role.STEWARD, demo.publisher)]
             owner = users[demo_username(Role.OWNER, demo.publisher)]
             created.append(_create(demo, organisation, steward, owner))
+    seed_workflow_demo(users)
     return created
+
+
+# ---------------------------------------------------------------------------
+# The publication workflow
+
+# Where each dataset ends; the steps are the real transitions by the demo users
+# (steward.<org> submits, owner.<org> signs off, ethics.<org> decides for the board,
+# legal.<org> reviews: four eyes hold because they are different people).
+WORKFLOW_PLAN = {
+    "haushaltsplan-lindenau": "published",
+    "baumkataster-lindenau": "published",
+    "luftqualitaet-lindenau": "published",
+    "abfallkalender-lindenau": "published",
+    "strassenverzeichnis-lindenau": "published",
+    "spielplaetze-lindenau": "published",
+    "einwohnerzahlen-lindenau": "published",
+    "haushaltsplan-eichberg": "published",
+    "radwegenetz-eichberg": "published",
+    "baustellen-eichberg": "published",
+    "haltestellen-eichberg": "published",
+    "pegelstaende-eichbach": "published",
+    "kundendaten-stadtwerke-lindenau": "decided",
+    "smart-meter-lastgaenge-lindenau": "decided",
+    "videoueberwachung-standorte-eichberg": "decided",
+    "infektionsschutz-meldungen-eichberg": "decided",
+    "kanalnetz-lindenau": "refused",
+    "ratsinformationen-lindenau": "returned",
+    "gewerbeanmeldungen-eichberg": "returned",
+    "bodenrichtwerte-lindenau": "legal_review",
+    "netzlast-stromnetz-lindenau": "legal_review",
+    "verkehrszaehlung-eichberg": "legal_review",
+    "jugendhilfe-fallzahlen-eichberg": "legal_review",
+    "sozialleistungen-stadtteile-eichberg": "legal_review",
+    "wohngeldbescheide-lindenau": "ethics_review",
+    "kita-standorte-lindenau": "in_review",
+    "schuelerzahlen-eichberg": "in_review",
+    "friedhoefe-lindenau": "withdrawn",
+}
+RETURN_REASONS = {
+    "ratsinformationen-lindenau": "Die Beschreibung nennt nicht, ob nichtöffentliche Sitzungsteile enthalten sind. "
+    "Bitte ergänzen und die Klassifizierung prüfen.",
+    "gewerbeanmeldungen-eichberg": "Die Namen von Einzelgewerbetreibenden sind personenbezogen (Art. 4 Nr. 1 DSGVO). "
+    "Bitte die Einstufung korrigieren oder die Spalte entfernen.",
+}
+
+
+def seed_workflow_demo(users: dict) -> int:
+    """Take the planned datasets that are still untouched drafts through the workflow;
+    returns how many it moved. Seeding again moves nothing."""
+    from django.utils import timezone
+
+    from . import workflow
+
+    datasets = Dataset.objects.filter(
+        name__in=list(WORKFLOW_PLAN), state=DatasetState.DRAFT, submitted_by__isnull=True
+    ).select_related("publisher", "current_classification")
+    moved, names = 0, []
+    for dataset in datasets:
+        slug = dataset.publisher.slug
+        steward, owner = users[demo_username(Role.STEWARD, slug)], users[demo_username(Role.OWNER, slug)]
+        legal, ethics = (
+            users[demo_username(Role.LEGAL_REVIEWER, slug)],
+            users[demo_username(Role.ETHICS_BOARD_MEMBER, slug)],
+        )
+        target = WORKFLOW_PLAN[dataset.name]
+
+        def step(action, by, pk=dataset.pk, **data):
+            current = Dataset.objects.select_related("publisher", "current_classification").get(pk=pk)
+            return workflow.perform(action, current, by=by, data={"expected_version": current.version, **data})
+
+        def state(pk=dataset.pk):
+            return Dataset.objects.values_list("state", flat=True).get(pk=pk)
+
+        with transaction.atomic():
+            step("submit", steward)
+            moved += 1
+            names.append(dataset.name)
+            if target == "in_review":
+                continue
+            if target == "returned" and dataset.name == "ratsinformationen-lindenau":
+                step("return", owner, reasons=RETURN_REASONS[dataset.name])
+                continue
+            step("sign_off", owner, reasons="Fachlich geprüft; Veröffentlichung gewünscht.")
+            if state() == DatasetState.ETHICS_REVIEW:
+                if target == "ethics_review":
+                    continue
+                step("ethics", ethics, ethics_outcome="conditions",
+                     reasons="Unbedenklich bei Aggregation auf Stadtteilebene und Mindestfallzahl 5.")  # fmt: skip
+            if target in ("legal_review", "ethics_review"):
+                continue
+            if target == "returned":
+                step("return", legal, reasons=RETURN_REASONS[dataset.name])
+                continue
+            if target == "refused":
+                step("refuse", legal, outcome="internal", grounds=["CRITICAL_INFRASTRUCTURE"],
+                     rereview_on=timezone.localdate().replace(year=timezone.localdate().year + 1),
+                     reasons="Lage und Dimension des Kanalnetzes sind Teil einer kritischen Infrastruktur "
+                     "(§ 2 BSI-KritisV); Weitergabe nur an Stellen des Stadtverbunds.")  # fmt: skip
+                continue
+            step("approve", legal, confirmed=True, reasons="Rechtlich geprüft; keine Bedenken gegen die Entscheidung.")
+            current = Dataset.objects.get(pk=dataset.pk)
+            if target in ("published", "withdrawn") and current.publication_outcome in workflow.PUBLISHABLE_FORMS:
+                step("publish", steward, confirm_alternative=True)
+                if target == "withdrawn":
+                    step("withdraw", owner, reasons="Die Standortdaten sind veraltet; eine neue Erhebung läuft.")
+    # Some tasks wait longer than they should: the inbox marks them as overdue.
+    aged_names = {"bodenrichtwerte-lindenau", "kita-standorte-lindenau"} & set(names)
+    for aged in Dataset.objects.filter(name__in=aged_names, state__in=REVIEW_STATES):
+        aged.state_changed_at = timezone.now() - timedelta(days=21)
+        aged._change_reason = "catalog.demo.aged"
+        aged.save(update_fields=["state_changed_at"])
+    return moved
 
 
 def _create(demo: DemoDataset, organisation: Organisation, steward, owner) -> Dataset:

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from governance.forms import EMPTY_LABEL, ModelForm
 from governance.permissions import organisations_with_role
+from governance.vocabularies import PublicationForm
 
 from . import permissions
 from .models import (
@@ -15,6 +16,7 @@ from .models import (
     Dataset,
     DatasetState,
     DistributionKind,
+    EthicsOutcome,
     PersonalDataStatus,
     ProtectionNeed,
     SpatialGranularity,
@@ -605,3 +607,71 @@ class VersionCompareForm(forms.Form):
             return None
         older, newer = sorted((self.cleaned_data["von"], self.cleaned_data["bis"]))
         return older, newer
+
+
+class TransitionForm(forms.Form):
+    """The input of one workflow transition (catalog.workflow.perform). Only the fields
+    the action needs are kept; the workflow checks what is mandatory."""
+
+    FIELDS_BY_ACTION = {
+        "submit": [],
+        "sign_off": ["reasons"],
+        "ethics": ["ethics_outcome", "reasons"],
+        "approve": ["confirmed", "reasons"],
+        "refuse": ["outcome", "grounds", "rereview_on", "reasons"],
+        "return": ["reasons"],
+        "publish": ["confirm_alternative"],
+        "withdraw": ["reasons"],
+        "rereview": ["reasons"],
+        "confirm_rereview": ["reasons"],
+    }
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput)
+    ethics_outcome = forms.ChoiceField(
+        label=_("Ergebnis des Datenethikbeirats"),
+        choices=[("", EMPTY_LABEL), *EthicsOutcome.choices],
+        required=False,
+    )
+    outcome = forms.ChoiceField(
+        label=_("Entscheidung"),
+        choices=[
+            (PublicationForm.CLOSED.value, PublicationForm.CLOSED.label),
+            (PublicationForm.INTERNAL.value, PublicationForm.INTERNAL.label),
+        ],
+        required=False,
+    )
+    grounds = forms.MultipleChoiceField(
+        label=_("Ausschlussgründe"), choices=[], required=False, widget=forms.CheckboxSelectMultiple
+    )
+    rereview_on = forms.DateField(label=_("Wiedervorlage am"), required=False, widget=DATE_INPUT)
+    confirmed = forms.BooleanField(
+        label=_("Ich bestätige die Ausschlussgründe und die erforderlichen Prüfungen."), required=False
+    )
+    confirm_alternative = forms.BooleanField(
+        label=_("Ich bestätige, dass die Distributionen nur in der freigegebenen Form vorliegen."), required=False
+    )
+    reasons = forms.CharField(
+        label=_("Begründung"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, action: str, dataset=None, reason_required: bool = False, **kwargs):
+        super().__init__(*args, prefix=action, **kwargs)
+        self.action = action
+        wanted = {"expected_version", *self.FIELDS_BY_ACTION.get(action, [])}
+        for name in list(self.fields):
+            if name not in wanted:
+                del self.fields[name]
+        if dataset is not None:
+            self.fields["expected_version"].initial = dataset.version
+        if "reasons" in self.fields:
+            # Shown as mandatory where it is; the workflow refuses an empty one.
+            self.fields["reasons"].required = reason_required
+        for name in ("ethics_outcome", "outcome", "grounds", "rereview_on"):
+            if name in self.fields:
+                self.fields[name].required = True
+        if "grounds" in self.fields:
+            from governance.models import VocabularyTerm
+            from governance.vocabularies import Vocabulary
+
+            terms = VocabularyTerm.objects.in_force().filter(vocabulary=Vocabulary.EXCLUSION_GROUND).order_by("code")
+            self.fields["grounds"].choices = [(term.code, term.label) for term in terms]

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from governance.models import Organisation
+from governance.rules import OUTCOME_CHOICES
 
 from .vocabularies import (
     FILE_TYPE_CHOICES,
@@ -32,6 +33,16 @@ class DatasetState(models.TextChoices):
     PUBLISHED = "published", _("Veröffentlicht")
     RETURNED = "returned", _("Zurückgegeben")
     WITHDRAWN = "withdrawn", _("Zurückgezogen")
+
+
+class EthicsOutcome(models.TextChoices):
+    """The outcome of the ethics board's review as the decision engine reads it
+    (fact `ethics_outcome`); "board" (referral) is set by issue 6's questionnaire."""
+
+    APPROVED = "approved", _("unbedenklich")
+    CONDITIONS = "conditions", _("mit Auflagen")
+    REVISE = "revise", _("überarbeiten")
+    REJECTED = "rejected", _("abgelehnt")
 
 
 class Keyword(models.Model):
@@ -160,6 +171,37 @@ class Dataset(models.Model):
     )
     # Optimistic locking: an edit names the version it started from.
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Kept by catalog.workflow (the only writer of `state`): the latest outcome of the
+    # decision engine, what the final decision rested on, and who asked for it.
+    publication_outcome = models.CharField(
+        _("Ergebnis der Veröffentlichungsentscheidung"),
+        max_length=16,
+        choices=OUTCOME_CHOICES,
+        blank=True,
+        editable=False,
+    )
+    # {"outcome": ..., "reviews": [...], "grounds": [...]} of the last final decision:
+    # a rule change that alters any of them re-opens review.
+    publication_basis = models.JSONField(default=dict, blank=True, editable=False)
+    ethics_outcome = models.CharField(
+        _("Ergebnis der Ethikprüfung"), max_length=16, choices=EthicsOutcome.choices, blank=True, editable=False
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Eingereicht von"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    state_changed_at = models.DateTimeField(_("Status seit"), null=True, blank=True, editable=False)
+    rereview_on = models.DateField(_("Wiedervorlage am"), null=True, blank=True, editable=False, db_index=True)
+    # Set when a trigger re-opened review of a dataset that stays published meanwhile.
+    rereview_requested_at = models.DateTimeField(
+        _("Erneute Prüfung verlangt am"), null=True, blank=True, editable=False
+    )
+    rereview_reason = models.CharField(_("Anlass der erneuten Prüfung"), max_length=300, blank=True, editable=False)
     history = HistoricalRecords(m2m_fields=[keywords, themes])
 
     objects = DatasetQuerySet.as_manager()
@@ -208,6 +250,13 @@ class Dataset(models.Model):
     @property
     def is_published(self) -> bool:
         return self.state == DatasetState.PUBLISHED
+
+    @property
+    def is_in_review(self) -> bool:
+        return self.state in REVIEW_STATES
+
+
+REVIEW_STATES = (DatasetState.IN_REVIEW, DatasetState.ETHICS_REVIEW, DatasetState.LEGAL_REVIEW)
 
 
 class DistributionKind(models.TextChoices):

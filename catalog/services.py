@@ -5,7 +5,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from .models import Classification, Dataset, Distribution, DistributionKind, Keyword, Theme
+from .models import Classification, Dataset, DatasetState, Distribution, DistributionKind, Keyword, Theme
 from .uploads import check_upload
 from .vocabularies import FILE_TYPES_BY_CODE
 
@@ -51,6 +51,31 @@ def create_dataset(*, by, fields: dict, keywords=(), themes=(), reason: str = ""
     return dataset
 
 
+def refuse_while_in_review(dataset: Dataset) -> None:
+    """A dataset in review is what the reviewers judge: it does not change under
+    their hands. The reviewer returns it (with reasons) and the steward edits then."""
+    if dataset.is_in_review:
+        raise CatalogError(
+            _(
+                "Der Datensatz ist in Prüfung (%(state)s) und kann so lange nicht geändert werden. "
+                "Nach einer Rückgabe können Sie ihn wieder bearbeiten."
+            )
+            % {"state": dataset.get_state_display()}
+        )
+
+
+# Fields the decision engine reads (besides the classification): changing them on an
+# approved or published dataset re-opens review.
+DECISION_FIELDS = ("licence", "hvd_category", "publisher")
+
+
+def _rereview(dataset: Dataset, *, by, reasons: str) -> None:
+    from . import workflow
+
+    if dataset.state in (DatasetState.APPROVED, DatasetState.PUBLISHED):
+        workflow.start_rereview(dataset, by=by, reasons=reasons, check_role=False)
+
+
 def update_dataset(
     dataset: Dataset, *, by, fields: dict, expected_version: int, keywords=None, themes=None, reason: str = ""
 ) -> Dataset:
@@ -61,6 +86,8 @@ def update_dataset(
             raise ConflictError(
                 _("Der Datensatz wurde inzwischen von jemand anderem geändert. Bitte laden Sie die Seite neu.")
             )
+        refuse_while_in_review(dataset)
+        decision_inputs = [getattr(dataset, f"{name}_id" if name == "publisher" else name) for name in DECISION_FIELDS]
         for name, value in fields.items():
             setattr(dataset, name, value)
         dataset.full_clean()
@@ -69,6 +96,11 @@ def update_dataset(
         dataset._change_reason = reason or "catalog.dataset.changed"
         dataset.save()
         set_keywords_and_themes(dataset, keywords, themes)
+        if decision_inputs != [
+            getattr(dataset, f"{name}_id" if name == "publisher" else name) for name in DECISION_FIELDS
+        ]:
+            _rereview(dataset, by=by, reasons=_("Lizenz, HVD-Kategorie oder Herausgeber geändert"))
+            dataset.refresh_from_db()
     return dataset
 
 
@@ -87,6 +119,7 @@ def classify_dataset(dataset: Dataset, *, by, fields: dict, based_on: int | None
                 )
                 % {"number": latest}
             )
+        refuse_while_in_review(dataset)
         number = latest + 1
         classification = Classification(dataset=dataset, number=number, classified_by=by, **fields)
         classification.full_clean()
@@ -96,6 +129,8 @@ def classify_dataset(dataset: Dataset, *, by, fields: dict, based_on: int | None
         dataset._history_user = by
         dataset._change_reason = f"catalog.dataset.classified: {number}"
         dataset.save(update_fields=["current_classification", "version", "modified"])
+        # A new classification of an approved or published dataset re-opens its review.
+        _rereview(dataset, by=by, reasons=_("Neue Klassifizierung (Version %(number)s)") % {"number": number})
     return classification
 
 
@@ -112,6 +147,7 @@ def add_distribution(
     licence: str = "",
 ) -> Distribution:
     """Attach a checked upload or an external link to the dataset."""
+    refuse_while_in_review(dataset)
     if bool(upload) == bool(access_url):
         raise ValidationError({"file": _("Bitte entweder eine Datei hochladen oder eine Adresse angeben.")})
     distribution = Distribution(
@@ -145,6 +181,7 @@ def add_distribution(
 
 def remove_distribution(distribution: Distribution, *, by) -> None:
     dataset = distribution.dataset
+    refuse_while_in_review(dataset)
     with transaction.atomic():
         distribution._history_user = by
         distribution._change_reason = "catalog.distribution.removed"

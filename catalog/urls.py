@@ -15,6 +15,7 @@ urlpatterns = [
     path("<slug:name>/", views.dataset_detail, name="dataset_detail"),
     path("<slug:name>/bearbeiten/", views.dataset_edit, name="dataset_edit"),
     path("<slug:name>/klassifizieren/", views.dataset_classify, name="dataset_classify"),
+    path("<slug:name>/workflow/<str:action>/", views.dataset_transition, name="dataset_transition"),
     path("<slug:name>/verlauf/", views.dataset_history, name="dataset_history"),
     path("<slug:name>/distributionen/neu/", views.distribution_create, name="distribution_create"),
     path("<slug:name>/distributionen/<int:pk>/datei/", views.distribution_file, name="distribution_file"),

@@ -15,9 +15,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from governance.history import history_entries, readable_changes
+from governance.models import Role
+from governance.permissions import roles_held
 
-from . import permissions, services
-from .forms import ClassificationForm, DatasetFilterForm, DatasetForm, DistributionForm, VersionCompareForm
+from . import permissions, services, workflow
+from .forms import (
+    ClassificationForm,
+    DatasetFilterForm,
+    DatasetForm,
+    DistributionForm,
+    TransitionForm,
+    VersionCompareForm,
+)
 from .history import classification_changes, classification_number, dataset_versions
 from .models import Classification, Dataset
 
@@ -72,6 +81,14 @@ def dataset_detail(request, name):
             "owner", "steward", "current_classification__classified_by"
         ).prefetch_related("keywords", "themes"),
     )
+    roles = roles_held(request.user, dataset.publisher)
+    transitions = [
+        (
+            transition,
+            TransitionForm(action=transition.action, dataset=dataset, reason_required=transition.reason_required),
+        )
+        for transition in workflow.available_transitions(dataset, request.user, roles=roles)
+    ]
     return render(
         request,
         "catalog/dataset_detail.html",
@@ -80,9 +97,50 @@ def dataset_detail(request, name):
             "classification": dataset.current_classification,
             # Through the related manager every distribution knows its dataset: no query each.
             "distributions": list(dataset.distributions.all()),
-            "can_edit": permissions.can_edit_dataset(request.user, dataset),
+            # Stewards edit (catalog.permissions.can_edit_dataset), except while the dataset is in review.
+            "can_edit": Role.STEWARD in roles and not dataset.is_in_review,
+            "transitions": transitions,
+            "decisions": workflow.decision_trail(dataset),
         },
     )
+
+
+@catalog_required
+@require_POST
+def dataset_transition(request, name, action):
+    """One step of the publication workflow; catalog.workflow checks state, role and
+    four eyes, and a stale page gets a conflict message instead of a second decision."""
+    if action not in workflow.TRANSITIONS:
+        raise Http404
+    dataset = permissions.get_dataset_for_user(
+        request.user, name, queryset=Dataset.objects.select_related("current_classification")
+    )
+    form = TransitionForm(request.POST, action=action, dataset=dataset)
+    if not form.is_valid():
+        messages.error(request, " ".join(" ".join(errors) for errors in form.errors.values()))
+        return redirect(f"{dataset.get_absolute_url()}#workflow")
+    try:
+        workflow.perform(action, dataset, by=request.user, data=form.cleaned_data)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except services.ConflictError as error:
+        messages.error(request, str(error))
+    except services.CatalogError as error:
+        messages.warning(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("„%(action)s“ ist erledigt. Der Datensatz ist jetzt: %(state)s.")
+            % {"action": workflow.TRANSITIONS[action].label, "state": _state_label(dataset)},
+        )
+    if not permissions.visible_datasets(request.user).filter(pk=dataset.pk).exists():
+        # An ethics board member no longer sees the dataset once the board has spoken.
+        return redirect("governance:tasks")
+    return redirect(f"{dataset.get_absolute_url()}#workflow")
+
+
+def _state_label(dataset) -> str:
+    return Dataset.objects.get(pk=dataset.pk).get_state_display()
 
 
 @catalog_required
@@ -125,7 +183,7 @@ def dataset_edit(request, name):
                 themes=form.cleaned_data["themes"],
                 reason=form.cleaned_data["reason"],
             )
-        except services.ConflictError as error:
+        except services.CatalogError as error:
             form.add_error(None, str(error))
         except ValidationError as error:
             add_errors(form, error)
@@ -161,7 +219,7 @@ def dataset_classify(request, name):
             classification = services.classify_dataset(
                 dataset, by=request.user, fields=form.model_fields(), based_on=form.cleaned_data["based_on"]
             )
-        except services.ConflictError as error:
+        except services.CatalogError as error:
             form.add_error(None, str(error))
         except ValidationError as error:
             add_errors(form, error)
@@ -239,6 +297,8 @@ def distribution_create(request, name):
                 description=data["description"],
                 licence=data["licence"],
             )
+        except services.CatalogError as error:
+            form.add_error(None, str(error))
         except ValidationError as error:
             # The upload checks name no field: what they refuse is the file.
             if hasattr(error, "error_dict"):
@@ -276,6 +336,10 @@ def distribution_file(request, name, pk):
 def distribution_delete(request, name, pk):
     dataset = permissions.get_dataset_for_user(request.user, name, edit=True)
     distribution = get_object_or_404(dataset.distributions, pk=pk)
-    services.remove_distribution(distribution, by=request.user)
+    try:
+        services.remove_distribution(distribution, by=request.user)
+    except services.CatalogError as error:
+        messages.error(request, str(error))
+        return redirect(f"{dataset.get_absolute_url()}#distributionen")
     messages.success(request, _("Die Distribution „%(title)s“ wurde entfernt.") % {"title": distribution.title})
     return redirect(f"{dataset.get_absolute_url()}#distributionen")

@@ -198,7 +198,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "governance.tasks.sync_role_permissions",
         "schedule": 300.0,
     },
+    # Publication workflow: re-review dates reached and rule changes in force re-open
+    # review; overdue tasks get a reminder.
+    "workflow-rereview-triggers": {"task": "catalog.tasks.run_rereview_triggers", "schedule": 6 * 3600.0},
+    "workflow-overdue-reminders": {"task": "catalog.tasks.send_overdue_reminders", "schedule": 24 * 3600.0},
 }
+# A review task is due this many working days (Mon–Fri) after it was assigned.
+WORKFLOW_DUE_WORKING_DAYS = int(env("WORKFLOW_DUE_WORKING_DAYS", "10"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],

@@ -708,6 +708,7 @@ class DecisionOutcome(models.TextChoices):
     REJECTED = "rejected", _("abgelehnt")
     GRANTED = "granted", _("gewährt")
     REFUSED = "refused", _("verweigert")
+    WITHDRAWN = "withdrawn", _("zurückgezogen")
 
 
 class Decision(models.Model):

@@ -38,6 +38,19 @@ def has_role(user, role: Role, organisation: Organisation) -> bool:
     return user.is_superuser or user.has_perm(role.permission, organisation)
 
 
+def roles_held(user, organisation: Organisation) -> set[Role]:
+    """Every role the user holds for the organisation, in two queries (one checker
+    loads the user's and the groups' object permissions at once)."""
+    if not user.is_authenticated or not user.is_active:
+        return set()
+    if user.is_superuser:
+        return set(Role)
+    from guardian.core import ObjectPermissionChecker
+
+    perms = set(ObjectPermissionChecker(user).get_perms(organisation))
+    return {role for role in Role if role.codename in perms}
+
+
 def has_any_role(user, role: Role) -> bool:
     return organisations_with_role(user, role).exists()
 

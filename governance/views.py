@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from simple_history.models import registered_models as history_registered_models
 
 from . import audit as journal
-from . import permissions, services
+from . import inbox, permissions, services
 from . import tasks as background
 from .forms import (
     AdoptForm,
@@ -78,6 +78,7 @@ def tasks(request):
         request,
         "governance/tasks.html",
         {
+            "tasks": inbox.tasks_for(request.user),
             "assignments": [a for a in mine if a.pk in active_ids],
             "upcoming": [a for a in mine if a.pk not in active_ids and a.valid_from > now],
             "deputies_for_me": deputies_for_me,

@@ -8,7 +8,7 @@ from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from catalog.demo import DATASETS, Upload, seed_catalog_demo
+from catalog.demo import DATASETS, WORKFLOW_PLAN, Upload, seed_catalog_demo
 from catalog.models import (
     Classification,
     Confidentiality,
@@ -42,7 +42,7 @@ def test_the_demo_catalog_spreads_over_all_organisations(demo):
     slugs_with_data = set(Organisation.objects.filter(datasets__isnull=False).values_list("slug", flat=True))
     assert slugs_with_data == {slug for slug, *_ in ORGANISATIONS}
     for dataset in Dataset.objects.select_related("publisher", "steward", "owner"):
-        assert dataset.state == DatasetState.DRAFT
+        assert dataset.state == DatasetState.DRAFT or dataset.name in WORKFLOW_PLAN
         assert dataset.steward.username == f"steward.{dataset.publisher.slug}"
         assert dataset.owner.username == f"owner.{dataset.publisher.slug}"
         assert (
@@ -140,3 +140,23 @@ def test_the_seed_command_refuses_to_run_in_production(db, settings):
     with pytest.raises(CommandError, match="never in production"):
         call_command("seed_demo", stdout=StringIO())
     assert not Organisation.objects.exists()
+
+
+def test_the_demo_catalog_has_datasets_in_every_workflow_state(demo):
+    from governance.models import Decision
+
+    states = set(Dataset.objects.values_list("state", flat=True))
+    assert states == set(DatasetState.values)
+    assert Dataset.objects.published().count() >= 8
+    assert set(Dataset.objects.published().values_list("publication_outcome", flat=True)) == {"open"}
+    kept_internal = Dataset.objects.filter(state=DatasetState.APPROVED, publication_outcome__in=["internal", "closed"])
+    assert kept_internal.count() >= 3
+    assert all(dataset.rereview_on for dataset in kept_internal)
+    for dataset in kept_internal:
+        final = Decision.objects.filter(subject_id=str(dataset.pk), kind="publication").order_by("-decided_at").first()
+        assert final.exclusion_grounds
+        assert final.rereview_on
+    returned = Dataset.objects.filter(state=DatasetState.RETURNED)
+    assert all(
+        Decision.objects.filter(subject_id=str(d.pk), outcome="returned").exclude(reasons="").exists() for d in returned
+    )

@@ -6,7 +6,6 @@ import pytest
 
 from governance import services
 from governance.models import PolicyKind
-from governance.reference_data import ensure_vocabularies, install_default_rule_set
 
 BODY_V1 = """Einleitung.
 
@@ -43,17 +42,6 @@ OPEN_FACTS = {
     "hvd": False,
     "publisher_dng_role": "oeffentliche_stelle",
 }
-
-
-@pytest.fixture
-def vocabularies(db):
-    # Migration 0003 loads them; a transactional test before this one may have flushed them.
-    ensure_vocabularies()
-
-
-@pytest.fixture
-def default_rules(vocabularies):
-    return install_default_rule_set()
 
 
 def adopt_and_enact(version, *, by=None, adopted_on, valid_from, valid_until=None):

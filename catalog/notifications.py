@@ -1,0 +1,77 @@
+"""Mail about workflow tasks: who is asked to act on a dataset now, and reminders
+when that is overdue. Called by catalog.tasks after the transition has committed."""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mass_mail
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from governance.models import Organisation, Role, RoleAssignment
+
+from .models import Dataset
+from .workflow import TASK_LABELS, TASK_ROLES, involved_user_ids, task_due, waiting_datasets
+
+
+def recipients(dataset: Dataset) -> list:
+    """The people holding the role the dataset waits for, in its publisher or an
+    organisation above it (a role covers the units below), deputies included; the
+    four-eyes principle leaves out whoever classified or submitted it."""
+    role = TASK_ROLES.get(dataset.state)
+    if role is None:
+        return []
+    chain, organisation = [], dataset.publisher
+    while organisation is not None and organisation.pk not in chain:
+        chain.append(organisation.pk)
+        organisation = (
+            Organisation.objects.filter(pk=organisation.parent_id).first() if organisation.parent_id else None
+        )
+    user_ids = set(
+        RoleAssignment.objects.active().filter(role=role, organisation__in=chain).values_list("user", flat=True)
+    )
+    if role in (Role.LEGAL_REVIEWER, Role.ETHICS_BOARD_MEMBER):
+        user_ids -= involved_user_ids(dataset)
+    return list(get_user_model().objects.filter(pk__in=user_ids, is_active=True).exclude(email="").order_by("pk"))
+
+
+def _message(dataset: Dataset, user, *, reminder: bool) -> tuple[str, str, str, list[str]]:
+    label = TASK_LABELS[dataset.state]
+    due = task_due(dataset)
+    subject = (_("Erinnerung: %(task)s – %(title)s") if reminder else _("Neue Aufgabe: %(task)s – %(title)s")) % {
+        "task": label,
+        "title": dataset.title,
+    }
+    lines = [
+        _("Guten Tag %(name)s,") % {"name": user.get_full_name() or user.get_username()},
+        "",
+        _("für den Datensatz „%(title)s“ (%(organisation)s) wartet eine Aufgabe auf Sie: %(task)s.")
+        % {"title": dataset.title, "organisation": dataset.publisher, "task": label},
+    ]
+    if due:
+        text = _("Die Frist ist am %(due)s abgelaufen.") if reminder else _("Bitte erledigen Sie sie bis zum %(due)s.")
+        lines.append(text % {"due": date_format(due)})
+    lines += [
+        "",
+        f"{settings.SITE_URL}{dataset.get_absolute_url()}",
+        "",
+        _(
+            "Diese Nachricht hat Stadtdaten automatisch versandt. "
+            "Ihre offenen Aufgaben finden Sie unter „Meine Aufgaben“."
+        ),
+    ]
+    return subject, "\n".join(str(line) for line in lines), settings.DEFAULT_FROM_EMAIL, [user.email]
+
+
+def notify(dataset: Dataset, *, reminder: bool = False) -> int:
+    """Send the task mail (German, the site language) to everyone it concerns."""
+    with translation.override(settings.LANGUAGE_CODE):
+        messages = [_message(dataset, user, reminder=reminder) for user in recipients(dataset)]
+    return send_mass_mail(messages, fail_silently=False) if messages else 0
+
+
+def overdue_datasets():
+    """Datasets whose task is past its due date."""
+    today = timezone.localdate()
+    waiting = Dataset.objects.filter(waiting_datasets()).select_related("publisher", "current_classification")
+    return [dataset for dataset in waiting.iterator(chunk_size=500) if (due := task_due(dataset)) and due < today]

@@ -1,0 +1,841 @@
+"""The publication workflow: the only code that changes `Dataset.state`. Views, the API
+and tasks call these transitions alike.
+
+    draft/returned/withdrawn ─submit─▶ in_review ─sign_off─▶ [ethics_review ─ethics─▶] legal_review
+    legal_review ─approve/refuse─▶ approved ─publish─▶ published ─withdraw─▶ withdrawn
+    in_review/ethics_review/legal_review/approved ─return─▶ returned (reasons mandatory)
+    published/approved ─rereview─▶ review again (a published dataset whose outcome is
+    no longer open is unpublished at once)
+
+Every transition has the same shape: guard → atomic → select_for_update → check the
+expected version → role and four-eyes checks → mutate → save(update_fields) →
+history reason "catalog.workflow.<action>" → Decision (and through it an AuditEvent)
+→ mail after commit. Two people acting on the same version get one transition and
+one ConflictError.
+
+The decision engine (`dataset_facts`, `decide`) is a pure function of the dataset,
+its current classification and the rule versions in force (governance.rules).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from governance import services as governance
+from governance.models import Decision, DecisionKind, DecisionOutcome, Role
+from governance.permissions import organisations_with_role, roles_held
+from governance.rules import PENDING, ReviewRole, RuleEvaluation, evaluate_rules
+from governance.vocabularies import PublicationForm
+
+from .models import REVIEW_STATES, Dataset, DatasetState, EthicsOutcome
+from .services import CatalogError, ConflictError
+from .vocabularies import LICENCES_BY_CODE
+
+S = DatasetState
+OPEN = PublicationForm.OPEN
+PUBLISHABLE_FORMS = (PublicationForm.OPEN, PublicationForm.AGGREGATED, PublicationForm.REDACTED)
+NON_PUBLIC_FORMS = (PublicationForm.INTERNAL, PublicationForm.CLOSED)
+# Reviews the legal reviewer confirms on approval (no role of their own in the app yet).
+CONFIRMED_REVIEWS = (ReviewRole.DPO, ReviewRole.STATISTICS_OFFICE, ReviewRole.ISB)
+
+
+class WorkflowError(CatalogError):
+    """A transition that is not allowed now or not for this person; the message says why."""
+
+
+# ---------------------------------------------------------------------------
+# The decision engine
+
+
+def dataset_facts(dataset: Dataset, classification) -> dict:
+    """The facts (governance.rules.FACTS) of a dataset and one classification version."""
+    c = classification
+    facts = {
+        "personal_data": int(c.personal_data),
+        "confidentiality": int(c.confidentiality),
+        "vs_nfd": bool(c.vs_nfd),
+        "protection_confidentiality": int(c.protection_confidentiality),
+        "protection_integrity": int(c.protection_integrity),
+        "protection_availability": int(c.protection_availability),
+        "trade_secrets": bool(c.trade_secrets),
+        "third_party_rights": bool(c.third_party_rights),
+        "critical_infrastructure": bool(c.critical_infrastructure),
+        "statistical_confidentiality": bool(c.statistical_confidentiality),
+        "vulnerable_subjects": bool(c.vulnerable_subjects),
+        "spatial_granularity": c.spatial_granularity,
+        "temporal_granularity": c.temporal_granularity,
+        "licence_is_open": LICENCES_BY_CODE[dataset.licence].is_open,
+        "hvd": bool(dataset.hvd_category),
+        "publisher_dng_role": dataset.publisher.dng_role,
+    }
+    if dataset.ethics_outcome:
+        facts["ethics_outcome"] = dataset.ethics_outcome
+    return facts
+
+
+def decide(dataset: Dataset, *, rule_versions=None, on: date | None = None) -> RuleEvaluation:
+    """Evaluate the dataset's current classification against the rules in force on
+    `on` (default today), or against the given rule versions (pure: no database)."""
+    if dataset.current_classification is None:
+        raise WorkflowError(_("Bitte klassifizieren Sie den Datensatz, bevor Sie ihn einreichen."))
+    on = on or timezone.localdate()
+    if rule_versions is None:
+        rule_versions = governance.in_force(on).rule_versions
+    return evaluate_rules(rule_versions, dataset_facts(dataset, dataset.current_classification), on=on)
+
+
+def needs_ethics_board(evaluation: RuleEvaluation) -> bool:
+    return ReviewRole.ETHICS_BOARD in evaluation.reviews
+
+
+def final_outcome(evaluation: RuleEvaluation) -> str:
+    """What an approval makes of the engine's outcome: the required reviews are done
+    by then, so "pending" becomes open; a block keeps its alternative form."""
+    if evaluation.blocks:
+        return evaluation.outcome
+    if evaluation.undecided:
+        return PENDING
+    return OPEN
+
+
+def basis_of(evaluation: RuleEvaluation) -> dict:
+    """What a final decision rests on; if the rules in force change any of it, review re-opens."""
+    return {
+        "outcome": final_outcome(evaluation),
+        "reviews": list(evaluation.required_reviews),
+        "grounds": list(evaluation.grounds),
+    }
+
+
+# ---------------------------------------------------------------------------
+# Who may do what
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    label: str
+    states: tuple
+    roles: tuple
+    four_eyes: bool = False
+    reason_required: bool = False
+    primary: bool = False
+
+
+TRANSITIONS = {
+    t.action: t
+    for t in [
+        Transition("submit", gettext_lazy("Zur Prüfung einreichen"), (S.DRAFT, S.RETURNED, S.WITHDRAWN),
+                   (Role.STEWARD,), primary=True),
+        Transition("sign_off", gettext_lazy("Als Dateneigentümer:in freigeben"), (S.IN_REVIEW,), (Role.OWNER,),
+                   primary=True),
+        Transition("ethics", gettext_lazy("Ergebnis der Ethikprüfung festhalten"), (S.ETHICS_REVIEW,),
+                   (Role.ETHICS_BOARD_MEMBER,), four_eyes=True, reason_required=True, primary=True),
+        Transition("approve", gettext_lazy("Rechtlich freigeben"), (S.LEGAL_REVIEW,), (Role.LEGAL_REVIEWER,),
+                   four_eyes=True, primary=True),
+        Transition("refuse", gettext_lazy("Veröffentlichung ablehnen"), (S.LEGAL_REVIEW,), (Role.LEGAL_REVIEWER,),
+                   four_eyes=True, reason_required=True),
+        Transition("return", gettext_lazy("Zur Überarbeitung zurückgeben"), (S.IN_REVIEW, S.LEGAL_REVIEW, S.APPROVED),
+                   (Role.OWNER, Role.LEGAL_REVIEWER), reason_required=True),
+        Transition("publish", gettext_lazy("Veröffentlichen"), (S.APPROVED,),
+                   (Role.STEWARD, Role.OWNER, Role.LEGAL_REVIEWER), primary=True),
+        Transition("confirm_rereview", gettext_lazy("Veröffentlichung nach erneuter Prüfung bestätigen"),
+                   (S.PUBLISHED,), (Role.LEGAL_REVIEWER,), four_eyes=True, primary=True),
+        Transition("rereview", gettext_lazy("Erneute Prüfung veranlassen"), (S.PUBLISHED, S.APPROVED),
+                   (Role.STEWARD, Role.OWNER, Role.LEGAL_REVIEWER), reason_required=True),
+        Transition("withdraw", gettext_lazy("Veröffentlichung zurückziehen"), (S.PUBLISHED,),
+                   (Role.STEWARD, Role.OWNER, Role.LEGAL_REVIEWER), reason_required=True),
+    ]
+}  # fmt: skip
+
+ROLE_STAGE = {S.IN_REVIEW: Role.OWNER, S.LEGAL_REVIEW: Role.LEGAL_REVIEWER, S.APPROVED: Role.LEGAL_REVIEWER}
+
+
+def involved_user_ids(dataset: Dataset) -> set[int]:
+    """Who classified or submitted the dataset: the four-eyes principle keeps them out."""
+    ids = {dataset.submitted_by_id}
+    if dataset.current_classification is not None:
+        ids.add(dataset.current_classification.classified_by_id)
+    return ids - {None}
+
+
+def refusal(action: str, dataset: Dataset, user, *, roles: set | None = None) -> str | None:
+    """Why `user` may not perform `action` on `dataset` now (a German message), or None.
+    `roles` are the roles the user holds for the publisher, if already known."""
+    transition = TRANSITIONS.get(action)
+    if transition is None:
+        return _("Unbekannte Aktion.")
+    if dataset.state not in transition.states:
+        return _("„%(action)s“ ist im Status „%(state)s“ nicht möglich.") % {
+            "action": transition.label,
+            "state": dataset.get_state_display(),
+        }
+    needed = transition.roles
+    if action == "return":  # the stage decides who returns
+        needed = (ROLE_STAGE[dataset.state],)
+    held = roles_held(user, dataset.publisher) if roles is None else roles
+    if not set(needed) & set(held):
+        return _("Dafür fehlt Ihnen die Rolle „%(role)s“ für %(organisation)s.") % {
+            "role": " / ".join(str(role.label) for role in needed),
+            "organisation": dataset.publisher,
+        }
+    if transition.four_eyes and user.pk in involved_user_ids(dataset):
+        return _(
+            "Vier-Augen-Prinzip: Wer den Datensatz eingestuft oder eingereicht hat, kann ihn nicht selbst prüfen "
+            "oder freigeben."
+        )
+    if action == "submit" and dataset.current_classification_id is None:
+        return _("Bitte klassifizieren Sie den Datensatz, bevor Sie ihn einreichen.")
+    if action == "publish" and dataset.publication_outcome not in PUBLISHABLE_FORMS:
+        return _("Nach der Entscheidung „%(outcome)s“ wird der Datensatz nicht veröffentlicht.") % {
+            "outcome": dataset.get_publication_outcome_display()
+        }
+    if action == "confirm_rereview" and dataset.rereview_requested_at is None:
+        return _("Für diesen Datensatz ist keine erneute Prüfung offen.")
+    return None
+
+
+def available_transitions(dataset: Dataset, user, *, roles: set | None = None) -> list[Transition]:
+    roles = roles_held(user, dataset.publisher) if roles is None else roles
+    return [t for action, t in TRANSITIONS.items() if refusal(action, dataset, user, roles=roles) is None]
+
+
+# ---------------------------------------------------------------------------
+# The transitions
+
+
+def _lock(dataset: Dataset, expected_version: int | None) -> Dataset:
+    locked = (
+        Dataset.objects.select_for_update(of=("self",))
+        .select_related("publisher", "current_classification")
+        .get(pk=dataset.pk)
+    )
+    if expected_version is not None and locked.version != expected_version:
+        raise ConflictError(
+            _(
+                "Der Datensatz wurde inzwischen von jemand anderem bearbeitet oder entschieden "
+                "(jetzt: %(state)s). Bitte laden Sie die Seite neu."
+            )
+            % {"state": locked.get_state_display()}
+        )
+    return locked
+
+
+def _guard(action: str, dataset: Dataset, by) -> None:
+    message = refusal(action, dataset, by)
+    if message:
+        raise WorkflowError(message)
+
+
+def _require_reasons(reasons: str) -> str:
+    reasons = (reasons or "").strip()
+    if not reasons:
+        raise ValidationError({"reasons": _("Bitte begründen Sie die Entscheidung.")})
+    return reasons
+
+
+def _save(dataset: Dataset, *, by, action: str, state: str | None = None, fields=(), note: str = "") -> None:
+    update = ["version", "modified", *fields]
+    if state is not None and state != dataset.state:
+        dataset.state = state
+        dataset.state_changed_at = timezone.now()
+        update += ["state", "state_changed_at"]
+    dataset.version += 1
+    dataset._history_user = by
+    dataset._change_reason = f"catalog.workflow.{action}" + (f": {note}"[:200] if note else "")
+    dataset.save(update_fields=list(dict.fromkeys(update)))
+
+
+def _decide(dataset: Dataset, *, by, kind, outcome, reasons="", evaluation=None, **extra) -> Decision:
+    return governance.record_decision(
+        kind=kind,
+        subject=dataset,
+        outcome=outcome,
+        actor=by,
+        reasons=reasons,
+        evaluation=evaluation,
+        classification=dataset.current_classification,
+        **extra,
+    )
+
+
+def _notify(dataset: Dataset) -> None:
+    from .tasks import notify_assignment
+
+    notify_assignment.delay_on_commit(dataset.pk, dataset.state, dataset.version)
+
+
+def _review_state(dataset: Dataset, evaluation: RuleEvaluation) -> str:
+    """Ethics-flagged datasets go to the board first; legal review never comes before its outcome."""
+    if needs_ethics_board(evaluation) and not dataset.ethics_outcome:
+        return S.ETHICS_REVIEW
+    return S.LEGAL_REVIEW
+
+
+def submit(dataset: Dataset, *, by, expected_version: int | None) -> Decision:
+    """The steward asks for a publication decision: the engine evaluates the current
+    classification against the rules in force and its outcome is recorded."""
+    with transaction.atomic():
+        dataset = _lock(dataset, expected_version)
+        _guard("submit", dataset, by)
+        dataset.ethics_outcome = ""
+        evaluation = decide(dataset)
+        dataset.submitted_by = by
+        dataset.publication_outcome = evaluation.outcome
+        dataset.publication_basis = basis_of(evaluation)
+        dataset.rereview_requested_at, dataset.rereview_reason = None, ""
+        _save(
+            dataset,
+            by=by,
+            action="submitted",
+            state=S.IN_REVIEW,
+            fields=["submitted_by", "publication_outcome", "publication_basis", "ethics_outcome",
+                    "rereview_requested_at", "rereview_reason"],
+        )  # fmt: skip
+        decision = _decide(
+            dataset,
+            by=by,
+            kind=DecisionKind.PUBLICATION,
+            outcome=evaluation.outcome,
+            reasons=_("Zur Prüfung eingereicht; Vorschlag der Regeln."),
+            evaluation=evaluation,
+        )
+        _notify(dataset)
+    return decision
+
+
+def sign_off(dataset: Dataset, *, by, expected_version: int | None, reasons: str = "") -> Decision:
+    """The data owner agrees; the dataset moves on to the ethics board (if the rules
+    require it) or to legal review."""
+    with transaction.atomic():
+        dataset = _lock(dataset, expected_version)
+        _guard("sign_off", dataset, by)
+        evaluation = decide(dataset)
+        _save(dataset, by=by, action="signed_off", state=_review_state(dataset, evaluation))
+        decision = _decide(
+            dataset,
+            by=by,
+            kind=DecisionKind.REVIEW,
+            outcome=DecisionOutcome.APPROVED,
+            reasons=reasons.strip() or _("Freigabe durch die Dateneigentümerin oder den Dateneigentümer."),
+            evaluation=evaluation,
+        )
+        _notify(dataset)
+    return decision
+
+
+ETHICS_DECISION = {
+    EthicsOutcome.APPROVED: DecisionOutcome.APPROVED,
+    EthicsOutcome.CONDITIONS: DecisionOutcome.APPROVED_WITH_CONDITIONS,
+    EthicsOutcome.REVISE: DecisionOutcome.RETURNED,
+    EthicsOutcome.REJECTED: DecisionOutcome.REJECTED,
+}
+
+
+def record_ethics_outcome(
+    dataset: Dataset, *, by, expected_version: int | None, outcome: str, reasons: str
+) -> Decision:
+    """A member of the data ethics board records the board's outcome (until the ethics
+    review of issue 6 exists). "Überarbeiten" returns the dataset; every other outcome
+    goes on to legal review, where a rejection blocks publication (R-ETHIK-VETO)."""
+    reasons = _require_reasons(reasons)
+    if outcome not in ETHICS_DECISION:
+        raise ValidationError({"outcome": _("Bitte wählen Sie das Ergebnis der Ethikprüfung.")})
+    with transaction.atomic():
+        dataset = _lock(dataset, expected_version)
+        _guard("ethics", dataset, by)
+        if outcome == EthicsOutcome.REVISE:
+            dataset.ethics_outcome = ""
+            _save(dataset, by=by, action="ethics_returned", state=S.RETURNED, fields=["ethics_outcome"])
+            evaluation = None
+        else:
+            dataset.ethics_outcome = outcome
+            evaluation = decide(dataset)
+            dataset.publication_outcome = evaluation.outcome
+            dataset.publication_basis = basis_of(evaluation)
+            _save(
+                dataset,
+                by=by,
+                action="ethics_decided",
+                state=S.LEGAL_REVIEW,
+                fields=["ethics_outcome", "publication_outcome", "publication_basis"],
+                note=outcome,
+            )
+        decision = _decide(
+            dataset, by=by, kind=DecisionKind.ETHICS, outcome=ETHICS_DECISION[outcome], reasons=reasons,
+            evaluation=evaluation,
+        )  # fmt: skip
+        _notify(dataset)
+    return decision
+
+
+def approve(
+    dataset: Dataset, *, by, expected_version: int | None, confirmed: bool = False, reasons: str = ""
+) -> Decision:
+    """The legal reviewer (not the one who classified or submitted) makes the decision
+    final. The rules are evaluated once more; a block's exclusion grounds and the
+    reviews the app does not track (DPO, statistics office, ISB) need confirming."""
+    with transaction.atomic():
+        dataset = _lock(dataset, expected_version)
+        _guard("approve", dataset, by)
+        evaluation = decide(dataset)
+        if needs_ethics_board(evaluation) and not dataset.ethics_outcome:
+            raise WorkflowError(_("Der Datenethikbeirat muss zuerst über diesen Datensatz entscheiden."))
+        outcome = final_outcome(evaluation)
+        if outcome == PENDING:
+            raise WorkflowError(
+                _("Die Regeln konnten nicht vollständig ausgewertet werden; bitte die Klassifizierung ergänzen.")
+            )
+        needs_confirmation = bool(evaluation.blocks) or any(r in evaluation.reviews for r in CONFIRMED_REVIEWS)
+        if needs_confirmation and not confirmed:
+            raise ValidationError(
+                {
+                    "confirmed": _(
+                        "Bitte bestätigen Sie die Ausschlussgründe und die erforderlichen Prüfungen, bevor Sie "
+                        "freigeben."
+                    )
+                }
+            )
+        dataset.publication_outcome = outcome
+        dataset.publication_basis = basis_of(evaluation)
+        dataset.rereview_on = evaluation.rereview_on
+        _save(
+            dataset,
+            by=by,
+            action="approved",
+            state=S.APPROVED,
+            fields=["publication_outcome", "publication_basis", "rereview_on"],
+            note=outcome,
+        )
+        decision = _decide(
+            dataset,
+            by=by,
+            kind=DecisionKind.PUBLICATION,
+            outcome=outcome,
+            reasons=reasons.strip() or _("Rechtlich geprüft und freigegeben."),
+            evaluation=evaluation,
+        )
+        _notify(dataset)
+    return decision
+
+
+def refuse(
+    dataset: Dataset,
+    *,
+    by,
+    expected_version: int | None,
+    reasons: str,
+    grounds,
+    rereview_on: date | None,
+    outcome: str = PublicationForm.CLOSED,
+) -> Decision:
+    """The legal reviewer refuses publication: the dataset stays internal or closed,
+    with a confirmed exclusion ground and a re-review date (open by default: whoever
+    keeps data closed says why and until when)."""
+    reasons = _require_reasons(reasons)
+    if outcome not in NON_PUBLIC_FORMS:
+        raise ValidationError({"outcome": _("Bitte wählen Sie „nur intern“ oder „nicht veröffentlichungsfähig“.")})
+    if not rereview_on or rereview_on <= timezone.localdate():
+        raise ValidationError({"rereview_on": _("Bitte geben Sie eine Wiedervorlage in der Zukunft an.")})
+    grounds = sorted(set(grounds or []))
+    if not grounds:
+        raise ValidationError({"grounds": _("Bitte nennen Sie mindestens einen Ausschlussgrund.")})
+    with transaction.atomic():
+        dataset = _lock(dataset, expected_version)
+        _guard("refuse", dataset, by)
+        evaluation = decide(dataset)
+        dataset.publication_outcome = outcome
+        dataset.publication_basis = basis_of(evaluation)
+        dataset.rereview_on = rereview_on
+        _save(
+            dataset,
+            by=by,
+            action="refused",
+            state=S.APPROVED,
+            fields=["publication_outcome", "publication_basis", "rereview_on"],
+            note=outcome,
+        )
+        decision = _decide(
+            dataset,
+            by=by,
+            kind=DecisionKind.PUBLICATION,
+            outcome=outcome,
+            reasons=reasons,
+            evaluation=evaluation,
+            exclusion_grounds=grounds,
+            rereview_on=rereview_on,
+        )
+    return decision
+
+
+def return_to_draft(dataset: Dataset, *, by, expected_version: int | None, reasons: str) -> Decision:
+    """Send the dataset back to the steward, always with reasons."""
+    reasons = _require_reasons(reasons)
+    with transaction.atomic():
+        dataset = _lock(dataset, expected_version)
+        _guard("return", dataset, by)
+        dataset.ethics_outcome = ""
+        _save(dataset, by=by, action="returned", state=S.RETURNED, fields=["ethics_outcome"])
+        decision = _decide(dataset, by=by, kind=DecisionKind.REVIEW, outcome=DecisionOutcome.RETURNED, reasons=reasons)
+        _notify(dataset)
+    return decision
+
+
+def publish(
+    dataset: Dataset, *, by, expected_version: int | None, confirm_alternative: bool = False, reasons: str = ""
+) -> Decision:
+    """Put an approved dataset on the portal. Open: as it is. Aggregated or redacted:
+    only when the person publishing confirms the distributions are in that form.
+    Internal or closed: never."""
+    with transaction.atomic():
+        dataset = _lock(dataset, expected_version)
+        _guard("publish", dataset, by)
+        outcome = dataset.publication_outcome
+        if outcome != OPEN and not confirm_alternative:
+            raise ValidationError(
+                {
+                    "confirm_alternative": _(
+                        "Bitte bestätigen Sie, dass die Distributionen nur in der freigegebenen Form "
+                        "(„%(form)s“) vorliegen."
+                    )
+                    % {"form": dataset.get_publication_outcome_display()}
+                }
+            )
+        fields = []
+        if dataset.issued is None:
+            dataset.issued = timezone.now()
+            fields.append("issued")
+        _save(dataset, by=by, action="published", state=S.PUBLISHED, fields=fields)
+        decision = _decide(
+            dataset,
+            by=by,
+            kind=DecisionKind.PUBLICATION,
+            outcome=outcome,
+            reasons=reasons.strip() or _("Veröffentlicht im Open-Data-Portal."),
+            rereview_on=dataset.rereview_on,
+        )
+    return decision
+
+
+def withdraw(dataset: Dataset, *, by, expected_version: int | None, reasons: str) -> Decision:
+    """Take a published dataset off the portal, with reasons."""
+    reasons = _require_reasons(reasons)
+    with transaction.atomic():
+        dataset = _lock(dataset, expected_version)
+        _guard("withdraw", dataset, by)
+        _save(dataset, by=by, action="withdrawn", state=S.WITHDRAWN)
+        decision = _decide(
+            dataset, by=by, kind=DecisionKind.PUBLICATION, outcome=DecisionOutcome.WITHDRAWN, reasons=reasons
+        )
+    return decision
+
+
+def start_rereview(
+    dataset: Dataset, *, by=None, reasons: str, expected_version: int | None = None, check_role: bool = True
+) -> Decision | None:
+    """Re-open review of an approved or published dataset (new classification, rules
+    changed, re-review date reached, or asked for). The rules are evaluated again:
+    a published dataset that may stay open stays on the portal until a legal reviewer
+    confirms it; one whose outcome is no longer open is unpublished at once, and the
+    Decision says why. Triggers of the system pass by=None and check_role=False.
+    Returns None if the dataset is not approved or published (its review is open anyway)."""
+    reasons = _require_reasons(reasons)
+    with transaction.atomic():
+        dataset = _lock(dataset, expected_version)
+        if check_role:
+            _guard("rereview", dataset, by)
+        elif dataset.state not in (S.PUBLISHED, S.APPROVED):
+            return None
+        evaluation = decide(dataset)
+        previous_reviews = set(dataset.publication_basis.get("reviews", []))
+        still_open = (
+            not evaluation.blocks and not evaluation.undecided and set(evaluation.required_reviews) <= previous_reviews
+        )
+        if dataset.state == S.PUBLISHED and still_open:
+            dataset.rereview_requested_at = timezone.now()
+            dataset.rereview_reason = reasons[:300]
+            _save(
+                dataset, by=by, action="rereview_requested", fields=["rereview_requested_at", "rereview_reason"],
+                note=reasons,
+            )  # fmt: skip
+            decision = _decide(
+                dataset, by=by, kind=DecisionKind.REVIEW, outcome=evaluation.outcome, evaluation=evaluation,
+                reasons=_("Erneute Prüfung: %(reasons)s") % {"reasons": reasons},
+            )  # fmt: skip
+        else:
+            was_published = dataset.state == S.PUBLISHED
+            dataset.publication_outcome = evaluation.outcome
+            dataset.publication_basis = basis_of(evaluation)
+            dataset.rereview_requested_at, dataset.rereview_reason = None, ""
+            _save(
+                dataset,
+                by=by,
+                action="unpublished" if was_published else "rereview",
+                state=_review_state(dataset, evaluation),
+                fields=["publication_outcome", "publication_basis", "rereview_requested_at", "rereview_reason"],
+                note=reasons,
+            )
+            if was_published:
+                text = _("Veröffentlichung sofort aufgehoben, erneute Prüfung: %(reasons)s") % {"reasons": reasons}
+            else:
+                text = _("Erneute Prüfung: %(reasons)s") % {"reasons": reasons}
+            decision = _decide(
+                dataset,
+                by=by,
+                kind=DecisionKind.PUBLICATION if was_published else DecisionKind.REVIEW,
+                outcome=evaluation.outcome,
+                reasons=text,
+                evaluation=evaluation,
+            )
+        _notify(dataset)
+    return decision
+
+
+def confirm_rereview(dataset: Dataset, *, by, expected_version: int | None, reasons: str = "") -> Decision:
+    """A legal reviewer confirms that a published dataset stays open after re-review."""
+    with transaction.atomic():
+        dataset = _lock(dataset, expected_version)
+        _guard("confirm_rereview", dataset, by)
+        evaluation = decide(dataset)
+        if evaluation.blocks or evaluation.undecided:
+            raise WorkflowError(_("Nach den Regeln darf der Datensatz nicht offen bleiben; bitte zurückgeben."))
+        dataset.rereview_requested_at, dataset.rereview_reason = None, ""
+        dataset.publication_basis = basis_of(evaluation)
+        dataset.rereview_on = evaluation.rereview_on
+        _save(
+            dataset,
+            by=by,
+            action="rereview_confirmed",
+            fields=["rereview_requested_at", "rereview_reason", "publication_basis", "rereview_on"],
+        )
+        decision = _decide(
+            dataset,
+            by=by,
+            kind=DecisionKind.PUBLICATION,
+            outcome=OPEN,
+            reasons=reasons.strip() or _("Nach erneuter Prüfung bleibt der Datensatz veröffentlicht."),
+            evaluation=evaluation,
+        )
+    return decision
+
+
+def perform(action: str, dataset: Dataset, *, by, data: dict) -> Decision | None:
+    """Run a transition by name with the cleaned data of catalog.forms.TransitionForm."""
+    version = data.get("expected_version")
+    reasons = data.get("reasons", "")
+    if action == "submit":
+        return submit(dataset, by=by, expected_version=version)
+    if action == "sign_off":
+        return sign_off(dataset, by=by, expected_version=version, reasons=reasons)
+    if action == "ethics":
+        return record_ethics_outcome(
+            dataset, by=by, expected_version=version, outcome=data.get("ethics_outcome", ""), reasons=reasons
+        )
+    if action == "approve":
+        return approve(dataset, by=by, expected_version=version, confirmed=data.get("confirmed", False),
+                       reasons=reasons)  # fmt: skip
+    if action == "refuse":
+        return refuse(
+            dataset,
+            by=by,
+            expected_version=version,
+            reasons=reasons,
+            grounds=data.get("grounds") or [],
+            rereview_on=data.get("rereview_on"),
+            outcome=data.get("outcome") or PublicationForm.CLOSED,
+        )
+    if action == "return":
+        return return_to_draft(dataset, by=by, expected_version=version, reasons=reasons)
+    if action == "publish":
+        return publish(dataset, by=by, expected_version=version,
+                       confirm_alternative=data.get("confirm_alternative", False), reasons=reasons)  # fmt: skip
+    if action == "withdraw":
+        return withdraw(dataset, by=by, expected_version=version, reasons=reasons)
+    if action == "rereview":
+        return start_rereview(dataset, by=by, expected_version=version, reasons=reasons)
+    if action == "confirm_rereview":
+        return confirm_rereview(dataset, by=by, expected_version=version, reasons=reasons)
+    raise WorkflowError(_("Unbekannte Aktion."))
+
+
+# ---------------------------------------------------------------------------
+# Re-review triggers (called by catalog.services and the periodic task)
+
+
+def run_rereview_triggers(*, on: date | None = None) -> int:
+    """Re-open review where the re-review date is reached or where the rules in force
+    now change what a final decision rested on. Returns how many were re-opened."""
+    on = on or timezone.localdate()
+    rule_versions = governance.in_force(on).rule_versions
+    reopened = 0
+    candidates = (
+        Dataset.objects.filter(state__in=(S.PUBLISHED, S.APPROVED), rereview_requested_at__isnull=True)
+        .exclude(current_classification=None)
+        .select_related("publisher", "current_classification")
+    )
+    for dataset in candidates.iterator(chunk_size=500):
+        if dataset.rereview_on and dataset.rereview_on <= on:
+            reason = _("Wiedervorlagetermin erreicht")
+        elif basis_of(decide(dataset, rule_versions=rule_versions, on=on)) != dataset.publication_basis:
+            reason = _("Geänderte Regeln in Kraft")
+        else:
+            continue
+        if start_rereview(dataset, by=None, reasons=reason, check_role=False) is not None:
+            reopened += 1
+    return reopened
+
+
+# ---------------------------------------------------------------------------
+# The task inbox
+
+
+def add_working_days(day: date, days: int) -> date:
+    while days > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            days -= 1
+    return day
+
+
+TASK_LABELS = {
+    S.RETURNED: gettext_lazy("Überarbeiten und erneut einreichen"),
+    S.APPROVED: gettext_lazy("Veröffentlichen"),
+    S.IN_REVIEW: gettext_lazy("Freigabe als Dateneigentümer:in"),
+    S.ETHICS_REVIEW: gettext_lazy("Ethikprüfung"),
+    S.LEGAL_REVIEW: gettext_lazy("Rechtsprüfung"),
+    S.PUBLISHED: gettext_lazy("Erneute Prüfung"),
+}
+# Which role a waiting dataset asks for, by state.
+TASK_ROLES = {
+    S.RETURNED: Role.STEWARD,
+    S.APPROVED: Role.STEWARD,
+    S.IN_REVIEW: Role.OWNER,
+    S.ETHICS_REVIEW: Role.ETHICS_BOARD_MEMBER,
+    S.LEGAL_REVIEW: Role.LEGAL_REVIEWER,
+    S.PUBLISHED: Role.LEGAL_REVIEWER,
+}
+
+
+@dataclass
+class Task:
+    """A dataset waiting for someone, in the shape the governance inbox shows."""
+
+    dataset: Dataset
+    label: str
+    since: datetime | None
+    due: date | None
+    overdue: bool
+
+    @property
+    def title(self) -> str:
+        return self.dataset.title
+
+    @property
+    def url(self) -> str:
+        return self.dataset.get_absolute_url() + "#workflow"
+
+    @property
+    def organisation(self) -> str:
+        return self.dataset.publisher.name
+
+
+def waiting_datasets():
+    """Datasets that wait for someone, with the condition per state."""
+    return (
+        Q(state=S.RETURNED)
+        | Q(state=S.APPROVED, publication_outcome__in=PUBLISHABLE_FORMS)
+        | Q(state__in=(S.IN_REVIEW, S.ETHICS_REVIEW, S.LEGAL_REVIEW))
+        | Q(state=S.PUBLISHED, rereview_requested_at__isnull=False)
+    )
+
+
+def task_since(dataset: Dataset):
+    if dataset.state == S.PUBLISHED:
+        return dataset.rereview_requested_at
+    return dataset.state_changed_at or dataset.modified
+
+
+def task_due(dataset: Dataset) -> date | None:
+    since = task_since(dataset)
+    if since is None:
+        return None
+    return add_working_days(timezone.localdate(since), settings.WORKFLOW_DUE_WORKING_DAYS)
+
+
+def tasks_for(user) -> list[Task]:
+    """What waits for `user`, oldest first: per role in the publisher's organisation;
+    legal and ethics reviews only where the four-eyes principle lets the user act."""
+    if not user.is_authenticated:
+        return []
+
+    def orgs(role):
+        return organisations_with_role(user, role).values("pk")
+
+    not_involved = ~Q(submitted_by=user) & ~Q(current_classification__classified_by=user)
+    condition = (
+        (Q(state__in=(S.RETURNED,)) | Q(state=S.APPROVED, publication_outcome__in=PUBLISHABLE_FORMS))
+        & Q(publisher__in=orgs(Role.STEWARD))
+        | Q(state=S.IN_REVIEW, publisher__in=orgs(Role.OWNER))
+        | Q(state=S.ETHICS_REVIEW, publisher__in=orgs(Role.ETHICS_BOARD_MEMBER)) & not_involved
+        | (Q(state=S.LEGAL_REVIEW) | Q(state=S.PUBLISHED, rereview_requested_at__isnull=False))
+        & Q(publisher__in=orgs(Role.LEGAL_REVIEWER))
+        & not_involved
+    )
+    datasets = Dataset.objects.filter(condition).select_related("publisher").order_by("state_changed_at", "pk")
+    today = timezone.localdate()
+    tasks = []
+    for dataset in datasets:
+        due = task_due(dataset)
+        tasks.append(Task(dataset, TASK_LABELS[dataset.state], task_since(dataset), due, bool(due and due < today)))
+    tasks.sort(key=lambda task: (task.due or date.max, task.dataset.title))
+    return tasks
+
+
+def decision_trail(dataset: Dataset) -> list[Decision]:
+    """Every decision about the dataset, newest first, with the rule versions that
+    applied (`fired_rules`) and their policy paragraphs."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Prefetch
+
+    from governance.models import RuleVersion
+
+    decisions = list(
+        Decision.objects.filter(subject_type=ContentType.objects.get_for_model(Dataset), subject_id=str(dataset.pk))
+        .select_related("actor")
+        .prefetch_related(
+            Prefetch(
+                "rule_versions",
+                queryset=RuleVersion.objects.select_related("rule", "section", "policy_version__document"),
+            )
+        )
+        .order_by("-decided_at", "-pk")
+    )
+    from governance.models import VocabularyTerm
+    from governance.vocabularies import Vocabulary
+
+    codes = {code for decision in decisions for code in decision.exclusion_grounds}
+    ground_labels = dict(
+        VocabularyTerm.objects.filter(vocabulary=Vocabulary.EXCLUSION_GROUND, code__in=codes)
+        .order_by("valid_from")
+        .values_list("code", "label")
+    ) if codes else {}  # fmt: skip
+    review_labels = dict(ReviewRole.choices)
+    for decision in decisions:
+        fired = {step["rule"] for step in decision.evaluation.get("trace", []) if step.get("result")}
+        decision.fired_rules = [rv for rv in decision.rule_versions.all() if rv.rule.code in fired]
+        decision.ground_labels = [ground_labels.get(code, code) for code in decision.exclusion_grounds]
+        decision.review_labels = [str(review_labels.get(role, role)) for role in decision.required_reviews]
+    return decisions
+
+
+def is_under_review(dataset: Dataset) -> bool:
+    return dataset.state in REVIEW_STATES
