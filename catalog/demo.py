@@ -2433,7 +2433,7 @@ def seed_catalog_demo() -> list[Dataset]:
 # The publication workflow
 
 # Where each dataset ends; the steps are the real transitions by the demo users
-# (steward.<org> submits, owner.<org> signs off, ethics.<org> decides for the board,
+# (steward.<org> submits, owner.<org> signs off, the ethics board votes in ethics.demo,
 # legal.<org> reviews: four eyes hold because they are different people).
 WORKFLOW_PLAN = {
     "haushaltsplan-lindenau": "published",
@@ -2487,10 +2487,7 @@ def seed_workflow_demo(users: dict) -> int:
     for dataset in datasets:
         slug = dataset.publisher.slug
         steward, owner = users[demo_username(Role.STEWARD, slug)], users[demo_username(Role.OWNER, slug)]
-        legal, ethics = (
-            users[demo_username(Role.LEGAL_REVIEWER, slug)],
-            users[demo_username(Role.ETHICS_BOARD_MEMBER, slug)],
-        )
+        legal = users[demo_username(Role.LEGAL_REVIEWER, slug)]
         target = WORKFLOW_PLAN[dataset.name]
 
         def step(action, by, pk=dataset.pk, **data):
@@ -2511,10 +2508,8 @@ def seed_workflow_demo(users: dict) -> int:
                 continue
             step("sign_off", owner, reasons="Fachlich geprüft; Veröffentlichung gewünscht.")
             if state() == DatasetState.ETHICS_REVIEW:
-                if target == "ethics_review":
-                    continue
-                step("ethics", ethics, ethics_outcome="conditions",
-                     reasons="Unbedenklich bei Aggregation auf Stadtteilebene und Mindestfallzahl 5.")  # fmt: skip
+                # The board decides by vote in its review (ethics app, seed_ethics_demo).
+                continue
             if target in ("legal_review", "ethics_review"):
                 continue
             if target == "returned":

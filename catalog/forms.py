@@ -16,7 +16,6 @@ from .models import (
     Dataset,
     DatasetState,
     DistributionKind,
-    EthicsOutcome,
     PersonalDataStatus,
     ProtectionNeed,
     SpatialGranularity,
@@ -616,7 +615,6 @@ class TransitionForm(forms.Form):
     FIELDS_BY_ACTION = {
         "submit": [],
         "sign_off": ["reasons"],
-        "ethics": ["ethics_outcome", "reasons"],
         "approve": ["confirmed", "reasons"],
         "refuse": ["outcome", "grounds", "rereview_on", "reasons"],
         "return": ["reasons"],
@@ -627,11 +625,6 @@ class TransitionForm(forms.Form):
     }
 
     expected_version = forms.IntegerField(widget=forms.HiddenInput)
-    ethics_outcome = forms.ChoiceField(
-        label=_("Ergebnis des Datenethikbeirats"),
-        choices=[("", EMPTY_LABEL), *EthicsOutcome.choices],
-        required=False,
-    )
     outcome = forms.ChoiceField(
         label=_("Entscheidung"),
         choices=[
@@ -666,7 +659,7 @@ class TransitionForm(forms.Form):
         if "reasons" in self.fields:
             # Shown as mandatory where it is; the workflow refuses an empty one.
             self.fields["reasons"].required = reason_required
-        for name in ("ethics_outcome", "outcome", "grounds", "rereview_on"):
+        for name in ("outcome", "grounds", "rereview_on"):
             if name in self.fields:
                 self.fields[name].required = True
         if "grounds" in self.fields:

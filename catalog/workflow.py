@@ -1,7 +1,9 @@
 """The publication workflow: the only code that changes `Dataset.state`. Views, the API
 and tasks call these transitions alike.
 
-    draft/returned/withdrawn ─submit─▶ in_review ─sign_off─▶ [ethics_review ─ethics─▶] legal_review
+    draft/returned/withdrawn ─submit─▶ in_review ─sign_off─▶ [ethics_review ─board─▶] legal_review
+    (ethics_review: the ethics app opens a review on `dataset_state_changed`; the board's
+    vote closes it and calls record_ethics_outcome; "revise" returns the dataset)
     legal_review ─approve/refuse─▶ approved ─publish─▶ published ─withdraw─▶ withdrawn
     in_review/ethics_review/legal_review/approved ─return─▶ returned (reasons mandatory)
     published/approved ─rereview─▶ review again (a published dataset whose outcome is
@@ -38,6 +40,7 @@ from governance.vocabularies import PublicationForm
 
 from .models import REVIEW_STATES, Dataset, DatasetState, EthicsOutcome
 from .services import CatalogError, ConflictError
+from .signals import dataset_state_changed
 from .vocabularies import LICENCES_BY_CODE
 
 S = DatasetState
@@ -138,8 +141,6 @@ TRANSITIONS = {
                    (Role.STEWARD,), primary=True),
         Transition("sign_off", gettext_lazy("Als Dateneigentümer:in freigeben"), (S.IN_REVIEW,), (Role.OWNER,),
                    primary=True),
-        Transition("ethics", gettext_lazy("Ergebnis der Ethikprüfung festhalten"), (S.ETHICS_REVIEW,),
-                   (Role.ETHICS_BOARD_MEMBER,), four_eyes=True, reason_required=True, primary=True),
         Transition("approve", gettext_lazy("Rechtlich freigeben"), (S.LEGAL_REVIEW,), (Role.LEGAL_REVIEWER,),
                    four_eyes=True, primary=True),
         Transition("refuse", gettext_lazy("Veröffentlichung ablehnen"), (S.LEGAL_REVIEW,), (Role.LEGAL_REVIEWER,),
@@ -245,6 +246,7 @@ def _require_reasons(reasons: str) -> str:
 
 def _save(dataset: Dataset, *, by, action: str, state: str | None = None, fields=(), note: str = "") -> None:
     update = ["version", "modified", *fields]
+    old_state = dataset.state
     if state is not None and state != dataset.state:
         dataset.state = state
         dataset.state_changed_at = timezone.now()
@@ -253,6 +255,8 @@ def _save(dataset: Dataset, *, by, action: str, state: str | None = None, fields
     dataset._history_user = by
     dataset._change_reason = f"catalog.workflow.{action}" + (f": {note}"[:200] if note else "")
     dataset.save(update_fields=list(dict.fromkeys(update)))
+    if dataset.state != old_state:
+        dataset_state_changed.send(sender=Dataset, dataset=dataset, old_state=old_state, new_state=dataset.state, by=by)
 
 
 def _decide(dataset: Dataset, *, by, kind, outcome, reasons="", evaluation=None, **extra) -> Decision:
@@ -342,17 +346,32 @@ ETHICS_DECISION = {
 
 
 def record_ethics_outcome(
-    dataset: Dataset, *, by, expected_version: int | None, outcome: str, reasons: str
+    dataset: Dataset, *, by, expected_version: int | None, outcome: str, reasons: str, conditions=()
 ) -> Decision:
-    """A member of the data ethics board records the board's outcome (until the ethics
-    review of issue 6 exists). "Überarbeiten" returns the dataset; every other outcome
-    goes on to legal review, where a rejection blocks publication (R-ETHIK-VETO)."""
+    """The board's outcome moves the dataset on. Not a step anyone takes by hand: the
+    ethics app (ethics.services.close_review) calls it with the outcome of the board's
+    vote, on behalf of the member who closed the review. "Überarbeiten" returns the
+    dataset; every other outcome goes on to legal review, where a rejection blocks
+    publication (R-ETHIK-VETO, exclusion ground ETHICS_BOARD_VETO)."""
     reasons = _require_reasons(reasons)
     if outcome not in ETHICS_DECISION:
         raise ValidationError({"outcome": _("Bitte wählen Sie das Ergebnis der Ethikprüfung.")})
     with transaction.atomic():
         dataset = _lock(dataset, expected_version)
-        _guard("ethics", dataset, by)
+        if dataset.state != S.ETHICS_REVIEW:
+            raise WorkflowError(
+                _("Der Datensatz ist nicht in der Ethikprüfung (jetzt: %(state)s).")
+                % {"state": dataset.get_state_display()}
+            )
+        if Role.ETHICS_BOARD_MEMBER not in roles_held(by, dataset.publisher):
+            raise WorkflowError(
+                _("Dafür fehlt Ihnen die Rolle „%(role)s“ für %(organisation)s.")
+                % {"role": Role.ETHICS_BOARD_MEMBER.label, "organisation": dataset.publisher}
+            )
+        if by.pk in involved_user_ids(dataset):
+            raise WorkflowError(
+                _("Vier-Augen-Prinzip: Wer den Datensatz eingestuft oder eingereicht hat, entscheidet nicht mit.")
+            )
         if outcome == EthicsOutcome.REVISE:
             dataset.ethics_outcome = ""
             _save(dataset, by=by, action="ethics_returned", state=S.RETURNED, fields=["ethics_outcome"])
@@ -370,9 +389,10 @@ def record_ethics_outcome(
                 fields=["ethics_outcome", "publication_outcome", "publication_basis"],
                 note=outcome,
             )
+        extra = {"conditions": list(conditions)} if conditions else {}
         decision = _decide(
             dataset, by=by, kind=DecisionKind.ETHICS, outcome=ETHICS_DECISION[outcome], reasons=reasons,
-            evaluation=evaluation,
+            evaluation=evaluation, **extra,
         )  # fmt: skip
         _notify(dataset)
     return decision
@@ -636,10 +656,6 @@ def perform(action: str, dataset: Dataset, *, by, data: dict) -> Decision | None
         return submit(dataset, by=by, expected_version=version)
     if action == "sign_off":
         return sign_off(dataset, by=by, expected_version=version, reasons=reasons)
-    if action == "ethics":
-        return record_ethics_outcome(
-            dataset, by=by, expected_version=version, outcome=data.get("ethics_outcome", ""), reasons=reasons
-        )
     if action == "approve":
         return approve(dataset, by=by, expected_version=version, confirmed=data.get("confirmed", False),
                        reasons=reasons)  # fmt: skip

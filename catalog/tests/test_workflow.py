@@ -214,9 +214,16 @@ def test_ethics_flagged_datasets_go_to_the_board_before_legal_approval(
     assert fresh(dataset_a).state == S.ETHICS_REVIEW
     with pytest.raises(WorkflowError):
         workflow.approve(dataset_a, by=legal_a, expected_version=fresh(dataset_a).version, confirmed=True)
+    # The board's outcome comes from its vote in the ethics review (ethics.services.close_review,
+    # tested in ethics/tests), which calls this transition on behalf of a board member.
+    assert "ethics" not in [t.action for t in workflow.available_transitions(fresh(dataset_a), ethics_a)]
     with pytest.raises(ValidationError):
         workflow.record_ethics_outcome(
             dataset_a, by=ethics_a, expected_version=fresh(dataset_a).version, outcome="approved", reasons=""
+        )
+    with pytest.raises(WorkflowError, match="Rolle"):
+        workflow.record_ethics_outcome(
+            dataset_a, by=legal_a, expected_version=fresh(dataset_a).version, outcome="approved", reasons="x"
         )
 
     workflow.record_ethics_outcome(
@@ -492,6 +499,7 @@ def test_the_task_inbox_needs_a_fixed_number_of_queries(
     client = client_for(legal_a)
     client.get(reverse("governance:tasks"))  # warm caches (content types, permissions)
 
+    # 8 for the page and the catalog's tasks, 1 for the ethics app's (nothing waits there).
     with django_assert_num_queries(9):
         response = client.get(reverse("governance:tasks"))
     assert response.content.decode().count('#workflow">') == 6

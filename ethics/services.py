@@ -1,0 +1,549 @@
+"""Transitions of an ethics review, called by views, tasks and the workflow hook alike.
+
+    open_review (automatically when a dataset enters ethics_review, or by hand for a
+    data use) → answer (the applicant; `submit=True` hands it to the board) →
+    cast_vote (board members of the subject's organisation) → close_review (quorum,
+    majority, conditions, next review date) → complete_condition (with evidence)
+
+Every transition: guard → atomic → select_for_update → mutate → save → history reason
+"ethics.<action>" (and through it an AuditEvent) → Decision where something is decided.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from catalog import workflow
+from catalog.models import Dataset, DatasetState, EthicsOutcome
+from governance import services as governance
+from governance.models import DecisionKind, DecisionOutcome, Role
+from governance.permissions import has_role
+
+from .models import (
+    AITier,
+    Answer,
+    Condition,
+    DataUse,
+    EthicsReview,
+    Question,
+    QuestionKind,
+    Referral,
+    ReviewStatus,
+    Vote,
+    YesNo,
+)
+from .questionnaire import current_questionnaire
+
+
+class EthicsError(Exception):
+    """A step of the review that is not allowed now or not for this person."""
+
+
+class ConflictError(EthicsError):
+    """Someone else changed the review in the meantime."""
+
+
+# Ties go to the more cautious outcome.
+CAUTION = [EthicsOutcome.REJECTED, EthicsOutcome.REVISE, EthicsOutcome.CONDITIONS, EthicsOutcome.APPROVED]
+DECISION_OUTCOME = {
+    EthicsOutcome.APPROVED: DecisionOutcome.APPROVED,
+    EthicsOutcome.CONDITIONS: DecisionOutcome.APPROVED_WITH_CONDITIONS,
+    EthicsOutcome.REVISE: DecisionOutcome.RETURNED,
+    EthicsOutcome.REJECTED: DecisionOutcome.REJECTED,
+}
+HARD_STOP_REASON = "Datenethikkonzept: Verkauf oder Monetarisierung personenbezogener Daten ist ausgeschlossen."
+
+
+def quorum() -> int:
+    return int(getattr(settings, "ETHICS_QUORUM", 2))
+
+
+# ---------------------------------------------------------------------------
+# Referral criteria (pure)
+
+
+@dataclass(frozen=True)
+class ReferralResult:
+    criteria: list[dict]  # [{"code": ..., "label": ...}]
+    hard_stop: bool
+
+    @property
+    def needs_board(self) -> bool:
+        return bool(self.criteria)
+
+
+def compute_referral(answers) -> ReferralResult:
+    """Why the board must decide, from (referral, question code, value) triples; pure.
+    Two or more WP248 criteria or any Art. 35(3) case, DEK criticality ≥ 3, an AI Act
+    tier of high or prohibited, any principle scored ≤ 1, group harm, private profit
+    without giving back; the sale of personal data is a hard stop."""
+    criteria, wp248, art35, hard_stop = [], [], [], False
+    for referral, code, value in answers:
+        if referral == Referral.WP248 and value == YesNo.YES:
+            wp248.append(code)
+        elif referral == Referral.ART35_3 and value == YesNo.YES:
+            art35.append(code)
+        elif referral == Referral.PRINCIPLE and value != "" and int(value) <= 1:
+            criteria.append({"code": f"principle:{code}", "label": _("Grundsatz mit 1 oder weniger bewertet")})
+        elif referral == Referral.DEK and value != "" and int(value) >= 3:
+            criteria.append({"code": "dek", "label": _("Kritikalität nach DEK: Stufe %(level)s") % {"level": value}})
+        elif referral == Referral.AI_TIER and value in (AITier.HIGH, AITier.PROHIBITED):
+            criteria.append({"code": "ai_act", "label": _("KI-Verordnung: %(tier)s") % {"tier": AITier(value).label}})
+        elif referral == Referral.GROUP_HARM and value == YesNo.YES:
+            criteria.append(
+                {"code": "group_harm", "label": _("Gefahr der Stigmatisierung eines Stadtteils oder einer Gruppe")}
+            )
+        elif referral == Referral.PRIVATE_PROFIT and value == YesNo.YES:
+            criteria.append(
+                {
+                    "code": "private_profit",
+                    "label": _("Privater Gewinn ohne Gegenleistung: Entgelt oder Lizenz entscheiden"),
+                }
+            )
+        elif referral == Referral.HARD_STOP and value == YesNo.YES:
+            hard_stop = True
+            criteria.append(
+                {
+                    "code": "hard_stop",
+                    "label": _("Verkauf oder Monetarisierung personenbezogener Daten (ausgeschlossen)"),
+                }
+            )
+    if len(wp248) >= 2:
+        criteria.insert(
+            0,
+            {
+                "code": "wp248",
+                "label": _("%(count)d Kriterien der DSFA-Vorprüfung (WP248) erfüllt") % {"count": len(wp248)},
+            },
+        )
+    if art35:
+        criteria.insert(0, {"code": "art35_3", "label": _("Fall des Art. 35 Abs. 3 DSGVO: Folgenabschätzung zwingend")})
+    return ReferralResult(criteria, hard_stop)  # fmt: skip
+
+
+def review_referral(review: EthicsReview) -> ReferralResult:
+    rows = review.answers.select_related("question").values_list("question__referral", "question__code", "value")
+    return compute_referral([row for row in rows if row[0]])
+
+
+# ---------------------------------------------------------------------------
+# Who may do what
+
+
+def is_board_member(user, review: EthicsReview) -> bool:
+    return has_role(user, Role.ETHICS_BOARD_MEMBER, review.organisation)
+
+
+def is_applicant(user, review: EthicsReview) -> bool:
+    return user.is_authenticated and user.pk in {review.applicant_id, review.answered_by_id} - {None}
+
+
+def applicant_for(subject) -> object | None:
+    if isinstance(subject, Dataset):
+        return subject.steward or subject.submitted_by
+    return subject.applicant
+
+
+def can_answer(user, review: EthicsReview) -> bool:
+    if review.status != ReviewStatus.ANSWERING or not user.is_authenticated:
+        return False
+    if user.pk == review.applicant_id:
+        return True
+    # A dataset's stewards answer for it, whoever of them is the named steward.
+    return review.dataset_id is not None and has_role(user, Role.STEWARD, review.organisation)
+
+
+def vote_refusal(user, review: EthicsReview) -> str | None:
+    if review.status != ReviewStatus.VOTING:
+        return _("Abstimmen ist erst möglich, wenn der Fragebogen dem Beirat vorgelegt ist.")
+    if not is_board_member(user, review):
+        return _("Nur Mitglieder des Datenethikbeirats von %(organisation)s stimmen ab.") % {
+            "organisation": review.organisation
+        }
+    if is_applicant(user, review) or (review.dataset_id and user.pk in workflow.involved_user_ids(review.dataset)):
+        return _("Wer die Prüfung beantragt oder den Fragebogen beantwortet hat, stimmt über sie nicht ab.")
+    return None
+
+
+def close_refusal(user, review: EthicsReview) -> str | None:
+    message = vote_refusal(user, review)
+    if message:
+        return message
+    counted = sum(1 for vote in review.votes.all() if vote.counts)
+    if counted < review.quorum:
+        return _("Das Quorum ist nicht erreicht: %(counted)d von %(quorum)d gültigen Stimmen.") % {
+            "counted": counted,
+            "quorum": review.quorum,
+        }
+    return None
+
+
+def _lock(review: EthicsReview) -> EthicsReview:
+    return (
+        EthicsReview.objects.select_for_update(of=("self",))
+        .select_related("organisation", "dataset", "data_use", "questionnaire")
+        .get(pk=review.pk)
+    )
+
+
+def _save(instance, *, by, action: str, fields=None) -> None:
+    instance._history_user = by
+    instance._change_reason = f"ethics.{action}"
+    if fields is None:
+        instance.save()
+    else:
+        instance.save(update_fields=fields)
+
+
+def _decide(review: EthicsReview, *, by, outcome: str, reasons: str, **extra):
+    return governance.record_decision(
+        kind=DecisionKind.ETHICS, subject=review, outcome=outcome, actor=by, reasons=reasons, **extra
+    )
+
+
+# ---------------------------------------------------------------------------
+# The transitions
+
+
+def open_review(subject, *, by=None, automatic: bool = False) -> EthicsReview:
+    """Open a review of a dataset (automatically, when it enters ethics review) or of a
+    data use (by hand). An open review of the same subject is returned as it is."""
+    is_dataset = isinstance(subject, Dataset)
+    if not is_dataset and not isinstance(subject, DataUse):
+        raise EthicsError(_("Geprüft werden Datensätze und Datennutzungen."))
+    organisation = subject.publisher if is_dataset else subject.organisation
+    if not automatic and not (
+        has_role(by, Role.ETHICS_BOARD_MEMBER, organisation)
+        or (not is_dataset and by.pk == subject.applicant_id)
+        or has_role(by, Role.STEWARD, organisation)
+    ):
+        raise EthicsError(_("Eine Ethikprüfung beantragen Antragstellende, Datenverantwortliche oder der Beirat."))
+    lookup = {"dataset": subject} if is_dataset else {"data_use": subject}
+    with transaction.atomic():
+        type(subject).objects.select_for_update().filter(pk=subject.pk).first()
+        existing = EthicsReview.objects.filter(**lookup).exclude(status=ReviewStatus.COMPLETED).first()
+        if existing is not None:
+            return existing
+        review = EthicsReview(
+            **lookup,
+            organisation=organisation,
+            questionnaire=current_questionnaire(),
+            applicant=applicant_for(subject),
+            quorum=quorum(),
+            opened_automatically=automatic,
+        )
+        _save(review, by=by, action="opened")
+        _carry_over_answers(review)
+    return review
+
+
+def _carry_over_answers(review: EthicsReview) -> None:
+    """A review re-opened after "revise" starts from the previous answers, if they were
+    given to the same questionnaire version (a new version is answered afresh)."""
+    previous = (
+        EthicsReview.objects.filter(dataset_id=review.dataset_id, data_use_id=review.data_use_id)
+        .exclude(pk=review.pk)
+        .filter(questionnaire=review.questionnaire)
+        .order_by("-opened_at")
+        .first()
+    )
+    if previous is None:
+        return
+    for answer in previous.answers.all():
+        copy = Answer(review=review, question_id=answer.question_id, value=answer.value, text=answer.text)
+        _save(copy, by=None, action="answer_carried_over")
+
+
+def questions_for(review: EthicsReview) -> list[Question]:
+    algorithmic = bool(review.data_use_id and review.data_use.algorithmic_system)
+    questions = review.questionnaire.questions.all()
+    return [q for q in questions if algorithmic or not q.algorithmic_only]
+
+
+def _clean_value(question: Question, value: str, text: str) -> tuple[str, str | None]:
+    value = (value or "").strip()
+    if not value:
+        return "", None
+    allowed = {
+        QuestionKind.SCORE: [str(n) for n in range(6)],
+        QuestionKind.YES_NO: YesNo.values,
+        QuestionKind.LEVEL: [str(n) for n in range(1, 6)],
+        QuestionKind.AI_TIER: AITier.values,
+        QuestionKind.TEXT: [],
+    }[question.kind]
+    if question.kind == QuestionKind.TEXT or value not in allowed:
+        return value, _("Ungültige Antwort.")
+    return value, None
+
+
+def answer(review: EthicsReview, *, by, answers: dict, submit: bool = False) -> EthicsReview:
+    """Save the applicant's answers ({question code: (value, text)}); with submit=True
+    every question must be answered and the review goes to the board, with its referral
+    criteria computed."""
+    with transaction.atomic():
+        review = _lock(review)
+        if not can_answer(by, review):
+            raise EthicsError(_("Den Fragebogen beantwortet die antragstellende Stelle, solange er offen ist."))
+        questions = questions_for(review)
+        existing = {a.question_id: a for a in review.answers.all()}
+        errors = {}
+        for question in questions:
+            value, text = answers.get(question.code, ("", ""))
+            text = (text or "").strip()
+            if question.kind == QuestionKind.TEXT:
+                value = ""
+            else:
+                value, error = _clean_value(question, value, text)
+                if error:
+                    errors[question.code] = error
+                    continue
+            if submit and (not text if question.kind == QuestionKind.TEXT else not value):
+                errors[question.code] = _("Bitte beantworten Sie diese Frage.")
+            if submit and question.kind == QuestionKind.SCORE and not text:
+                errors[question.code] = _("Bitte begründen Sie die Bewertung.")
+            row = existing.get(question.pk) or Answer(review=review, question=question)
+            if row.pk is None or (row.value, row.text) != (value, text):
+                row.value, row.text = value, text
+                _save(row, by=by, action="answered")
+        if errors:
+            raise ValidationError(errors)
+        review.answered_by = by
+        fields = ["answered_by"]
+        if submit:
+            result = review_referral(review)
+            review.referral_criteria = result.criteria
+            review.hard_stop = result.hard_stop
+            review.status = ReviewStatus.VOTING
+            review.submitted_at = timezone.now()
+            fields += ["referral_criteria", "hard_stop", "status", "submitted_at"]
+        _save(review, by=by, action="submitted" if submit else "answered", fields=fields)
+    return review
+
+
+def cast_vote(
+    review: EthicsReview,
+    *,
+    by,
+    vote: str = "",
+    reasoning: str = "",
+    recused: bool = False,
+    conflict_note: str = "",
+    minority_opinion: str = "",
+) -> Vote:
+    """A board member votes (again: the vote is replaced) or declares a conflict of
+    interest; a recused member's vote does not count."""
+    reasoning, conflict_note = (reasoning or "").strip(), (conflict_note or "").strip()
+    if recused:
+        if not conflict_note:
+            raise ValidationError({"conflict_note": _("Bitte nennen Sie den Interessenkonflikt.")})
+        vote = ""
+    else:
+        if vote not in EthicsOutcome.values:
+            raise ValidationError({"vote": _("Bitte wählen Sie Ihr Votum.")})
+        if not reasoning:
+            raise ValidationError({"reasoning": _("Bitte begründen Sie Ihr Votum.")})
+    with transaction.atomic():
+        review = _lock(review)
+        message = vote_refusal(by, review)
+        if message:
+            raise EthicsError(message)
+        row = Vote.objects.filter(review=review, member=by).first() or Vote(review=review, member=by)
+        row.vote, row.reasoning, row.recused, row.conflict_note = vote, reasoning, recused, conflict_note
+        row.minority_opinion = (minority_opinion or "").strip()
+        row.cast_at = timezone.now()
+        _save(row, by=by, action="recused" if recused else "voted")
+    return row
+
+
+def add_condition(review: EthicsReview, *, by, text: str, owner, due_on: date | None) -> Condition:
+    """The board attaches a condition while it deliberates: who does what by when."""
+    text = (text or "").strip()
+    errors = {}
+    if not text:
+        errors["text"] = _("Bitte beschreiben Sie die Auflage.")
+    if owner is None:
+        errors["owner"] = _("Jede Auflage braucht eine verantwortliche Person.")
+    if due_on is None or due_on <= timezone.localdate():
+        errors["due_on"] = _("Bitte geben Sie eine Frist in der Zukunft an.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        review = _lock(review)
+        message = vote_refusal(by, review)
+        if message:
+            raise EthicsError(message)
+        condition = Condition(review=review, text=text, owner=owner, due_on=due_on)
+        _save(condition, by=by, action="condition_added")
+    return condition
+
+
+def remove_condition(condition: Condition, *, by) -> None:
+    with transaction.atomic():
+        review = _lock(condition.review)
+        message = vote_refusal(by, review)
+        if message:
+            raise EthicsError(message)
+        condition._history_user = by
+        condition._change_reason = "ethics.condition_removed"
+        condition.delete()
+
+
+def majority(votes) -> str:
+    """The outcome most counted votes chose; a tie goes to the more cautious outcome."""
+    tally = Counter(vote.vote for vote in votes if vote.counts)
+    if not tally:
+        return ""
+    top = max(tally.values())
+    return next(outcome for outcome in CAUTION if tally.get(outcome) == top)
+
+
+def close_review(
+    review: EthicsReview, *, by, reasoning: str, public_summary: str, next_review_on: date | None
+) -> EthicsReview:
+    """Close the review with the majority outcome of the counted votes (quorum needed);
+    the hard stop forces a rejection. Votes outside the majority are marked, their
+    minority opinions kept. A dataset then moves on in the publication workflow."""
+    reasoning, public_summary = (reasoning or "").strip(), (public_summary or "").strip()
+    errors = {}
+    if not reasoning:
+        errors["reasoning"] = _("Bitte begründen Sie das Ergebnis.")
+    if not public_summary:
+        errors["public_summary"] = _(
+            "Bitte schreiben Sie eine öffentliche Zusammenfassung ohne personenbezogene Daten."
+        )
+    if next_review_on is None or next_review_on <= timezone.localdate():
+        errors["next_review_on"] = _("Die nächste Überprüfung ist Pflicht und liegt in der Zukunft.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        review = _lock(review)
+        message = close_refusal(by, review)
+        if message:
+            raise EthicsError(message)
+        votes = list(review.votes.select_for_update())
+        outcome = majority(votes)
+        if review.hard_stop:
+            outcome = EthicsOutcome.REJECTED
+            reasoning = f"{HARD_STOP_REASON} {reasoning}"
+        conditions = list(review.conditions.all())
+        if outcome == EthicsOutcome.CONDITIONS and not conditions:
+            raise EthicsError(_("Die Mehrheit stimmt für „mit Auflagen“: bitte zuerst die Auflagen festlegen."))
+        if outcome != EthicsOutcome.CONDITIONS:
+            for condition in conditions:  # conditions belong to "mit Auflagen" only
+                condition._history_user, condition._change_reason = by, "ethics.condition_dropped"
+                condition.delete()
+            conditions = []
+        for vote in votes:
+            in_minority = vote.counts and vote.vote != outcome
+            if in_minority != vote.in_minority:
+                vote.in_minority = in_minority
+                _save(vote, by=by, action="minority_marked", fields=["in_minority"])
+        review.outcome, review.reasoning, review.public_summary = outcome, reasoning, public_summary
+        review.next_review_on, review.status = next_review_on, ReviewStatus.COMPLETED
+        review.completed_at, review.completed_by = timezone.now(), by
+        fields = ["outcome", "reasoning", "public_summary", "next_review_on", "status", "completed_at", "completed_by"]
+        _save(review, by=by, action=f"closed.{outcome}", fields=fields)
+        texts = [f"{c.text} ({_('Frist')}: {c.due_on:%d.%m.%Y})" for c in conditions]
+        _decide(
+            review, by=by, outcome=DECISION_OUTCOME[outcome], reasons=reasoning, conditions=texts,
+            rereview_on=next_review_on,
+            exclusion_grounds=["ETHICS_BOARD_VETO"] if outcome == EthicsOutcome.REJECTED else [],
+        )  # fmt: skip
+        if review.dataset_id and review.dataset.state == DatasetState.ETHICS_REVIEW:
+            workflow.record_ethics_outcome(
+                review.dataset, by=by, expected_version=None, outcome=outcome, reasons=reasoning, conditions=texts
+            )
+    return review
+
+
+def complete_condition(condition: Condition, *, by, evidence: str) -> Condition:
+    """The owner (or a board member) marks a condition done, with evidence."""
+    evidence = (evidence or "").strip()
+    if not evidence:
+        raise ValidationError({"evidence": _("Bitte belegen Sie, wie die Auflage erfüllt ist.")})
+    with transaction.atomic():
+        condition = Condition.objects.select_for_update().select_related("review__organisation").get(pk=condition.pk)
+        if condition.done_on is not None:
+            raise ConflictError(_("Die Auflage ist bereits erledigt."))
+        if by.pk != condition.owner_id and not is_board_member(by, condition.review):
+            raise EthicsError(_("Eine Auflage erledigt die verantwortliche Person oder der Beirat."))
+        condition.done_on, condition.evidence, condition.completed_by = timezone.localdate(), evidence, by
+        _save(condition, by=by, action="condition_completed", fields=["done_on", "evidence", "completed_by"])
+    return condition
+
+
+# ---------------------------------------------------------------------------
+# The workflow hook
+
+
+def on_dataset_state_changed(sender, *, dataset, old_state, new_state, by, **kwargs) -> None:
+    """catalog.workflow sends this inside the transition: a dataset that enters ethics
+    review gets a review, opened automatically."""
+    if new_state == DatasetState.ETHICS_REVIEW:
+        open_review(dataset, by=by, automatic=True)
+
+
+# ---------------------------------------------------------------------------
+# Transparency
+
+
+@dataclass
+class PublicSummary:
+    """What the public learns about a completed review: no personal data, no names."""
+
+    pk: int
+    title: str
+    subject_kind: str
+    organisation: str
+    outcome: str
+    outcome_label: str
+    summary: str
+    reasoning: str
+    conditions: list[dict]
+    minority_opinions: list[str]
+    completed_on: date
+    next_review_on: date
+    url: str
+
+
+def public_summaries(*, limit: int | None = None, dataset=None) -> list[PublicSummary]:
+    """Completed reviews as the public may see them (for the portal and /ethik/)."""
+    reviews = (
+        EthicsReview.objects.completed()
+        .select_related("organisation", "dataset", "data_use")
+        .prefetch_related("conditions", "votes")
+        .order_by("-completed_at", "-pk")
+    )
+    if dataset is not None:
+        reviews = reviews.filter(dataset=dataset)
+    if limit:
+        reviews = reviews[:limit]
+    return [public_summary(review) for review in reviews]
+
+
+def public_summary(review: EthicsReview) -> PublicSummary:
+    return PublicSummary(
+        pk=review.pk,
+        title=str(review.subject),
+        subject_kind=str(review.subject_kind),
+        organisation=review.organisation.name,
+        outcome=review.outcome,
+        outcome_label=str(review.get_outcome_display()),
+        summary=review.public_summary,
+        reasoning=review.reasoning,
+        conditions=[
+            {"text": c.text, "due_on": c.due_on, "done": c.done_on is not None} for c in review.conditions.all()
+        ],
+        minority_opinions=[v.minority_opinion or v.reasoning for v in review.votes.all() if v.in_minority],
+        completed_on=timezone.localdate(review.completed_at),
+        next_review_on=review.next_review_on,
+        url=review.get_public_url(),
+    )
