@@ -158,6 +158,7 @@ STATICFILES_DIRS = [
     # Front-end packages installed by `npm ci` (KERN-UX, htmx), served by whitenoise.
     ("vendor/kern", BASE_DIR / "node_modules" / "@kern-ux" / "native" / "dist"),
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
+    ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -202,9 +203,13 @@ CELERY_BEAT_SCHEDULE = {
     # review; overdue tasks get a reminder.
     "workflow-rereview-triggers": {"task": "catalog.tasks.run_rereview_triggers", "schedule": 6 * 3600.0},
     "workflow-overdue-reminders": {"task": "catalog.tasks.send_overdue_reminders", "schedule": 24 * 3600.0},
+    # Ethics board: owners of overdue conditions get a reminder.
+    "ethics-condition-reminders": {"task": "ethics.tasks.send_condition_reminders", "schedule": 24 * 3600.0},
 }
 # A review task is due this many working days (Mon–Fri) after it was assigned.
 WORKFLOW_DUE_WORKING_DAYS = int(env("WORKFLOW_DUE_WORKING_DAYS", "10"))
+# How many counted (not recused) votes of the data-ethics board close a review.
+ETHICS_QUORUM = int(env("ETHICS_QUORUM", "2"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from portal import views as portal_views
+
 account_urls = [
     path("anmelden/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("abmelden/", auth_views.LogoutView.as_view(), name="logout"),
@@ -22,6 +24,9 @@ account_urls = [
 ]
 
 urlpatterns = [
+    path("sitemap.xml", portal_views.sitemap, name="sitemap"),
+    path("robots.txt", portal_views.robots, name="robots"),
+    path("", include("ethics.urls")),  # /intern/ethik/ (staff) and /ethik/ (public summaries)
     path("", include("portal.urls")),
     path("intern/datensaetze/", include("catalog.urls")),
     path("intern/", include("governance.urls")),

@@ -2,22 +2,25 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from . import permissions
+from .models import Role
 
 # The staff navigation. An entry appears once its app provides the URL, and only to
-# people who may use it.
+# people holding one of its roles somewhere (None: any role).
 STAFF_NAVIGATION = [
     ("governance:tasks", _("Aufgaben"), None),
     ("catalog:dataset_list", _("Datensätze"), None),
     ("governance:organisation_list", _("Governance"), None),
     ("governance:policy_list", _("Richtlinien"), None),
     ("ethics:review_list", _("Ethik"), None),
-    ("governance:audit", _("Audit"), permissions.can_audit),
+    ("portal:triage_list", _("Datenwünsche und Kommentare"), {Role.STEWARD, Role.GOVERNANCE_ADMIN}),
+    ("governance:audit", _("Audit"), {Role.GOVERNANCE_ADMIN}),
 ]
 
 
 def navigation(request):
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or not permissions.is_staff_member(user):
+    held = permissions.roles_held_anywhere(user) if user is not None else set()
+    if not held:
         return {"staff_navigation": []}
     entries = []
     for url_name, label, allowed in STAFF_NAVIGATION:
@@ -25,7 +28,7 @@ def navigation(request):
             url = reverse(url_name)
         except NoReverseMatch:
             continue
-        if allowed is None or allowed(user):
+        if allowed is None or allowed & held:
             entries.append({"url": url, "label": label, "active": request.path.startswith(url)})
     # The task inbox lives at the root of the internal area; only mark it on its own page.
     if entries and entries[0]["url"] != request.path:

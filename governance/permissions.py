@@ -8,6 +8,7 @@ endpoint asks here; nothing else reads guardian directly.
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from guardian.models import UserObjectPermission
 from guardian.shortcuts import get_objects_for_user
 
 from .models import Organisation, Role
@@ -55,6 +56,23 @@ def has_any_role(user, role: Role) -> bool:
     return organisations_with_role(user, role).exists()
 
 
+def roles_held_anywhere(user) -> set:
+    """Every role the user holds in at least one organisation, in one query (for the
+    navigation, which every internal page renders)."""
+    if not user.is_authenticated or not user.is_active:
+        return set()
+    if user.is_superuser:
+        return set(Role)
+    codenames = set(
+        UserObjectPermission.objects.filter(
+            user=user,
+            permission__content_type__app_label="governance",
+            permission__codename__in=[role.codename for role in Role],
+        ).values_list("permission__codename", flat=True)
+    )
+    return {role for role in Role if role.codename in codenames}
+
+
 def is_staff_member(user) -> bool:
     """Holds any role anywhere: may use the internal area."""
     return organisations_with_role(user).exists()
@@ -66,6 +84,11 @@ def can_change_organisation(user, organisation: Organisation) -> bool:
 
 def can_manage_roles(user, organisation: Organisation) -> bool:
     return has_role(user, Role.GOVERNANCE_ADMIN, organisation)
+
+
+def can_moderate(user) -> bool:
+    """Public data requests and comments are triaged by stewards and governance admins."""
+    return organisations_with_role(user, Role.STEWARD, Role.GOVERNANCE_ADMIN).exists()
 
 
 def can_audit(user) -> bool:

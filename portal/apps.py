@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = _("Open-Data-Portal")
+
+    def ready(self):
+        from governance import audit
+
+        from . import signals  # noqa: F401 – keeps the search index current
+        from .models import Comment
+
+        # Data requests are network-wide (organisation None); comments belong to the
+        # publisher of their dataset, so its auditors see their moderation.
+        audit.register(Comment, organisation=lambda comment: comment.dataset.publisher_id)

@@ -6,4 +6,20 @@ app_name = "portal"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("suche/", views.search, name="search"),
+    path("datensatz/<slug:name>/", views.dataset_detail, name="dataset_detail"),
+    path("datensatz/<slug:name>/dateien/<uuid:identifier>/", views.download, name="download"),
+    path("datensatz/<slug:name>/dateien/<uuid:identifier>/als-<str:target>/", views.convert, name="convert"),
+    path("datensatz/<slug:name>/wichtig/", views.vote, name="vote"),
+    path("datensatz/<slug:name>/kommentar/", views.comment, name="comment"),
+    path("nicht-veroeffentlichte-daten/", views.register, name="register"),
+    path("transparenz/", views.dashboard, name="dashboard"),
+    path("datenwuensche/", views.data_request_list, name="data_request_list"),
+    path("datenwuensche/neu/", views.data_request_create, name="data_request_create"),
+    path("datenwuensche/danke/", views.data_request_thanks, name="data_request_thanks"),
+    path("datenwuensche/<int:pk>/", views.data_request_detail, name="data_request_detail"),
+    # Staff
+    path("intern/portal/datenwuensche/", views.triage_list, name="triage_list"),
+    path("intern/portal/datenwuensche/<int:pk>/", views.triage_detail, name="triage_detail"),
+    path("intern/portal/kommentare/", views.comment_moderation, name="comment_moderation"),
 ]

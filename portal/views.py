@@ -1,5 +1,552 @@
-from django.shortcuts import render
+"""The public Open Data Portal (no login) and the staff pages that moderate its input.
+Every public view reads datasets through `Dataset.objects.published()` only; the
+transparency register (portal.transparency) is the one exception and reads nothing
+but title, publisher, outcome, grounds and re-review date."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import uuid
+from functools import wraps
+from http import HTTPStatus
+from xml.sax.saxutils import escape
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date, quote_etag
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from catalog import quality
+from catalog.models import Dataset, Distribution
+from catalog.vocabularies import FILE_TYPES_BY_CODE
+from governance.models import Organisation, Role
+from governance.permissions import can_moderate, organisations_with_role
+
+from . import search as portal_search
+from . import services, tabular, transparency
+from .forms import CommentForm, DataRequestForm, TriageForm
+from .models import Comment, CommentStatus, DataRequest, DataRequestStatus, Vote
+
+# Limits per client address (Django's cache; settings may override them).
+DATA_REQUEST_LIMIT = getattr(settings, "PORTAL_DATA_REQUEST_LIMIT", (5, 3600))
+COMMENT_LIMIT = getattr(settings, "PORTAL_COMMENT_LIMIT", (5, 3600))
+VOTE_LIMIT = getattr(settings, "PORTAL_VOTE_LIMIT", (30, 3600))
+VOTER_COOKIE = "sd_voter"
+VOTER_SALT = "portal.voter"
+DASHBOARD_CACHE_SECONDS = 300
+
+# Where issue 8 puts the machine-readable forms: a link appears once its URL exists.
+MACHINE_READABLE = [
+    ("DCAT-AP.de (Turtle)", "portal:dataset_dcat", "ttl"),
+    ("DCAT-AP.de (RDF/XML)", "portal:dataset_dcat", "rdf"),
+    ("DCAT-AP.de (JSON-LD)", "portal:dataset_dcat", "jsonld"),
+]
 
 
+def published_datasets():
+    """The door: the only datasets public views may show."""
+    return Dataset.objects.published()
+
+
+def machine_readable_links(dataset: Dataset) -> list[tuple[str, str]]:
+    links = []
+    for label, url_name, fmt in MACHINE_READABLE:
+        try:
+            links.append((label, reverse(url_name, kwargs={"name": dataset.name, "format": fmt})))
+        except NoReverseMatch:
+            continue
+    with contextlib.suppress(NoReverseMatch):
+        links.append(("CKAN JSON", reverse("ckan:action", args=["package_show"]) + f"?id={dataset.name}"))
+    return links
+
+
+def _rate_limited(request, scope: str, limit: tuple[int, int]) -> bool:
+    return services.rate_limited(scope, services.client_ip(request), limit=limit[0], period=limit[1])
+
+
+# ---------------------------------------------------------------------------
+# Home, search
+
+
+@require_GET
 def home(request):
-    return render(request, "portal/home.html")
+    datasets = published_datasets()
+    latest = list(datasets.select_related("publisher").order_by("-issued", "-pk")[:6])
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "latest": latest,
+            "dataset_count": datasets.count(),
+            "organisation_count": Organisation.objects.filter(datasets__in=datasets).distinct().count(),
+        },
+    )
+
+
+@require_GET
+def search(request):
+    result = portal_search.search(
+        request.GET.get("q", ""),
+        selected=portal_search.parse_selected(request.GET),
+        sort=request.GET.get("sortierung", ""),
+        cursor=request.GET.get("weiter", ""),
+    )
+    params = request.GET.copy()
+    params.pop("weiter", None)
+    base_query = params.urlencode()
+    next_query = None
+    if result.next_cursor:
+        next_params = params.copy()
+        next_params["weiter"] = result.next_cursor
+        next_query = next_params.urlencode()
+    facets = []
+    for facet in result.facets:
+        values = []
+        for value in facet.values:
+            toggled = params.copy()
+            toggled.pop("weiter", None)
+            current = toggled.getlist(facet.param)
+            if value.selected:
+                toggled.setlist(facet.param, [v for v in current if v != value.value])
+            else:
+                toggled.setlist(facet.param, [*current, value.value])
+            values.append((value, toggled.urlencode()))
+        facets.append((facet, values))
+    removable = []
+    for param, chosen in result.selected.items():
+        facet = portal_search.FACETS_BY_PARAM[param]
+        for value in chosen:
+            rest = params.copy()
+            rest.setlist(param, [v for v in chosen if v != value])
+            removable.append((facet.label, portal_search.value_label(facet, value), rest.urlencode()))
+    return render(
+        request,
+        "portal/search.html",
+        {
+            "result": result,
+            "facets": facets,
+            "removable": removable,
+            "base_query": base_query,
+            "next_query": next_query,
+            "sort_hidden": [(k, v) for k in params for v in params.getlist(k) if k != "sortierung"],
+            "sort_choices": [
+                (key, label) for key, label in portal_search.SORTS.items() if key != "relevance" or result.query
+            ],
+        },
+    )
+
+
+# ---------------------------------------------------------------------------
+# Dataset page, downloads, conversion
+
+
+def _voter_id(request) -> str | None:
+    return request.get_signed_cookie(VOTER_COOKIE, default=None, salt=VOTER_SALT)
+
+
+def _dataset_etag(dataset, *, votes: int, comments_marker, voted: bool, user) -> str:
+    parts = [
+        dataset.pk, dataset.version, dataset.modified.isoformat(), votes, comments_marker, voted, get_language(),
+        user.pk if user.is_authenticated else "",
+    ]  # fmt: skip
+    return quote_etag(hashlib.sha256(repr(parts).encode()).hexdigest()[:32])
+
+
+@require_GET
+def dataset_detail(request, name):
+    dataset = get_object_or_404(
+        published_datasets()
+        .select_related("publisher")
+        .prefetch_related(
+            "keywords", "themes", Prefetch("distributions", queryset=Distribution.objects.order_by("created", "pk"))
+        ),
+        name=name,
+    )
+    voter = _voter_id(request)
+    tally = Vote.objects.filter(dataset=dataset).aggregate(
+        total=Count("pk"), mine=Count("pk", filter=Q(voter=services.hashed(voter or "-")))
+    )
+    comments = list(Comment.objects.filter(dataset=dataset, status=CommentStatus.APPROVED).order_by("created", "pk"))
+    comments_marker = (len(comments), comments[-1].moderated_at.isoformat() if comments else "")
+    etag = _dataset_etag(
+        dataset, votes=tally["total"], comments_marker=comments_marker, voted=bool(tally["mine"]), user=request.user
+    )
+    last_modified = int(dataset.modified.timestamp())
+    # A pending message (after voting or commenting) must be shown, not a cached page.
+    if "messages" not in request.COOKIES:
+        not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
+        if not_modified is not None:
+            return not_modified
+
+    distributions = list(dataset.distributions.all())
+    previews = {}
+    for distribution in distributions:
+        if distribution.format == "CSV" and distribution.file and len(previews) < 2:
+            previews[distribution.pk] = tabular.preview(distribution)
+    response = render(
+        request,
+        "portal/dataset_detail.html",
+        {
+            "dataset": dataset,
+            "distributions": [
+                (
+                    d,
+                    FILE_TYPES_BY_CODE.get(d.format),
+                    previews.get(d.pk),
+                    d.format in tabular.TABULAR_FORMATS and d.is_upload,
+                )
+                for d in distributions
+            ],
+            "quality": quality.assess(dataset, distributions=distributions),
+            "freshness": quality.freshness(dataset),
+            "summary": transparency.decision_summary(dataset),
+            "votes": tally["total"],
+            "voted": bool(tally["mine"]),
+            "comments": comments,
+            "comment_form": CommentForm(),
+            "machine_readable": machine_readable_links(dataset),
+            "page_url": request.build_absolute_uri(),
+            "today": timezone.localdate(),
+        },
+    )
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(last_modified)
+    return response
+
+
+def _published_upload(name, identifier) -> Distribution:
+    distribution = (
+        Distribution.objects.filter(dataset__in=published_datasets(), dataset__name=name, identifier=identifier)
+        .select_related("dataset")
+        .first()
+    )
+    if distribution is None or not distribution.file:
+        raise Http404
+    return distribution
+
+
+def _conditional(request, distribution, suffix=""):
+    etag = quote_etag((distribution.checksum_sha256 or str(distribution.identifier)) + suffix)
+    last_modified = int(distribution.modified.timestamp())
+    return etag, last_modified, get_conditional_response(request, etag=etag, last_modified=last_modified)
+
+
+def _cache_headers(response, etag, last_modified):
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(last_modified)
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@require_GET
+def download(request, name, identifier):
+    distribution = _published_upload(name, identifier)
+    etag, last_modified, not_modified = _conditional(request, distribution)
+    if not_modified is not None:
+        return not_modified
+    filename = os.path.basename(distribution.file.name)
+    response = FileResponse(
+        distribution.file.open("rb"),
+        as_attachment=True,
+        filename=filename,
+        content_type=distribution.media_type or "application/octet-stream",
+    )
+    return _cache_headers(response, etag, last_modified)
+
+
+@require_GET
+def convert(request, name, identifier, target):
+    distribution = _published_upload(name, identifier)
+    if distribution.format not in tabular.TABULAR_FORMATS or target not in tabular.TARGETS:
+        raise Http404
+    etag, last_modified, not_modified = _conditional(request, distribution, f"-{target}")
+    if not_modified is not None:
+        return not_modified
+    content_type, extension = tabular.TARGETS[target]
+    stem = os.path.splitext(os.path.basename(distribution.file.name))[0] or distribution.dataset.name
+    filename = f"{stem}.{extension}"
+    rows = tabular.rows_of(distribution)
+    if target == "xlsx":
+        try:
+            response = FileResponse(
+                tabular.to_xlsx(rows), as_attachment=True, filename=filename, content_type=content_type
+            )
+        except (tabular.TabularError, UnicodeError) as error:
+            raise Http404 from error
+    else:
+        stream = tabular.to_csv(rows) if target == "csv" else tabular.to_json(rows)
+        response = StreamingHttpResponse(stream, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return _cache_headers(response, etag, last_modified)
+
+
+# ---------------------------------------------------------------------------
+# Feedback: votes and comments
+
+
+@require_POST
+def vote(request, name):
+    dataset = get_object_or_404(published_datasets(), name=name)
+    url = reverse("portal:dataset_detail", args=[dataset.name]) + "#rueckmeldung"
+    if _rate_limited(request, "vote", VOTE_LIMIT):
+        messages.error(request, _("Zu viele Stimmen von Ihrem Anschluss. Bitte versuchen Sie es später erneut."))
+        return redirect(url)
+    voter = _voter_id(request) or uuid.uuid4().hex
+    if services.vote(dataset, voter=voter):
+        messages.success(request, _("Danke! Ihre Stimme „Finde ich wichtig“ wurde gezählt."))
+    else:
+        messages.info(request, _("Sie haben für diesen Datensatz bereits gestimmt."))
+    response = redirect(url)
+    response.set_signed_cookie(
+        VOTER_COOKIE, voter, salt=VOTER_SALT, max_age=365 * 86400, httponly=True, samesite="Lax",
+        secure=request.is_secure(),
+    )  # fmt: skip
+    return response
+
+
+@require_POST
+def comment(request, name):
+    dataset = get_object_or_404(published_datasets(), name=name)
+    url = reverse("portal:dataset_detail", args=[dataset.name]) + "#rueckmeldung"
+    form = CommentForm(request.POST)
+    if form.is_spam():
+        # Answer as if it worked: a bot learns nothing.
+        messages.success(request, _("Danke! Ihr Kommentar erscheint, sobald wir ihn geprüft haben."))
+        return redirect(url)
+    if _rate_limited(request, "comment", COMMENT_LIMIT):
+        messages.error(request, _("Zu viele Kommentare von Ihrem Anschluss. Bitte versuchen Sie es später erneut."))
+        return redirect(url)
+    if form.is_valid():
+        services.add_comment(dataset, name=form.cleaned_data["name"], text=form.cleaned_data["text"])
+        messages.success(request, _("Danke! Ihr Kommentar erscheint, sobald wir ihn geprüft haben."))
+    else:
+        messages.error(request, _("Bitte schreiben Sie einen Kommentar (höchstens 2000 Zeichen)."))
+    return redirect(url)
+
+
+# ---------------------------------------------------------------------------
+# Transparency: register and dashboard
+
+
+@require_GET
+def register(request):
+    queryset = transparency.register_queryset().values(*transparency.REGISTER_FIELDS).order_by("title", "pk")
+    page = Paginator(queryset, 50).get_page(request.GET.get("seite"))
+    return render(
+        request,
+        "portal/register.html",
+        {"page": page, "entries": transparency.register_entries(page.object_list), "total": page.paginator.count},
+    )
+
+
+@require_GET
+def dashboard(request):
+    key = f"portal:dashboard:{get_language()}"
+    data = cache.get(key)
+    if data is None:
+        data = transparency.dashboard_data()
+        cache.set(key, data, DASHBOARD_CACHE_SECONDS)
+    return render(request, "portal/dashboard.html", {"data": data})
+
+
+# ---------------------------------------------------------------------------
+# Data requests (public)
+
+
+@require_GET
+def data_request_list(request):
+    requests = DataRequest.objects.select_related("dataset").order_by("-created", "-pk")
+    status = request.GET.get("status", "")
+    if status in DataRequestStatus.values:
+        requests = requests.filter(status=status)
+    page = Paginator(requests, 20).get_page(request.GET.get("seite"))
+    labels = services.ground_labels(r.decline_ground for r in page.object_list)
+    return render(
+        request,
+        "portal/data_request_list.html",
+        {"page": page, "status": status, "statuses": DataRequestStatus.choices, "ground_labels": labels},
+    )
+
+
+def data_request_create(request):
+    form = DataRequestForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_spam():
+            return redirect("portal:data_request_thanks")
+        if _rate_limited(request, "data_request", DATA_REQUEST_LIMIT):
+            form.add_error(
+                None,
+                _(
+                    "Von Ihrem Anschluss kamen in kurzer Zeit zu viele Datenwünsche. Bitte versuchen Sie es in "
+                    "einer Stunde erneut."
+                ),
+            )
+            return render(request, "portal/data_request_form.html", {"form": form}, status=HTTPStatus.TOO_MANY_REQUESTS)
+        if form.is_valid():
+            data_request = services.create_data_request(
+                title=form.cleaned_data["title"],
+                description=form.cleaned_data["description"],
+                email=form.cleaned_data["email"],
+            )
+            return redirect(data_request.get_absolute_url() + "?eingegangen=1")
+    return render(request, "portal/data_request_form.html", {"form": form})
+
+
+@require_GET
+def data_request_thanks(request):
+    return render(request, "portal/data_request_thanks.html")
+
+
+@require_GET
+def data_request_detail(request, pk):
+    data_request = get_object_or_404(DataRequest.objects.select_related("dataset"), pk=pk)
+    # A link only to a dataset that is (still) published.
+    linked = None
+    if data_request.dataset_id:
+        linked = published_datasets().filter(pk=data_request.dataset_id).first()
+    return render(
+        request,
+        "portal/data_request_detail.html",
+        {
+            "data_request": data_request,
+            "linked": linked,
+            "ground_label": services.ground_labels([data_request.decline_ground]).get(data_request.decline_ground, ""),
+            "received": request.GET.get("eingegangen") == "1",
+        },
+    )
+
+
+# ---------------------------------------------------------------------------
+# Sitemap, robots.txt
+
+
+@require_GET
+def sitemap(request):
+    base = settings.SITE_URL
+    pages = ["portal:home", "portal:search", "portal:register", "portal:dashboard", "portal:data_request_list"]
+
+    def lines():
+        yield '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+        for url_name in pages:
+            yield f"<url><loc>{escape(base + reverse(url_name))}</loc></url>\n"
+        rows = published_datasets().order_by("pk").values_list("name", "modified")
+        for name, modified in rows.iterator(chunk_size=2000):
+            loc = escape(base + reverse("portal:dataset_detail", args=[name]))
+            yield f"<url><loc>{loc}</loc><lastmod>{modified.date().isoformat()}</lastmod></url>\n"
+        yield "</urlset>\n"
+
+    return StreamingHttpResponse(lines(), content_type="application/xml; charset=utf-8")
+
+
+@require_GET
+def robots(request):
+    text = "\n".join(
+        [
+            "User-agent: *",
+            "Disallow: /intern/",
+            "Disallow: /konto/",
+            "Disallow: /admin/",
+            "Disallow: /i18n/",
+            f"Sitemap: {settings.SITE_URL}{reverse('sitemap')}",
+            "",
+        ]
+    )
+    return HttpResponse(text, content_type="text/plain; charset=utf-8")
+
+
+# ---------------------------------------------------------------------------
+# Staff: triage of data requests, moderation of comments
+
+
+def moderator_required(view):
+    """Governance admins and data stewards (of any organisation) triage data requests;
+    comments they moderate for their own organisations."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not can_moderate(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@moderator_required
+def triage_list(request):
+    requests = DataRequest.objects.order_by("status", "-created", "-pk")
+    status = request.GET.get("status", "")
+    if status in DataRequestStatus.values:
+        requests = requests.filter(status=status)
+    page = Paginator(requests, 30).get_page(request.GET.get("seite"))
+    return render(
+        request,
+        "portal/staff/triage_list.html",
+        {"page": page, "status": status, "statuses": DataRequestStatus.choices},
+    )
+
+
+@moderator_required
+def triage_detail(request, pk):
+    data_request = get_object_or_404(DataRequest, pk=pk)
+    initial = {
+        "status": data_request.status,
+        "answer": data_request.answer,
+        "dataset": data_request.dataset_id,
+        "decline_ground": data_request.decline_ground,
+    }
+    form = TriageForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.triage_data_request(
+                data_request,
+                by=request.user,
+                status=form.cleaned_data["status"],
+                answer=form.cleaned_data["answer"],
+                dataset=form.cleaned_data["dataset"],
+                decline_ground=form.cleaned_data["decline_ground"],
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                for message in errors:
+                    form.add_error(field if field in form.fields else None, message)
+        else:
+            messages.success(request, _("Der Datenwunsch wurde aktualisiert."))
+            return redirect("portal:triage_detail", pk=data_request.pk)
+    history = data_request.history.select_related("history_user").order_by("-history_date")[:20]
+    return render(
+        request,
+        "portal/staff/triage_detail.html",
+        {"data_request": data_request, "form": form, "history": history},
+    )
+
+
+def _moderated_comments(user):
+    organisations = organisations_with_role(user, Role.STEWARD, Role.GOVERNANCE_ADMIN)
+    return Comment.objects.filter(dataset__publisher__in=organisations)
+
+
+@moderator_required
+def comment_moderation(request):
+    if request.method == "POST":
+        comment = get_object_or_404(_moderated_comments(request.user), pk=request.POST.get("comment"))
+        approve = request.POST.get("decision") == "approve"
+        services.moderate_comment(comment, by=request.user, approve=approve)
+        messages.success(request, _("Kommentar freigegeben.") if approve else _("Kommentar abgelehnt."))
+        return redirect("portal:comment_moderation")
+    pending = _moderated_comments(request.user).filter(status=CommentStatus.PENDING).select_related("dataset")
+    return render(request, "portal/staff/comments.html", {"comments": pending.order_by("created", "pk")[:100]})

@@ -664,11 +664,11 @@ def test_the_list_is_paginated_and_keeps_the_filters(client_for, steward_a, org_
 #    1 session, 2 user, 3 can_use_catalog (decorator),
 #    4 COUNT of the matching datasets (paginator),
 #    5 editing_organisations(...).exists() for the "Neuer Datensatz" button,
-#    6 is_staff_member, 7 can_audit (navigation context processor),
-#    8 the organisations for the filter select,
-#    9 the page of datasets with publisher and current classification (one join),
-#   10 the themes of that page (prefetch).
-LIST_QUERIES = 10
+#    6 the roles the user holds anywhere (navigation context processor),
+#    7 the organisations for the filter select,
+#    8 the page of datasets with publisher and current classification (one join),
+#    9 the themes of that page (prefetch).
+LIST_QUERIES = 9
 
 
 @pytest.mark.parametrize("count", [3, 30])
@@ -694,8 +694,8 @@ def test_the_list_needs_the_same_queries_for_few_and_many_datasets(
 #    8 guardian's object permissions of the user, 9 … of the user's groups (roles_held: the
 #      edit button and the workflow's transitions),
 #   10 the decisions about the dataset (the trail; none yet, so no prefetch),
-#   11 is_staff_member, 12 can_audit (navigation context processor).
-DETAIL_QUERIES = 12
+#   11 the roles the user holds anywhere (navigation context processor).
+DETAIL_QUERIES = 11
 
 
 @pytest.mark.parametrize("count", [1, 5])

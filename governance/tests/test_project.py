@@ -30,5 +30,5 @@ def test_demo_data_can_be_loaded_twice(db, settings, tmp_path):
     call_command("seed_demo", stdout=StringIO())
 
     assert (Organisation.objects.count(), RoleAssignment.objects.count()) == counts
-    assert counts == (10, 50)
+    assert counts == (10, 52)  # a role per role and organisation, plus two second ethics board members
     assert "steward.lindenau-umwelt" in out.getvalue()

@@ -3,7 +3,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from catalog.demo import seed_catalog_demo
 from catalog.models import Dataset
+from ethics.demo import seed_ethics_demo
 from governance.demo import DEMO_PASSWORD, seed_demo
+from portal.demo import seed_portal_demo
 
 
 class Command(BaseCommand):
@@ -18,6 +20,8 @@ class Command(BaseCommand):
         # Only the top-most app may seed everything: governance ← catalog ← portal.
         logins = seed_demo()
         created = seed_catalog_demo()
+        reviews = seed_ethics_demo()
+        requests = seed_portal_demo()
         self.stdout.write(self.style.SUCCESS(f"Demo-Stadtverbund bereit: {len(logins)} Anmeldungen."))
         self.stdout.write(f"Passwort für alle Demo-Anmeldungen (nur lokal!): {DEMO_PASSWORD}")
         self.stdout.write("Benutzername = <rolle>.<organisation>, zum Beispiel:")
@@ -30,3 +34,5 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"Katalog: {Dataset.objects.count()} Datensätze, davon {len(created)} neu angelegt.")
         )
+        self.stdout.write(f"Ethik: {reviews} Prüfungen neu angelegt.")
+        self.stdout.write(f"Portal: {requests} Datenwünsche neu angelegt.")

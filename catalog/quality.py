@@ -1,0 +1,255 @@
+"""Metadata quality of a dataset, scored like the data.europa.eu Metadata Quality
+Assessment (MQA): five dimensions, 23 checks, at most 405 points, rated excellent /
+good / sufficient / bad. Also freshness against the declared update frequency.
+
+Pure functions of a dataset and its distributions: no writes, and no queries when the
+caller has prefetched `keywords`, `themes` and `distributions` and selected `publisher`
+(the portal does). A later issue persists the score; the numbers here are the rules.
+
+How checks on distributions count for one dataset (as data.europa.eu does it):
+accessibility, reusability and contextuality checks score the share of distributions
+that pass × the points; interoperability counts the best distribution only (several
+distributions usually carry the same content). A dataset without distributions scores
+nothing on distribution checks.
+
+Two checks need services this app does not run yet and are approximated:
+- link checks: uploaded files are served by the portal itself and count as reachable;
+  external links count as reachable only when `link_status` says so;
+- DCAT-AP compliance: the mandatory DCAT-AP.de properties are present (title,
+  description, publisher with contributor ID, licence, at least one distribution),
+  until the SHACL validation of the RDF export exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .vocabularies import FILE_TYPES_BY_CODE, LICENCES_BY_CODE, Frequency
+
+MAX_POINTS = 405
+
+# EU file-type codes of formats that are open standards, and of formats a machine can
+# read as data (MQA's "non-proprietary" and "machine-readable" vocabularies, restricted
+# to the formats the catalog knows).
+NON_PROPRIETARY_FORMATS = {"CSV", "ODS", "JSON", "GEOJSON", "XML", "TXT", "PDF", "PNG", "JPEG", "ZIP", "HTML",
+                           "WMS_SRVC", "WFS_SRVC"}  # fmt: skip
+MACHINE_READABLE_FORMATS = {"CSV", "XLSX", "ODS", "JSON", "GEOJSON", "XML", "WMS_SRVC", "WFS_SRVC"}
+
+RATINGS = [
+    (351, "excellent", _("ausgezeichnet")),
+    (221, "good", _("gut")),
+    (121, "sufficient", _("ausreichend")),
+    (0, "bad", _("mangelhaft")),
+]
+
+
+@dataclass(frozen=True)
+class Check:
+    code: str
+    label: str  # what is checked
+    hint: str  # what to do to pass
+    points: int  # maximum
+    score: float  # reached (may be a share of the maximum)
+
+    @property
+    def passed(self) -> bool:
+        return self.score >= self.points
+
+    @property
+    def missing(self) -> int:
+        return round(self.points - self.score)
+
+
+@dataclass
+class Dimension:
+    code: str
+    label: str
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def points(self) -> int:
+        return sum(check.points for check in self.checks)
+
+    @property
+    def score(self) -> int:
+        return round(sum(check.score for check in self.checks))
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.score / self.points) if self.points else 0
+
+
+@dataclass
+class Quality:
+    dimensions: list[Dimension]
+
+    @property
+    def score(self) -> int:
+        return round(sum(check.score for dimension in self.dimensions for check in dimension.checks))
+
+    max_points: int = MAX_POINTS
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.score / MAX_POINTS)
+
+    @property
+    def rating(self) -> str:
+        return next(code for minimum, code, _label in RATINGS if self.score >= minimum)
+
+    @property
+    def rating_label(self) -> str:
+        return str(next(label for minimum, _code, label in RATINGS if self.score >= minimum))
+
+    def hints(self) -> list[str]:
+        """What would raise the score, biggest gain first, e.g. "Zeitliche Abdeckung angeben: +20"."""
+        failed = [check for dimension in self.dimensions for check in dimension.checks if check.missing > 0]
+        failed.sort(key=lambda check: -check.missing)
+        return [f"{check.hint}: +{check.missing}" for check in failed]
+
+
+def _share(distributions, test) -> float:
+    if not distributions:
+        return 0.0
+    return sum(1 for distribution in distributions if test(distribution)) / len(distributions)
+
+
+def assess(dataset, *, distributions=None, link_status: dict | None = None) -> Quality:
+    """The MQA score of `dataset`. `distributions` defaults to `dataset.distributions.all()`;
+    `link_status` maps distribution pk → reachable (bool) for external links."""
+    if distributions is None:
+        distributions = list(dataset.distributions.all())
+    link_status = link_status or {}
+    has_keywords = bool(dataset.keywords.all())
+    has_themes = bool(dataset.themes.all())
+
+    def reachable(distribution) -> bool:
+        return distribution.is_upload or bool(link_status.get(distribution.pk))
+
+    def is_download(distribution) -> bool:
+        return distribution.is_upload or distribution.kind == "download"
+
+    def full(condition: bool, points: int) -> float:
+        return float(points) if condition else 0.0
+
+    def interoperability_of(distribution) -> list[float]:
+        code = distribution.format
+        return [
+            full(bool(code), 20),
+            full(bool(distribution.media_type), 10),
+            full(code in FILE_TYPES_BY_CODE, 10),
+            full(code in NON_PROPRIETARY_FORMATS, 20),
+            full(code in MACHINE_READABLE_FORMATS, 20),
+        ]
+
+    best = max(distributions, key=lambda d: sum(interoperability_of(d)), default=None)
+    interop = interoperability_of(best) if best is not None else [0.0] * 5
+    dcat_ap = bool(
+        dataset.title
+        and dataset.description
+        and dataset.publisher_id
+        and dataset.publisher.contributor_id
+        and dataset.licence
+        and distributions
+    )
+
+    findability = Dimension("findability", str(_("Auffindbarkeit")), [
+        Check("keywords", str(_("Schlagwörter")), str(_("Schlagwörter angeben")), 30, full(has_keywords, 30)),
+        Check("themes", str(_("Themen")), str(_("Themen zuordnen")), 30, full(has_themes, 30)),
+        Check("spatial", str(_("Räumliche Abdeckung")), str(_("Räumliche Abdeckung angeben")), 20,
+              full(bool(dataset.municipality_key or dataset.spatial_label), 20)),
+        Check("temporal", str(_("Zeitliche Abdeckung")), str(_("Zeitliche Abdeckung angeben")), 20,
+              full(bool(dataset.temporal_start or dataset.temporal_end), 20)),
+    ])  # fmt: skip
+    accessibility = Dimension("accessibility", str(_("Zugänglichkeit")), [
+        Check("access_url", str(_("Zugriffsadresse erreichbar")), str(_("Erreichbare Zugriffsadressen angeben")), 50,
+              50 * _share(distributions, reachable)),
+        Check("download_url", str(_("Download-Adresse vorhanden")), str(_("Direkte Downloads anbieten")), 20,
+              20 * _share(distributions, is_download)),
+        Check("download_url_ok", str(_("Download-Adresse erreichbar")),
+              str(_("Erreichbare Download-Adressen angeben")), 30,
+              30 * _share(distributions, lambda d: is_download(d) and reachable(d))),
+    ])  # fmt: skip
+    interoperability = Dimension("interoperability", str(_("Interoperabilität")), [
+        Check("format", str(_("Format angegeben")), str(_("Format der Distributionen angeben")), 20, interop[0]),
+        Check("media_type", str(_("Medientyp angegeben")), str(_("Medientyp angeben")), 10, interop[1]),
+        Check("vocabulary", str(_("Format aus kontrolliertem Vokabular")),
+              str(_("Format aus dem EU-Vokabular wählen")), 10, interop[2]),
+        Check("non_proprietary", str(_("Offenes Format")), str(_("Ein offenes Format anbieten (z. B. CSV)")), 20,
+              interop[3]),
+        Check("machine_readable", str(_("Maschinenlesbares Format")),
+              str(_("Ein maschinenlesbares Format anbieten (z. B. CSV, JSON)")), 20, interop[4]),
+        Check("dcat_ap", str(_("DCAT-AP-Pflichtangaben")),
+              str(_("DCAT-AP-Pflichtangaben vervollständigen (u. a. Contributor-ID des Herausgebers)")), 30,
+              full(dcat_ap, 30)),
+    ])  # fmt: skip
+    licence_known = dataset.licence in LICENCES_BY_CODE
+    reusability = Dimension("reusability", str(_("Wiederverwendbarkeit")), [
+        Check("licence", str(_("Lizenz angegeben")), str(_("Lizenz angeben")), 20,
+              20 * _share(distributions, lambda d: bool(d.licence or dataset.licence))),
+        Check("licence_vocabulary", str(_("Lizenz aus Vokabular")), str(_("Lizenz aus der DCAT-AP.de-Liste wählen")),
+              10, 10 * _share(distributions, lambda d: (d.licence or dataset.licence) in LICENCES_BY_CODE)),
+        Check("access_rights", str(_("Zugangsrechte angegeben")), str(_("Zugangsrechte festlegen")), 10,
+              full(bool(dataset.publication_outcome), 10)),
+        Check("access_rights_vocabulary", str(_("Zugangsrechte aus Vokabular")),
+              str(_("Zugangsrechte aus dem EU-Vokabular wählen")), 5,
+              full(bool(dataset.publication_outcome) and licence_known, 5)),
+        Check("contact_point", str(_("Kontaktstelle")), str(_("Kontaktstelle angeben")), 20,
+              full(bool(dataset.contact_email or dataset.contact_url), 20)),
+        Check("publisher", str(_("Herausgeber")), str(_("Herausgeber angeben")), 10,
+              full(bool(dataset.publisher_id), 10)),
+    ])  # fmt: skip
+    contextuality = Dimension("contextuality", str(_("Kontext")), [
+        Check("rights", str(_("Rechtehinweis")), str(_("Namensnennung oder Rechtehinweis angeben")), 5,
+              full(bool(dataset.attribution_text), 5)),
+        Check("byte_size", str(_("Dateigröße")), str(_("Dateigröße der Distributionen angeben")), 5,
+              5 * _share(distributions, lambda d: d.byte_size is not None)),
+        Check("issued", str(_("Veröffentlichungsdatum")), str(_("Veröffentlichungsdatum angeben")), 5,
+              full(dataset.issued is not None, 5)),
+        Check("modified", str(_("Änderungsdatum")), str(_("Änderungsdatum angeben")), 5,
+              full(dataset.modified is not None, 5)),
+    ])  # fmt: skip
+    return Quality([findability, accessibility, interoperability, reusability, contextuality])
+
+
+# ---------------------------------------------------------------------------
+# Freshness
+
+# How long after the last update the next one is due, per declared frequency.
+EXPECTED_INTERVAL = {
+    Frequency.CONT: timedelta(days=1),
+    Frequency.UPDATE_CONT: timedelta(days=1),
+    Frequency.HOURLY: timedelta(days=1),
+    Frequency.DAILY: timedelta(days=2),
+    Frequency.WEEKLY: timedelta(days=8),
+    Frequency.MONTHLY: timedelta(days=32),
+    Frequency.QUARTERLY: timedelta(days=93),
+    Frequency.ANNUAL_2: timedelta(days=184),
+    Frequency.ANNUAL: timedelta(days=366),
+    Frequency.BIENNIAL: timedelta(days=731),
+}
+
+
+@dataclass(frozen=True)
+class Freshness:
+    status: str  # "current", "overdue" or "unknown" (no regular frequency declared)
+    label: str
+    last_update: date | None
+    due: date | None
+
+
+def freshness(dataset, *, today: date | None = None) -> Freshness:
+    """Is the dataset as current as its declared update frequency promises?"""
+    today = today or timezone.localdate()
+    last = timezone.localdate(dataset.modified) if dataset.modified else None
+    interval = EXPECTED_INTERVAL.get(dataset.update_frequency)
+    if interval is None or last is None:
+        return Freshness("unknown", str(_("keine regelmäßige Aktualisierung angegeben")), last, None)
+    due = last + interval
+    if today > due:
+        return Freshness("overdue", str(_("Aktualisierung überfällig")), last, due)
+    return Freshness("current", str(_("aktuell")), last, due)

@@ -1,0 +1,282 @@
+"""What the public learns about decisions: the summary on a dataset page, the register
+of datasets that are not open ("Nicht veröffentlichte Daten") and the figures of the
+transparency dashboard.
+
+Which datasets the register lists (only those with a final decision that is not
+"open as it is"; datasets still in draft, review or returned are work in progress and
+not listed, nor are approved datasets waiting to be published):
+- approved with the outcome "nur intern" or "nicht veröffentlichungsfähig"
+  (refused by the legal reviewer, or blocked by a rule and approved as such);
+- withdrawn from the portal;
+- published only in an alternative form (aggregated or redacted).
+Each entry shows title, publisher, outcome, exclusion grounds (labels of the governance
+vocabulary, never free text) and the re-review date: nothing else, no classification,
+no distributions, no description.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import CharField, Count, Max, Min, Prefetch, Q
+from django.db.models.functions import Cast, TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import Dataset, DatasetState
+from governance.models import Decision, DecisionKind, RuleVersion
+from governance.vocabularies import PublicationForm
+
+from . import services
+from .models import DataRequest, DataRequestStatus
+
+S = DatasetState
+NOT_OPEN_FORMS = (PublicationForm.INTERNAL, PublicationForm.CLOSED)
+ALTERNATIVE_FORMS = (PublicationForm.AGGREGATED, PublicationForm.REDACTED)
+PUBLISHED_FORMS = (PublicationForm.OPEN, *ALTERNATIVE_FORMS)
+
+REGISTER_CONDITION = (
+    Q(state=S.APPROVED, publication_outcome__in=NOT_OPEN_FORMS)
+    | Q(state=S.WITHDRAWN)
+    | Q(state=S.PUBLISHED, publication_outcome__in=ALTERNATIVE_FORMS)
+)
+REGISTER_FIELDS = ("pk", "name", "title", "publisher__name", "state", "publication_outcome", "rereview_on",
+                   "publication_basis", "state_changed_at")  # fmt: skip
+
+OUTCOME_LABELS = {
+    PublicationForm.INTERNAL: _("nur innerhalb des Stadtverbunds genutzt"),
+    PublicationForm.CLOSED: _("nicht veröffentlichungsfähig"),
+    PublicationForm.AGGREGATED: _("nur zusammengefasst (aggregiert) veröffentlicht"),
+    PublicationForm.REDACTED: _("nur teilweise veröffentlicht"),
+    "withdrawn": _("Veröffentlichung zurückgezogen"),
+}
+
+
+@dataclass
+class RegisterEntry:
+    title: str
+    organisation: str
+    outcome: str
+    outcome_label: str
+    grounds: list[str]
+    rereview_on: date | None
+    decided: object
+    published_name: str = ""  # for the alternative forms: the published dataset's name
+
+
+def register_queryset():
+    return Dataset.objects.filter(REGISTER_CONDITION)
+
+
+def _dataset_type():
+    return ContentType.objects.get_for_model(Dataset)
+
+
+def register_entries(rows) -> list[RegisterEntry]:
+    """Entries for `rows` (dicts of REGISTER_FIELDS): two queries, the latest grounds of
+    each dataset's publication decisions and their labels."""
+    rows = list(rows)
+    grounds_by_id: dict[str, list[str]] = {}
+    if rows:
+        decisions = (
+            Decision.objects.filter(
+                subject_type=_dataset_type(),
+                subject_id__in=[str(row["pk"]) for row in rows],
+                kind=DecisionKind.PUBLICATION,
+            )
+            .exclude(exclusion_grounds=[])
+            .order_by("decided_at", "pk")
+            .values_list("subject_id", "exclusion_grounds")
+        )
+        for subject_id, grounds in decisions:
+            grounds_by_id[subject_id] = grounds  # the latest wins
+    for row in rows:
+        grounds_by_id.setdefault(str(row["pk"]), (row["publication_basis"] or {}).get("grounds", []))
+    labels = services.ground_labels(code for codes in grounds_by_id.values() for code in codes)
+    entries = []
+    for row in rows:
+        outcome = "withdrawn" if row["state"] == S.WITHDRAWN else row["publication_outcome"]
+        entries.append(
+            RegisterEntry(
+                title=row["title"],
+                organisation=row["publisher__name"],
+                outcome=outcome,
+                outcome_label=str(OUTCOME_LABELS.get(outcome, outcome)),
+                grounds=[labels.get(code, code) for code in grounds_by_id[str(row["pk"])]],
+                rereview_on=row["rereview_on"],
+                decided=row["state_changed_at"],
+                published_name=row["name"] if row["state"] == S.PUBLISHED else "",
+            )
+        )
+    return entries
+
+
+# ---------------------------------------------------------------------------
+# The decision summary of a published dataset
+
+
+@dataclass
+class DecisionSummary:
+    issued: object
+    outcome_label: str
+    rules: list  # RuleVersions that fired, with section and policy document
+    policies: list  # (title, version number) of the policy versions the rules belong to
+
+
+def decision_summary(dataset: Dataset) -> DecisionSummary | None:
+    """The publication decision the dataset is on the portal under: the latest decision
+    that evaluated the rules (approval or re-review confirmation). Two queries."""
+    decision = (
+        Decision.objects.filter(
+            subject_type=_dataset_type(),
+            subject_id=str(dataset.pk),
+            kind=DecisionKind.PUBLICATION,
+            outcome__in=PUBLISHED_FORMS,
+        )
+        .exclude(evaluation={})
+        .prefetch_related(
+            Prefetch(
+                "rule_versions",
+                queryset=RuleVersion.objects.select_related("rule", "section", "policy_version__document"),
+            )
+        )
+        .order_by("-decided_at", "-pk")
+        .first()
+    )
+    if decision is None:
+        return None
+    fired = {step["rule"] for step in decision.evaluation.get("trace", []) if step.get("result")}
+    evaluated = list(decision.rule_versions.all())
+    policies = sorted(
+        {(rv.policy_version.document.title, rv.policy_version.number) for rv in evaluated}, key=lambda p: p[0]
+    )
+    return DecisionSummary(
+        issued=dataset.issued,
+        outcome_label=str(PublicationForm(dataset.publication_outcome).label) if dataset.publication_outcome else "",
+        rules=[rv for rv in evaluated if rv.rule.code in fired],
+        policies=policies,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Dashboard
+
+
+def dashboard_data(*, months: int = 12) -> dict:
+    """The figures of the "Transparenz" page; each chart also as a table."""
+    today = timezone.localdate()
+    start = (today.replace(day=1) - timedelta(days=31 * (months - 1))).replace(day=1)
+
+    per_org = (
+        Dataset.objects.filter(Q(state=S.PUBLISHED) | REGISTER_CONDITION)
+        .values("publisher__name")
+        .annotate(
+            open=Count("pk", filter=Q(state=S.PUBLISHED, publication_outcome=PublicationForm.OPEN)),
+            alternative=Count("pk", filter=Q(state=S.PUBLISHED, publication_outcome__in=ALTERNATIVE_FORMS)),
+            not_open=Count("pk", filter=Q(state__in=(S.APPROVED, S.WITHDRAWN))),
+        )
+        .order_by("publisher__name")
+    )
+    organisations = {
+        "labels": [row["publisher__name"] for row in per_org],
+        "series": [
+            {"label": str(_("offen")), "data": [row["open"] for row in per_org]},
+            {"label": str(_("in alternativer Form")), "data": [row["alternative"] for row in per_org]},
+            {"label": str(_("nicht veröffentlicht")), "data": [row["not_open"] for row in per_org]},
+        ],
+    }
+
+    published_by_month = dict(
+        Dataset.objects.published()
+        .filter(issued__date__gte=start)
+        .annotate(month=TruncMonth("issued"))
+        .values("month")
+        .annotate(n=Count("pk"))
+        .values_list("month", "n")
+    )
+    closed_by_month = dict(
+        Dataset.objects.filter(state__in=(S.APPROVED, S.WITHDRAWN))
+        .filter(REGISTER_CONDITION, state_changed_at__date__gte=start)
+        .annotate(month=TruncMonth("state_changed_at"))
+        .values("month")
+        .annotate(n=Count("pk"))
+        .values_list("month", "n")
+    )
+    month_keys = []
+    cursor = start
+    while cursor <= today:
+        month_keys.append(cursor)
+        cursor = (cursor + timedelta(days=32)).replace(day=1)
+
+    def by_month(counts):
+        normalised = {timezone.localdate(k) if hasattr(k, "tzinfo") else k: v for k, v in counts.items()}
+        normalised = {(k.year, k.month): v for k, v in normalised.items()}
+        return [normalised.get((m.year, m.month), 0) for m in month_keys]
+
+    outcomes = {
+        "labels": [f"{m.month:02d}/{m.year}" for m in month_keys],
+        "series": [
+            {"label": str(_("veröffentlicht")), "data": by_month(published_by_month)},
+            {"label": str(_("nicht veröffentlicht")), "data": by_month(closed_by_month)},
+        ],
+    }
+
+    entries = register_entries(register_queryset().values(*REGISTER_FIELDS))
+    reasons_counter = Counter(ground for entry in entries for ground in entry.grounds)
+    reasons = {
+        "labels": [label for label, _n in reasons_counter.most_common()],
+        "series": [{"label": str(_("Datensätze")), "data": [n for _label, n in reasons_counter.most_common()]}],
+    }
+
+    by_status = dict(DataRequest.objects.values("status").annotate(n=Count("pk")).values_list("status", "n"))
+    requests = {
+        "labels": [str(label) for _value, label in DataRequestStatus.choices],
+        "series": [
+            {
+                "label": str(_("Datenwünsche")),
+                "data": [by_status.get(value, 0) for value, _l in DataRequestStatus.choices],
+            }
+        ],
+    }
+
+    # From the first publication decision (the submission) to the latest final one.
+    final = Dataset.objects.filter(Q(state=S.PUBLISHED) | REGISTER_CONDITION).annotate(key=Cast("pk", CharField()))
+    spans = (
+        Decision.objects.filter(
+            subject_type=_dataset_type(), kind=DecisionKind.PUBLICATION, subject_id__in=final.values("key")
+        )
+        .values("subject_id", "organisation__name")
+        .annotate(first=Min("decided_at"), last=Max("decided_at"))
+    )
+    days_by_org = defaultdict(list)
+    for span in spans:
+        days_by_org[span["organisation__name"] or "–"].append((span["last"] - span["first"]).total_seconds() / 86400)
+    all_days = [d for values in days_by_org.values() for d in values]
+    durations = {
+        "labels": sorted(days_by_org),
+        "series": [
+            {
+                "label": str(_("Tage bis zur Entscheidung (Durchschnitt)")),
+                "data": [round(sum(days_by_org[o]) / len(days_by_org[o]), 1) for o in sorted(days_by_org)],
+            }
+        ],
+        "average": round(sum(all_days) / len(all_days), 1) if all_days else None,
+    }
+    for chart in (organisations, outcomes, reasons, requests, durations):
+        # The same figures as table rows: (label, [value per series]).
+        chart["rows"] = [
+            [label, [series["data"][index] for series in chart["series"]]]
+            for index, label in enumerate(chart["labels"])
+        ]
+    return {
+        "organisations": organisations,
+        "outcomes": outcomes,
+        "reasons": reasons,
+        "requests": requests,
+        "durations": durations,
+        "answered": sum(by_status.get(s, 0) for s in (DataRequestStatus.PUBLISHED, DataRequestStatus.DECLINED)),
+        "requests_total": sum(by_status.values()),
+    }
