@@ -36,7 +36,6 @@ run: setup
 
 test: setup
 	$(PY) scripts/require_postgres.py
-	DJANGO_SETTINGS_MODULE=config.settings_test $(MANAGE) makemigrations --check --dry-run -v 1
 	DJANGO_SETTINGS_MODULE=config.settings_test $(MANAGE) check --fail-level WARNING
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
