@@ -115,6 +115,17 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The cache holds the portal's rate limits and dashboard figures. Several gunicorn
+# processes must share it, so production points CACHE_URL at Redis.
+CACHE_URL = env("CACHE_URL")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 AUTHENTICATION_BACKENDS = [
     # Axes first, so a locked-out login is refused before a password is checked.
     "axes.backends.AxesStandaloneBackend",
@@ -264,6 +275,7 @@ if PRODUCTION:
             ("ALLOWED_HOSTS", ALLOWED_HOSTS),
             ("DATABASE_URL", env("DATABASE_URL")),
             ("CELERY_BROKER_URL", CELERY_BROKER_URL),
+            ("CACHE_URL", CACHE_URL),
         )
         if not value
     ]

@@ -14,6 +14,7 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "daten.lindenau.example",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/stadtdaten",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    "CACHE_URL": "redis://127.0.0.1:6379/1",
 }
 
 
@@ -42,7 +43,7 @@ def test_development_defaults_need_no_services():
     assert result.stdout.split() == ["django.db.backends.sqlite3", "True"]
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CELERY_BROKER_URL"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL"])
 def test_production_refuses_to_start_without_required_settings(missing):
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
     result = run_django(["check"], **env)
