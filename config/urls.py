@@ -26,6 +26,7 @@ account_urls = [
 urlpatterns = [
     path("sitemap.xml", portal_views.sitemap, name="sitemap"),
     path("robots.txt", portal_views.robots, name="robots"),
+    path("api/", include("config.api_urls")),
     path("", include("ethics.urls")),  # /intern/ethik/ (staff) and /ethik/ (public summaries)
     path("", include("portal.urls")),
     path("intern/datensaetze/", include("catalog.urls")),

@@ -1,0 +1,73 @@
+"""What every REST endpoint of /api/v1/ shares: cursor pagination, the mapping of the
+services' exceptions to HTTP answers, and the explicit marker for public endpoints.
+
+It lives in config because it knows every app's exceptions, while the apps only
+depend one way (governance ← catalog ← ethics/portal).
+
+Views call the same services as the HTML views; they never change state themselves.
+Permissions deny by default (settings: IsAuthenticated); an endpoint that anonymous
+clients may read says so with `PublicReadOnly` and must start from
+`Dataset.objects.published()` (or an equally public queryset) for them.
+"""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, pagination, permissions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from catalog.services import CatalogError
+from catalog.services import ConflictError as DatasetConflict
+from catalog.workflow import WorkflowError
+from ethics.services import ConflictError as ReviewConflict
+from ethics.services import EthicsError
+from governance.services import ConflictError as GovernanceConflict
+from governance.services import GovernanceError
+from portal.services import PortalError
+
+# "Someone else changed it" and "not possible in the current state" are conflicts
+# with the resource's current state: 409, so clients know to reload and retry.
+CONFLICTS = (DatasetConflict, ReviewConflict, GovernanceConflict, WorkflowError)
+DOMAIN_ERRORS = (CatalogError, EthicsError, GovernanceError, PortalError)
+
+
+class CursorPagination(pagination.CursorPagination):
+    """Keyset pagination: page 1,000 costs what page 1 does, and a row inserted while a
+    client pages never shifts the pages. Views set `ordering` to a unique column set."""
+
+    page_size = 50
+    page_size_query_param = "limit"
+    max_page_size = 500
+    ordering = "-pk"
+
+
+class PublicReadOnly(permissions.BasePermission):
+    """Anyone may read; writing needs an authenticated user (and the view's own
+    object-level check). Use only on endpoints whose queryset is public for anonymous
+    clients."""
+
+    def has_permission(self, request, view):
+        return request.method in permissions.SAFE_METHODS or bool(request.user and request.user.is_authenticated)
+
+
+def _validation_detail(error: DjangoValidationError):
+    if hasattr(error, "error_dict"):
+        return {field: [str(message) for message in messages] for field, messages in error.message_dict.items()}
+    return {"non_field_errors": [str(message) for message in error.messages]}
+
+
+def exception_handler(exc, context):
+    """DRF's handler, plus the services' own exceptions: field errors as 400, conflicts
+    as 409 with the service's German (or English) message."""
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(_validation_detail(exc))
+    elif isinstance(exc, CONFLICTS):
+        return Response({"detail": str(exc), "code": "conflict"}, status=status.HTTP_409_CONFLICT)
+    elif isinstance(exc, DOMAIN_ERRORS):
+        exc = exceptions.ValidationError({"non_field_errors": [str(exc)]})
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    return drf_exception_handler(exc, context)

@@ -1,0 +1,1 @@
+"""REST endpoints of this app under /api/v1/ (see config/api.py)."""
