@@ -41,6 +41,14 @@ class CursorPagination(pagination.CursorPagination):
     max_page_size = 500
     ordering = "-pk"
 
+    def get_ordering(self, request, queryset, view):
+        # DRF reads only the paginator's ordering (or an ordering filter's); here the
+        # view's own `ordering` wins unless the client may choose one.
+        ordering = super().get_ordering(request, queryset, view)
+        if not any(hasattr(backend, "get_ordering") for backend in getattr(view, "filter_backends", [])):
+            ordering = getattr(view, "ordering", None) or ordering
+        return (ordering,) if isinstance(ordering, str) else tuple(ordering)
+
 
 class PublicReadOnly(permissions.BasePermission):
     """Anyone may read; writing needs an authenticated user (and the view's own

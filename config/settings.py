@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI from our own static files (no CDN)
     "guardian",
     "simple_history",
     "axes",
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
     "catalog",
     "ethics",
     "portal",
+    "sharing",
 ]
 
 MIDDLEWARE = [
@@ -216,6 +218,8 @@ CELERY_BEAT_SCHEDULE = {
     "workflow-overdue-reminders": {"task": "catalog.tasks.send_overdue_reminders", "schedule": 24 * 3600.0},
     # Ethics board: owners of overdue conditions get a reminder.
     "ethics-condition-reminders": {"task": "ethics.tasks.send_condition_reminders", "schedule": 24 * 3600.0},
+    # Data sharing: agreements take effect and expire, ended grants lose their permission.
+    "sharing-periods": {"task": "sharing.tasks.apply_sharing_periods", "schedule": 300.0},
 }
 # A review task is due this many working days (Mon–Fri) after it was assigned.
 WORKFLOW_DUE_WORKING_DAYS = int(env("WORKFLOW_DUE_WORKING_DAYS", "10"))
@@ -223,18 +227,51 @@ WORKFLOW_DUE_WORKING_DAYS = int(env("WORKFLOW_DUE_WORKING_DAYS", "10"))
 ETHICS_QUORUM = int(env("ETHICS_QUORUM", "2"))
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # A personal API token first (it also makes anonymous requests get 401, not 403),
+    # then the web UI's session (with CSRF protection for writes).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "governance.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     # Deny by default: every public endpoint says so explicitly.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.api_schema.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "config.api.CursorPagination",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Stadtdaten API",
-    "DESCRIPTION": "Datenkatalog und Data Governance des Stadtverbunds",
+    "DESCRIPTION": (
+        "Datenkatalog und Data Governance des Stadtverbunds. Öffentliche Endpunkte (veröffentlichte "
+        "Datensätze, Organisationen) lesen Sie ohne Anmeldung; alles andere verlangt eine Anmeldung "
+        "im Browser oder ein persönliches API-Token (`Authorization: Bearer <token>`), das Sie im "
+        "Benutzerkonto unter „API-Zugänge“ erstellen. Listen sind mit einem Cursor seitenweise "
+        "abrufbar (`next`, `previous`, `limit`). Fehler in Eingaben kommen als 400 mit den Feldern, "
+        "Konflikte mit dem aktuellen Stand (z. B. hat jemand anderes das Objekt inzwischen geändert) "
+        "als 409."
+    ),
     "VERSION": "1.0.0",
+    # Separate request and response components: read-only fields stay out of request bodies.
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Tags (the groups in Swagger UI) from the first path segment after /api/v1/.
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "displayRequestDuration": True},
+    # Choice sets that share a field name get names of their own instead of numbered ones.
+    "ENUM_NAME_OVERRIDES": {
+        "DecisionKindEnum": "governance.models.DecisionKind",
+        "PolicyKindEnum": "governance.models.PolicyKind",
+        "PolicyStatusEnum": "governance.models.PolicyStatus",
+        "DecisionOutcomeEnum": "governance.models.DecisionOutcome",
+        "DistributionKindEnum": "catalog.models.DistributionKind",
+        "ProtectionNeedEnum": "catalog.models.ProtectionNeed",
+        "EthicsOutcomeEnum": "catalog.models.EthicsOutcome",
+        "EthicsReviewStatusEnum": "ethics.models.ReviewStatus",
+        "DataRequestStatusEnum": "portal.models.DataRequestStatus",
+    },
 }
 
 # Content Security Policy: no inline script or style anywhere, so the policy needs no
@@ -321,3 +358,9 @@ AUDIT_ALLOW_TRUNCATE = False
 # Write the head of the audit chain (last number and hash) to the log once a day, so a
 # copy outside the database can prove that the journal was not cut or rewritten.
 CELERY_BEAT_SCHEDULE["audit-chain-anchor"] = {"task": "governance.tasks.log_audit_anchor", "schedule": 24 * 3600.0}
+# Harvesting (catalog.harvest): every active CKAN source is fetched once a day, completely
+# once a week and otherwise only what changed.
+CELERY_BEAT_SCHEDULE["harvest-active-sources"] = {
+    "task": "catalog.tasks.harvest_active_sources",
+    "schedule": 24 * 3600.0,
+}

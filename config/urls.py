@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from governance import token_views
 from portal import views as portal_views
 
 account_urls = [
@@ -21,6 +22,9 @@ account_urls = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("api-zugaenge/", token_views.api_tokens, name="api_tokens"),
+    path("api-zugaenge/neu/", token_views.api_token_create, name="api_token_create"),
+    path("api-zugaenge/<int:pk>/widerrufen/", token_views.api_token_revoke, name="api_token_revoke"),
 ]
 
 urlpatterns = [
@@ -30,6 +34,7 @@ urlpatterns = [
     path("", include("ethics.urls")),  # /intern/ethik/ (staff) and /ethik/ (public summaries)
     path("", include("portal.urls")),
     path("intern/datensaetze/", include("catalog.urls")),
+    path("intern/teilen/", include("sharing.urls")),
     path("intern/", include("governance.urls")),
     path("konto/", include(account_urls)),
     path("i18n/", include("django.conf.urls.i18n")),

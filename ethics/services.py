@@ -547,3 +547,54 @@ def public_summary(review: EthicsReview) -> PublicSummary:
         next_review_on=review.next_review_on,
         url=review.get_public_url(),
     )
+
+
+# ---------------------------------------------------------------------------
+# Data uses and condition owners (the REST API; the pages do the same through their forms)
+
+
+DATA_USE_FIELDS = (
+    "title",
+    "purpose",
+    "organisation",
+    "algorithmic_system",
+    "public_space_sensors",
+    "commercial_reuse_by_private_partner",
+)
+
+
+def create_data_use(*, by, fields: dict, datasets=()) -> DataUse:
+    """Register a data use; the person registering it is its applicant."""
+    data_use = DataUse(applicant=by, **{name: fields[name] for name in DATA_USE_FIELDS if name in fields})
+    data_use.full_clean()
+    with transaction.atomic():
+        _save(data_use, by=by, action="data_use.created")
+        data_use.datasets.set(datasets)
+    return data_use
+
+
+def update_data_use(data_use: DataUse, *, by, fields: dict, datasets=None) -> DataUse:
+    """Change a data use; `datasets` None leaves the datasets as they are."""
+    with transaction.atomic():
+        data_use = DataUse.objects.select_for_update().get(pk=data_use.pk)
+        for name in DATA_USE_FIELDS:
+            if name in fields:
+                setattr(data_use, name, fields[name])
+        data_use.full_clean()
+        _save(data_use, by=by, action="data_use.changed")
+        if datasets is not None:
+            data_use.datasets.set(datasets)
+    return data_use
+
+
+def condition_owners(review: EthicsReview):
+    """Who may be made responsible for a condition: the board members, stewards and
+    owners of the review's organisation (as the review page offers them)."""
+    from django.contrib.auth import get_user_model
+
+    from governance.models import RoleAssignment
+
+    holders = RoleAssignment.objects.active().filter(
+        role__in=[Role.ETHICS_BOARD_MEMBER, Role.STEWARD, Role.OWNER], organisation=review.organisation
+    )
+    return get_user_model().objects.filter(pk__in=holders.values("user"), is_active=True)

@@ -280,3 +280,25 @@ class AuditFilterForm(forms.Form):
         if data.get("since") and data.get("until") and data["until"] < data["since"]:
             self.add_error("until", _("Das Ende muss nach dem Beginn liegen."))
         return data
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Bezeichnung"),
+        max_length=100,
+        help_text=_("Wofür Sie das Token verwenden, z. B. „Abgleich mit GovData“ oder „Auswertung im Fachamt“."),
+    )
+    valid_days = forms.TypedChoiceField(
+        label=_("Gültigkeit"),
+        choices=[("30", _("30 Tage")), ("90", _("90 Tage")), ("365", _("1 Jahr")), ("0", _("unbefristet"))],
+        coerce=int,
+        initial="90",
+        widget=RADIOS,
+        help_text=_("Ein befristetes Token ist sicherer: Es endet von selbst, wenn es nicht mehr gebraucht wird."),
+    )
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError(_("Bitte geben Sie eine Bezeichnung an."))
+        return name

@@ -105,6 +105,8 @@ REASON_LABELS = {
     "governance.decision.ethics": _lazy("Ethikentscheidung"),
     "governance.audit.export.csv": _lazy("Audit-Journal als CSV exportiert"),
     "governance.audit.export.json": _lazy("Audit-Journal als JSON exportiert"),
+    "governance.api_token.created": _lazy("API-Token erstellt"),
+    "governance.api_token.revoked": _lazy("API-Token widerrufen"),
     "catalog.dataset.created": _lazy("Datensatz angelegt"),
     "catalog.dataset.changed": _lazy("Metadaten geändert"),
     "catalog.dataset.classified": _lazy("Neu klassifiziert, Version"),
@@ -112,6 +114,12 @@ REASON_LABELS = {
     "catalog.distribution.added": _lazy("Distribution hinzugefügt"),
     "catalog.distribution.removed": _lazy("Distribution entfernt"),
 }
+
+
+def register_reason_labels(labels: dict) -> None:
+    """Apps that build on governance name their own history reasons (from AppConfig.ready),
+    so the audit journal shows words, not codes."""
+    REASON_LABELS.update(labels)
 
 
 def describe_change_reason(reason: str | None) -> str:

@@ -182,3 +182,19 @@ def visible_audit_events(user):
     return AuditEvent.objects.filter(
         Q(organisation__isnull=True) | Q(organisation_id__in=audit_organisations(user).values("pk"))
     )
+
+
+def visible_decisions(user):
+    """Decisions are audited like the journal: governance admins see those of their
+    organisations (and the units below them) and the network-wide ones."""
+    from django.db.models import Q
+
+    from .models import Decision
+
+    if not can_audit(user):
+        return Decision.objects.none()
+    if user.is_superuser:
+        return Decision.objects.all()
+    return Decision.objects.filter(
+        Q(organisation__isnull=True) | Q(organisation_id__in=audit_organisations(user).values("pk"))
+    )

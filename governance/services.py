@@ -1,7 +1,8 @@
 """Writes and transitions of the governance app; views, API, admin and tasks call these."""
 
+import secrets
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -16,6 +17,7 @@ from guardian.models import UserObjectPermission
 
 from . import audit
 from .models import (
+    ApiToken,
     AuditAction,
     Decision,
     DecisionKind,
@@ -690,3 +692,83 @@ def record_decision(
             data={"snapshot": snapshot},
         )
     return decision
+
+
+# ---------------------------------------------------------------------------
+# API tokens
+
+API_TOKEN_LIMIT = 20  # active tokens per person
+API_TOKEN_LIFETIMES = (30, 90, 365)  # the choices offered, in days; None is "no expiry"
+# The last use is stamped at most this often, so the API does not write on every call.
+API_TOKEN_LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+class ApiTokenRefused(GovernanceError):
+    """The secret of an API request matches no token that may authenticate now; the
+    message tells the client why."""
+
+
+def create_api_token(user, *, name: str, valid_days: int | None) -> tuple[ApiToken, str]:
+    """Create a token for `user`; return it and its secret. Only the hash is stored, so
+    the secret can be shown this once and never again."""
+    if valid_days is not None and valid_days < 1:
+        raise ValidationError({"valid_days": _("Ein Token gilt mindestens einen Tag.")})
+    with transaction.atomic():
+        # Lock the person, so two requests at once cannot both slip under the limit.
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        if ApiToken.objects.active().filter(user=user).count() >= API_TOKEN_LIMIT:
+            raise GovernanceError(
+                _(
+                    "Sie haben bereits %(limit)d aktive API-Token. "
+                    "Bitte widerrufen Sie zuerst eines, das Sie nicht mehr brauchen."
+                )
+                % {"limit": API_TOKEN_LIMIT}
+            )
+        secret = ApiToken.SECRET_START + secrets.token_urlsafe(32)
+        now = timezone.now()
+        token = ApiToken(
+            user=user,
+            name=name.strip(),
+            prefix=secret[: ApiToken.PREFIX_LENGTH],
+            key_hash=ApiToken.hash_secret(secret),
+            created=now,
+            expires_at=now + timedelta(days=valid_days) if valid_days else None,
+        )
+        token.full_clean(validate_unique=False)
+        token._history_user = user
+        token._change_reason = "governance.api_token.created"
+        token.save()
+    return token, secret
+
+
+def revoke_api_token(token: ApiToken, *, by) -> ApiToken:
+    with transaction.atomic():
+        token = ApiToken.objects.select_for_update().get(pk=token.pk)
+        if token.revoked_at:
+            raise GovernanceError(_("Dieses API-Token wurde bereits widerrufen."))
+        token.revoked_at = timezone.now()
+        token._history_user = by
+        token._change_reason = "governance.api_token.revoked"
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def authenticate_api_token(secret: str) -> ApiToken:
+    """The token whose secret this is, with its user, if it may authenticate now;
+    ApiTokenRefused otherwise. Stamps the last use."""
+    token = ApiToken.objects.select_related("user").filter(key_hash=ApiToken.hash_secret(secret)).first()
+    now = timezone.now()
+    if token is None:
+        raise ApiTokenRefused(_("Unbekanntes API-Token."))
+    if token.is_revoked:
+        raise ApiTokenRefused(_("Dieses API-Token wurde widerrufen."))
+    if token.is_expired(now):
+        raise ApiTokenRefused(_("Dieses API-Token ist abgelaufen."))
+    if not token.user.is_active:
+        raise ApiTokenRefused(_("Das Benutzerkonto zu diesem API-Token ist deaktiviert."))
+    if token.last_used_at is None or now - token.last_used_at >= API_TOKEN_LAST_USED_PRECISION:
+        token.last_used_at = now
+        # A use is not a change of the token: no history row, no journal entry (and
+        # last_used_at is excluded from both anyway).
+        token.save_without_historical_record(update_fields=["last_used_at"])
+    return token

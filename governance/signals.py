@@ -4,6 +4,7 @@ from django.db.backends.signals import connection_created
 from django.db.models.signals import m2m_changed, post_migrate
 from django.dispatch import receiver
 from django.urls import reverse
+from simple_history.signals import pre_create_historical_record
 
 from . import audit, services
 from .models import (
@@ -104,3 +105,16 @@ def allow_truncate_in_tests(sender, connection, **kwargs):
     if connection.vendor == "postgresql" and getattr(settings, "AUDIT_ALLOW_TRUNCATE", False):
         with connection.cursor() as cursor:
             cursor.execute("SET stadtdaten.allow_truncate = 'on'")
+
+
+# simple-history stores the change reason in a CharField(max_length=100); reasons that
+# carry a person's text ("governance.role.revoked: <reason>") may be longer and would
+# make PostgreSQL refuse the whole change. The full text stays in the Decision.
+CHANGE_REASON_MAX_LENGTH = 100
+
+
+@receiver(pre_create_historical_record)
+def shorten_change_reason(sender, history_instance, **kwargs):
+    reason = history_instance.history_change_reason
+    if reason and len(reason) > CHANGE_REASON_MAX_LENGTH:
+        history_instance.history_change_reason = reason[: CHANGE_REASON_MAX_LENGTH - 1] + "…"

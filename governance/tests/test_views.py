@@ -108,7 +108,7 @@ def test_invalid_input_gets_field_errors_in_german(client_for, owner_a, org_a):
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert errors["municipality_key"] == ["Der Gemeindeschlüssel hat genau acht Ziffern."]
-    assert errors["email"] == ["Gib eine gültige E-Mail Adresse an."]
+    assert errors["email"] == ["Bitte geben Sie eine gültige E-Mail-Adresse ein."]
 
 
 def test_a_governance_admin_assigns_and_revokes_roles(client_for, admin_a, org_a):

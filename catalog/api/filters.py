@@ -1,0 +1,64 @@
+"""Filters of /api/v1/datasets/. They narrow the queryset the view starts from (the
+published datasets, plus for staff the ones they may see internally), never widen it."""
+
+import django_filters
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from governance.models import Organisation
+
+from ..models import Dataset, DatasetState, Distribution
+from ..vocabularies import FILE_TYPE_CHOICES, LICENCE_CHOICES, DataTheme, HVDCategory
+
+
+class DatasetFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_q", max_length=200, label=_("Sucht in Titel, Beschreibung und Schlagwörtern.")
+    )
+    publisher = django_filters.CharFilter(
+        method="filter_publisher", label=_("Kurzname der Organisation; schließt die Einheiten darunter ein.")
+    )
+    state = django_filters.ChoiceFilter(
+        choices=DatasetState.choices, label=_("Status (im Portal sind alle Datensätze veröffentlicht).")
+    )
+    theme = django_filters.ChoiceFilter(choices=DataTheme.choices, method="filter_theme", label=_("Thema (EU-Code)"))
+    keyword = django_filters.CharFilter(
+        method="filter_keyword", label=_("Schlagwort (genau, ohne Groß-/Kleinschreibung)")
+    )
+    licence = django_filters.ChoiceFilter(choices=LICENCE_CHOICES, label=_("Lizenz"))
+    # Not "format": DRF reads that parameter as the choice of renderer.
+    file_format = django_filters.ChoiceFilter(
+        choices=FILE_TYPE_CHOICES, method="filter_format", label=_("Format einer Distribution (EU-Code, z. B. CSV)")
+    )
+    hvd_category = django_filters.ChoiceFilter(choices=HVDCategory.choices, label=_("HVD-Kategorie"))
+    modified_since = django_filters.IsoDateTimeFilter(
+        field_name="modified", lookup_expr="gte", label=_("Geändert seit (ISO 8601)")
+    )
+
+    class Meta:
+        model = Dataset
+        fields = []
+
+    def filter_q(self, datasets, name, value):
+        query = " ".join(value.split())
+        if not query:
+            return datasets
+        keyword_hits = Dataset.keywords.through.objects.filter(keyword__name__icontains=query)
+        return datasets.filter(
+            Q(title__icontains=query) | Q(description__icontains=query) | Q(pk__in=keyword_hits.values("dataset_id"))
+        )
+
+    def filter_publisher(self, datasets, name, value):
+        roots = Organisation.objects.filter(slug=value).values_list("pk", flat=True)
+        return datasets.filter(publisher__in=Organisation.objects.subtree_ids(roots))
+
+    def filter_theme(self, datasets, name, value):
+        themes = Dataset.themes.through.objects.filter(dataset=OuterRef("pk"), theme__code=value)
+        return datasets.filter(Exists(themes))
+
+    def filter_keyword(self, datasets, name, value):
+        keywords = Dataset.keywords.through.objects.filter(dataset=OuterRef("pk"), keyword__name__iexact=value.strip())
+        return datasets.filter(Exists(keywords))
+
+    def filter_format(self, datasets, name, value):
+        return datasets.filter(Exists(Distribution.objects.filter(dataset=OuterRef("pk"), format=value)))
