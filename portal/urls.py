@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import dcat_views, views
 
 app_name = "portal"
 
@@ -22,4 +22,13 @@ urlpatterns = [
     path("intern/portal/datenwuensche/", views.triage_list, name="triage_list"),
     path("intern/portal/datenwuensche/<int:pk>/", views.triage_detail, name="triage_detail"),
     path("intern/portal/kommentare/", views.comment_moderation, name="comment_moderation"),
+]
+
+# DCAT-AP.de (see portal/dcat_views.py); the URIs of catalog and datasets in the RDF.
+urlpatterns += [
+    path("catalog", dcat_views.catalog_negotiated, name="catalog"),
+    path("catalog.<str:format>", dcat_views.catalog, name="catalog_dcat"),
+    path("catalog/all.<str:format>", dcat_views.catalog_export, name="catalog_export"),
+    path("dataset/<slug:name>", dcat_views.dataset_negotiated, name="dataset"),
+    path("dataset/<slug:name>.<str:format>", dcat_views.dataset, name="dataset_dcat"),
 ]

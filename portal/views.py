@@ -24,7 +24,7 @@ from django.http import FileResponse, Http404, HttpResponse, StreamingHttpRespon
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.cache import get_conditional_response
+from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date, quote_etag
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -36,8 +36,8 @@ from catalog.vocabularies import FILE_TYPES_BY_CODE
 from governance.models import Organisation, Role
 from governance.permissions import can_moderate, organisations_with_role
 
+from . import dcat_views, services, tabular, transparency
 from . import search as portal_search
-from . import services, tabular, transparency
 from .forms import CommentForm, DataRequestForm, TriageForm
 from .models import Comment, CommentStatus, DataRequest, DataRequestStatus, Vote
 
@@ -168,6 +168,9 @@ def _dataset_etag(dataset, *, votes: int, comments_marker, voted: bool, user) ->
 
 @require_GET
 def dataset_detail(request, name):
+    # RDF clients get the dataset's DCAT-AP.de description at the same address.
+    if (rdf_format := dcat_views.negotiated_format(request)) is not None:
+        return dcat_views.dataset_response(name, rdf_format, negotiated=True)
     dataset = get_object_or_404(
         published_datasets()
         .select_related("publisher")
@@ -190,6 +193,7 @@ def dataset_detail(request, name):
     if "messages" not in request.COOKIES:
         not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
         if not_modified is not None:
+            patch_vary_headers(not_modified, ["Accept"])
             return not_modified
 
     distributions = list(dataset.distributions.all())
@@ -225,6 +229,7 @@ def dataset_detail(request, name):
     )
     response["ETag"] = etag
     response["Last-Modified"] = http_date(last_modified)
+    patch_vary_headers(response, ["Accept"])
     return response
 
 
@@ -461,6 +466,7 @@ def robots(request):
             "Disallow: /konto/",
             "Disallow: /admin/",
             "Disallow: /i18n/",
+            "Disallow: /catalog/all.",
             f"Sitemap: {settings.SITE_URL}{reverse('sitemap')}",
             "",
         ]
