@@ -52,3 +52,7 @@ class CatalogConfig(AppConfig):
             actor=lambda classification: classification.classified_by,
             track_saves=True,
         )
+        # Harvest sources (history-tracked): filed under the source's organisation.
+        from .models import HarvestSource
+
+        audit.register(HarvestSource, organisation=lambda source: source.default_organisation_id)

@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator, URLValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -78,7 +79,7 @@ class Theme(models.Model):
 
 
 # Path segments of the catalog's own pages, which a dataset name must not shadow.
-RESERVED_DATASET_NAMES = {"neu", "import", "export", "suche"}
+RESERVED_DATASET_NAMES = {"neu", "import", "export", "suche", "harvesting"}
 
 
 class DatasetQuerySet(models.QuerySet):
@@ -533,3 +534,220 @@ class InventoryImport(models.Model):
     @property
     def progress_percent(self) -> int:
         return round(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+
+# ---------------------------------------------------------------------------
+# Harvesting from CKAN portals (catalog.harvest)
+
+
+class HarvestSource(models.Model):
+    """A CKAN portal whose public datasets the catalog takes over and keeps current,
+    e.g. the city's existing open-data portal. A trusted source's datasets are
+    published at once (the source is the authority); an untrusted source's become
+    drafts that go through classification and the normal workflow."""
+
+    name = models.CharField(_("Bezeichnung"), max_length=200, unique=True)
+    url = models.URLField(
+        _("Adresse des CKAN-Portals"),
+        max_length=500,
+        validators=[
+            URLValidator(
+                schemes=["http", "https"],
+                message=_("Bitte geben Sie eine Adresse an, die mit https:// oder http:// beginnt."),
+                # Not "invalid": a model form would replace the message with its field's own.
+                code="invalid_scheme",
+            )
+        ],
+        help_text=_("Die Startadresse des Portals, z. B. https://opendata.stadt-a.example (ohne /api/3/action)."),
+    )
+    default_organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("Organisation"),
+        on_delete=models.PROTECT,
+        related_name="harvest_sources",
+        help_text=_("Herausgeber aller Datensätze, deren Organisation an der Quelle nicht zugeordnet ist."),
+    )
+    fq = models.CharField(
+        _("Filter"),
+        max_length=500,
+        blank=True,
+        help_text=_("Nur Datensätze, die diesem Filter im Solr-Format entsprechen, z. B. organization:umweltamt."),
+    )
+    name_prefix = models.CharField(
+        _("Präfix für Kurznamen"),
+        max_length=30,
+        blank=True,
+        validators=[
+            RegexValidator(r"^[a-z0-9][a-z0-9-]*$", _("Nur Kleinbuchstaben, Ziffern und Bindestriche, z. B. „jena-“."))
+        ],
+        help_text=_(
+            "Wird jedem Kurznamen vorangestellt, z. B. „jena-“, damit Datensätze verschiedener Quellen sich "
+            "nicht in die Quere kommen."
+        ),
+    )
+    trusted = models.BooleanField(
+        _("Vertrauenswürdige Quelle: Datensätze direkt veröffentlichen"),
+        default=False,
+        help_text=_(
+            "Nur für das eigene Open-Data-Portal der Stadt, dessen Datensätze dort bereits veröffentlicht sind. "
+            "Sonst werden die Datensätze als Entwürfe angelegt und durchlaufen Klassifizierung und Prüfung."
+        ),
+    )
+    active = models.BooleanField(
+        _("Regelmäßig abrufen"),
+        default=True,
+        help_text=_("Die Quelle wird täglich automatisch abgerufen, einmal in der Woche vollständig."),
+    )
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Verantwortliche Person"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_(
+            "Governance-Admin der Organisation. Die Übernahmen stehen in ihrem Namen im Versionsverlauf, "
+            "bei vertrauenswürdigen Quellen auch die Klassifizierung und die Veröffentlichungsentscheidung."
+        ),
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False)
+    created = models.DateTimeField(_("Eingerichtet am"), auto_now_add=True)
+    modified = models.DateTimeField(_("Geändert am"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Harvesting-Quelle")
+        verbose_name_plural = _("Harvesting-Quellen")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("catalog:harvest_source_detail", args=[self.pk])
+
+    def last_success(self, *, complete: bool = False):
+        """When the last successful run (with complete=True: the last successful complete
+        run) started, or None. An incremental run asks for what changed since then."""
+        jobs = self.jobs.filter(status=HarvestStatus.SUCCEEDED)
+        if complete:
+            jobs = jobs.filter(incremental=False)
+        return jobs.order_by("-started").values_list("started", flat=True).first()
+
+
+class HarvestOrganisationMapping(models.Model):
+    """Datasets of this CKAN organisation are published by this organisation of the network."""
+
+    source = models.ForeignKey(HarvestSource, on_delete=models.CASCADE, related_name="organisation_mappings")
+    remote_name = models.CharField(_("Organisation an der Quelle"), max_length=100)
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("Organisation"), on_delete=models.PROTECT, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Zuordnung einer Organisation")
+        verbose_name_plural = _("Zuordnungen von Organisationen")
+        ordering = ["source", "remote_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "remote_name"], name="harvest_mapping_unique_remote_name")
+        ]
+
+    def __str__(self):
+        return f"{self.remote_name} → {self.organisation}"
+
+
+class HarvestStatus(models.TextChoices):
+    PENDING = "pending", _("Wartet")
+    RUNNING = "running", _("Läuft")
+    SUCCEEDED = "succeeded", _("Abgeschlossen")
+    FAILED = "failed", _("Abgebrochen")
+
+
+class HarvestJob(models.Model):
+    """One run of a harvest source: what it found, created, updated, left unchanged,
+    marked as removed and could not take over, with the reasons."""
+
+    source = models.ForeignKey(HarvestSource, on_delete=models.PROTECT, related_name="jobs")
+    status = models.CharField(
+        _("Status"), max_length=16, choices=HarvestStatus.choices, default=HarvestStatus.PENDING, db_index=True
+    )
+    incremental = models.BooleanField(_("Nur Änderungen"), default=False)
+    # The lower bound of an incremental run (metadata_modified), for the report.
+    since = models.DateTimeField(_("Änderungen seit"), null=True, blank=True)
+    triggered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Gestartet von"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created = models.DateTimeField(_("Angelegt am"), auto_now_add=True)
+    started = models.DateTimeField(_("Begonnen am"), null=True, blank=True)
+    finished = models.DateTimeField(_("Beendet am"), null=True, blank=True)
+    # Written with every page: a run whose heartbeat stopped is taken over or given up.
+    heartbeat = models.DateTimeField(null=True, blank=True, editable=False)
+    total = models.PositiveIntegerField(_("Datensätze an der Quelle"), default=0)
+    processed = models.PositiveIntegerField(_("Verarbeitet"), default=0)
+    created_count = models.PositiveIntegerField(_("Neu angelegt"), default=0)
+    updated_count = models.PositiveIntegerField(_("Aktualisiert"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("Unverändert"), default=0)
+    removed_count = models.PositiveIntegerField(_("An der Quelle entfernt"), default=0)
+    failed_count = models.PositiveIntegerField(_("Nicht übernommen"), default=0)
+    # [{"outcome": "failed", "remote_name": ..., "remote_id": ..., "dataset": name|None,
+    #   "reason": ...}, ...]; outcomes: created, updated, removed, failed, warning.
+    report = models.JSONField(_("Bericht"), default=list, blank=True)
+    # Why the run as a whole stopped (transport errors and the like).
+    message = models.TextField(_("Meldung"), blank=True)
+
+    class Meta:
+        verbose_name = _("Harvesting-Lauf")
+        verbose_name_plural = _("Harvesting-Läufe")
+        ordering = ["-created", "-pk"]
+        indexes = [models.Index(fields=["source", "-created"])]
+
+    def __str__(self):
+        return f"{self.source} – {self.created:%Y-%m-%d %H:%M} ({self.get_status_display()})"
+
+    def get_absolute_url(self):
+        return reverse("catalog:harvest_job_detail", args=[self.pk])
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (HarvestStatus.SUCCEEDED, HarvestStatus.FAILED)
+
+    @property
+    def progress_percent(self) -> int:
+        return min(100, round(100 * self.processed / self.total)) if self.total else 0
+
+
+class HarvestRecord(models.Model):
+    """The link between a dataset of a CKAN source and the dataset it became here.
+    `snapshot` is what the last run wrote (the mapped fields); a run compares the
+    source against it (unchanged: nothing to do) and the local dataset against it
+    (local edits since the last run)."""
+
+    source = models.ForeignKey(HarvestSource, on_delete=models.PROTECT, related_name="records")
+    remote_id = models.CharField(_("Kennung an der Quelle"), max_length=100)
+    remote_name = models.CharField(_("Name an der Quelle"), max_length=100)
+    dataset = models.OneToOneField(Dataset, on_delete=models.PROTECT, related_name="harvest_record")
+    remote_modified = models.DateTimeField(_("An der Quelle geändert am"), null=True, blank=True)
+    content_hash = models.CharField(max_length=64)
+    snapshot = models.JSONField(default=dict)
+    # {remote resource id: Distribution pk} of the distributions the source provides.
+    resources = models.JSONField(default=dict)
+    first_harvested = models.DateTimeField(_("Erstmals übernommen am"), auto_now_add=True)
+    last_harvested = models.DateTimeField(_("Zuletzt übernommen am"), null=True, blank=True)
+    last_seen_job = models.ForeignKey(HarvestJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    removed_at = models.DateTimeField(_("An der Quelle entfernt am"), null=True, blank=True)
+    # The run withdrew the published dataset because it was removed at the source; if
+    # it comes back, a trusted source publishes it again.
+    withdrawn_by_harvest = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("Übernommener Datensatz")
+        verbose_name_plural = _("Übernommene Datensätze")
+        ordering = ["source", "remote_name"]
+        constraints = [models.UniqueConstraint(fields=["source", "remote_id"], name="harvest_record_unique_remote_id")]
+
+    def __str__(self):
+        return f"{self.source}: {self.remote_name}"

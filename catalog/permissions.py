@@ -8,7 +8,7 @@ from django.http import Http404
 from governance.models import Role
 from governance.permissions import has_role, organisations_with_role
 
-from .models import Dataset, DatasetState
+from .models import Dataset, DatasetState, HarvestJob, HarvestOrganisationMapping, HarvestSource
 
 # Roles that let a person read the internal catalog of an organisation (and the units below).
 READING_ROLES = (Role.STEWARD, Role.OWNER, Role.LEGAL_REVIEWER, Role.GOVERNANCE_ADMIN)
@@ -50,3 +50,53 @@ def get_dataset_for_user(user, name: str, *, edit: bool = False, queryset=None) 
     if edit and not can_edit_dataset(user, dataset):
         raise PermissionDenied
     return dataset
+
+
+# ---------------------------------------------------------------------------
+# Harvesting: governance admins of a source's organisation configure and run it;
+# stewards and admins of the organisations it feeds (its own and the mapped ones) read
+# it and its runs. Everyone else: 404.
+
+
+def harvest_admin_organisations(user):
+    """Organisations a user may harvest into: where they are governance admin."""
+    return organisations_with_role(user, Role.GOVERNANCE_ADMIN)
+
+
+def can_configure_harvesting(user) -> bool:
+    return harvest_admin_organisations(user).exists()
+
+
+def can_view_harvesting(user) -> bool:
+    return organisations_with_role(user, Role.STEWARD, Role.GOVERNANCE_ADMIN).exists()
+
+
+def visible_harvest_sources(user):
+    organisations = organisations_with_role(user, Role.STEWARD, Role.GOVERNANCE_ADMIN).values("pk")
+    mapped = HarvestOrganisationMapping.objects.filter(organisation__in=organisations).values("source")
+    return HarvestSource.objects.filter(Q(default_organisation__in=organisations) | Q(pk__in=mapped))
+
+
+def can_manage_harvest_source(user, source) -> bool:
+    return has_role(user, Role.GOVERNANCE_ADMIN, source.default_organisation)
+
+
+def get_harvest_source_for_user(user, pk: int, *, manage: bool = False):
+    """Fetch a source the user may see (404 otherwise) and, with manage=True, may
+    configure and run (403)."""
+    try:
+        source = visible_harvest_sources(user).select_related("default_organisation", "responsible").get(pk=pk)
+    except HarvestSource.DoesNotExist:
+        raise Http404 from None
+    if manage and not can_manage_harvest_source(user, source):
+        raise PermissionDenied
+    return source
+
+
+def get_harvest_job_for_user(user, pk: int):
+    try:
+        return HarvestJob.objects.select_related("source__default_organisation", "triggered_by").get(
+            pk=pk, source__in=visible_harvest_sources(user)
+        )
+    except HarvestJob.DoesNotExist:
+        raise Http404 from None

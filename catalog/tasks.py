@@ -42,3 +42,24 @@ def run_rereview_triggers() -> int:
     from .workflow import run_rereview_triggers as run
 
     return run()
+
+
+# A harvest may take longer than the default task time limit.
+@shared_task(acks_late=True, time_limit=3 * 3600, soft_time_limit=3 * 3600 - 300)
+def run_harvest(job_id: int) -> str | None:
+    """Run a harvest job (catalog.harvest). Safe to deliver twice: a finished job is left
+    as it is, a running one is taken over only once its heartbeat has stopped, and every
+    record is compared with what the last run wrote."""
+    from .harvest import run_job
+
+    job = run_job(job_id)
+    return job.status if job is not None else None
+
+
+@shared_task(acks_late=True)
+def harvest_active_sources() -> int:
+    """Start a run of every active harvest source (scheduled nightly by celery beat):
+    a complete one once a week, otherwise only what changed."""
+    from .harvest import start_scheduled_runs
+
+    return start_scheduled_runs()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import import_views, views
+from . import harvest_views, import_views, views
 
 app_name = "catalog"
 
@@ -12,6 +12,14 @@ urlpatterns = [
     path("import/vorlage.<str:file_format>", import_views.import_template, name="import_template"),
     path("import/<int:pk>/", import_views.import_detail, name="import_detail"),
     path("import/<int:pk>/fortschritt/", import_views.import_progress, name="import_progress"),
+    # Harvesting from CKAN portals ("harvesting" is a reserved dataset name, too).
+    path("harvesting/", harvest_views.harvest_source_list, name="harvest_source_list"),
+    path("harvesting/neu/", harvest_views.harvest_source_create, name="harvest_source_create"),
+    path("harvesting/<int:pk>/", harvest_views.harvest_source_detail, name="harvest_source_detail"),
+    path("harvesting/<int:pk>/bearbeiten/", harvest_views.harvest_source_edit, name="harvest_source_edit"),
+    path("harvesting/<int:pk>/starten/", harvest_views.harvest_start, name="harvest_start"),
+    path("harvesting/laeufe/<int:pk>/", harvest_views.harvest_job_detail, name="harvest_job_detail"),
+    path("harvesting/laeufe/<int:pk>/fortschritt/", harvest_views.harvest_job_progress, name="harvest_job_progress"),
     path("<slug:name>/", views.dataset_detail, name="dataset_detail"),
     path("<slug:name>/bearbeiten/", views.dataset_edit, name="dataset_edit"),
     path("<slug:name>/klassifizieren/", views.dataset_classify, name="dataset_classify"),

@@ -68,7 +68,12 @@ def dataset_list(request):
     return render(
         request,
         "catalog/dataset_list.html",
-        {"form": form, "page": page, "can_create": permissions.editing_organisations(request.user).exists()},
+        {
+            "form": form,
+            "page": page,
+            "can_create": permissions.editing_organisations(request.user).exists(),
+            "can_harvest": permissions.can_view_harvesting(request.user),
+        },
     )
 
 

@@ -253,7 +253,7 @@ def _save(dataset: Dataset, *, by, action: str, state: str | None = None, fields
         update += ["state", "state_changed_at"]
     dataset.version += 1
     dataset._history_user = by
-    dataset._change_reason = f"catalog.workflow.{action}" + (f": {note}"[:200] if note else "")
+    dataset._change_reason = f"catalog.workflow.{action}" + (f": {note}" if note else "")
     dataset.save(update_fields=list(dict.fromkeys(update)))
     if dataset.state != old_state:
         dataset_state_changed.send(sender=Dataset, dataset=dataset, old_state=old_state, new_state=dataset.state, by=by)
@@ -855,3 +855,124 @@ def decision_trail(dataset: Dataset) -> list[Decision]:
 
 def is_under_review(dataset: Dataset) -> bool:
     return dataset.state in REVIEW_STATES
+
+
+# ---------------------------------------------------------------------------
+# Harvesting (catalog.harvest): a trusted source publishes and withdraws its datasets
+
+
+def harvest_classification(source) -> dict:
+    """What a trusted source declares by publishing a dataset as open data: no personal
+    data, public, normal protection needs. The granularities are not assessed; the
+    justification says so."""
+    from .models import Confidentiality, PersonalDataStatus, ProtectionNeed, SpatialGranularity, TemporalGranularity
+
+    creator = source.created_by
+    responsible = source.responsible
+    return {
+        "personal_data": PersonalDataStatus.NONE,
+        "confidentiality": Confidentiality.OEFFENTLICH,
+        "protection_confidentiality": ProtectionNeed.NORMAL,
+        "protection_integrity": ProtectionNeed.NORMAL,
+        "protection_availability": ProtectionNeed.NORMAL,
+        "spatial_granularity": SpatialGranularity.MUNICIPALITY,
+        "temporal_granularity": TemporalGranularity.YEAR,
+        "justification": _(
+            "Von der vertrauenswürdigen Quelle „%(source)s“ (%(url)s) übernommen, die den Datensatz bereits als "
+            "Open Data veröffentlicht: kein Personenbezug, öffentlich, normaler Schutzbedarf. Als vertrauenswürdig "
+            "eingerichtet von %(creator)s; verantwortlich: %(responsible)s. Die Granularität wurde nicht geprüft "
+            "(Standardwerte)."
+        )
+        % {
+            "source": source.name,
+            "url": source.url,
+            "creator": creator.get_full_name() or creator.get_username(),
+            "responsible": responsible.get_full_name() or responsible.get_username(),
+        },
+    }
+
+
+def _require_harvest_actor(dataset: Dataset, by) -> None:
+    if Role.GOVERNANCE_ADMIN not in roles_held(by, dataset.publisher):
+        raise WorkflowError(
+            _("Die verantwortliche Person der Quelle ist nicht Governance-Admin von %(organisation)s.")
+            % {"organisation": dataset.publisher}
+        )
+
+
+def publish_harvested(dataset: Dataset, *, source, by) -> Decision:
+    """Publish a dataset taken over from a trusted harvest source: the city's own
+    open-data portal, where it is published already. The actor is the source's
+    responsible person (`by`), a governance admin of the publisher, who answers for the
+    source being trusted; steward, owner and legal review are not asked.
+
+    It stays auditable: unless the dataset is classified already, the classification
+    the source declares (harvest_classification) is recorded in the responsible
+    person's name; the rules in force are evaluated as on submit, and only an open
+    outcome publishes, with a publication Decision whose reasons name the source. Any
+    other outcome raises WorkflowError; the caller's savepoint then undoes the
+    classification too, and the dataset goes through the normal workflow."""
+    from .services import classify_dataset
+
+    _require_harvest_actor(dataset, by)
+    with transaction.atomic():
+        dataset = _lock(dataset, None)
+        if dataset.state not in (S.DRAFT, S.WITHDRAWN):
+            raise WorkflowError(
+                _("Im Status „%(state)s“ wird ein übernommener Datensatz nicht veröffentlicht.")
+                % {"state": dataset.get_state_display()}
+            )
+        if dataset.current_classification is None:
+            classify_dataset(dataset, by=by, fields=harvest_classification(source))
+            dataset = _lock(dataset, None)
+        evaluation = decide(dataset)
+        if evaluation.outcome != OPEN:
+            reviews = dict(ReviewRole.choices)
+            needs = [str(reviews.get(role, role)) for role in evaluation.required_reviews]
+            needs += list(evaluation.grounds) + [code for code, _missing in evaluation.undecided]
+            raise WorkflowError(
+                _("Nach den geltenden Regeln ist eine Prüfung nötig (%(needs)s); der Datensatz bleibt ein Entwurf.")
+                % {"needs": ", ".join(needs)}
+            )
+        dataset.publication_outcome = OPEN
+        dataset.publication_basis = basis_of(evaluation)
+        dataset.rereview_on = evaluation.rereview_on
+        fields = ["publication_outcome", "publication_basis", "rereview_on"]
+        if dataset.issued is None:
+            dataset.issued = timezone.now()
+            fields.append("issued")
+        # The note is kept short: simple-history stores 100 characters of a change reason.
+        _save(dataset, by=by, action="harvest_published", state=S.PUBLISHED, fields=fields, note=source.name[:60])
+        decision = _decide(
+            dataset,
+            by=by,
+            kind=DecisionKind.PUBLICATION,
+            outcome=OPEN,
+            evaluation=evaluation,
+            reasons=_(
+                "Aus der vertrauenswürdigen Quelle „%(source)s“ (%(url)s) übernommen, die den Datensatz bereits als "
+                "Open Data veröffentlicht. Die Regeln in Kraft ergeben „offen“."
+            )
+            % {"source": source.name, "url": source.url},
+        )
+    return decision
+
+
+def withdraw_harvested(dataset: Dataset, *, source, by, reasons: str) -> Decision:
+    """Take a trusted source's dataset off the portal because it was removed at the
+    source. The source decides; `by` is its responsible person (a governance admin of
+    the publisher)."""
+    reasons = _require_reasons(reasons)
+    _require_harvest_actor(dataset, by)
+    with transaction.atomic():
+        dataset = _lock(dataset, None)
+        if dataset.state != S.PUBLISHED:
+            raise WorkflowError(
+                _("„%(action)s“ ist im Status „%(state)s“ nicht möglich.")
+                % {"action": TRANSITIONS["withdraw"].label, "state": dataset.get_state_display()}
+            )
+        _save(dataset, by=by, action="harvest_withdrawn", state=S.WITHDRAWN, note=source.name[:60])
+        decision = _decide(
+            dataset, by=by, kind=DecisionKind.PUBLICATION, outcome=DecisionOutcome.WITHDRAWN, reasons=reasons
+        )
+    return decision

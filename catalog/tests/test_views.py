@@ -249,7 +249,7 @@ def test_the_dataset_form_explains_its_errors_in_german(client_for, steward_a, o
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert errors["title"] == ["Dieses Feld ist zwingend erforderlich."]
-    assert errors["contact_email"] == ["Gib eine gültige E-Mail Adresse an."]
+    assert errors["contact_email"] == ["Bitte geben Sie eine gültige E-Mail-Adresse ein."]
     assert not Dataset.objects.exists()
     # The model's rules are checked once the fields themselves are valid.
     response = client_for(steward_a).post(
@@ -667,8 +667,9 @@ def test_the_list_is_paginated_and_keeps_the_filters(client_for, steward_a, org_
 #    6 the roles the user holds anywhere (navigation context processor),
 #    7 the organisations for the filter select,
 #    8 the page of datasets with publisher and current classification (one join),
-#    9 the themes of that page (prefetch).
-LIST_QUERIES = 9
+#    9 the themes of that page (prefetch),
+#   10 can_view_harvesting(...) for the link to harvesting.
+LIST_QUERIES = 10
 
 
 @pytest.mark.parametrize("count", [3, 30])

@@ -11,7 +11,7 @@ from simple_history.models import registered_models
 from governance import audit
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["governance", "catalog", "ethics", "portal", "config"]
+APPS = ["governance", "catalog", "ethics", "portal", "sharing", "config"]
 BULK_METHODS = {"update", "bulk_update", "bulk_create"}
 # "path:Model.method" of reviewed exceptions, with the reason next to each.
 ALLOWED: set[str] = set()
