@@ -12,6 +12,7 @@ STAFF_NAVIGATION = [
     ("governance:organisation_list", _("Governance"), None),
     ("governance:policy_list", _("Richtlinien"), None),
     ("ethics:review_list", _("Ethik"), None),
+    ("sharing:overview", _("Datenteilung"), None),
     ("portal:triage_list", _("Datenwünsche und Kommentare"), {Role.STEWARD, Role.GOVERNANCE_ADMIN}),
     ("governance:audit", _("Audit"), {Role.GOVERNANCE_ADMIN}),
 ]

@@ -6,6 +6,7 @@ from catalog.models import Dataset
 from ethics.demo import seed_ethics_demo
 from governance.demo import DEMO_PASSWORD, seed_demo
 from portal.demo import seed_portal_demo
+from sharing.demo import seed_sharing_demo
 
 
 class Command(BaseCommand):
@@ -22,6 +23,7 @@ class Command(BaseCommand):
         created = seed_catalog_demo()
         reviews = seed_ethics_demo()
         requests = seed_portal_demo()
+        seed_sharing_demo()
         self.stdout.write(self.style.SUCCESS(f"Demo-Stadtverbund bereit: {len(logins)} Anmeldungen."))
         self.stdout.write(f"Passwort für alle Demo-Anmeldungen (nur lokal!): {DEMO_PASSWORD}")
         self.stdout.write("Benutzername = <rolle>.<organisation>, zum Beispiel:")
