@@ -178,3 +178,22 @@ def axe_violations(page) -> list[dict]:
     return [
         {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]]} for v in result["violations"]
     ]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_stray_database_sessions(request, django_db_setup, django_db_blocker):
+    """Runs before the test database is dropped: a connection some server thread left
+    open would make DROP DATABASE fail after an otherwise green run. Name it (so the
+    leak can be fixed) and close it."""
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, application_name, state, left(query, 200) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        strays = cursor.fetchall()
+        for pid, application, state, query in strays:
+            print(f"\nstray database session {pid} ({application or '-'}, {state}): {query}")
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
