@@ -45,6 +45,7 @@ def tasks_for(user) -> list[Task]:
         )
         .annotate(kind=Value("agreement", output_field=CharField()), heading=F("title"), org=F("provider__name"))
         .values_list("kind", "pk", "heading", "org", "status", "status_changed_at")
+        .order_by()  # SQLite refuses ORDER BY inside a UNION; the inbox sorts the tasks itself
     )
     requests = (
         AccessRequest.objects.filter(status=RequestStatus.PENDING, dataset__publisher__in=owner_of)
@@ -53,6 +54,7 @@ def tasks_for(user) -> list[Task]:
             kind=Value("request", output_field=CharField()), heading=F("dataset__title"), org=F("recipient__name")
         )
         .values_list("kind", "pk", "heading", "org", "status", "created")
+        .order_by()
     )
     today = timezone.localdate()
     labels = {
