@@ -41,6 +41,9 @@ class CatalogConfig(AppConfig):
         from . import workflow
 
         inbox.register_task_provider(workflow.tasks_for)
+        from . import quality
+
+        inbox.register_task_provider(quality.tasks_for)
 
         from .models import Classification, Dataset, Distribution
 
@@ -56,3 +59,15 @@ class CatalogConfig(AppConfig):
         from .models import HarvestSource
 
         audit.register(HarvestSource, organisation=lambda source: source.default_organisation_id)
+
+        # The quality score follows every change of a dataset, its keywords and themes,
+        # and its distributions; a new or changed external address is checked.
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from .signals import distribution_changed, rescore_after_change
+
+        post_save.connect(rescore_after_change, sender=Dataset, dispatch_uid="quality_dataset_saved")
+        post_save.connect(distribution_changed, sender=Distribution, dispatch_uid="quality_distribution_saved")
+        post_delete.connect(distribution_changed, sender=Distribution, dispatch_uid="quality_distribution_deleted")
+        for through in (Dataset.keywords.through, Dataset.themes.through):
+            m2m_changed.connect(rescore_after_change, sender=through, dispatch_uid=f"quality_{through.__name__}")

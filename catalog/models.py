@@ -6,6 +6,7 @@ from django.core.validators import RegexValidator, URLValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -255,6 +256,13 @@ class Dataset(models.Model):
     @property
     def is_in_review(self) -> bool:
         return self.state in REVIEW_STATES
+
+    @cached_property
+    def freshness(self):
+        """Is the dataset as current as its update frequency promises (catalog.quality)?"""
+        from .quality import freshness
+
+        return freshness(self)
 
 
 REVIEW_STATES = (DatasetState.IN_REVIEW, DatasetState.ETHICS_REVIEW, DatasetState.LEGAL_REVIEW)
@@ -751,3 +759,139 @@ class HarvestRecord(models.Model):
 
     def __str__(self):
         return f"{self.source}: {self.remote_name}"
+
+
+class QualityScore(models.Model):
+    """The metadata quality of a dataset as last computed by catalog.quality (MQA points,
+    rating, the checks) with the broken links found. One row per dataset, rewritten after
+    every change; kept off Dataset so that its history does not copy every rescoring."""
+
+    dataset = models.OneToOneField(Dataset, on_delete=models.CASCADE, related_name="quality_score")
+    points = models.PositiveSmallIntegerField(_("Punkte"))
+    rating = models.CharField(_("Bewertung"), max_length=16)
+    # {"findability": {"score": 60, "points": 100}, ...} in the order of catalog.quality.
+    dimensions = models.JSONField(default=dict)
+    # [{"code": "temporal", "dimension": "findability", "points": 20, "score": 0.0,
+    #   "passed": false, "missing": 20, "hint": "Zeitliche Abdeckung angeben"}, ...]
+    checks = models.JSONField(default=list)
+    # [{"distribution": pk, "title": ..., "url": ..., "status_code": 404|None, "error": ...,
+    #   "checked_at": ISO datetime}, ...]: external links whose latest check failed.
+    broken_links = models.JSONField(default=list)
+    computed_at = models.DateTimeField(_("Berechnet am"))
+
+    class Meta:
+        verbose_name = _("Metadatenqualität")
+        verbose_name_plural = _("Metadatenqualität")
+
+    def __str__(self):
+        return f"{self.dataset_id}: {self.points}"
+
+    @property
+    def rating_label(self) -> str:
+        from .quality import rating_label
+
+        return rating_label(self.rating)
+
+    @property
+    def percent(self) -> int:
+        from .quality import MAX_POINTS
+
+        return round(100 * self.points / MAX_POINTS)
+
+    @property
+    def max_points(self) -> int:
+        from .quality import MAX_POINTS
+
+        return MAX_POINTS
+
+    def hints(self) -> list[tuple[str, int]]:
+        """(what to do, points it brings) for every check not fully passed, biggest gain first."""
+        from django.utils.translation import gettext
+
+        failed = [check for check in self.checks if check["missing"] > 0]
+        failed.sort(key=lambda check: (-check["missing"], check["code"]))
+        return [(gettext(check["hint"]), check["missing"]) for check in failed]
+
+    def dimension_rows(self) -> list[tuple[str, int, int]]:
+        from django.utils.translation import gettext
+
+        from .quality import DIMENSIONS
+
+        rows = [self.dimensions[code] for code in DIMENSIONS if code in self.dimensions]  # jsonb keeps no key order
+        return [(gettext(values["label"]), values["score"], values["points"]) for values in rows]
+
+
+class LinkCheck(models.Model):
+    """One check of an external distribution address; the rows are its history and the
+    newest one counts (catalog.linkcheck)."""
+
+    distribution = models.ForeignKey(Distribution, on_delete=models.CASCADE, related_name="link_checks")
+    url = models.URLField(_("Adresse"), max_length=1000)
+    checked_at = models.DateTimeField(_("Geprüft am"), db_index=True)
+    ok = models.BooleanField(_("Erreichbar"))
+    status_code = models.PositiveSmallIntegerField(_("HTTP-Status"), null=True, blank=True)
+    method = models.CharField(_("Methode"), max_length=8, blank=True)
+    error = models.CharField(_("Fehler"), max_length=500, blank=True)
+    # The address the redirects ended at, and every hop on the way.
+    redirect_url = models.URLField(_("Weitergeleitet nach"), max_length=1000, blank=True)
+    redirects = models.JSONField(default=list, blank=True)
+    duration_ms = models.PositiveIntegerField(_("Dauer in ms"), default=0)
+
+    class Meta:
+        verbose_name = _("Linkprüfung")
+        verbose_name_plural = _("Linkprüfungen")
+        ordering = ["-checked_at", "-pk"]
+        indexes = [models.Index(fields=["distribution", "-checked_at"])]
+
+    def __str__(self):
+        return f"{self.url} ({self.status_code or self.error})"
+
+
+class ReportKind(models.TextChoices):
+    TABULAR = "tabular", _("Tabellenprüfung")
+    DISCLOSURE = "disclosure", _("Geheimhaltungsprüfung")
+
+
+class DistributionReport(models.Model):
+    """A check of one version (by checksum) of a distribution's content: the tabular
+    validation or the statistical disclosure check. Written once per version and kind."""
+
+    distribution = models.ForeignKey(Distribution, on_delete=models.CASCADE, related_name="reports")
+    kind = models.CharField(_("Art"), max_length=16, choices=ReportKind.choices)
+    checksum_sha256 = models.CharField(_("SHA-256-Prüfsumme"), max_length=64)
+    valid = models.BooleanField(_("Gültig"))
+    summary = models.JSONField(_("Zusammenfassung"), default=dict, blank=True)
+    report = models.JSONField(_("Bericht"), default=dict, blank=True)
+    created = models.DateTimeField(_("Erstellt am"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Prüfbericht")
+        verbose_name_plural = _("Prüfberichte")
+        ordering = ["-created", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["distribution", "kind", "checksum_sha256"], name="distribution_report_unique_version"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.distribution} – {self.get_kind_display()}"
+
+
+class FreshnessReminder(models.Model):
+    """A reminder sent because a dataset was not updated as its frequency promises; one
+    per overdue period, that is per due date (a new update starts a new period)."""
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="freshness_reminders")
+    due = models.DateField(_("Fällig am"))
+    sent_at = models.DateTimeField(_("Erinnert am"), auto_now_add=True)
+    recipients = models.PositiveSmallIntegerField(_("Empfänger"), default=0)
+
+    class Meta:
+        verbose_name = _("Erinnerung an die Aktualisierung")
+        verbose_name_plural = _("Erinnerungen an die Aktualisierung")
+        ordering = ["-sent_at"]
+        constraints = [models.UniqueConstraint(fields=["dataset", "due"], name="freshness_reminder_unique_due")]
+
+    def __str__(self):
+        return f"{self.dataset_id}: {self.due}"

@@ -75,3 +75,49 @@ def overdue_datasets():
     today = timezone.localdate()
     waiting = Dataset.objects.filter(waiting_datasets()).select_related("publisher", "current_classification")
     return [dataset for dataset in waiting.iterator(chunk_size=500) if (due := task_due(dataset)) and due < today]
+
+
+def stale_recipients(dataset: Dataset) -> list:
+    """The dataset's steward, or if it has none (or no mail address) the stewards of its publisher."""
+    steward = dataset.steward
+    if steward is not None and steward.is_active and steward.email:
+        return [steward]
+    user_ids = RoleAssignment.objects.active().filter(role=Role.STEWARD, organisation=dataset.publisher_id)
+    return list(
+        get_user_model().objects.filter(pk__in=user_ids.values("user"), is_active=True).exclude(email="").order_by("pk")
+    )
+
+
+def notify_stale(dataset: Dataset, freshness) -> int:
+    """Remind the steward that the dataset is overdue for an update (catalog.quality)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        messages = []
+        for user in stale_recipients(dataset):
+            lines = [
+                _("Guten Tag %(name)s,") % {"name": user.get_full_name() or user.get_username()},
+                "",
+                _(
+                    "der Datensatz „%(title)s“ (%(organisation)s) wird laut Angabe „%(frequency)s“ aktualisiert. "
+                    "Die letzte Änderung war am %(last)s, die nächste Aktualisierung war bis zum %(due)s fällig."
+                )
+                % {
+                    "title": dataset.title,
+                    "organisation": dataset.publisher,
+                    "frequency": dataset.get_update_frequency_display(),
+                    "last": date_format(freshness.last_update),
+                    "due": date_format(freshness.due),
+                },
+                _(
+                    "Bitte aktualisieren Sie die Daten oder passen Sie die angegebene Aktualisierungshäufigkeit an. "
+                    "Bis dahin zeigt das Portal den Datensatz als nicht aktuell an."
+                ),
+                "",
+                f"{settings.SITE_URL}{dataset.get_absolute_url()}",
+                "",
+                _("Diese Nachricht hat Stadtdaten automatisch versandt. Sie erhalten sie einmal je Fälligkeit."),
+            ]
+            subject = _("Aktualisierung überfällig – %(title)s") % {"title": dataset.title}
+            messages.append(
+                (subject, "\n".join(str(line) for line in lines), settings.DEFAULT_FROM_EMAIL, [user.email])
+            )
+    return send_mass_mail(messages, fail_silently=False) if messages else 0

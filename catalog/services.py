@@ -172,6 +172,10 @@ def add_distribution(
             distribution._change_reason = "catalog.distribution.added"
             distribution.save()
             touch_dataset(dataset, by=by, reason=f"catalog.distribution.added: {title}")
+            if distribution.format in ("CSV", "XLSX") and distribution.file:
+                from .tasks import validate_distribution
+
+                validate_distribution.delay_on_commit(distribution.pk)
     except Exception:
         if distribution.file:
             distribution.file.delete(save=False)

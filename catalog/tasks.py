@@ -1,4 +1,5 @@
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from . import importer
 from .models import InventoryImport
@@ -63,3 +64,59 @@ def harvest_active_sources() -> int:
     from .harvest import start_scheduled_runs
 
     return start_scheduled_runs()
+
+
+@shared_task(acks_late=True)
+def score_dataset(dataset_id: int) -> int | None:
+    """Recompute a dataset's metadata quality (enqueued on commit after every change,
+    see catalog.apps). Idempotent: the score always describes the dataset as it is now."""
+    from .quality import rescore
+
+    score = rescore(dataset_id)
+    return score.points if score is not None else None
+
+
+@shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3)
+def check_link(distribution_id: int) -> bool | None:
+    """Check a distribution's external address after it was added or changed."""
+    from .linkcheck import check_distribution
+
+    check = check_distribution(distribution_id)
+    return check.ok if check is not None else None
+
+
+# A batch of up to LINKCHECK_BATCH_SIZE links, a few at a time, each bounded by its
+# timeouts; the limit stays below the broker's visibility timeout (1 h), after which an
+# unacknowledged task would be delivered a second time.
+@shared_task(acks_late=True, time_limit=1800, soft_time_limit=1700)
+def check_due_links() -> int:
+    """Check the external links not checked for a week (scheduled daily by celery beat)."""
+    from .linkcheck import check_due
+
+    return check_due()
+
+
+@shared_task(acks_late=True)
+def send_freshness_reminders() -> int:
+    """Remind stewards of datasets overdue for an update, once per overdue period (daily)."""
+    from .quality import send_freshness_reminders as send
+
+    return send()
+
+
+# Reading a large table (uploads go up to MAX_UPLOAD_SIZE) may take longer than the default limit.
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError, ConnectionError),
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=5,
+    time_limit=1800,
+    soft_time_limit=1700,
+)
+def validate_distribution(distribution_id: int) -> dict | None:
+    """Validate an uploaded CSV/XLSX table and check it for small counts (catalog.tabular_validation).
+    Safe to deliver twice: a report is written once per distribution, kind and checksum."""
+    from .tabular_validation import check_distribution
+
+    return check_distribution(distribution_id)

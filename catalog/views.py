@@ -61,7 +61,7 @@ def dataset_list(request):
     form = DatasetFilterForm(request.GET or None, user=request.user)
     datasets = form.filter(
         permissions.visible_datasets(request.user)
-        .select_related("publisher", "current_classification")
+        .select_related("publisher", "current_classification", "quality_score")
         .prefetch_related("themes")
     )
     page = Paginator(datasets, PAGE_SIZE).get_page(request.GET.get("seite"))
@@ -83,7 +83,7 @@ def dataset_detail(request, name):
         request.user,
         name,
         queryset=Dataset.objects.select_related(
-            "owner", "steward", "current_classification__classified_by"
+            "owner", "steward", "current_classification__classified_by", "quality_score"
         ).prefetch_related("keywords", "themes"),
     )
     roles = roles_held(request.user, dataset.publisher)
@@ -101,7 +101,7 @@ def dataset_detail(request, name):
             "dataset": dataset,
             "classification": dataset.current_classification,
             # Through the related manager every distribution knows its dataset: no query each.
-            "distributions": list(dataset.distributions.all()),
+            "distributions": list(dataset.distributions.prefetch_related("reports")),
             # Stewards edit (catalog.permissions.can_edit_dataset), except while the dataset is in review.
             "can_edit": Role.STEWARD in roles and not dataset.is_in_review,
             "transitions": transitions,

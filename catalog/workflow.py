@@ -16,7 +16,8 @@ history reason "catalog.workflow.<action>" → Decision (and through it an Audit
 one ConflictError.
 
 The decision engine (`dataset_facts`, `decide`) is a pure function of the dataset,
-its current classification and the rule versions in force (governance.rules).
+its current classification, the disclosure reports of its tables and the rule versions
+in force (governance.rules).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -38,7 +39,7 @@ from governance.permissions import organisations_with_role, roles_held
 from governance.rules import PENDING, ReviewRole, RuleEvaluation, evaluate_rules
 from governance.vocabularies import PublicationForm
 
-from .models import REVIEW_STATES, Dataset, DatasetState, EthicsOutcome
+from .models import REVIEW_STATES, Dataset, DatasetState, DistributionReport, EthicsOutcome, ReportKind
 from .services import CatalogError, ConflictError
 from .signals import dataset_state_changed
 from .vocabularies import LICENCES_BY_CODE
@@ -82,12 +83,30 @@ def dataset_facts(dataset: Dataset, classification) -> dict:
     }
     if dataset.ethics_outcome:
         facts["ethics_outcome"] = dataset.ethics_outcome
+    small_cells = disclosure_findings(dataset)
+    if small_cells is not None:
+        facts["small_cells"] = small_cells
     return facts
+
+
+def disclosure_findings(dataset: Dataset) -> bool | None:
+    """Whether the disclosure check (catalog.disclosure) flagged small counts in the
+    current version of any uploaded table; None if no table has been checked (one query)."""
+    if dataset.pk is None:
+        return None
+    results = DistributionReport.objects.filter(
+        distribution__dataset=dataset,
+        kind=ReportKind.DISCLOSURE,
+        checksum_sha256=F("distribution__checksum_sha256"),
+    ).values_list("valid", flat=True)
+    results = list(results)
+    return (not all(results)) if results else None
 
 
 def decide(dataset: Dataset, *, rule_versions=None, on: date | None = None) -> RuleEvaluation:
     """Evaluate the dataset's current classification against the rules in force on
-    `on` (default today), or against the given rule versions (pure: no database)."""
+    `on` (default today), or against the given rule versions (then one query: the
+    disclosure reports of the dataset's tables)."""
     if dataset.current_classification is None:
         raise WorkflowError(_("Bitte klassifizieren Sie den Datensatz, bevor Sie ihn einreichen."))
     on = on or timezone.localdate()

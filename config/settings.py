@@ -160,6 +160,7 @@ GUARDIAN_RAISE_403 = True
 LANGUAGE_CODE = "de"
 LANGUAGES = [("de", _("Deutsch")), ("en", _("Englisch"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "Europe/Berlin"
 USE_I18N = True
 USE_TZ = True
@@ -204,7 +205,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Redis hands an unacknowledged task to another worker after this many seconds. It must
+# exceed the longest task (a harvest may run 3 h) or a running task is started twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(env("CELERY_VISIBILITY_TIMEOUT", str(4 * 3600)))}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Without the broker a running task cannot be acknowledged any more: stop it, it comes again.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     # Deputies and time-limited roles start and end on their own: this applies them.
@@ -221,6 +227,16 @@ CELERY_BEAT_SCHEDULE = {
     # Data sharing: agreements take effect and expire, ended grants lose their permission.
     "sharing-periods": {"task": "sharing.tasks.apply_sharing_periods", "schedule": 300.0},
 }
+# Statistical disclosure check of uploaded tables (catalog.disclosure, ethics_legal.md § 7.7):
+# counts below the minimum are flagged; use 5 for sensitive topics (health, benefits, crime).
+DISCLOSURE_MIN_COUNT = int(env("DISCLOSURE_MIN_COUNT", "3"))
+DISCLOSURE_FLAG_ZEROS = envbool("DISCLOSURE_FLAG_ZEROS", "False")
+# Columns that hold counts even when not every cell is a number (e.g. "." for suppressed cells).
+DISCLOSURE_COUNT_COLUMNS = envlist("DISCLOSURE_COUNT_COLUMNS", "Anzahl,Fallzahl,Fälle,Personen,Einwohner,count")
+# Integer columns that are keys, numbers or years, not counts.
+DISCLOSURE_IGNORE_COLUMNS = env(
+    "DISCLOSURE_IGNORE_COLUMNS", r"(^|[^a-zäöü])(id|nr|nummer|jahr|year|plz|schlüssel|schluessel|code|kennziffer)"
+)
 # A review task is due this many working days (Mon–Fri) after it was assigned.
 WORKFLOW_DUE_WORKING_DAYS = int(env("WORKFLOW_DUE_WORKING_DAYS", "10"))
 # How many counted (not recused) votes of the data-ethics board close a review.
@@ -362,5 +378,22 @@ CELERY_BEAT_SCHEDULE["audit-chain-anchor"] = {"task": "governance.tasks.log_audi
 # once a week and otherwise only what changed.
 CELERY_BEAT_SCHEDULE["harvest-active-sources"] = {
     "task": "catalog.tasks.harvest_active_sources",
+    "schedule": 24 * 3600.0,
+}
+# Data quality (catalog.quality, catalog.linkcheck): external distribution links are
+# checked after each change and again once they are LINKCHECK_INTERVAL_DAYS old, a few at
+# a time; stewards of datasets overdue for an update are reminded once per due date.
+LINKCHECK_ON_CHANGE = envbool("LINKCHECK_ON_CHANGE", "True")
+LINKCHECK_INTERVAL_DAYS = int(env("LINKCHECK_INTERVAL_DAYS", "7"))
+LINKCHECK_BATCH_SIZE = int(env("LINKCHECK_BATCH_SIZE", "200"))
+LINKCHECK_MAX_WORKERS = int(env("LINKCHECK_MAX_WORKERS", "4"))
+LINKCHECK_CONNECT_TIMEOUT = float(env("LINKCHECK_CONNECT_TIMEOUT", "5"))
+LINKCHECK_READ_TIMEOUT = float(env("LINKCHECK_READ_TIMEOUT", "10"))
+LINKCHECK_MAX_REDIRECTS = int(env("LINKCHECK_MAX_REDIRECTS", "5"))
+# Links to private, loopback or link-local addresses are not checked (SSRF), unless allowed.
+LINKCHECK_ALLOW_PRIVATE = envbool("LINKCHECK_ALLOW_PRIVATE", "False")
+CELERY_BEAT_SCHEDULE["check-due-links"] = {"task": "catalog.tasks.check_due_links", "schedule": 24 * 3600.0}
+CELERY_BEAT_SCHEDULE["freshness-reminders"] = {
+    "task": "catalog.tasks.send_freshness_reminders",
     "schedule": 24 * 3600.0,
 }

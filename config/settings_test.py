@@ -21,3 +21,8 @@ WHITENOISE_USE_FINDERS = True
 # The test runner empties tables with TRUNCATE between transactional tests; the audit
 # journal's trigger allows that only for sessions that say so (governance/signals.py).
 AUDIT_ALLOW_TRUNCATE = True
+# Tests never reach the internet: links are checked only where a test asks for it
+# (against a local server).
+LINKCHECK_ON_CHANGE = False
+# The tests answer links from a local server on 127.0.0.1.
+LINKCHECK_ALLOW_PRIVATE = True

@@ -90,7 +90,9 @@ von einem Unternehmen der Daseinsvorsorge stammen.
 (2) Anonymisierte oder aggregierte Daten, die aus personenbezogenen Daten abgeleitet sind, prüfen die \
 Rechtsprüfung und die oder der Datenschutzbeauftragte.
 
-(3) Unterliegen Daten dem Statistikgeheimnis, ist die Statistikstelle zu beteiligen.
+(3) Unterliegen Daten dem Statistikgeheimnis, ist die Statistikstelle zu beteiligen. Dasselbe gilt, wenn die \
+automatische Geheimhaltungsprüfung in Tabellen anonymisierter oder aggregierter Daten Fallzahlen unter dem \
+Mindestwert findet.
 
 (4) Bei hohem Schutzbedarf an Vertraulichkeit prüfen die oder der Informationssicherheitsbeauftragte und die \
 Rechtsprüfung.
@@ -158,6 +160,11 @@ DEFAULT_RULES = [
      Effect.REQUIRE_REVIEW, {"review_roles": [ReviewRole.LEGAL, ReviewRole.DPO]}),
     ("R-STATISTIKGEHEIMNIS", "§ 4 Abs. 3", "Statistikgeheimnis: Statistikstelle",
      _is("statistical_confidentiality"), Effect.REQUIRE_REVIEW, {"review_roles": [ReviewRole.STATISTICS_OFFICE]}),
+    ("R-KLEINE-FALLZAHLEN", "§ 4 Abs. 3", "Kleine Fallzahlen in aggregierten Tabellen: Statistikstelle",
+     {"all": [_is("small_cells"),
+              {"any": [{"field": "personal_data", "op": "in", "value": [1, 2]}, _is("derived_from_personal"),
+                       _is("statistical_confidentiality")]}]},
+     Effect.REQUIRE_REVIEW, {"review_roles": [ReviewRole.STATISTICS_OFFICE]}),
     ("R-SCHUTZBEDARF-HOCH", "§ 4 Abs. 4", "Hoher Schutzbedarf: Informationssicherheit und Rechtsprüfung",
      {"field": "protection_confidentiality", "op": "==", "value": 2},
      Effect.REQUIRE_REVIEW, {"review_roles": [ReviewRole.ISB, ReviewRole.LEGAL]}),

@@ -99,6 +99,8 @@ FACT_LIST = [
         ("revise", gettext_lazy("überarbeiten")), ("board", gettext_lazy("an den Ethikbeirat verwiesen")),
         ("rejected", gettext_lazy("abgelehnt"))), optional=True),
     Fact("sdc_passed", gettext_lazy("Geheimhaltungsprüfung (SDC) bestanden"), "bool", optional=True),
+    # Set by catalog.workflow from the automatic disclosure check of uploaded tables.
+    Fact("small_cells", gettext_lazy("Kleine Fallzahlen in Tabellen"), "bool", optional=True),
     Fact("algorithmic_system", gettext_lazy("Algorithmisches System"), "bool", optional=True),
     Fact("dek_criticality", gettext_lazy("Kritikalität nach DEK"), "int",
          tuple((level, str(level)) for level in range(1, 6)), optional=True),

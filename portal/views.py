@@ -158,10 +158,10 @@ def _voter_id(request) -> str | None:
     return request.get_signed_cookie(VOTER_COOKIE, default=None, salt=VOTER_SALT)
 
 
-def _dataset_etag(dataset, *, votes: int, comments_marker, voted: bool, user) -> str:
+def _dataset_etag(dataset, *, votes: int, comments_marker, voted: bool, user, quality_marker=()) -> str:
     parts = [
         dataset.pk, dataset.version, dataset.modified.isoformat(), votes, comments_marker, voted, get_language(),
-        user.pk if user.is_authenticated else "",
+        user.pk if user.is_authenticated else "", quality_marker,
     ]  # fmt: skip
     return quote_etag(hashlib.sha256(repr(parts).encode()).hexdigest()[:32])
 
@@ -173,12 +173,16 @@ def dataset_detail(request, name):
         return dcat_views.dataset_response(name, rdf_format, negotiated=True)
     dataset = get_object_or_404(
         published_datasets()
-        .select_related("publisher")
+        .select_related("publisher", "quality_score")
         .prefetch_related(
             "keywords", "themes", Prefetch("distributions", queryset=Distribution.objects.order_by("created", "pk"))
         ),
         name=name,
     )
+    # The score is rescored by link checks and the freshness turns with the calendar,
+    # neither of which changes the dataset.
+    score = getattr(dataset, "quality_score", None)
+    quality_marker = (score.computed_at.isoformat() if score else "", dataset.freshness.status)
     voter = _voter_id(request)
     tally = Vote.objects.filter(dataset=dataset).aggregate(
         total=Count("pk"), mine=Count("pk", filter=Q(voter=services.hashed(voter or "-")))
@@ -186,9 +190,14 @@ def dataset_detail(request, name):
     comments = list(Comment.objects.filter(dataset=dataset, status=CommentStatus.APPROVED).order_by("created", "pk"))
     comments_marker = (len(comments), comments[-1].moderated_at.isoformat() if comments else "")
     etag = _dataset_etag(
-        dataset, votes=tally["total"], comments_marker=comments_marker, voted=bool(tally["mine"]), user=request.user
+        dataset,
+        votes=tally["total"],
+        comments_marker=comments_marker,
+        voted=bool(tally["mine"]),
+        user=request.user,
+        quality_marker=quality_marker,
     )
-    last_modified = int(dataset.modified.timestamp())
+    last_modified = int(max(dataset.modified, score.computed_at if score else dataset.modified).timestamp())
     # A pending message (after voting or commenting) must be shown, not a cached page.
     if "messages" not in request.COOKIES:
         not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
@@ -215,8 +224,9 @@ def dataset_detail(request, name):
                 )
                 for d in distributions
             ],
-            "quality": quality.assess(dataset, distributions=distributions),
-            "freshness": quality.freshness(dataset),
+            # The persisted score (with the link checks); computed here only before the first scoring.
+            "quality": quality.stored(score) if score else quality.assess(dataset, distributions=distributions),
+            "freshness": dataset.freshness,
             "summary": transparency.decision_summary(dataset),
             "votes": tally["total"],
             "voted": bool(tally["mine"]),

@@ -80,6 +80,8 @@ TABLE = [
      None, 0),
     ("R-ANONYMISIERUNG not derived", {"personal_data": 1}, "open", [], [], None, 0),
     ("R-STATISTIKGEHEIMNIS", {"statistical_confidentiality": True}, PENDING, [], [STAT], None, 0),
+    ("R-KLEINE-FALLZAHLEN aggregated", {"personal_data": 2, "small_cells": True}, PENDING, [], [STAT], None, 0),
+    ("R-KLEINE-FALLZAHLEN no personal reference", {"small_cells": True}, "open", [], [], None, 0),
     ("R-SCHUTZBEDARF-HOCH", {"protection_confidentiality": 2}, PENDING, [], [L, ISB], None, 0),
     ("R-LIZENZ", {"licence_is_open": False}, PENDING, [], [L], None, 0),
     ("R-ETHIKBEIRAT vulnerable", {"vulnerable_subjects": True}, PENDING, [], [E], None, 0),
@@ -175,7 +177,9 @@ def test_the_ethics_board_is_needed_only_when_a_rule_asks_for_it():
 
 def test_the_facts_come_from_the_dataset_and_its_classification():
     publisher = SimpleNamespace(dng_role="daseinsvorsorge")
-    dataset = SimpleNamespace(licence="cc-by-nc/4.0", hvd_category="mobility", publisher=publisher, ethics_outcome="")
+    dataset = SimpleNamespace(
+        pk=None, licence="cc-by-nc/4.0", hvd_category="mobility", publisher=publisher, ethics_outcome=""
+    )
     classification = SimpleNamespace(
         personal_data=2,
         confidentiality=1,

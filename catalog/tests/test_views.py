@@ -692,11 +692,12 @@ def test_the_list_needs_the_same_queries_for_few_and_many_datasets(
 #      steward, current classification and who classified it,
 #    5 its keywords, 6 its themes (prefetches),
 #    7 its distributions (each knows its dataset through the related manager),
-#    8 guardian's object permissions of the user, 9 … of the user's groups (roles_held: the
+#    8 the table and disclosure reports of the distributions (prefetch),
+#    9 guardian's object permissions of the user, 10 … of the user's groups (roles_held: the
 #      edit button and the workflow's transitions),
-#   10 the decisions about the dataset (the trail; none yet, so no prefetch),
-#   11 the roles the user holds anywhere (navigation context processor).
-DETAIL_QUERIES = 11
+#   11 the decisions about the dataset (the trail; none yet, so no prefetch),
+#   12 the roles the user holds anywhere (navigation context processor).
+DETAIL_QUERIES = 12
 
 
 @pytest.mark.parametrize("count", [1, 5])

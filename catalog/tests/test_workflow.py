@@ -96,7 +96,7 @@ def test_an_open_dataset_goes_from_draft_to_published(ready, steward_a, owner_a,
     assert [d.actor for d in decisions] == [steward_a, owner_a, legal_a, steward_a]
     assert AuditEvent.objects.filter(action=AuditAction.DECISION).count() == events_before + 4
     # The submit decision names the rules it evaluated, the exact classification and dataset versions.
-    assert decisions[0].rule_versions.count() == 16
+    assert decisions[0].rule_versions.count() == 17
     assert decisions[0].classification == dataset.current_classification
     assert decisions[0].subject_version.state == S.IN_REVIEW
     reasons = list(dataset.history.order_by("history_date").values_list("history_change_reason", flat=True))
@@ -500,8 +500,9 @@ def test_the_task_inbox_needs_a_fixed_number_of_queries(
     client.get(reverse("governance:tasks"))  # warm caches (content types, permissions)
 
     # 8 for the page and the catalog's tasks, 1 for the ethics app's (nothing waits there),
-    # 1 for the sharing app's (agreements and access requests in one UNION).
-    with django_assert_num_queries(10):
+    # 1 for the sharing app's (agreements and access requests in one UNION), 1 for the
+    # catalog's quality tasks (broken links, overdue updates).
+    with django_assert_num_queries(11):
         response = client.get(reverse("governance:tasks"))
     assert response.content.decode().count('#workflow">') == 6
 

@@ -56,7 +56,7 @@ def test_a_decision_references_the_exact_versions_it_was_made_on(default_rules, 
     assert decision.outcome == "aggregated"
     assert decision.exclusion_grounds == ["PERSONAL_DATA"]
     assert decision.rereview_on is not None
-    assert decision.rule_versions.count() == 16
+    assert decision.rule_versions.count() == 17
     assert list(decision.policy_versions.all()) == [default_rules.versions.get()]
     event = AuditEvent.objects.get(action=AuditAction.DECISION)
     assert event.object_id == str(decision.pk)

@@ -164,7 +164,7 @@ def test_a_block_carries_its_rule_section_and_a_re_review_date(default_rules):
     )
     assert evaluation.rereview_months == 24
     assert evaluation.rereview_on == date(2028, 1, 15)
-    assert len(evaluation.trace) == 16
+    assert len(evaluation.trace) == 17
     assert evaluation.as_dict()["blocks"][0]["ground"] == "PERSONAL_DATA"
 
 

@@ -1,0 +1,187 @@
+"""Checks of external distribution addresses (`Distribution.access_url`; uploads are
+served by the portal itself and never checked).
+
+A check asks with HEAD first and falls back to GET when the server refuses HEAD
+(405/501) or the HEAD request fails other than by a timeout; the GET is streamed and
+its body never read. Redirects are followed up to LINKCHECK_MAX_REDIRECTS and recorded.
+Each check is a LinkCheck row, so the rows are the link's history; the newest counts
+for the quality score (catalog.quality.rescore) and the steward's inbox.
+
+The HTTP requests run in a small thread pool (LINKCHECK_MAX_WORKERS); the database is
+written from the calling thread only, so the threads need no connections."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import requests
+from django.conf import settings
+from django.db.models import F, Max, Q
+from django.utils import timezone
+
+from .models import Distribution, LinkCheck
+
+USER_AGENT = "Stadtdaten-Linkpruefung/1.0"
+HEAD_REFUSED = {405, 501}
+
+
+def _setting(name: str, default):
+    return getattr(settings, name, default)
+
+
+@dataclass
+class Result:
+    url: str
+    ok: bool = False
+    status_code: int | None = None
+    method: str = "HEAD"
+    error: str = ""
+    redirect_url: str = ""
+    redirects: list = field(default_factory=list)
+    duration_ms: int = 0
+
+
+class InternalAddress(requests.RequestException):
+    """The host resolves to a private, loopback or link-local address."""
+
+
+def _is_public(host: str | None) -> bool:
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except (socket.gaierror, UnicodeError):
+        return True  # unresolvable: requests reports the failed connection itself
+    return all(ipaddress.ip_address(address.split("%")[0]).is_global for address in addresses)
+
+
+class PublicAddressesOnly(requests.adapters.HTTPAdapter):
+    """Stewards and harvested sources choose these URLs: without this check the link
+    checker would probe the city's internal network for them (SSRF). Every redirect hop
+    passes through here too. LINKCHECK_ALLOW_PRIVATE lifts it (tests, intranet portals)."""
+
+    def send(self, request, **kwargs):
+        if not _setting("LINKCHECK_ALLOW_PRIVATE", False) and not _is_public(urlsplit(request.url).hostname):
+            raise InternalAddress(request=request)
+        return super().send(request, **kwargs)
+
+
+def _request(session: requests.Session, method: str, url: str) -> requests.Response:
+    timeout = (_setting("LINKCHECK_CONNECT_TIMEOUT", 5.0), _setting("LINKCHECK_READ_TIMEOUT", 10.0))
+    response = session.request(method, url, timeout=timeout, allow_redirects=True, stream=method == "GET")
+    response.close()  # a streamed GET: the body is never read
+    return response
+
+
+def probe(url: str) -> Result:
+    """Ask for `url` over HTTP. Does not touch the database (runs in worker threads)."""
+    result = Result(url)
+    started = time.monotonic()
+    with requests.Session() as session:
+        session.max_redirects = _setting("LINKCHECK_MAX_REDIRECTS", 5)
+        session.headers["User-Agent"] = USER_AGENT
+        session.mount("http://", PublicAddressesOnly())
+        session.mount("https://", PublicAddressesOnly())
+        try:
+            try:
+                response = _request(session, "HEAD", url)
+                if response.status_code in HEAD_REFUSED:
+                    raise requests.RequestException(f"HEAD {response.status_code}")
+            except requests.Timeout:
+                # A server too slow for HEAD is not given a second, equally long chance.
+                raise
+            except (requests.TooManyRedirects, InternalAddress):
+                raise
+            except requests.RequestException:
+                result.method = "GET"
+                response = _request(session, "GET", url)
+        except InternalAddress:
+            result.error = "Adresse im internen Netz, nicht geprüft"
+        except requests.TooManyRedirects:
+            result.error = f"Mehr als {session.max_redirects} Weiterleitungen"
+        except requests.Timeout:
+            result.error = "Zeitüberschreitung"
+        except requests.RequestException as error:
+            result.error = f"Keine Verbindung: {type(error).__name__}"[:500]
+        else:
+            result.status_code = response.status_code
+            result.ok = 200 <= response.status_code < 400
+            if response.history:
+                result.redirects = [{"url": hop.url, "status_code": hop.status_code} for hop in response.history]
+                result.redirect_url = response.url[:1000]
+            if not result.ok:
+                result.error = f"HTTP {response.status_code} {response.reason or ''}".strip()[:500]
+    result.duration_ms = round((time.monotonic() - started) * 1000)
+    return result
+
+
+def _save(distribution: Distribution, result: Result) -> LinkCheck:
+    return LinkCheck.objects.create(
+        distribution=distribution,
+        url=result.url,
+        checked_at=timezone.now(),
+        ok=result.ok,
+        status_code=result.status_code,
+        method=result.method,
+        error=result.error,
+        redirect_url=result.redirect_url,
+        redirects=result.redirects,
+        duration_ms=result.duration_ms,
+    )
+
+
+def check_distribution(distribution_id: int, *, force: bool = False) -> LinkCheck | None:
+    """Check one distribution's external address and rescore its dataset. Skipped for
+    uploads, and (unless `force`) when the address was already checked since the
+    distribution last changed, so a task delivered twice checks once."""
+    from .quality import rescore
+
+    distribution = Distribution.objects.filter(pk=distribution_id).first()
+    if distribution is None or distribution.is_upload or not distribution.access_url:
+        return None
+    latest = distribution.link_checks.first()
+    if not force and latest and latest.url == distribution.access_url and latest.checked_at >= distribution.modified:
+        return None
+    check = _save(distribution, probe(distribution.access_url))
+    rescore(distribution.dataset_id)
+    return check
+
+
+def due_distributions(*, now=None):
+    """External distributions not checked for LINKCHECK_INTERVAL_DAYS, never checked ones first."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=_setting("LINKCHECK_INTERVAL_DAYS", 7))
+    return (
+        Distribution.objects.filter(file="")
+        .exclude(access_url="")
+        .annotate(last_checked=Max("link_checks__checked_at"))
+        .filter(Q(last_checked__isnull=True) | Q(last_checked__lt=cutoff))
+        .order_by(F("last_checked").asc(nulls_first=True), "pk")
+    )
+
+
+def check_due(*, limit: int | None = None) -> int:
+    """Check every due distribution (at most `limit`, default LINKCHECK_BATCH_SIZE), a few at
+    a time, then rescore the datasets concerned. Returns the number of checks."""
+    from .quality import rescore
+
+    limit = limit or _setting("LINKCHECK_BATCH_SIZE", 200)
+    distributions = list(due_distributions().only("pk", "dataset_id", "access_url")[:limit])
+    if not distributions:
+        return 0
+    pool = ThreadPoolExecutor(max_workers=_setting("LINKCHECK_MAX_WORKERS", 4))
+    futures = {pool.submit(probe, distribution.access_url): distribution for distribution in distributions}
+    try:
+        # Saved as they come in: a batch cut short by the task's time limit keeps what it
+        # found, and the next run starts with the links it did not reach.
+        for future in as_completed(futures):
+            _save(futures[future], future.result())
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    for dataset_id in sorted({distribution.dataset_id for distribution in distributions}):
+        rescore(dataset_id)
+    return len(futures)
