@@ -166,6 +166,15 @@ def _dataset_etag(dataset, *, votes: int, comments_marker, voted: bool, user, qu
     return quote_etag(hashlib.sha256(repr(parts).encode()).hexdigest()[:32])
 
 
+def table_check(distribution) -> dict | None:
+    """The formal check of the file as it is now (catalog.tabular_validation), for the
+    public: whether it passed and how many findings. The disclosure check stays internal."""
+    for report in distribution.reports.all():
+        if report.kind == "tabular" and report.checksum_sha256 == distribution.checksum_sha256:
+            return {"valid": report.valid, "findings": sum(report.summary.values()) if not report.valid else 0}
+    return None
+
+
 @require_GET
 def dataset_detail(request, name):
     # RDF clients get the dataset's DCAT-AP.de description at the same address.
@@ -175,14 +184,20 @@ def dataset_detail(request, name):
         published_datasets()
         .select_related("publisher", "quality_score")
         .prefetch_related(
-            "keywords", "themes", Prefetch("distributions", queryset=Distribution.objects.order_by("created", "pk"))
+            "keywords",
+            "themes",
+            Prefetch(
+                "distributions", queryset=Distribution.objects.order_by("created", "pk").prefetch_related("reports")
+            ),
         ),
         name=name,
     )
     # The score is rescored by link checks and the freshness turns with the calendar,
     # neither of which changes the dataset.
     score = getattr(dataset, "quality_score", None)
-    quality_marker = (score.computed_at.isoformat() if score else "", dataset.freshness.status)
+    # A table check that arrives later changes the page too (reports are prefetched already).
+    checks = tuple(report.pk for distribution in dataset.distributions.all() for report in distribution.reports.all())
+    quality_marker = (score.computed_at.isoformat() if score else "", dataset.freshness.status, checks)
     voter = _voter_id(request)
     tally = Vote.objects.filter(dataset=dataset).aggregate(
         total=Count("pk"), mine=Count("pk", filter=Q(voter=services.hashed(voter or "-")))
@@ -221,6 +236,7 @@ def dataset_detail(request, name):
                     FILE_TYPES_BY_CODE.get(d.format),
                     previews.get(d.pk),
                     d.format in tabular.TABULAR_FORMATS and d.is_upload,
+                    table_check(d),
                 )
                 for d in distributions
             ],

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 
 from catalog.models import Dataset, DatasetState
 from catalog.quality import MAX_POINTS, assess, freshness
+from catalog.tabular_validation import check_distribution
 from portal import search
 from portal.models import SearchDocument
 
@@ -206,11 +207,25 @@ def test_the_dataset_page_shows_metadata_quality_preview_licence_and_decision(cl
         assert f"/als-{target}/" in text
 
 
+def test_the_dataset_page_summarises_the_table_check_but_not_the_disclosure_check(client, published):
+    url = reverse("portal:dataset_detail", args=[published.name])
+    before = client.get(url)
+    assert "Tabellenprüfung" not in body(before), "nothing to say before the check has run"
+    table = published.distributions.get(format="CSV")
+
+    check_distribution(table.pk)
+
+    text = body(client.get(url, HTTP_IF_NONE_MATCH=before["ETag"]))  # the page changed: no 304
+    assert "Tabellenprüfung: keine formalen Fehler" in text or "formale Hinweis" in text
+    assert "Fallzahl" not in text
+
+
 def test_dataset_page_needs_a_fixed_number_of_queries(client, flow_a, org_a, published, django_assert_num_queries):
     url = reverse("portal:dataset_detail", args=[published.name])
     client.get(url)
-    # dataset, keywords, themes, distributions, votes, comments, decision, its rule versions
-    with django_assert_num_queries(8):
+    # dataset, keywords, themes, distributions, their check reports, votes, comments,
+    # decision, its rule versions
+    with django_assert_num_queries(9):
         assert client.get(url).status_code == 200
 
 
