@@ -384,6 +384,8 @@ def test_freshness_is_shown_on_the_internal_page_and_the_portal(client, client_f
 
     assert "Aktualisierung überfällig" in internal
     assert "Aktualisierung überfällig" in public
+    assert "Aktualisierung war fällig am" in public
+    assert "nächste Aktualisierung fällig bis" not in public
 
 
 # ---------------------------------------------------------------------------
