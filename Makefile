@@ -39,7 +39,7 @@ run: setup
 test: setup
 	$(PY) scripts/require_postgres.py
 	DJANGO_SETTINGS_MODULE=config.settings_test $(MANAGE) check --fail-level WARNING
-	$(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .

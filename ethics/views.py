@@ -5,7 +5,7 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Dataset, EthicsOutcome
 from governance.models import Role, RoleAssignment
@@ -313,10 +313,12 @@ def data_use_open_review(request, pk):
 # Public: summaries of completed reviews only
 
 
+@require_GET
 def public_list(request):
     return render(request, "ethics/public_list.html", {"summaries": services.public_summaries(limit=200)})
 
 
+@require_GET
 def public_detail(request, pk):
     review = get_object_or_404(
         EthicsReview.objects.completed().select_related("organisation", "dataset", "data_use"), pk=pk

@@ -518,6 +518,7 @@ def moderator_required(view):
     return wrapper
 
 
+@require_GET
 @moderator_required
 def triage_list(request):
     requests = DataRequest.objects.order_by("status", "-created", "-pk")
