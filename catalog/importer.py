@@ -972,7 +972,10 @@ def start_import(*, organisation, upload, by) -> InventoryImport:
     inventory_import = InventoryImport(
         organisation=organisation, original_name=upload.name.rsplit("/", 1)[-1][:255], created_by=by
     )
-    inventory_import.file.save(upload.name, upload, save=False)
+    # Stored under a name of our own: the uploaded one may be longer than the file system
+    # allows (255 bytes), and original_name keeps it for the pages.
+    extension = "xlsx" if upload.name.lower().endswith(".xlsx") else "csv"
+    inventory_import.file.save(f"bestandsverzeichnis.{extension}", upload, save=False)
     inventory_import.save()
     with translation.override(settings.LANGUAGE_CODE):
         try:

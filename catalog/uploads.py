@@ -61,10 +61,28 @@ def check_upload(uploaded) -> CheckedUpload:
     uploaded.seek(0)
     return CheckedUpload(
         file_type=file_type,
-        filename=get_valid_filename(uploaded.name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]),
+        filename=stored_filename(uploaded.name),
         byte_size=size,
         checksum_sha256=digest.hexdigest(),
     )
+
+
+# File systems allow 255 bytes per name; Django may append "_<7 chars>" to make a name
+# unique, and umlauts take two bytes each.
+MAX_FILENAME_BYTES = 120
+
+
+def stored_filename(name: str) -> str:
+    """The upload's own name (people recognise it in downloads), without path parts,
+    reduced to safe characters and shortened to fit any file system, extension kept."""
+    name = get_valid_filename(name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1])
+    stem, dot, extension = name.rpartition(".")
+    if not dot:
+        stem, extension = name, ""
+    suffix = f".{extension[:16]}" if dot else ""
+    budget = MAX_FILENAME_BYTES - len(suffix.encode())
+    shortened = stem.encode()[:budget].decode(errors="ignore")
+    return f"{shortened}{suffix}"
 
 
 def content_matches(file_type: FileType, head: bytes, uploaded) -> bool:

@@ -34,6 +34,22 @@ def test_a_csv_upload_is_stored_with_size_and_checksum(dataset_a, steward_a, set
     assert str(dataset_a.identifier) in distribution.file.name
 
 
+def test_a_file_with_a_name_too_long_for_the_file_system_is_stored_under_a_shortened_name(
+    dataset_a, steward_a, settings, tmp_path
+):
+    # 200 umlauts are 400 bytes: longer than any file system allows in one name.
+    settings.MEDIA_ROOT = tmp_path
+    distribution = services.add_distribution(
+        dataset_a, by=steward_a, title="Lange Namen", upload=csv_upload(name="Bäume" * 40 + ".csv")
+    )
+
+    stored = distribution.file.name.rsplit("/", 1)[-1]
+    assert stored.startswith("Bäume")
+    assert stored.endswith(".csv")
+    assert len(stored.encode()) <= 120
+    assert (tmp_path / distribution.file.name).read_bytes().startswith(b"baum_id;")
+
+
 @pytest.mark.parametrize(
     ("name", "content", "code"),
     [
