@@ -9,7 +9,7 @@ PYTEST_ARGS ?= --reuse-db
 # Two pytest-xdist workers, each with its own test database, halve the run on two cores.
 TEST_WORKERS ?= 2
 
-.PHONY: run setup test lint check messages makemessages worker beat clean
+.PHONY: run setup test lint check messages makemessages worker beat clean restore-drill
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON_BIN) -m venv $(VENV)
@@ -40,6 +40,11 @@ test: setup
 	$(PY) scripts/require_postgres.py
 	DJANGO_SETTINGS_MODULE=config.settings_test $(MANAGE) check --fail-level WARNING
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+
+# Backup and restore drill on scratch PostgreSQL databases: pg_dump/pg_restore of the seeded
+# demo, then verify_audit and spot_check on the restore (see scripts/restore_drill.sh).
+restore-drill: setup
+	scripts/restore_drill.sh --tamper-check
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .

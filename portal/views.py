@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
 import uuid
 from functools import wraps
@@ -40,6 +41,8 @@ from . import dcat_views, services, tabular, transparency
 from . import search as portal_search
 from .forms import CommentForm, DataRequestForm, TriageForm
 from .models import Comment, CommentStatus, DataRequest, DataRequestStatus, Vote
+
+logger = logging.getLogger(__name__)
 
 # Limits per client address (Django's cache; settings may override them).
 DATA_REQUEST_LIMIT = getattr(settings, "PORTAL_DATA_REQUEST_LIMIT", (5, 3600))
@@ -266,6 +269,11 @@ def _published_upload(name, identifier) -> Distribution:
         .first()
     )
     if distribution is None or not distribution.file:
+        raise Http404
+    if not distribution.file.storage.exists(distribution.file.name):
+        # Lost from storage (e.g. a restore without MEDIA_ROOT): tell the operators, and
+        # the visitor that the file is not available rather than a server error.
+        logger.error("Datei der Distribution %s fehlt im Speicher: %s", distribution.pk, distribution.file.name)
         raise Http404
     return distribution
 

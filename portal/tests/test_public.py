@@ -348,3 +348,14 @@ def test_unknown_pages_use_the_portal_404(client, db):
     response = client.get("/gibt-es-nicht/")
     assert response.status_code == 404
     assert "Seite nicht gefunden" in response.content.decode()
+
+
+def test_a_file_lost_from_storage_is_not_available_instead_of_a_server_error(client, published, caplog):
+    distribution = published.distributions.get()
+    distribution.file.storage.delete(distribution.file.name)
+    for url in (
+        reverse("portal:download", args=[published.name, distribution.identifier]),
+        reverse("portal:convert", args=[published.name, distribution.identifier, "json"]),
+    ):
+        assert client.get(url).status_code == 404
+    assert "fehlt im Speicher" in caplog.text
