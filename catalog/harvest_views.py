@@ -11,7 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from . import harvest, permissions
 from .harvest_forms import HarvestSourceForm, HarvestStartForm
@@ -37,6 +37,7 @@ def harvesting_required(view):
 
 
 @harvesting_required
+@require_safe
 def harvest_source_list(request):
     latest = HarvestJob.objects.filter(source=OuterRef("pk")).order_by("-created", "-pk")
     sources = (
@@ -92,6 +93,7 @@ def harvest_source_edit(request, pk):
 
 
 @harvesting_required
+@require_safe
 def harvest_source_detail(request, pk):
     source = permissions.get_harvest_source_for_user(request.user, pk)
     can_manage = permissions.can_manage_harvest_source(request.user, source)
@@ -151,6 +153,7 @@ def progress_state(job: HarvestJob) -> str:
 
 @never_cache
 @harvesting_required
+@require_safe
 def harvest_job_detail(request, pk):
     job = permissions.get_harvest_job_for_user(request.user, pk)
     return render(request, "catalog/harvest_job_detail.html", report_context(job))
@@ -158,6 +161,7 @@ def harvest_job_detail(request, pk):
 
 @never_cache
 @harvesting_required
+@require_safe
 def harvest_job_progress(request, pk):
     """The status region for htmx polling. Answers 204 (nothing to swap) while nothing
     has changed since the state the page shows, so screen readers hear only news."""

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from . import importer
 from .import_forms import InventoryImportForm
@@ -98,6 +99,7 @@ def progress_state(inventory_import: InventoryImport) -> str:
 
 @never_cache
 @steward_required
+@require_safe
 def import_detail(request, pk):
     inventory_import = get_import_for_user(request.user, pk)
     return render(request, "catalog/import_detail.html", result_context(inventory_import))
@@ -105,6 +107,7 @@ def import_detail(request, pk):
 
 @never_cache
 @steward_required
+@require_safe
 def import_progress(request, pk):
     """The status region for htmx polling. Answers 204 (nothing to swap) while nothing
     has changed since the state the page shows, so screen readers hear only news."""
@@ -115,6 +118,7 @@ def import_progress(request, pk):
 
 
 @steward_required
+@require_safe
 def import_template(request, file_format):
     if file_format not in TEMPLATE_FORMATS:
         raise Http404

@@ -12,7 +12,7 @@ from django.forms.models import model_to_dict
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from governance.history import history_entries, readable_changes
 from governance.models import Role
@@ -57,6 +57,7 @@ def add_errors(form, error: ValidationError) -> None:
 
 
 @catalog_required
+@require_safe
 def dataset_list(request):
     form = DatasetFilterForm(request.GET or None, user=request.user)
     datasets = form.filter(
@@ -78,6 +79,7 @@ def dataset_list(request):
 
 
 @catalog_required
+@require_safe
 def dataset_detail(request, name):
     dataset = permissions.get_dataset_for_user(
         request.user,
@@ -120,6 +122,8 @@ def dataset_transition(request, name, action):
     dataset = permissions.get_dataset_for_user(
         request.user, name, queryset=Dataset.objects.select_related("current_classification")
     )
+    if not permissions.takes_part_in(request.user, dataset, action):
+        raise PermissionDenied
     form = TransitionForm(request.POST, action=action, dataset=dataset)
     if not form.is_valid():
         messages.error(request, " ".join(" ".join(errors) for errors in form.errors.values()))
@@ -238,6 +242,7 @@ def dataset_classify(request, name):
 
 
 @catalog_required
+@require_safe
 def dataset_history(request, name):
     dataset = permissions.get_dataset_for_user(request.user, name)
     versions = dataset_versions(dataset)
@@ -319,6 +324,7 @@ def distribution_create(request, name):
 
 
 @catalog_required
+@require_safe
 def distribution_file(request, name, pk):
     """Uploaded files are only ever served here, after the permission check; /media/ is not public."""
     dataset = permissions.get_dataset_for_user(request.user, name)

@@ -48,6 +48,16 @@ def can_edit_data_use(user, data_use: DataUse) -> bool:
     )
 
 
+def can_open_review(user, data_use: DataUse) -> bool:
+    """The applicant, a steward or a board member of the organisation asks for a review;
+    governance admins read data uses but do not apply."""
+    return user.pk == data_use.applicant_id or (
+        organisations_with_role(user, Role.STEWARD, Role.ETHICS_BOARD_MEMBER)
+        .filter(pk=data_use.organisation_id)
+        .exists()
+    )
+
+
 def get_review_for_user(user, pk: int) -> EthicsReview:
     try:
         return visible_reviews(user).select_related("organisation", "dataset", "data_use", "questionnaire").get(pk=pk)

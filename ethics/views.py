@@ -24,6 +24,7 @@ def _errors(request, error: ValidationError) -> None:
 # Staff: reviews
 
 
+@require_GET
 @staff_required
 def review_list(request):
     status = request.GET.get("status", "")
@@ -59,6 +60,7 @@ def _board_members(review):
     return get_user_model().objects.filter(pk__in=ids.values("user"), is_active=True).order_by("last_name", "username")
 
 
+@require_GET
 @staff_required
 def review_detail(request, pk):
     review = permissions.get_review_for_user(request.user, pk)
@@ -144,6 +146,8 @@ def review_answer(request, pk):
 @staff_required
 def review_vote(request, pk):
     review = permissions.get_review_for_user(request.user, pk)
+    if services.vote_refusal(request.user, review):
+        raise PermissionDenied
     form = VoteForm(request.POST)
     form.is_valid()
     data = form.cleaned_data
@@ -191,6 +195,8 @@ def condition_add(request, pk):
 @staff_required
 def review_close(request, pk):
     review = permissions.get_review_for_user(request.user, pk)
+    if services.vote_refusal(request.user, review):
+        raise PermissionDenied  # who may not vote may not close; a missing quorum is said on the page
     form = CloseForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(" ".join(e) for e in form.errors.values()))
@@ -213,6 +219,8 @@ def review_close(request, pk):
 def condition_complete(request, pk):
     condition = get_object_or_404(Condition.objects.select_related("review"), pk=pk)
     review = permissions.get_review_for_user(request.user, condition.review_id)
+    if request.user.pk != condition.owner_id and not services.is_board_member(request.user, review):
+        raise PermissionDenied
     form = CompleteConditionForm(request.POST)
     if form.is_valid():
         try:
@@ -228,6 +236,7 @@ def condition_complete(request, pk):
     return redirect(review.get_absolute_url() + f"#auflage-{condition.pk}")
 
 
+@require_GET
 @staff_required
 def dataset_review(request, name):
     """From a dataset page to its newest review the user may see."""
@@ -279,6 +288,7 @@ def data_use_edit(request, pk):
     return render(request, "ethics/data_use_form.html", {"form": form, "data_use": data_use})
 
 
+@require_GET
 @staff_required
 def data_use_detail(request, pk):
     data_use = permissions.get_data_use_for_user(request.user, pk)
@@ -300,6 +310,8 @@ def data_use_detail(request, pk):
 @staff_required
 def data_use_open_review(request, pk):
     data_use = permissions.get_data_use_for_user(request.user, pk)
+    if not permissions.can_open_review(request.user, data_use):
+        raise PermissionDenied
     try:
         review = services.open_review(data_use, by=request.user)
     except services.EthicsError as error:

@@ -1,7 +1,10 @@
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -21,8 +24,42 @@ from .models import (
 )
 
 
+class HiddenRowsAreNotFoundMixin:
+    """A row outside the person's queryset answers 404, as everywhere else in the
+    application, instead of Django's redirect to the admin index."""
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404
+        return obj
+
+
+class GuardedHistoryAdmin(HiddenRowsAreNotFoundMixin, SimpleHistoryAdmin):
+    """simple-history's history pages look rows up past get_queryset (showing the history
+    of another organisation's rows) and its version form saves a POST with the mere view
+    permission (a way around read-only admins). Both ask the queryset and the change
+    permission here."""
+
+    def _visible(self, request, object_id):
+        obj = self.get_queryset(request).filter(pk=unquote(object_id)).first()
+        if obj is None and not request.user.is_superuser:  # a superuser may read a deleted row's history
+            raise Http404
+        return obj
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._visible(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        obj = self._visible(request, object_id)
+        if request.method == "POST" and not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
 @admin.register(Organisation)
-class OrganisationAdmin(SimpleHistoryAdmin):
+class OrganisationAdmin(GuardedHistoryAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name", "org_type", "municipality", "parent"]
     list_filter = ["org_type", "state", "dng_role"]
@@ -35,6 +72,13 @@ class OrganisationAdmin(SimpleHistoryAdmin):
         allowed = permissions.organisations_with_role(request.user, Role.GOVERNANCE_ADMIN)
         return super().get_queryset(request).filter(pk__in=allowed.values("pk"))
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # A unit is placed under (and belongs to) one of the admin's own organisations,
+        # never into another tenant.
+        if db_field.name in ("parent", "legal_entity") and not request.user.is_superuser:
+            kwargs["queryset"] = permissions.organisations_with_role(request.user, Role.GOVERNANCE_ADMIN)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def save_model(self, request, obj, form, change):
         if change:
             obj.version += 1
@@ -43,7 +87,7 @@ class OrganisationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(RoleAssignment)
-class RoleAssignmentAdmin(SimpleHistoryAdmin):
+class RoleAssignmentAdmin(GuardedHistoryAdmin):
     """Read-only: roles are assigned and revoked in the governance area, through the
     services that keep object permissions in step."""
 
@@ -86,14 +130,14 @@ class PolicySectionInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(PolicyDocument)
-class PolicyDocumentAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class PolicyDocumentAdmin(ReadOnlyAdminMixin, GuardedHistoryAdmin):
     list_display = ["title", "kind", "issuer"]
     list_filter = ["kind"]
     search_fields = ["title", "slug"]
 
 
 @admin.register(PolicyVersion)
-class PolicyVersionAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class PolicyVersionAdmin(ReadOnlyAdminMixin, GuardedHistoryAdmin):
     """Read-only: adopted versions never change, and drafts are edited in the governance
     area, whose service keeps the sections that rules cite in step with the text."""
 
@@ -104,27 +148,28 @@ class PolicyVersionAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Rule)
-class RuleAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class RuleAdmin(ReadOnlyAdminMixin, GuardedHistoryAdmin):
     list_display = ["code", "document"]
     search_fields = ["code"]
 
 
 @admin.register(RuleVersion)
-class RuleVersionAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class RuleVersionAdmin(ReadOnlyAdminMixin, GuardedHistoryAdmin):
     list_display = ["rule", "number", "title", "effect", "policy_version"]
     list_filter = ["effect"]
     search_fields = ["rule__code", "title"]
 
 
 @admin.register(VocabularyTerm)
-class VocabularyTermAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class VocabularyTermAdmin(ReadOnlyAdminMixin, GuardedHistoryAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["vocabulary", "code", "label", "valid_from", "valid_until"]
     list_filter = ["vocabulary"]
     search_fields = ["code", "label"]
 
 
 @admin.register(Decision)
-class DecisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class DecisionAdmin(ReadOnlyAdminMixin, HiddenRowsAreNotFoundMixin, admin.ModelAdmin):
     list_display = ["decided_at", "kind", "subject_repr", "outcome", "actor"]
     list_filter = ["kind", "outcome"]
 
@@ -138,7 +183,7 @@ class DecisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdminMixin, HiddenRowsAreNotFoundMixin, admin.ModelAdmin):
     list_display = ["seq", "time", "actor_repr", "action", "object_repr", "organisation_id"]
     list_filter = ["action"]
 
@@ -152,7 +197,7 @@ if admin.site.is_registered(User):
 
 
 @admin.register(User)
-class StadtdatenUserAdmin(UserAdmin):
+class StadtdatenUserAdmin(HiddenRowsAreNotFoundMixin, UserAdmin):
     """Governance admins manage accounts; only a superuser hands out superuser,
     staff, group or direct permissions (no privilege escalation through the admin)."""
 
@@ -174,5 +219,6 @@ class StadtdatenUserAdmin(UserAdmin):
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
-        # Superusers are changed by superusers only.
-        return queryset if request.user.is_superuser else queryset.filter(is_superuser=False)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(pk__in=permissions.manageable_accounts(request.user).values("pk"))

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .models import AuditAction, Organisation, PolicyDocument, PolicySection, PolicyVersion, Role, RoleAssignment
+from .permissions import possible_parents
 from .rules import ALTERNATIVE_FORMS, ConditionError, Effect, ReviewRole, validate_condition
 
 
@@ -46,12 +47,12 @@ class OrganisationForm(ModelForm):
             "email",
         ]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["version"].initial = self.instance.version
-        others = Organisation.objects.exclude(pk=self.instance.pk)
+        self.fields["parent"].queryset = possible_parents(user, self.instance)
+        self.fields["legal_entity"].queryset = Organisation.objects.exclude(pk=self.instance.pk)
         for name in ("parent", "legal_entity"):
-            self.fields[name].queryset = others
             self.fields[name].empty_label = _("keine")
 
 

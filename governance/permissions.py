@@ -7,6 +7,7 @@ endpoint asks here; nothing else reads guardian directly.
 """
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
 from guardian.models import UserObjectPermission
 from guardian.shortcuts import get_objects_for_user
@@ -82,6 +83,14 @@ def can_change_organisation(user, organisation: Organisation) -> bool:
     return has_role(user, Role.OWNER, organisation) or has_role(user, Role.GOVERNANCE_ADMIN, organisation)
 
 
+def possible_parents(user, organisation: Organisation):
+    """Where the person may place the organisation. Roles cover the units below, so a new
+    parent hands the unit to the people holding roles there: only under an organisation
+    the person changes themselves (never into another city's tree), or where it is now."""
+    own = organisations_with_role(user, Role.OWNER, Role.GOVERNANCE_ADMIN).values("pk")
+    return Organisation.objects.exclude(pk=organisation.pk).filter(Q(pk__in=own) | Q(pk=organisation.parent_id))
+
+
 def can_manage_roles(user, organisation: Organisation) -> bool:
     return has_role(user, Role.GOVERNANCE_ADMIN, organisation)
 
@@ -132,6 +141,29 @@ def get_assignment_for_user(user, pk: int, *, manage: bool = False, deputise: bo
     return assignment
 
 
+def manageable_accounts(user):
+    """The accounts a governance admin manages in the admin site: not superusers, and
+    only people whose roles (current or still to come) all lie in organisations the
+    admin administers, so nobody takes over an account that acts in another tenant."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from .models import RoleAssignment
+
+    accounts = get_user_model().objects.filter(is_superuser=False)
+    if not user.is_authenticated or not user.is_active:
+        return accounts.none()
+    own = organisations_with_role(user, Role.GOVERNANCE_ADMIN)
+    if not own.exists():
+        return accounts.none()
+    elsewhere = (
+        RoleAssignment.objects.filter(revoked_at__isnull=True)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=timezone.now()))
+        .exclude(organisation__in=own.values("pk"))
+    )
+    return accounts.exclude(pk__in=elsewhere.values("user"))
+
+
 # ---------------------------------------------------------------------------
 # Policies and rules: everyone in the internal area reads them; governance admins
 # maintain them (for a document with an issuer, admins of that issuer).
@@ -171,7 +203,6 @@ def audit_organisations(user):
 
 
 def visible_audit_events(user):
-    from django.db.models import Q
 
     from .models import AuditEvent
 
@@ -187,7 +218,6 @@ def visible_audit_events(user):
 def visible_decisions(user):
     """Decisions are audited like the journal: governance admins see those of their
     organisations (and the units below them) and the network-wide ones."""
-    from django.db.models import Q
 
     from .models import Decision
 

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from . import services
 from .forms import ApiTokenForm
@@ -26,6 +26,7 @@ def _token_list(request, form, *, status=200):
     )
 
 
+@require_GET
 @login_required
 def api_tokens(request):
     return _token_list(request, ApiTokenForm())

@@ -12,7 +12,7 @@ from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from simple_history.models import registered_models as history_registered_models
 
 from . import audit as journal
@@ -64,6 +64,7 @@ def staff_required(view):
     return wrapper
 
 
+@require_GET
 @staff_required
 def tasks(request):
     now = timezone.now()
@@ -86,12 +87,14 @@ def tasks(request):
     )
 
 
+@require_GET
 @staff_required
 def organisation_list(request):
     organisations = permissions.visible_organisations(request.user).select_related("parent")
     return render(request, "governance/organisation_list.html", {"organisations": organisations})
 
 
+@require_GET
 @staff_required
 def organisation_detail(request, slug):
     organisation = permissions.get_organisation_for_user(request.user, slug)
@@ -124,7 +127,7 @@ def organisation_detail(request, slug):
 @staff_required
 def organisation_edit(request, slug):
     organisation = permissions.get_organisation_for_user(request.user, slug, change=True)
-    form = OrganisationForm(request.POST or None, instance=organisation)
+    form = OrganisationForm(request.POST or None, instance=organisation, user=request.user)
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in form.changed_data if name in form.Meta.fields}
         try:
@@ -145,6 +148,7 @@ def organisation_edit(request, slug):
     return render(request, "governance/organisation_form.html", {"organisation": organisation, "form": form})
 
 
+@require_GET
 @staff_required
 def organisation_history(request, slug):
     organisation = permissions.get_organisation_for_user(request.user, slug)
@@ -229,6 +233,7 @@ def as_of_date(request):
     return form, today
 
 
+@require_GET
 @staff_required
 def policy_list(request):
     form, day = as_of_date(request)
@@ -277,6 +282,7 @@ def policy_create(request):
     return render(request, "governance/policy_form.html", {"form": form})
 
 
+@require_GET
 @staff_required
 def policy_detail(request, slug):
     document = permissions.get_document_for_user(request.user, slug)
@@ -319,6 +325,7 @@ def _get_version(request, slug, number, *, manage=False) -> PolicyVersion:
     return version
 
 
+@require_GET
 @staff_required
 def policy_version(request, slug, number):
     version = _get_version(request, slug, number)
@@ -380,6 +387,8 @@ def policy_version_edit(request, slug, number):
 @require_POST
 def policy_version_discard(request, slug, number):
     version = _get_version(request, slug, number, manage=True)
+    if not version.is_draft:
+        raise PermissionDenied
     try:
         services.discard_draft(version, by=request.user)
     except services.GovernanceError as error:
@@ -430,6 +439,7 @@ def policy_version_transition(request, slug, number, transition):
     )
 
 
+@require_GET
 @staff_required
 def policy_diff(request, slug):
     document = permissions.get_document_for_user(request.user, slug)
@@ -608,6 +618,7 @@ def event_type_label(event) -> str:
     return label[:1].upper() + label[1:]
 
 
+@require_GET
 @staff_required
 def audit(request):
     """The audit journal for governance admins and auditors: filter, follow each event
@@ -632,6 +643,7 @@ def audit(request):
     )
 
 
+@require_GET
 @staff_required
 def audit_event(request, seq):
     if not permissions.can_audit(request.user):
@@ -708,6 +720,7 @@ EXPORT_COLUMNS = [
 ]  # fmt: skip
 
 
+@require_GET
 @staff_required
 def audit_export(request, fmt):
     """The filtered events as CSV or JSON, streamed. Each row carries the canonical

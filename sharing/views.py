@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from catalog.models import Dataset
 from governance.history import history_entries
@@ -103,6 +103,7 @@ def _problem_list(problems: dict, model) -> list[tuple[str, list]]:
 
 
 @staff_required
+@require_safe
 def overview(request):
     tab = request.GET.get("status", "")
     tab = tab if tab in {value for value, _label, _states in TABS} else ""
@@ -216,6 +217,7 @@ def _history(agreement) -> list[dict]:
 
 
 @staff_required
+@require_safe
 def agreement_detail(request, pk):
     agreement = permissions.get_agreement_for_user(request.user, pk)
     datasets = list(agreement.datasets.select_related("publisher", "current_classification").order_by("title"))
@@ -260,6 +262,8 @@ def agreement_transition(request, pk, action):
     if action not in services.TRANSITIONS:
         raise Http404
     agreement = permissions.get_agreement_for_user(request.user, pk)
+    if not permissions.takes_part_in(request.user, agreement, action):
+        raise PermissionDenied
     form = TransitionForm(request.POST, action=action, agreement=agreement)
     if not form.is_valid():
         messages.error(request, " ".join(" ".join(errors) for errors in form.errors.values()))
@@ -285,6 +289,7 @@ def agreement_transition(request, pk, action):
 
 
 @staff_required
+@require_safe
 def catalog(request):
     form = CatalogFilterForm(request.GET or None)
     datasets = form.filter(permissions.internal_catalog(request.user)).select_related("publisher")
@@ -294,6 +299,7 @@ def catalog(request):
 
 
 @staff_required
+@require_safe
 def catalog_dataset(request, name):
     dataset, is_provider = permissions.get_catalog_dataset_for_user(request.user, name)
     context = {"dataset": dataset, "is_provider": is_provider}
@@ -363,6 +369,7 @@ def request_create(request, name):
 
 
 @staff_required
+@require_safe
 def request_list(request):
     """The requests and grants of the datasets the user provides for."""
     provided = permissions.provider_organisations(request.user).values("pk")
@@ -385,6 +392,7 @@ def request_list(request):
 
 
 @staff_required
+@require_safe
 def request_detail(request, pk):
     access_request = permissions.get_request_for_user(request.user, pk)
     grant = AccessGrant.objects.filter(request=access_request).select_related("revoked_by").first()
@@ -412,6 +420,8 @@ def request_decide(request, pk, decision):
     if decision not in ("gewaehren", "ablehnen"):
         raise Http404
     access_request = permissions.get_request_for_user(request.user, pk)
+    if not permissions.can_decide_for(request.user, access_request.dataset):
+        raise PermissionDenied
     form = DecisionForm(request.POST)
     form.is_valid()
     reasons = form.cleaned_data.get("reasons", "")
@@ -435,6 +445,8 @@ def request_decide(request, pk, decision):
 @require_POST
 def request_withdraw(request, pk):
     access_request = permissions.get_request_for_user(request.user, pk)
+    if access_request.requester_id != request.user.pk:
+        raise PermissionDenied
     try:
         services.withdraw_access_request(access_request, by=request.user)
     except services.SharingError as error:
@@ -448,6 +460,8 @@ def request_withdraw(request, pk):
 @require_POST
 def grant_revoke(request, pk):
     grant = permissions.get_grant_for_user(request.user, pk)
+    if not permissions.can_decide_for(request.user, grant.dataset):
+        raise PermissionDenied
     form = RevokeForm(request.POST)
     target = grant.request.get_absolute_url() if grant.request else reverse("sharing:request_list")
     if not form.is_valid():
@@ -465,6 +479,7 @@ def grant_revoke(request, pk):
 
 
 @staff_required
+@require_safe
 def my_access(request):
     """What the user can read now (with its end), what starts later, their requests and
     the grants that have ended."""
@@ -494,6 +509,7 @@ def my_access(request):
 
 
 @staff_required
+@require_safe
 def shared_dataset(request, name):
     dataset = permissions.get_shared_dataset_for_user(request.user, name)
     grant = (
@@ -511,6 +527,7 @@ def shared_dataset(request, name):
 
 
 @staff_required
+@require_safe
 def shared_file(request, name, pk):
     """Files of a shared dataset, after the same check as its page."""
     dataset = permissions.get_shared_dataset_for_user(request.user, name)

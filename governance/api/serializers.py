@@ -18,7 +18,7 @@ from governance.models import (
     Rule,
     RuleVersion,
 )
-from governance.permissions import organisations_with_role
+from governance.permissions import organisations_with_role, possible_parents
 from governance.rules import ConditionError, ReviewRole, validate_condition
 
 
@@ -87,8 +87,16 @@ class OrganisationSerializer(serializers.ModelSerializer):
         if isinstance(self.instance, Organisation):
             # As in the web form: an organisation is neither its own parent nor its own
             # legal entity.
-            for name in ("parent", "legal_entity"):
-                self.fields[name].queryset = Organisation.objects.exclude(pk=self.instance.pk)
+            others = Organisation.objects.exclude(pk=self.instance.pk)
+            self.fields["legal_entity"].queryset = others
+            user = getattr(self.context.get("request"), "user", None)
+            self.fields["parent"].queryset = (
+                possible_parents(user, self.instance) if user is not None else Organisation.objects.none()
+            )
+            self.fields["parent"].error_messages["does_not_exist"] = _(
+                "Unter „{value}“ können Sie die Organisation nicht einordnen: Dort haben Sie keine Leitungs- oder "
+                "Governance-Rolle."
+            )
 
     def validate(self, attrs):
         if self.instance is not None and "version" not in attrs:
@@ -254,8 +262,9 @@ class RuleVersionEntrySerializer(RuleVersionSerializer):
     document = serializers.SlugRelatedField(source="policy_version.document", slug_field="slug", read_only=True)
     policy_version = serializers.SlugRelatedField(slug_field="number", read_only=True)
     policy_status = serializers.CharField(source="policy_version.status", read_only=True)
-    valid_from = serializers.DateField(source="policy_version.valid_from", read_only=True)
-    valid_until = serializers.DateField(source="policy_version.valid_until", read_only=True)
+    # A draft or adopted version is not (yet) in force: no dates.
+    valid_from = serializers.DateField(source="policy_version.valid_from", read_only=True, allow_null=True)
+    valid_until = serializers.DateField(source="policy_version.valid_until", read_only=True, allow_null=True)
 
     class Meta(RuleVersionSerializer.Meta):
         fields = [

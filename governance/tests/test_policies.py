@@ -144,7 +144,7 @@ def test_an_adopted_version_cannot_be_edited_in_the_ui_or_the_admin(client_for, 
     assert client.post(f"{base}/bearbeiten/", {"title": "x", "body": "y"}).status_code == 403
     assert client.post(f"{base}/regeln/R-PERSONEN/", {"title": "x"}).status_code == 403
     assert client.post(f"{base}/regeln/R-PERSONEN/entfernen/").status_code == 403
-    assert client.post(f"{base}/verwerfen/").status_code == 302
+    assert client.post(f"{base}/verwerfen/").status_code == 403
     assert client.get(f"/admin/governance/policyversion/{version.pk}/change/").status_code == 200
     assert client.post(f"/admin/governance/policyversion/{version.pk}/change/", {"title": "x"}).status_code == 403
     assert client.post(f"/admin/governance/policyversion/{version.pk}/delete/").status_code == 403

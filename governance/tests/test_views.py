@@ -164,7 +164,7 @@ def test_the_admin_site_is_for_governance_admins(db, client_for, request, person
 def test_a_governance_admin_sees_only_their_organisations_in_the_admin(client_for, admin_a, org_a, org_b):
     client = client_for(admin_a)
     assert client.get(f"/admin/governance/organisation/{org_a.pk}/change/").status_code == 200
-    assert client.get(f"/admin/governance/organisation/{org_b.pk}/change/").status_code == 302
+    assert client.get(f"/admin/governance/organisation/{org_b.pk}/change/").status_code == 404
 
 
 def test_the_task_list_shows_my_roles_with_few_queries(client_for, steward_a, django_assert_max_num_queries):
@@ -173,3 +173,18 @@ def test_the_task_list_shows_my_roles_with_few_queries(client_for, steward_a, dj
         response = client.get("/intern/")
     assert response.status_code == 200
     assert [a.role for a in response.context["assignments"]] == [Role.STEWARD]
+
+
+def test_an_organisation_cannot_be_moved_into_another_citys_tree(client_for, admin_a, org_a, org_a_department, org_b):
+    """Roles cover the units below: a new parent in city B would hand the unit to B's
+    staff. The form offers only the person's own organisations."""
+    client = client_for(admin_a)
+    url = reverse("governance:organisation_edit", args=[org_a_department.slug])
+    assert list(client.get(url).context["form"].fields["parent"].queryset) == [org_a]
+
+    response = client.post(url, edit_data(org_a_department, parent=org_b.pk))
+
+    assert response.status_code == 200
+    assert "parent" in response.context["form"].errors
+    org_a_department.refresh_from_db()
+    assert org_a_department.parent == org_a

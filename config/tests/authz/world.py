@@ -124,7 +124,12 @@ def _world_harvest_source(self, label):
     organisation = "Stadt Lindenau" if label == "harvest_a" else "Stadt Eichberg"
     source, _created = HarvestSource.objects.get_or_create(
         name=HARVEST_SOURCES[label],
-        defaults={"url": f"https://ckan.example.org/{label}/", "default_organisation": _organisation(organisation)},
+        defaults={
+            "url": f"https://ckan.example.org/{label}/",
+            "default_organisation": _organisation(organisation),
+            "created_by": self.user(ADMIN_A),
+            "responsible": self.user(ADMIN_A),
+        },
     )
     return source
 
@@ -173,14 +178,32 @@ def _world_ask_as_steward_b(self, dataset):
 
 
 def _world_shared_grant(self):
-    """A grant in force: org A's owner gave org B's steward read access to an org A dataset."""
+    """A grant in force: org A's owner gave org B's steward read access to an org A
+    dataset (the grant and the guardian permission that mirrors it, as
+    sharing.services.approve_access_request leaves them; made directly because across
+    two legal entities the service rightly wants an agreement in force first)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from guardian.shortcuts import assign_perm
+
     from catalog.models import Dataset
-    from sharing import services
     from sharing.models import AccessGrant
 
     dataset = Dataset.objects.get(name=GRANTED_DATASET)
     grant = AccessGrant.objects.filter(dataset=dataset, user=self.user(STEWARD_B)).first()
-    return grant or services.approve_access_request(self._ask_as_steward_b(dataset), by=self.user(OWNER_A))
+    if grant is None:
+        now = timezone.now()
+        grant = AccessGrant.objects.create(
+            user=self.user(STEWARD_B),
+            dataset=dataset,
+            recipient=_organisation("Stadt Eichberg"),
+            valid_from=now - timedelta(days=1),
+            valid_until=now + timedelta(days=30),
+            granted_by=self.user(OWNER_A),
+        )
+        assign_perm("catalog.view_dataset", self.user(STEWARD_B), dataset)
+    return grant
 
 
 World.inventory_import = _world_inventory_import
