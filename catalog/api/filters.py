@@ -1,9 +1,12 @@
 """Filters of /api/v1/datasets/. They narrow the queryset the view starts from (the
 published datasets, plus for staff the ones they may see internally), never widen it."""
 
+from datetime import UTC
+
 import django_filters
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import ValidationError
 
 from governance.models import Organisation
 
@@ -32,7 +35,7 @@ class DatasetFilter(django_filters.FilterSet):
     )
     hvd_category = django_filters.ChoiceFilter(choices=HVDCategory.choices, label=_("HVD-Kategorie"))
     modified_since = django_filters.IsoDateTimeFilter(
-        field_name="modified", lookup_expr="gte", label=_("Geändert seit (ISO 8601)")
+        method="filter_modified_since", label=_("Geändert seit (ISO 8601)")
     )
 
     class Meta:
@@ -59,6 +62,14 @@ class DatasetFilter(django_filters.FilterSet):
     def filter_keyword(self, datasets, name, value):
         keywords = Dataset.keywords.through.objects.filter(dataset=OuterRef("pk"), keyword__name__iexact=value.strip())
         return datasets.filter(Exists(keywords))
+
+    def filter_modified_since(self, datasets, name, value):
+        # Python reads offsets up to ±23:59, PostgreSQL takes only up to ±15:59: compare in UTC.
+        try:
+            since = value.astimezone(UTC)
+        except OverflowError:  # e.g. 0001-01-01T00:00+01:00 is before year 1 in UTC
+            raise ValidationError({"modified_since": [_("Das Datum liegt außerhalb des gültigen Bereichs.")]}) from None
+        return datasets.filter(modified__gte=since)
 
     def filter_format(self, datasets, name, value):
         return datasets.filter(Exists(Distribution.objects.filter(dataset=OuterRef("pk"), format=value)))

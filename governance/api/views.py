@@ -33,11 +33,24 @@ from .serializers import (
     RuleVersionSerializer,
 )
 
+# The lookups' URL patterns: the schema names them, so clients (and the fuzz tests) know
+# that a value outside them never reaches the API.
+SLUG = "[-a-zA-Z0-9_]+"
+RULE_CODE = "[A-Z][A-Z0-9-]*"
+
 DOCUMENT_SLUG = OpenApiParameter(
-    "document_slug", OpenApiTypes.STR, OpenApiParameter.PATH, description=_lazy("Kurzname des Dokuments")
+    "document_slug",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    pattern=f"^{SLUG}$",
+    description=_lazy("Kurzname des Dokuments"),
 )
 VERSION_NUMBER = OpenApiParameter(
-    "version_number", OpenApiTypes.INT, OpenApiParameter.PATH, description=_lazy("Nummer der Fassung")
+    "version_number",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    pattern="^[0-9]+$",
+    description=_lazy("Nummer der Fassung"),
 )
 
 
@@ -79,6 +92,7 @@ class OrganisationViewSet(
     filterset_class = OrganisationFilter
     permission_classes = [PublicReadOnly, CanChangeOrganisation]
     lookup_field = "slug"
+    lookup_value_regex = SLUG
     ordering = "name"
     http_method_names = ["get", "patch", "head", "options"]
 
@@ -137,6 +151,7 @@ class PolicyDocumentViewSet(
     filterset_class = PolicyDocumentFilter
     permission_classes = [PolicyPermission]
     lookup_field = "slug"
+    lookup_value_regex = SLUG
     ordering = "slug"
 
     def perform_create(self, serializer):
@@ -290,7 +305,7 @@ class PolicyVersionRuleViewSet(
     permission_classes = [PolicyPermission]
     lookup_field = "rule__code"
     lookup_url_kwarg = "code"
-    lookup_value_regex = "[A-Z][A-Z0-9-]*"
+    lookup_value_regex = RULE_CODE
     ordering = "pk"
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
@@ -358,4 +373,5 @@ class RuleViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = RuleFilter
     permission_classes = [PolicyPermission]
     lookup_field = "code"
+    lookup_value_regex = RULE_CODE
     ordering = "code"
