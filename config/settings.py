@@ -313,6 +313,14 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = int(env("SESSION_COOKIE_AGE", str(8 * 3600)))  # one working day
+# Idle timeout (ASVS 7.3.1): a session without a request for this many seconds ends.
+# SESSION_COOKIE_AGE stays the absolute limit from the login, however active the session
+# (governance.middleware.SessionTimeoutMiddleware enforces both; it needs the user).
+SESSION_IDLE_TIMEOUT = int(env("SESSION_IDLE_TIMEOUT", str(30 * 60)))
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
+    "governance.middleware.SessionTimeoutMiddleware",
+)
 
 LOGGING = {
     "version": 1,
