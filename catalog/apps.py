@@ -25,6 +25,27 @@ def ensure_themes(sender, **kwargs):
     Theme.objects.bulk_create([Theme(code=code) for code in DataTheme.values if code not in existing])
 
 
+# The change reasons of the publication workflow ("catalog.workflow.<action>"), for the
+# audit journal and the version history; without them both show the bare codes.
+WORKFLOW_REASON_LABELS = {
+    "catalog.workflow.submitted": _("Zur Prüfung eingereicht"),
+    "catalog.workflow.signed_off": _("Freigabe durch die Dateneigentümer:in"),
+    "catalog.workflow.ethics_returned": _("Vom Datenethikbeirat zur Überarbeitung zurückgegeben"),
+    "catalog.workflow.ethics_decided": _("Ethikprüfung entschieden"),
+    "catalog.workflow.approved": _("Rechtlich freigegeben"),
+    "catalog.workflow.refused": _("Veröffentlichung abgelehnt"),
+    "catalog.workflow.returned": _("Zur Überarbeitung zurückgegeben"),
+    "catalog.workflow.published": _("Veröffentlicht"),
+    "catalog.workflow.withdrawn": _("Veröffentlichung zurückgezogen"),
+    "catalog.workflow.rereview_requested": _("Erneute Prüfung veranlasst"),
+    "catalog.workflow.unpublished": _("Veröffentlichung aufgehoben, erneute Prüfung"),
+    "catalog.workflow.rereview": _("Erneute Prüfung"),
+    "catalog.workflow.rereview_confirmed": _("Veröffentlichung nach erneuter Prüfung bestätigt"),
+    "catalog.workflow.harvest_published": _("Aus dem Harvesting veröffentlicht"),
+    "catalog.workflow.harvest_withdrawn": _("An der Harvesting-Quelle entfernt und zurückgezogen"),
+}
+
+
 class CatalogConfig(AppConfig):
     name = "catalog"
     verbose_name = _("Datenkatalog")
@@ -36,10 +57,11 @@ class CatalogConfig(AppConfig):
         # each organisation's auditors see them. Dataset and Distribution are journaled
         # through their history; Classification has none (its rows are the versions),
         # so its saves are journaled directly.
-        from governance import audit, inbox
+        from governance import audit, history, inbox
 
         from . import workflow
 
+        history.register_reason_labels(WORKFLOW_REASON_LABELS)
         inbox.register_task_provider(workflow.tasks_for)
         from . import quality
 

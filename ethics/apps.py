@@ -1,6 +1,27 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+# The change reasons of ethics reviews ("ethics.<action>"), for the audit journal.
+REASON_LABELS = {
+    "ethics.opened": _("Ethikprüfung eröffnet"),
+    "ethics.answer_carried_over": _("Antwort aus der vorigen Prüfung übernommen"),
+    "ethics.answered": _("Fragebogen beantwortet"),
+    "ethics.submitted": _("Dem Datenethikbeirat vorgelegt"),
+    "ethics.voted": _("Votum abgegeben"),
+    "ethics.recused": _("Befangenheit erklärt"),
+    "ethics.condition_added": _("Auflage hinzugefügt"),
+    "ethics.condition_removed": _("Auflage entfernt"),
+    "ethics.condition_dropped": _("Auflage entfallen"),
+    "ethics.minority_marked": _("Als Minderheitsvotum vermerkt"),
+    "ethics.closed.approved": _("Prüfung abgeschlossen: unbedenklich"),
+    "ethics.closed.conditions": _("Prüfung abgeschlossen: mit Auflagen"),
+    "ethics.closed.revise": _("Prüfung abgeschlossen: überarbeiten"),
+    "ethics.closed.rejected": _("Prüfung abgeschlossen: abgelehnt"),
+    "ethics.condition_completed": _("Auflage erledigt"),
+    "ethics.data_use.created": _("Datennutzung angelegt"),
+    "ethics.data_use.changed": _("Datennutzung geändert"),
+}
+
 
 class EthicsConfig(AppConfig):
     name = "ethics"
@@ -9,7 +30,7 @@ class EthicsConfig(AppConfig):
     def ready(self):
         from catalog.models import Dataset
         from catalog.signals import dataset_state_changed
-        from governance import audit, inbox
+        from governance import audit, history, inbox
 
         from . import inbox as ethics_inbox
         from . import services
@@ -20,6 +41,7 @@ class EthicsConfig(AppConfig):
             services.on_dataset_state_changed, sender=Dataset, dispatch_uid="ethics.open_review", weak=False
         )
         inbox.register_task_provider(ethics_inbox.tasks_for)
+        history.register_reason_labels(REASON_LABELS)
 
         audit.register(DataUse)
         audit.register(EthicsReview)
