@@ -9,7 +9,7 @@ PYTEST_ARGS ?= --reuse-db
 # Two pytest-xdist workers, each with its own test database, halve the run on two cores.
 TEST_WORKERS ?= 2
 
-.PHONY: run setup test lint check messages makemessages worker beat clean restore-drill
+.PHONY: run setup test lint check messages makemessages worker beat clean restore-drill bench
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON_BIN) -m venv $(VENV)
@@ -45,6 +45,15 @@ test: setup
 # demo, then verify_audit and spot_check on the restore (see scripts/restore_drill.sh).
 restore-drill: setup
 	scripts/restore_drill.sh --tamper-check
+
+# Performance at N datasets (issue 12): seeds stadtdaten_bench_$(N) in the local PostgreSQL, serves it
+# with gunicorn on loopback next to a raw psycopg2 baseline and measures with wrk (Debian package);
+# needs Redis on 127.0.0.1:6379. Table on stdout, all figures in bench/results/latest.json.
+# `make bench N=10000` is the quick run (a few minutes).
+N ?= 100000
+BENCH_ARGS ?=
+bench: setup
+	$(PY) bench/run.py --datasets $(N) $(BENCH_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .

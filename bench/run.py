@@ -1,0 +1,990 @@
+"""The benchmark of issue 12: `python bench/run.py --datasets N` (what `make bench` runs).
+
+1. Database stadtdaten_bench_<N>: dropped, created, migrated and seeded with
+   `manage.py seed_bench --datasets N` (timed), unless --reuse finds it seeded with N.
+2. A probe in a subprocess (this file, `_probe`, through Django's setup) picks common and
+   rare search terms from the index, creates an API token for bench.steward, reads the
+   versions of drafts to submit, counts queries per view and captures the SQL of the
+   search and list requests for the raw baseline.
+3. gunicorn serves config.wsgi with production settings and bench/raw_app.py (the same
+   SQL over raw psycopg2) on two loopback ports, both with 2 sync workers.
+4. wrk (bench/rotate.lua) measures each scenario, rotating through many paths; the DCAT
+   export runs as a subprocess (wall time, peak RSS); the submit step runs sequentially.
+5. A table on stdout and every figure with machine information in a JSON file. Exit 0
+   even if a target fails, unless --strict.
+
+Measurement protocol: app, baseline, database and load generator share this machine;
+latency at -c2 (closed loop, little queueing), throughput at -c8; each scenario after a
+warm-up. Absolute figures vary between runs by 30–50 % (rel_perf.md B.3); ratios less.
+"""
+
+# Every subprocess here runs our own interpreter, gunicorn, wrk or git with fixed arguments.
+# ruff: noqa: S603, S607
+
+from __future__ import annotations
+
+import argparse
+import base64
+import http.client
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+PYTHON = sys.executable
+GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
+PG = "postgres://postgres@127.0.0.1:5432"
+CACHE_URL = "redis://127.0.0.1:6379/14"
+BROKER_URL = "redis://127.0.0.1:6379/15"
+WORKERS = 2
+PAGE = 20
+TRANSITIONS = 100
+# Sent with every request: production settings trust it from the (here absent) TLS proxy,
+# so Django treats the loopback requests as https, as behind the real proxy.
+PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
+
+
+# ---------------------------------------------------------------------------
+# Pure helpers (config/tests/test_bench_runner.py)
+
+
+def database_name(datasets: int) -> str:
+    return f"stadtdaten_bench_{datasets}"
+
+
+def drf_cursor(position: str) -> str:
+    """DRF CursorPagination's cursor for "the rows after `position`" (its encode_cursor)."""
+    return base64.b64encode(urlencode({"p": position}).encode("ascii")).decode("ascii")
+
+
+def spread(items: list, count: int) -> list:
+    """`count` items spread evenly over the list (all of them if it is shorter)."""
+    if len(items) <= count:
+        return list(items)
+    step = len(items) / count
+    return [items[int(k * step)] for k in range(count)]
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile (share 0..100) of a non-empty list."""
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * share // 100))
+    return ordered[int(rank) - 1]
+
+
+@dataclass
+class Target:
+    """A goal of issue 12: `metric` (p95_ms, ratio, seconds, rss_mb, queries_constant) ≤ or ≥ `limit`."""
+
+    metric: str
+    limit: float
+    at_least: bool = False
+
+    def text(self) -> str:
+        names = {"p95_ms": "p95", "ratio": "ratio", "seconds": "time", "rss_mb": "RSS"}
+        unit = {"p95_ms": " ms", "seconds": " s", "rss_mb": " MB"}.get(self.metric, "")
+        if self.metric == "queries_constant":
+            return "constant"
+        return f"{names.get(self.metric, self.metric)} {'≥' if self.at_least else '≤'} {self.limit:g}{unit}"
+
+    def met(self, value) -> bool | None:
+        if value is None:
+            return None
+        if self.metric == "queries_constant":
+            return bool(value)
+        return value >= self.limit if self.at_least else value <= self.limit
+
+
+@dataclass
+class Row:
+    scenario: str
+    p50_ms: float | None = None
+    p95_ms: float | None = None
+    rps: float | None = None
+    ratio: float | None = None
+    note: str = ""
+    target: Target | None = None
+    value: float | bool | None = None  # what the target is checked against
+    details: dict = field(default_factory=dict)
+
+    @property
+    def verdict(self) -> str:
+        if self.target is None:
+            return "–"
+        met = self.target.met(self.value)
+        return "n/a" if met is None else ("PASS" if met else "FAIL")
+
+
+def format_table(rows: list[Row]) -> str:
+    def number(value, digits=1):
+        return "–" if value is None else f"{value:,.{digits}f}"
+
+    header = ("scenario", "p50 ms", "p95 ms", "req/s", "ratio raw", "target", "result", "note")
+    lines = [
+        (
+            row.scenario,
+            number(row.p50_ms),
+            number(row.p95_ms),
+            number(row.rps),
+            number(row.ratio, 2),
+            row.target.text() if row.target else "–",
+            row.verdict,
+            row.note,
+        )
+        for row in rows
+    ]
+    widths = [max(len(str(line[k])) for line in [header, *lines]) for k in range(len(header))]
+    out = []
+    for k, line in enumerate([header, *lines]):
+        cells = [
+            str(cell).ljust(widths[i]) if i in (0, 5, 6, 7) else str(cell).rjust(widths[i])
+            for i, cell in enumerate(line)
+        ]
+        out.append("  ".join(cells).rstrip())
+        if k == 0:
+            out.append("  ".join("-" * width for width in widths))
+    return "\n".join(out)
+
+
+def parse_wrk_output(stdout: str) -> dict:
+    for line in stdout.splitlines():
+        if line.startswith("BENCH_JSON "):
+            return json.loads(line[len("BENCH_JSON ") :])
+    raise RuntimeError(f"wrk printed no figures:\n{stdout}")
+
+
+# ---------------------------------------------------------------------------
+# Processes
+
+
+def say(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def django_env(database: str, **extra) -> dict:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "SECURE_", "BEHIND_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DATABASE_URL=f"{PG}/{database}",
+        DEBUG="False",
+        LOG_LEVEL="WARNING",
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    for key in ("CACHE_URL", "CELERY_BROKER_URL", "SECRET_KEY", "ALLOWED_HOSTS"):
+        env.pop(key, None)
+    env.update(extra)
+    return env
+
+
+def production_env(database: str, secret_key: str) -> dict:
+    return django_env(
+        database,
+        DJANGO_ENV="production",
+        SECRET_KEY=secret_key,
+        ALLOWED_HOSTS="127.0.0.1",
+        CACHE_URL=CACHE_URL,
+        CELERY_BROKER_URL=BROKER_URL,
+        # No TLS on loopback: no redirect to https; the proxy header above marks requests secure.
+        SECURE_SSL_REDIRECT="False",
+        BEHIND_TLS_PROXY="True",
+    )
+
+
+def manage(args: list[str], env: dict, *, capture: bool = False) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, text=True, capture_output=capture, check=False
+    )
+    if result.returncode != 0:
+        if capture:
+            sys.stderr.write(result.stdout[-4000:] + result.stderr[-4000:])
+        raise SystemExit(f"manage.py {' '.join(args)} ist fehlgeschlagen (Exit {result.returncode})")
+    return result
+
+
+def pg_connect(database: str):
+    import psycopg2
+
+    connection = psycopg2.connect(f"{PG}/{database}")
+    connection.autocommit = True
+    return connection
+
+
+def seeded_count(database: str) -> int | None:
+    """How many bench datasets the database holds, or None if it does not exist or is not migrated."""
+    with pg_connect("postgres") as admin, admin.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database])
+        if cursor.fetchone() is None:
+            return None
+    connection = pg_connect(database)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT to_regclass('catalog_dataset') IS NOT NULL")
+            if not cursor.fetchone()[0]:
+                return None
+            cursor.execute("SELECT count(*) FROM catalog_dataset WHERE name LIKE 'bench-%%'")
+            return cursor.fetchone()[0]
+    finally:
+        connection.close()
+
+
+def recreate_database(database: str) -> None:
+    connection = pg_connect("postgres")
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            cursor.execute(f'CREATE DATABASE "{database}"')
+    finally:
+        connection.close()
+
+
+def flush_redis() -> None:
+    import redis
+
+    for url in (CACHE_URL, BROKER_URL):
+        redis.Redis.from_url(url).flushdb()
+
+
+class Server:
+    """A gunicorn process group on a free loopback port, stopped by stop()."""
+
+    def __init__(self, name: str, app: str, env: dict, chdir: Path, logdir: Path):
+        self.name = name
+        self.port = free_port()
+        self.log = logdir / f"{name}.log"
+        command = [
+            GUNICORN,
+            app,
+            f"--bind=127.0.0.1:{self.port}",
+            f"--workers={WORKERS}",
+            "--worker-class=sync",
+            f"--chdir={chdir}",
+            "--timeout=120",
+            "--log-level=warning",
+        ]
+        with open(self.log, "wb") as log:
+            self.process = subprocess.Popen(
+                command, cwd=chdir, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+
+    def wait_ready(self, path: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"gunicorn ({self.name}) ist beendet:\n{self.log.read_text()[-3000:]}")
+            try:
+                status, _ = http_get(self.port, path)
+                if status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.3)
+        raise SystemExit(f"gunicorn ({self.name}) antwortet nicht auf {path}:\n{self.log.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+def http_get(port: int, path: str) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("GET", path, headers=PROXY_HEADERS)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+# ---------------------------------------------------------------------------
+# Measurements
+
+
+def wrk(port: int, paths: list[str], *, connections: int, duration: int, workdir: Path) -> dict:
+    path_file = workdir / "paths.txt"
+    path_file.write_text("\n".join(paths) + "\n")
+    command = [
+        "wrk",
+        "-t1",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--timeout=10s",
+        f"--script={BENCH / 'rotate.lua'}",
+        *[arg for name, value in PROXY_HEADERS.items() for arg in ("-H", f"{name}: {value}")],
+        f"http://127.0.0.1:{port}",
+    ]
+    result = subprocess.run(
+        command, env={**os.environ, "BENCH_PATHS": str(path_file)}, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"wrk failed: {result.stderr}")
+    return parse_wrk_output(result.stdout)
+
+
+def check_paths(port: int, paths: list[str]) -> str:
+    """'' if a sample of the paths answers 200 (no redirect, no error), else what came."""
+    for path in spread(paths, 3):
+        status, body = http_get(port, path)
+        if status != 200:
+            return f"{path} → {status} {body[:200]!r}"
+    return ""
+
+
+def measure_export(env: dict, fmt: str, workdir: Path) -> dict:
+    """manage.py export_dcat as a child process: wall time and peak RSS (wait4's ru_maxrss)."""
+    target = workdir / f"catalog.{fmt}"
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [PYTHON, "manage.py", "export_dcat", "--format", fmt, "-o", str(target)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.monotonic() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    error = process.stderr.read().decode(errors="replace")[-2000:]
+    process.stderr.close()
+    size = target.stat().st_size if target.exists() else 0
+    with open(target, "rb") if target.exists() else open(os.devnull, "rb") as file:
+        triples = sum(chunk.count(b"\n") for chunk in iter(lambda: file.read(1 << 20), b"")) if fmt == "nt" else None
+    if target.exists():
+        target.unlink()
+    return {
+        "format": fmt,
+        "exit": process.returncode,
+        "seconds": round(seconds, 2),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        "bytes": size,
+        "triples": triples,
+        "error": error if process.returncode else "",
+    }
+
+
+def run_transitions(port: int, token: str, drafts: list[list]) -> dict:
+    """POST …/transitions/submit/ for each draft, one after the other on one connection."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    timings, statuses, refusals = [], {}, []
+    try:
+        for name, version in drafts:
+            body = json.dumps({"expected_version": version})
+            headers = {**PROXY_HEADERS, "Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+            started = time.perf_counter()
+            connection.request("POST", f"/api/v1/datasets/{name}/transitions/submit/", body=body, headers=headers)
+            response = connection.getresponse()
+            answer = response.read()
+            timings.append((time.perf_counter() - started) * 1000)
+            statuses[response.status] = statuses.get(response.status, 0) + 1
+            if response.status != 201 and len(refusals) < 5:
+                refusals.append(
+                    {"dataset": name, "status": response.status, "body": answer[:300].decode(errors="replace")}
+                )
+    finally:
+        connection.close()
+    return {
+        "requests": len(timings),
+        "statuses": {str(key): value for key, value in statuses.items()},
+        "p50_ms": round(percentile(timings, 50), 2) if timings else None,
+        "p95_ms": round(percentile(timings, 95), 2) if timings else None,
+        "refusals": refusals,
+    }
+
+
+def machine_info(database: str) -> dict:
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory_gb = None
+    try:
+        kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+        memory_gb = round(kb / 2**20, 1)
+    except (OSError, AttributeError):
+        pass
+    settings = {}
+    connection = pg_connect(database)
+    try:
+        with connection.cursor() as cursor:
+            for name in ("server_version", "shared_buffers", "work_mem", "effective_cache_size", "max_connections"):
+                cursor.execute(f"SHOW {name}")
+                settings[name] = cursor.fetchone()[0]
+            cursor.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
+            settings["database_size"] = cursor.fetchone()[0]
+    finally:
+        connection.close()
+
+    def git(*args):
+        result = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+        return result.stdout.strip()
+
+    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)
+    gunicorn_version = subprocess.run([GUNICORN, "--version"], capture_output=True, text=True, check=False)
+    return {
+        "cpu_model": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": memory_gb,
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "postgresql": settings,
+        "git_commit": git("rev-parse", "HEAD"),
+        "git_dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
+        "wrk": (wrk_version.stdout or wrk_version.stderr).splitlines()[0]
+        if (wrk_version.stdout or wrk_version.stderr)
+        else "",
+        "gunicorn": (gunicorn_version.stdout or gunicorn_version.stderr).strip(),
+        "gunicorn_workers": f"{WORKERS} sync",
+    }
+
+
+# ---------------------------------------------------------------------------
+# The probe: runs in a subprocess with Django set up against the bench database
+
+
+def bench_names(datasets: int) -> dict:
+    """Published names, and drafts of the first city (bench.steward's), from the seeder's
+    pure state_of and city_of: no database. bench.seed imports the models, so this runs in
+    the probe, after Django's setup."""
+    from bench import seed
+
+    published, drafts = [], []
+    for i in range(1, datasets + 1):
+        state = seed.state_of(i, datasets)
+        if state == "published":
+            published.append(seed.dataset_name(i))
+        elif state == "draft" and seed.city_of(i, datasets) == 1:
+            drafts.append(seed.dataset_name(i))
+    return {"published": published, "drafts": drafts}
+
+
+def probe(request: dict) -> dict:
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from catalog.models import Dataset, DatasetState
+    from governance import services as governance_services
+    from governance.models import ApiToken
+    from portal import search as portal_search
+    from portal.models import SearchDocument
+
+    client = Client(HTTP_HOST="127.0.0.1", headers=PROXY_HEADERS)
+
+    def captured(path: str, after: str = "") -> tuple[int, list[str]]:
+        with CaptureQueriesContext(connection) as context:
+            response = client.get(path)
+            if hasattr(response, "streaming_content"):
+                b"".join(response.streaming_content)
+        if after and response.status_code == 200:
+            # The hand-made cursor must really start after `after`, or the deep pages measure page 1.
+            first = response.json()["results"][0]["name"]
+            if first <= after:
+                raise SystemExit(f"{path}: Cursor wirkt nicht ({first} kommt nicht nach {after})")
+        return response.status_code, [query["sql"] for query in context.captured_queries]
+
+    if request["from_seeder"]:
+        names = bench_names(request["datasets"])
+        published, drafts = names["published"], names["drafts"]
+    else:  # a database filled otherwise (--database, development): names from the database
+        published = list(Dataset.objects.published().order_by("name").values_list("name", flat=True))
+        drafts = list(Dataset.objects.filter(state=DatasetState.DRAFT).order_by("name").values_list("name", flat=True))
+
+    # Search terms from the index itself, by the share of published datasets whose vector
+    # holds the lexeme: common ≈ 20 % (rel_perf.md B.2's "common term"), rare ≈ 1 %, and
+    # the most frequent lexemes (in nearly every dataset: the worst case, no target).
+    documents = SearchDocument.objects.filter(dataset__in=Dataset.objects.published()).values("vector")
+    sql, params = documents.query.sql_with_params()
+    with connection.cursor() as cursor:
+        inner = cursor.mogrify(sql, params).decode()
+        cursor.execute(
+            "SELECT word, ndoc FROM ts_stat(%s) WHERE length(word) >= 5 AND word ~ '^[[:alpha:]]+$'", [inner]
+        )
+        lexemes = sorted(cursor.fetchall(), key=lambda row: (-row[1], row[0]))
+
+    def near(share: float, taken: set) -> list[str]:
+        goal = max(2, len(published) * share)
+        ordered = sorted(lexemes, key=lambda row: (abs(row[1] - goal), row[0]))
+        return [word for word, ndoc in ordered if ndoc >= 2 and word not in taken][:8]
+
+    very_common = [word for word, _ in lexemes[:4]]
+    common = near(0.20, set(very_common))
+    rare = near(0.01, set(very_common) | set(common))
+    hits = {term: portal_search.matching(term, {}).count() for term in very_common + common + rare}
+
+    search_very_common = [f"/suche/?q={quote(term)}" for term in very_common]
+    search_common = [f"/suche/?q={quote(term)}" for term in common]
+    search_rare = [f"/suche/?q={quote(term)}" for term in rare]
+    positions = spread(published, 10)[1:]
+    list_paths = [f"/api/v1/datasets/?limit={PAGE}"] + [
+        f"/api/v1/datasets/?limit={PAGE}&cursor={quote(drf_cursor(position))}" for position in positions
+    ]
+    raw = {"search": [], "list": []}
+    for kind, paths, afters in (
+        ("search", search_common, [""] * len(search_common)),
+        ("list", list_paths, ["", *positions]),
+    ):
+        for path, after in zip(paths, afters, strict=True):
+            status, statements = captured(path, after)
+            if status != 200:
+                raise SystemExit(f"{path} antwortet {status} statt 200")
+            raw[kind].append(statements)
+
+    deep = spread(published, 10)[-1]
+    counts = {}
+    for key, path in {
+        "ckan_package_search_rows_100": "/api/3/action/package_search?rows=100",
+        "ckan_package_search_rows_1000": "/api/3/action/package_search?rows=1000",
+        "ckan_package_search_rows_1000_deep": (
+            f"/api/3/action/package_search?rows=1000&start={max(0, len(published) - 1000)}"
+        ),
+        "rest_list_page_1": f"/api/v1/datasets/?limit={PAGE}",
+        "rest_list_page_1_limit_100": "/api/v1/datasets/?limit=100",
+        "rest_list_deep_cursor": f"/api/v1/datasets/?limit={PAGE}&cursor={quote(drf_cursor(deep))}",
+        "rest_list_deep_cursor_limit_100": f"/api/v1/datasets/?limit=100&cursor={quote(drf_cursor(deep))}",
+        "portal_search_common": search_common[0],
+        "portal_dataset_page": f"/datensatz/{published[len(published) // 2]}/",
+        "rest_detail": f"/api/v1/datasets/{published[len(published) // 2]}/",
+        "dcat_page_1": "/catalog.ttl?page=1",
+        "dcat_page_last": f"/catalog.ttl?page={max(1, -(-len(published) // 100))}",
+    }.items():
+        status, statements = captured(path)
+        counts[key] = {"status": status, "queries": len(statements)}
+
+    def found_so_far():
+        return {
+            "published": published,
+            "drafts_total": len(drafts),
+            "terms": {"very_common": very_common, "common": common, "rare": rare, "hits": hits},
+            "paths": {
+                "search_very_common": search_very_common,
+                "search_common": search_common,
+                "search_rare": search_rare,
+                "list": list_paths,
+            },
+            "raw": raw,
+            "query_counts": counts,
+        }
+
+    # The workflow step: a token for the steward, the drafts still in draft with their versions.
+    steward = get_user_model().objects.filter(username="bench.steward").first()
+    if steward is None:  # a database without the seeder's users (development)
+        return {**found_so_far(), "token": None, "submit": []}
+    for old in ApiToken.objects.active().filter(user=steward, name="bench-run"):
+        governance_services.revoke_api_token(old, by=steward)
+    _, secret = governance_services.create_api_token(steward, name="bench-run", valid_days=1)
+    candidates = drafts[: TRANSITIONS * 5]
+    versions = dict(
+        Dataset.objects.filter(name__in=candidates, state=DatasetState.DRAFT).values_list("name", "version")
+    )
+    submit = [[name, versions[name]] for name in candidates if name in versions][:TRANSITIONS]
+
+    return {
+        **found_so_far(),
+        "token": secret,
+        "submit": submit,
+    }
+
+
+# ---------------------------------------------------------------------------
+# The run
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description="Benchmark of issue 12 (see the module docstring).")
+    parser.add_argument("--datasets", type=int, default=100_000, help="N (default 100000)")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk scenario (default 10)")
+    parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per scenario (default 3)")
+    parser.add_argument("--reuse", action="store_true", help="keep the database if it is already seeded with N")
+    parser.add_argument("--random-seed", type=int, default=42)
+    parser.add_argument("--out", default=str(BENCH / "results" / "latest.json"))
+    parser.add_argument("--strict", action="store_true", help="exit 1 if a target fails")
+    parser.add_argument("--database", default="", help="use this database as it is (development; implies --reuse)")
+    return parser.parse_args(argv)
+
+
+def prepare_database(args, database: str, env: dict) -> dict:
+    if args.database:
+        say(f"Datenbank {database} wird so benutzt, wie sie ist")
+        return {"reused": True}
+    if args.reuse and seeded_count(database) == args.datasets:
+        say(f"Datenbank {database} ist schon mit {args.datasets} Datensätzen befüllt (--reuse)")
+        return {"reused": True}
+    say(f"Datenbank {database}: neu anlegen, migrieren")
+    recreate_database(database)
+    started = time.monotonic()
+    manage(["migrate", "--no-input", "-v", "0"], env)
+    migrate_seconds = time.monotonic() - started
+    say(f"seed_bench --datasets {args.datasets}")
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [PYTHON, "manage.py", "seed_bench", "--datasets", str(args.datasets), "--random-seed", str(args.random_seed)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    lines = []
+    for line in process.stdout:
+        lines.append(line.rstrip("\n"))
+        print(f"    {line.rstrip()}", flush=True)
+    if process.wait() != 0:
+        raise SystemExit(f"seed_bench ist fehlgeschlagen (Exit {process.returncode})")
+    seconds = time.monotonic() - started
+    summary = json.loads(next(line for line in reversed(lines) if line.strip()))
+    return {"reused": False, "migrate_seconds": round(migrate_seconds, 1), "wall_seconds": round(seconds, 1), **summary}
+
+
+def run(args) -> int:
+    started_run = time.monotonic()
+    if shutil.which("wrk") is None:
+        if os.geteuid() == 0 and shutil.which("apt-get"):
+            say("wrk fehlt: apt-get install wrk")
+            subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=False, stdout=subprocess.DEVNULL)
+        if shutil.which("wrk") is None:
+            raise SystemExit("wrk fehlt. Bitte installieren: sudo apt-get install wrk")
+    database = args.database or database_name(args.datasets)
+    seed_env = django_env(database)
+    results: dict = {"datasets": args.datasets, "database": database, "random_seed": args.random_seed}
+    results["seeding"] = prepare_database(args, database, seed_env)
+
+    secret_key = secrets.token_urlsafe(64)
+    app_env = production_env(database, secret_key)
+    say("collectstatic (whitenoise, Manifest wie in Produktion)")
+    manage(["collectstatic", "--no-input", "-v", "0"], app_env)
+
+    workdir = Path(tempfile.mkdtemp(prefix="stadtdaten-bench-"))
+    say("Probe: Suchbegriffe, Token, Abfragezahlen, SQL für die Rohbasis")
+    request_file, answer_file = workdir / "probe-in.json", workdir / "probe-out.json"
+    request_file.write_text(json.dumps({"datasets": args.datasets, "from_seeder": not args.database}))
+    subprocess.run(
+        [PYTHON, __file__, "_probe", str(request_file), str(answer_file)],
+        cwd=ROOT,
+        env=django_env(database, ALLOWED_HOSTS="127.0.0.1"),
+        check=True,
+    )
+    found = json.loads(answer_file.read_text())
+    published = found["published"]
+    if not published:
+        raise SystemExit("Keine veröffentlichten Datensätze in der Datenbank")
+    results["terms"] = found["terms"]
+    results["query_counts"] = found["query_counts"]
+    raw_spec = workdir / "raw-spec.json"
+    raw_spec.write_text(json.dumps(found["raw"]))
+
+    flush_redis()
+
+    servers = []
+    rows: list[Row] = []
+    try:
+        app = Server("app", "config.wsgi:application", app_env, ROOT, workdir)
+        servers.append(app)
+        raw = Server(
+            "raw",
+            "raw_app:application",
+            {**os.environ, "BENCH_RAW_SPEC": str(raw_spec), "BENCH_RAW_DSN": f"{PG}/{database}"},
+            BENCH,
+            workdir,
+        )
+        servers.append(raw)
+        app.wait_ready("/robots.txt")
+        raw.wait_ready("/list?i=0")
+        say(f"gunicorn: App auf Port {app.port}, Rohbasis auf Port {raw.port}, je {WORKERS} sync-Worker")
+
+        sample = spread(published, 200)
+        pages = max(1, -(-len(published) // 100))
+        ckan_100 = [
+            f"/api/3/action/package_search?rows=100&start={start}"
+            for start in spread(range(0, max(1, len(published) - 100)), 10)
+        ]
+        ckan_100 += [f"/api/3/action/package_search?q={quote(term)}&rows=100" for term in found["terms"]["common"][:5]]
+        ckan_1000 = [
+            f"/api/3/action/package_search?rows=1000&start={start}"
+            for start in spread(range(0, max(1, len(published) - 1000)), 10)
+        ]
+        ckan_1000 += [
+            f"/api/3/action/package_search?q={quote(term)}&rows=1000" for term in found["terms"]["common"][:5]
+        ]
+        raw_search = [f"/search?i={k}" for k in range(len(found["paths"]["search_common"]))]
+        raw_list = [f"/list?i={k}" for k in range(len(found["paths"]["list"]))]
+        # (key, label, server, paths, connections, target)
+        scenarios = [
+            (
+                "search_common",
+                "Portal-Suche häufig, Facetten (c2)",
+                app,
+                found["paths"]["search_common"],
+                2,
+                Target("p95_ms", 150),
+            ),
+            ("raw_search_common", "Rohbasis: gleiche Such-SQL (c2)", raw, raw_search, 2, None),
+            ("search_rare", "Portal-Suche selten (c2)", app, found["paths"]["search_rare"], 2, Target("p95_ms", 50)),
+            (
+                "search_very_common",
+                "Portal-Suche sehr häufig (c2)",
+                app,
+                found["paths"]["search_very_common"],
+                2,
+                None,
+            ),
+            (
+                "dataset_page",
+                "Portal-Datensatzseite (c2)",
+                app,
+                [f"/datensatz/{name}/" for name in sample],
+                2,
+                Target("p95_ms", 30),
+            ),
+            (
+                "rest_detail",
+                "REST-Detail (c2)",
+                app,
+                [f"/api/v1/datasets/{name}/" for name in sample],
+                2,
+                Target("p95_ms", 30),
+            ),
+            ("rest_list_latency", "REST-Liste limit=20 + Cursor (c2)", app, found["paths"]["list"], 2, None),
+            (
+                "rest_list",
+                "REST-Liste limit=20 + Cursor (c8)",
+                app,
+                found["paths"]["list"],
+                8,
+                Target("ratio", 0.35, at_least=True),
+            ),
+            ("raw_list", "Rohbasis: gleiche Listen-SQL (c8)", raw, raw_list, 8, None),
+            ("ckan_search_100", "CKAN package_search rows=100 (c1)", app, ckan_100, 1, None),
+            ("ckan_search_1000", "CKAN package_search rows=1000 (c1)", app, ckan_1000, 1, Target("p95_ms", 1000)),
+            (
+                "ckan_show",
+                "CKAN package_show (c2)",
+                app,
+                [f"/api/3/action/package_show?id={name}" for name in sample],
+                2,
+                None,
+            ),
+            (
+                "dcat_page",
+                "DCAT /catalog.ttl?page=k (c2)",
+                app,
+                [f"/catalog.ttl?page={k}" for k in spread(list(range(1, pages + 1)), 20)],
+                2,
+                None,
+            ),
+        ]
+        measured = {}
+        results["load_average_before"] = os.getloadavg()
+        for key, label, server, paths, connections, target in scenarios:
+            problem = check_paths(server.port, paths)
+            if problem:
+                say(f"{label}: FEHLER {problem}")
+                rows.append(
+                    Row(label, note=f"Fehler: {problem[:60]}", target=target, details={"key": key, "error": problem})
+                )
+                continue
+            if args.warmup:
+                wrk(server.port, paths, connections=connections, duration=args.warmup, workdir=workdir)
+            figures = wrk(server.port, paths, connections=connections, duration=args.duration, workdir=workdir)
+            measured[key] = figures
+            bad = figures["non2xx"] + figures["errors_connect"] + figures["errors_read"] + figures["errors_timeout"]
+            say(
+                f"{label}: p50 {figures['p50_ms']:.1f} ms, p95 {figures['p95_ms']:.1f} ms, "
+                f"{figures['rps']:.1f} req/s, Fehler {bad}"
+            )
+            rows.append(
+                Row(
+                    label,
+                    figures["p50_ms"],
+                    figures["p95_ms"],
+                    figures["rps"],
+                    note=f"{bad} Fehler/non-2xx" if bad else "",
+                    target=target,
+                    value=figures["p95_ms"] if target and target.metric == "p95_ms" else None,
+                    details={"key": key, "connections": connections, "paths": len(paths), **figures},
+                )
+            )
+        by_key = {row.details.get("key"): row for row in rows}
+        hits = found["terms"]["hits"]
+        for key in ("very_common", "common", "rare"):
+            row = by_key.get(f"search_{key}")
+            if row is not None:
+                average = statistics.mean(hits[term] for term in found["terms"][key])
+                row.note = ", ".join(filter(None, [row.note, f"Ø {average:,.0f} Treffer"]))
+        for app_key, raw_key in (("search_common", "raw_search_common"), ("rest_list", "raw_list")):
+            if app_key in measured and raw_key in measured:
+                ratio = measured[app_key]["rps"] / measured[raw_key]["rps"]
+                by_key[app_key].ratio = ratio
+                by_key[raw_key].ratio = 1.0
+                if by_key[app_key].target and by_key[app_key].target.metric == "ratio":
+                    by_key[app_key].value = ratio
+
+        results["load_average_after"] = os.getloadavg()
+        say("Workflow: submit über die REST-API")
+        transitions = (
+            run_transitions(app.port, found["token"], found["submit"])
+            if found["token"]
+            else {"requests": 0, "statuses": {}, "p50_ms": None, "p95_ms": None, "refusals": []}
+        )
+        refused = transitions["requests"] - transitions["statuses"].get("201", 0)
+        note = f"{transitions['requests']} Entwürfe" + (f", {refused} abgelehnt" if refused else "")
+        if transitions["requests"] < TRANSITIONS:
+            note += f" (nur {transitions['requests']} Entwürfe gefunden)"
+        rows.append(
+            Row(
+                "Workflow submit (sequenziell)",
+                transitions["p50_ms"],
+                transitions["p95_ms"],
+                note=note,
+                details={"key": "transition_submit", **transitions},
+            )
+        )
+    finally:
+        for server in servers:
+            server.stop()
+        flush_redis()
+
+    say("DCAT-Export als Unterprozess (Zeit, Spitzen-RSS)")
+    exports = {fmt: measure_export(app_env, fmt, workdir) for fmt in ("nt", "ttl")}
+    for fmt, export in exports.items():
+        note = f"{export['bytes'] / 2**20:.0f} MB" + (f", {export['triples']:,} Tripel" if export["triples"] else "")
+        if export["exit"]:
+            note = f"Exit {export['exit']}"
+        rows.append(
+            Row(
+                f"DCAT-Export {fmt}: Zeit",
+                note=f"{export['seconds']:.1f} s; {note}",
+                target=Target("seconds", 60),
+                value=export["seconds"] if not export["exit"] else None,
+                details={"key": f"export_{fmt}_seconds", **export},
+            )
+        )
+        rows.append(
+            Row(
+                f"DCAT-Export {fmt}: Spitzen-RSS",
+                note=f"{export['peak_rss_mb']:.0f} MB",
+                target=Target("rss_mb", 200),
+                value=export["peak_rss_mb"] if not export["exit"] else None,
+                details={"key": f"export_{fmt}_rss"},
+            )
+        )
+
+    counts = found["query_counts"]
+    for label, first, second in (
+        ("Abfragen package_search rows=100 vs 1000", "ckan_package_search_rows_100", "ckan_package_search_rows_1000"),
+        ("Abfragen REST-Liste Seite 1 vs tiefer Cursor", "rest_list_page_1", "rest_list_deep_cursor"),
+    ):
+        a, b = counts[first]["queries"], counts[second]["queries"]
+        rows.append(
+            Row(
+                label,
+                note=f"{a} / {b} Abfragen",
+                target=Target("queries_constant", 0),
+                value=a == b,
+                details={"key": f"queries_{first}"},
+            )
+        )
+
+    seeding = results["seeding"]
+    if not seeding.get("reused"):
+        target = Target("seconds", 300) if args.datasets >= 100_000 else None
+        rows.append(
+            Row(
+                f"Befüllen mit {args.datasets:,} Datensätzen",
+                note=f"{seeding['wall_seconds']:.0f} s (Befehl selbst: {seeding.get('seconds', '?')} s)",
+                target=target,
+                value=seeding["wall_seconds"],
+                details={"key": "seeding"},
+            )
+        )
+
+    results["machine"] = machine_info(database)
+    results["protocol"] = {
+        "duration_s": args.duration,
+        "warmup_s": args.warmup,
+        "load_generator": "wrk -t1, closed loop; latency at -c2 (-c1 for package_search), throughput at -c8",
+        "gunicorn": f"{WORKERS} sync workers per server, app with DJANGO_ENV=production",
+        "query_counts": "django.test.Client in a subprocess against the bench database, CaptureQueriesContext",
+        "peak_rss": "os.wait4 ru_maxrss of the export_dcat process",
+        "raw_baseline": (
+            "bench/raw_app.py runs the SQL captured from the app's own views (CaptureQueriesContext) "
+            "on one persistent psycopg2 connection per worker"
+        ),
+    }
+    results["transition_submit"] = transitions
+    results["exports"] = exports
+    results["rows"] = [
+        {
+            **{k: v for k, v in asdict(row).items() if k not in ("target", "details")},
+            "target": row.target.text() if row.target else None,
+            "result": row.verdict,
+            **row.details,
+        }
+        for row in rows
+    ]
+    results["wall_seconds"] = round(time.monotonic() - started_run, 1)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    shutil.rmtree(workdir, ignore_errors=True)
+
+    machine = results["machine"]
+    postgres = machine["postgresql"]
+    load = results.get("load_average_before", [0])[0], results.get("load_average_after", [0])[0]
+    print()
+    print(
+        f"N = {args.datasets:,} ({len(published):,} veröffentlicht), {machine['cpu_model']}, "
+        f"{machine['cores']} Kerne, PostgreSQL {postgres['server_version']} "
+        f"(shared_buffers {postgres['shared_buffers']}, work_mem {postgres['work_mem']}), "
+        f"gunicorn {WORKERS} sync-Worker, wrk {args.duration} s je Szenario, "
+        f"Last vorher/nachher {load[0]:.1f}/{load[1]:.1f}"
+    )
+    print(format_table(rows))
+    print(f"\nErgebnisse: {out} (Gesamtdauer {results['wall_seconds']:.0f} s)")
+    failed = [row.scenario for row in rows if row.verdict == "FAIL"]
+    return 1 if failed and args.strict else 0
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["_probe"]:
+        request = json.loads(Path(argv[1]).read_text())
+        Path(argv[2]).write_text(json.dumps(probe(request)))
+        return 0
+    return run(parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

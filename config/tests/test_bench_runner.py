@@ -1,0 +1,60 @@
+"""The pure parts of bench/run.py, the benchmark of issue 12 (`make bench`): a wrong
+cursor, percentile or verdict would print a table that lies without any error."""
+
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from rest_framework.pagination import Cursor
+from rest_framework.request import Request
+from rest_framework.test import APIRequestFactory
+
+from bench import run
+from config.api import CursorPagination
+
+
+def test_handmade_cursor_is_the_one_drf_decodes():
+    """The runner reaches deep list pages with a cursor it builds itself; DRF must read
+    it as "after this name", or the deep-page figures measure page 1."""
+    request = Request(APIRequestFactory().get("/api/v1/datasets/", {"cursor": run.drf_cursor("bench-050000")}))
+    cursor = CursorPagination().decode_cursor(request)
+    assert cursor == Cursor(offset=0, reverse=False, position="bench-050000")
+
+
+def test_handmade_cursor_equals_drf_encoding():
+    paginator = CursorPagination()
+    paginator.base_url = "http://testserver/api/v1/datasets/"
+    paginator.cursor_query_param = "cursor"
+    url = paginator.encode_cursor(Cursor(offset=0, reverse=False, position="bench-000123"))
+    assert parse_qs(urlparse(url).query)["cursor"] == [run.drf_cursor("bench-000123")]
+
+
+@pytest.mark.parametrize(
+    ("share", "expected"),
+    [(50, 50), (95, 95), (99, 99), (100, 100), (1, 1)],
+)
+def test_percentile_is_nearest_rank(share, expected):
+    assert run.percentile(list(range(100, 0, -1)), share) == expected
+
+
+def test_spread_covers_the_whole_list_evenly():
+    picked = run.spread(list(range(1000)), 10)
+    assert picked == [0, 100, 200, 300, 400, 500, 600, 700, 800, 900]
+    assert run.spread([1, 2], 10) == [1, 2]
+
+
+def test_wrk_figures_are_read_from_the_marked_line():
+    stdout = 'Running 10s test\n  1 threads\nBENCH_JSON {"rps": 12.5, "p95_ms": 30.1, "non2xx": 3}\n'
+    assert run.parse_wrk_output(stdout) == {"rps": 12.5, "p95_ms": 30.1, "non2xx": 3}
+    with pytest.raises(RuntimeError):
+        run.parse_wrk_output("Running 10s test\n")
+
+
+def test_verdicts_follow_the_target_direction():
+    latency = run.Row("search", p95_ms=151, target=run.Target("p95_ms", 150), value=151)
+    ratio = run.Row("list", target=run.Target("ratio", 0.35, at_least=True), value=0.36)
+    queries = run.Row("queries", target=run.Target("queries_constant", 0), value=False)
+    untested = run.Row("export", target=run.Target("seconds", 60), value=None)
+    assert [row.verdict for row in (latency, ratio, queries, untested)] == ["FAIL", "PASS", "FAIL", "n/a"]
+    table = run.format_table([latency, ratio])
+    assert "p95 ≤ 150 ms" in table
+    assert "ratio ≥ 0.35" in table
