@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.db import connections
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -282,7 +283,14 @@ def latest_link_checks(distributions) -> dict:
     if not external:
         return {}
     checks = LinkCheck.objects.filter(distribution__in=external).order_by("distribution_id", "-checked_at", "-pk")
-    return {check.distribution_id: check for check in checks.distinct("distribution_id")}
+    if connections[checks.db].features.can_distinct_on_fields:
+        return {check.distribution_id: check for check in checks.distinct("distribution_id")}
+    # SQLite (the embedded default) has no DISTINCT ON: the first check of each
+    # distribution in that order is its newest.
+    newest = {}
+    for check in checks:
+        newest.setdefault(check.distribution_id, check)
+    return newest
 
 
 def rescore(dataset_id: int):

@@ -170,7 +170,7 @@ SQL
     grep -q "bei Ereignis $seq:" <<<"$tampered" || die "verify_audit nennt nicht Ereignis $seq: $tampered"
     say "Gegenprobe: Ereignis $seq als Superuser geändert, verify_audit erkennt es: $(tail -n 1 <<<"$tampered")"
 
-    victim=$(find "$RESTORE_MEDIA" -type f -name '*.csv' | sort | head -n 1)
+    victim=$(find "$RESTORE_MEDIA" -type f -name '*.csv' | sort | sed -n 1p)
     [[ -n $victim ]] || die "Keine CSV-Datei für die Gegenprobe gefunden."
     printf 'manipuliert\n' >>"$victim"
     if manage "$RESTORE_DB" "$RESTORE_MEDIA" spot_check --compare "$BACKUP/spot_check.json" >"$WORK/spot_tamper.log" 2>&1; then
