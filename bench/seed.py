@@ -2,8 +2,8 @@
 
 Fast on purpose: rows go in with COPY, one transaction per batch, without model
 signals. So the bench rows have no history rows, no audit events and no files; the
-database is for measuring only, never for real use. The search vectors are filled by
-one UPDATE with the expression the app itself uses (portal.services.search_vector).
+database is for measuring only, never for real use. The search documents are written
+at the end by one statement of the app itself (portal.services.index_datasets).
 
 What is seeded for dataset i of N depends only on i, N and the random seed, and its
 workflow state only on i and N (`state_of`), so the load runner can pick names without
@@ -57,8 +57,7 @@ from governance.models import (
     Role,
 )
 from governance.reference_data import ensure_vocabularies, install_default_rule_set
-from portal.models import SearchDocument
-from portal.services import search_vector
+from portal.services import index_datasets
 
 from . import vocabulary as V
 
@@ -446,7 +445,7 @@ class Seeder:
         started = time.monotonic()
         self._phase("organisations", self._setup)
         self._phase("datasets", self._datasets)
-        self._phase("search_vectors", self._search_vectors)
+        self._phase("search_documents", self._search_documents)
         self._phase("analyze", self._analyze)
         counts = {
             "datasets": Dataset.objects.filter(name__startswith=NAME_PREFIX).count(),
@@ -477,15 +476,15 @@ class Seeder:
                 self._batch(cursor, numbers)
         return f"{self.n} in Stapeln zu {self.batch_size}"
 
-    def _search_vectors(self):
-        # The app's own expression (portal.services.search_vector), one UPDATE for all.
+    def _search_documents(self):
+        # The app's own statement, one for all: text, vector, facet values, published flag.
         with transaction.atomic():
-            return SearchDocument.objects.filter(dataset__name__startswith=NAME_PREFIX).update(vector=search_vector())
+            return index_datasets(Dataset.objects.filter(name__startswith=NAME_PREFIX))
 
     def _analyze(self):
-        # VACUUM as well: the search-vector UPDATE left a dead copy of every row, which
-        # every search would otherwise scan. VACUUM cannot run inside a transaction
-        # (the tests seed inside one), so there only ANALYZE.
+        # VACUUM as well, for the visibility map (index-only scans) and the statistics.
+        # VACUUM cannot run inside a transaction (the tests seed inside one), so there
+        # only ANALYZE.
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)")
 
@@ -495,7 +494,7 @@ class Seeder:
         count = len(numbers)
         dataset_ids = allocate_ids(cursor, Dataset, count)
         classification_ids = allocate_ids(cursor, Classification, count)
-        rows = {name: [] for name in ("datasets", "classifications", "distributions", "keywords", "themes", "docs")}
+        rows = {name: [] for name in ("datasets", "classifications", "distributions", "keywords", "themes")}
         decisions = []
         for i, dataset_id, classification_id in zip(numbers, dataset_ids, classification_ids, strict=True):
             self._dataset(i, dataset_id, classification_id, rows, decisions)
@@ -505,7 +504,6 @@ class Seeder:
         copy_rows(cursor, Distribution, rows["distributions"])
         copy_rows(cursor, Dataset.keywords.through, rows["keywords"])
         copy_rows(cursor, Dataset.themes.through, rows["themes"])
-        copy_rows(cursor, SearchDocument, rows["docs"])
         self._decisions(cursor, decisions)
 
     def _dataset(self, i, dataset_id, classification_id, rows, decisions):
@@ -643,16 +641,6 @@ class Seeder:
         rows["keywords"] += [{"dataset_id": dataset_id, "keyword_id": self.keywords[k]} for k in sorted(keyword_names)]
         themes = {theme} | ({rng.choice(THEME_CODES)} if rng.random() < 0.2 else set())
         rows["themes"] += [{"dataset_id": dataset_id, "theme_id": self.themes[code]} for code in sorted(themes)]
-        rows["docs"].append(
-            {
-                "dataset_id": dataset_id,
-                "title": title,
-                "keywords": " ".join(sorted(keyword_names)),
-                "description": description,
-                "vector": None,
-                "updated": self.now,
-            }
-        )
         if published:
             decisions.append((dataset_id, title, publisher.pk, classification_id, issued, evaluation, outcome))
 

@@ -216,6 +216,11 @@ class Dataset(models.Model):
             models.Index(fields=["publisher", "state"]),
             models.Index(fields=["-modified"]),
             models.Index(fields=["title"]),
+            # The DCAT catalog's order (portal.dcat.catalog_page): count, newest change and
+            # the first dataset of a deep page from the index alone.
+            models.Index(
+                fields=["-modified", "id"], condition=Q(state="published"), name="dataset_published_by_change"
+            ),
         ]
         constraints = [
             models.CheckConstraint(

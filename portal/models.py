@@ -1,3 +1,5 @@
+import json
+
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
@@ -6,16 +8,41 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from catalog.models import Dataset
+from governance.models import Organisation
+
+
+class TextListField(models.Field):
+    """A list of strings: text[] on PostgreSQL (unnest, &&, GIN), JSON text elsewhere
+    (SQLite has no arrays; only the PostgreSQL search reads these lists)."""
+
+    description = _("Liste von Texten")
+
+    def db_type(self, connection):
+        return "text[]" if connection.vendor == "postgresql" else "text"
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        if value is None:
+            return None
+        return list(value) if connection.vendor == "postgresql" else json.dumps(list(value), ensure_ascii=False)
+
+    def from_db_value(self, value, expression, connection):
+        return json.loads(value) if isinstance(value, str) else value
+
+    def to_python(self, value):
+        return json.loads(value) if isinstance(value, str) else value
 
 
 class SearchDocument(models.Model):
-    """The portal's search index entry of one dataset: its searchable text and, on
-    PostgreSQL, the stored tsvector (German, title A > keywords B > description C).
+    """The portal's search index entry of one dataset: its searchable text, on PostgreSQL
+    the stored tsvector (German, title A > keywords B > description C), and copies of
+    what the search filters, counts and sorts by.
 
     Kept in the portal's own table, not on Dataset: the portal is its only reader, and a
     tsvector on Dataset would be copied into every history row. Every dataset has one,
-    whatever its state; public queries always start from `Dataset.objects.published()`
-    and join this table, so an unpublished dataset is never found."""
+    whatever its state. The copies let one query over this table alone answer a search
+    (portal/search.py) instead of joining the catalogue once per facet; services.
+    index_dataset rewrites them on every change the signals see, in the same transaction,
+    so `published` is exact after every workflow step."""
 
     dataset = models.OneToOneField(Dataset, on_delete=models.CASCADE, primary_key=True, related_name="search_document")
     title = models.CharField(max_length=300)
@@ -23,12 +50,22 @@ class SearchDocument(models.Model):
     description = models.TextField(blank=True)
     # NULL on SQLite (the embedded default searches the text columns instead).
     vector = SearchVectorField(null=True)
+    published = models.BooleanField(default=False)
+    publisher = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True, related_name="+", db_index=False)
+    licence = models.CharField(max_length=40, blank=True)
+    hvd_category = models.CharField(max_length=16, blank=True)
+    update_frequency = models.CharField(max_length=16, blank=True)
+    issued = models.DateTimeField(null=True)
+    # Sorted lists of codes and names.
+    themes = TextListField(default=list)
+    formats = TextListField(default=list)  # distinct, of all distributions
+    keyword_names = TextListField(default=list)
     updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("Suchindex-Eintrag")
         verbose_name_plural = _("Suchindex")
-        # Created on PostgreSQL only (see migration 0001).
+        # Created on PostgreSQL only (see migrations 0001 and 0002).
         indexes = [GinIndex(fields=["vector"], name="portal_search_vector_gin")]
 
     def __str__(self):

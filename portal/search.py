@@ -1,11 +1,16 @@
 """Search over published datasets: full text, facets with counts, sorting and keyset
-pagination. Every query starts from `Dataset.objects.published()`.
+pagination.
 
-PostgreSQL: the stored tsvector of portal.SearchDocument (GIN index, German
-configuration, title A > keywords B > description C), matched by a websearch query
-OR-ed with a prefix query of the plain words (so "Baum" finds "Baumkataster"), ranked
-with ts_rank. SQLite (the embedded default): every word must occur in the title,
-keywords or description (icontains); "relevance" sorts by title there.
+PostgreSQL: one statement over portal.SearchDocument answers a search (issue 12). The
+document carries the stored tsvector (GIN index, German configuration, title A >
+keywords B > description C) and copies of the facet values, sort keys and the published
+flag, so the match is evaluated once: one tsquery, the websearch query of the input
+OR-ed with a prefix query of its plain words (so "Baum" finds "Baumkataster"), which the
+GIN index answers; ranked with ts_rank. The datasets of the page are then read through
+`Dataset.objects.published()`, so a document that were out of date still could not
+show an unpublished dataset. SQLite (the embedded default): every word must occur in
+the title, keywords or description (icontains), queries start from
+`Dataset.objects.published()`, one query per facet; "relevance" sorts by title there.
 
 Pagination is by keyset (cursor), never by OFFSET, so page 500 costs what page 1 does:
 newest = (issued, id) descending, title = (title, id), relevance = (rank, id). The cursor
@@ -18,15 +23,16 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.contrib.postgres.search import SearchQuery
 from django.core import signing
 from django.db import connection
-from django.db.models import Count, Exists, F, FloatField, OuterRef, Prefetch, Q
-from django.db.models.functions import Cast
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, sql
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Dataset, Distribution
 from catalog.vocabularies import FILE_TYPES_BY_CODE, LICENCES_BY_CODE, DataTheme, Frequency, HVDCategory
+
+from .models import SearchDocument
 
 PAGE_SIZE = 20
 MAX_QUERY_LENGTH = 200
@@ -168,7 +174,8 @@ def parse_selected(params) -> dict[str, list[str]]:
 
 
 def matching(query: str, selected: dict[str, list[str]]):
-    """Published datasets matching the words and the selected facet values (unordered)."""
+    """Published datasets matching the words and the selected facet values (unordered),
+    through the catalogue's relations (SQLite, and a cross-check of the documents)."""
     queryset = Dataset.objects.published()
     if query:
         if connection.vendor == "postgresql":
@@ -225,6 +232,137 @@ def decode_cursor(cursor: str, sort: str):
     return value, int(pk), int(position)
 
 
+# ---------------------------------------------------------------------------
+# PostgreSQL: one statement over portal_searchdocument answers count, facets and page
+
+# Per facet: its values among the matched documents with their counts (array facets
+# unnested in the select list, which is cheaper than a lateral function scan per row).
+_FACET_SQL = {
+    "thema": "SELECT 'thema', value, NULL, count(*) FROM (SELECT unnest(themes) AS value FROM matched) AS v"
+    " GROUP BY value",
+    "organisation": "SELECT 'organisation', organisation.slug, organisation.name, count(*) FROM matched"
+    " JOIN governance_organisation AS organisation ON organisation.id = matched.publisher_id"
+    " GROUP BY organisation.slug, organisation.name",
+    "format": "SELECT 'format', value, NULL, count(*) FROM (SELECT unnest(formats) AS value FROM matched) AS v"
+    " GROUP BY value",
+    "lizenz": "SELECT 'lizenz', licence, NULL, count(*) FROM matched GROUP BY licence",
+    "schlagwort": "(SELECT 'schlagwort', value, NULL, count(*)"  # noqa: S608 – a constant
+    " FROM (SELECT unnest(keyword_names) AS value FROM matched) AS v WHERE value <> ''"
+    f" GROUP BY value ORDER BY count(*) DESC, value LIMIT {KEYWORD_FACET_LIMIT})",
+    "hvd": "SELECT 'hvd', hvd_category, NULL, count(*) FROM matched GROUP BY hvd_category",
+    "aktualisierung": "SELECT 'aktualisierung', update_frequency, NULL, count(*) FROM matched"
+    " GROUP BY update_frequency",
+}
+# Per facet: the condition of its selected values (a text[] parameter).
+_FILTER_SQL = {
+    "thema": "document.themes && %s::text[]",
+    "organisation": "document.publisher_id IN (SELECT id FROM governance_organisation WHERE slug = ANY(%s))",
+    "format": "document.formats && %s::text[]",
+    "lizenz": "document.licence = ANY(%s)",
+    "schlagwort": "document.keyword_names && %s::text[]",
+    "hvd": "document.hvd_category = ANY(%s)",
+    "aktualisierung": "document.update_frequency = ANY(%s)",
+}
+# Per sort: the column the matched documents need for it (the rank is added apart), the
+# page's key and order, and the keyset condition after a cursor.
+_SORT_SQL = {
+    "relevance": ("", "rank", "rank DESC, dataset_id", "(rank < %s OR (rank = %s AND dataset_id > %s))"),
+    "title": (", document.title", "title", "title, dataset_id", "(title > %s OR (title = %s AND dataset_id > %s))"),
+    "newest": (
+        ", document.issued",
+        "issued",
+        "issued DESC, dataset_id DESC",
+        "(issued < %s OR (issued = %s AND dataset_id < %s))",
+    ),
+}
+
+
+def _compiled(expression) -> tuple[str, list]:
+    query = sql.Query(SearchDocument)
+    return query.get_compiler(connection=connection).compile(expression.resolve_expression(query))
+
+
+def _search_postgresql(query: str, selected, sort: str, after, page_size: int):
+    """(total, facets, page ids, the sort key of each) from one statement.
+
+    The match is evaluated once, into a MATERIALIZED CTE of the matching documents with
+    their facet values; the counts (one GROUP BY per facet, UNION ALL) and the page (a
+    top-N sort) read that. Only documents marked published take part; the datasets of the
+    page are read again through Dataset.objects.published() by the caller."""
+    conditions, params = ["document.published"], []
+    rank, rank_params = "", []
+    if query:
+        tsquery, tsquery_params = _compiled(_text_query(query))
+        conditions.append(f"document.vector @@ {tsquery}")
+        params += tsquery_params
+        if sort == "relevance":
+            # double precision: ts_rank is float4, whose text form would not compare equal in the cursor
+            rank, rank_params = f", ts_rank(document.vector, {tsquery})::double precision AS rank", tsquery_params
+    for param, values in selected.items():
+        conditions.append(_FILTER_SQL[param])
+        params.append(list(values))
+    column, key, ordering, keyset = _SORT_SQL[sort]
+    page_condition, page_params = "TRUE", []
+    if after is not None:
+        value, pk = after
+        page_condition, page_params = keyset, [value, value, pk]
+    # Only the fixed fragments above go into the text; the user's input is all in params.
+    statement = f"""
+        WITH matched AS MATERIALIZED (
+            SELECT document.dataset_id, document.publisher_id, document.licence, document.hvd_category,
+                document.update_frequency, document.themes, document.formats, document.keyword_names
+                {column}{rank}
+            FROM portal_searchdocument AS document
+            WHERE {" AND ".join(conditions)}
+        ),
+        counted (facet, value, label, n) AS (
+            {" UNION ALL ".join(_FACET_SQL[facet.param] for facet in FACETS)}
+        ),
+        page AS (
+            SELECT dataset_id, {key} AS key, row_number() OVER (ORDER BY {ordering}) AS position
+            FROM matched WHERE {page_condition} ORDER BY {ordering} LIMIT %s
+        )
+        SELECT
+            (SELECT count(*) FROM matched),
+            (SELECT json_agg(json_build_array(facet, value, label, n) ORDER BY facet, n DESC, value)
+                FROM counted WHERE value <> ''),
+            (SELECT array_agg(dataset_id ORDER BY position) FROM page),
+            (SELECT array_agg(key ORDER BY position) FROM page)
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*rank_params, *params, *page_params, page_size + 1])
+        total, facet_rows, ids, keys = cursor.fetchone()
+    counts: dict[str, list] = {}
+    for facet, value, label, count in facet_rows or ():
+        counts.setdefault(facet, []).append((value, label, count))
+    facets = []
+    for facet in FACETS:
+        chosen = set(selected.get(facet.param, []))
+        values = [
+            FacetValue(value, value_label(facet, value, label or ""), count, value in chosen)
+            for value, label, count in counts.get(facet.param, [])
+        ]
+        if values:
+            facets.append(FacetResult(facet, values))
+    return total, facets, ids or [], keys or []
+
+
+def _page_datasets(ids: list[int]) -> list[Dataset]:
+    """The datasets of a page in the order of `ids`, read through published() once more."""
+    datasets = (
+        Dataset.objects.published()
+        .filter(pk__in=ids)
+        .select_related("publisher")
+        .prefetch_related(
+            Prefetch(
+                "distributions", queryset=Distribution.objects.only("id", "dataset_id", "format").order_by("format")
+            )
+        )
+    )
+    by_pk = {dataset.pk: dataset for dataset in datasets}
+    return [by_pk[pk] for pk in ids if pk in by_pk]
+
+
 def search(
     query: str = "", *, selected=None, sort: str = "", cursor: str = "", page_size: int = PAGE_SIZE
 ) -> SearchResult:
@@ -233,48 +371,20 @@ def search(
     ranked = bool(query) and connection.vendor == "postgresql"
     if sort not in SORTS or (sort == "relevance" and not query):
         sort = "relevance" if query else "newest"
-    base = matching(query, selected)
-    total = base.count()
-    facets = facet_counts(base, selected)
-
-    queryset = base.select_related("publisher").prefetch_related(
-        Prefetch("distributions", queryset=Distribution.objects.only("id", "dataset_id", "format").order_by("format"))
-    )
-    rank_sort = sort == "relevance" and ranked
-    if rank_sort:
-        # double precision: ts_rank is float4, whose text form would not compare equal in the cursor
-        queryset = queryset.annotate(
-            rank=Cast(SearchRank(F("search_document__vector"), _text_query(query)), FloatField())
-        )
-        ordering = ("-rank", "pk")
-    elif sort in ("title", "relevance"):
-        ordering = ("title", "pk")
-    else:
-        ordering = ("-issued", "-pk")
-
     start = 1
     decoded = decode_cursor(cursor, sort) if cursor else None
     if decoded is not None:
-        value, pk, position = decoded
-        start = position
-        if rank_sort:
-            queryset = queryset.filter(Q(rank__lt=value) | Q(rank=value, pk__gt=pk))
-        elif ordering[0] == "title":
-            queryset = queryset.filter(Q(title__gt=value) | Q(title=value, pk__gt=pk))
-        else:
-            queryset = queryset.filter(Q(issued__lt=value) | Q(issued=value, pk__lt=pk))
-    page = list(queryset.order_by(*ordering)[: page_size + 1])
-    next_cursor = None
-    if len(page) > page_size:
-        page = page[:page_size]
-        last = page[-1]
-        if rank_sort:
-            key = last.rank
-        elif ordering[0] == "title":
-            key = last.title
-        else:
-            key = last.issued
-        next_cursor = encode_cursor(sort, key, last.pk, start + page_size)
+        start = decoded[2]
+    if connection.vendor == "postgresql":
+        total, facets, ids, keys = _search_postgresql(
+            query, selected, sort, decoded[:2] if decoded else None, page_size
+        )
+        page = _page_datasets(ids[:page_size])
+        next_cursor = None
+        if len(ids) > page_size:
+            next_cursor = encode_cursor(sort, keys[page_size - 1], ids[page_size - 1], start + page_size)
+    else:
+        total, facets, page, next_cursor = _search_orm(query, selected, sort, decoded, page_size, start)
     return SearchResult(
         query=query,
         sort=sort,
@@ -287,3 +397,31 @@ def search(
         has_previous=decoded is not None,
         ranked=ranked,
     )
+
+
+# ---------------------------------------------------------------------------
+# SQLite (the embedded default): the same answers through the ORM, one query per facet
+
+
+def _search_orm(query: str, selected, sort: str, decoded, page_size: int, start: int):
+    base = matching(query, selected)
+    total = base.count()
+    facets = facet_counts(base, selected)
+    queryset = base.select_related("publisher").prefetch_related(
+        Prefetch("distributions", queryset=Distribution.objects.only("id", "dataset_id", "format").order_by("format"))
+    )
+    ordering = ("-issued", "-pk") if sort == "newest" else ("title", "pk")
+    if decoded is not None:
+        value, pk, _position = decoded
+        if ordering[0] == "title":
+            queryset = queryset.filter(Q(title__gt=value) | Q(title=value, pk__gt=pk))
+        else:
+            queryset = queryset.filter(Q(issued__lt=value) | Q(issued=value, pk__lt=pk))
+    page = list(queryset.order_by(*ordering)[: page_size + 1])
+    next_cursor = None
+    if len(page) > page_size:
+        page = page[:page_size]
+        last = page[-1]
+        key = last.title if ordering[0] == "title" else last.issued
+        next_cursor = encode_cursor(sort, key, last.pk, start + page_size)
+    return total, facets, page, next_cursor

@@ -1,14 +1,28 @@
-"""Keep the search index current: every save of a dataset's title or description and
-every change of its keywords rewrites its search document, in the same transaction."""
+"""Keep the search index current: every save of a dataset that touches what the search
+reads (text, workflow state, facets, sort keys), every change of its keywords or themes
+and every change of its distributions rewrites its search document, in the same
+transaction. The public search trusts the document's `published`, so every workflow
+transition (a save with "state" in update_fields) passes through here."""
 
-from django.db.models.signals import m2m_changed, post_save
+from django.db.models import QuerySet
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from catalog.models import Dataset
+from catalog.models import Dataset, Distribution
 
 from . import services
 
-INDEXED_FIELDS = {"title", "description"}
+INDEXED_FIELDS = {
+    "title",
+    "description",
+    "state",
+    "publisher",
+    "publisher_id",
+    "licence",
+    "hvd_category",
+    "update_frequency",
+    "issued",
+}
 
 
 @receiver(post_save, sender=Dataset, dispatch_uid="portal.index.dataset")
@@ -19,12 +33,35 @@ def index_saved_dataset(sender, instance, created, raw=False, update_fields=None
         services.index_dataset(instance.pk)
 
 
-@receiver(m2m_changed, sender=Dataset.keywords.through, dispatch_uid="portal.index.keywords")
-def index_changed_keywords(sender, instance, action, reverse, pk_set, **kwargs):
+def _index_related(instance, action, reverse, pk_set):
     if action not in ("post_add", "post_remove", "post_clear"):
         return
-    if reverse:  # keyword.datasets changed: reindex those datasets
-        for pk in pk_set or ():
-            services.index_dataset(pk)
+    if reverse:  # keyword.datasets / theme.datasets changed: reindex those datasets
+        if pk_set:
+            services.index_datasets(Dataset.objects.filter(pk__in=pk_set))
     else:
         services.index_dataset(instance.pk)
+
+
+@receiver(m2m_changed, sender=Dataset.keywords.through, dispatch_uid="portal.index.keywords")
+def index_changed_keywords(sender, instance, action, reverse, pk_set, **kwargs):
+    _index_related(instance, action, reverse, pk_set)
+
+
+@receiver(m2m_changed, sender=Dataset.themes.through, dispatch_uid="portal.index.themes")
+def index_changed_themes(sender, instance, action, reverse, pk_set, **kwargs):
+    _index_related(instance, action, reverse, pk_set)
+
+
+@receiver(post_save, sender=Distribution, dispatch_uid="portal.index.distribution_saved")
+def index_saved_distribution(sender, instance, raw=False, **kwargs):
+    if not raw:
+        services.index_dataset(instance.dataset_id)
+
+
+@receiver(post_delete, sender=Distribution, dispatch_uid="portal.index.distribution_deleted")
+def index_deleted_distribution(sender, instance, origin=None, **kwargs):
+    # Only when the distribution itself was deleted: when its dataset is (the cascade), the
+    # document goes with the dataset, and writing it again would point at a deleted row.
+    if isinstance(origin, Distribution) or (isinstance(origin, QuerySet) and origin.model is Distribution):
+        services.index_dataset(instance.dataset_id)

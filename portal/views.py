@@ -12,6 +12,7 @@ import os
 import uuid
 from functools import wraps
 from http import HTTPStatus
+from urllib.parse import urlencode
 from xml.sax.saxutils import escape
 
 from django.conf import settings
@@ -108,34 +109,33 @@ def search(request):
         sort=request.GET.get("sortierung", ""),
         cursor=request.GET.get("weiter", ""),
     )
-    params = request.GET.copy()
-    params.pop("weiter", None)
-    base_query = params.urlencode()
-    next_query = None
-    if result.next_cursor:
-        next_params = params.copy()
-        next_params["weiter"] = result.next_cursor
-        next_query = next_params.urlencode()
+    # Every facet value links to the search with that value toggled: built from plain
+    # (name, value) pairs, since copying the QueryDict for each of ~100 links is what
+    # made the page slow.
+    pairs = [(name, value) for name, values in request.GET.lists() if name != "weiter" for value in values]
+    base_query = urlencode(pairs)
+    next_query = urlencode([*pairs, ("weiter", result.next_cursor)]) if result.next_cursor else None
+
+    def query_with(param: str, chosen: list[str]) -> str:
+        return urlencode([(name, value) for name, value in pairs if name != param] + [(param, v) for v in chosen])
+
     facets = []
     for facet in result.facets:
+        current = [value for name, value in pairs if name == facet.param]
         values = []
         for value in facet.values:
-            toggled = params.copy()
-            toggled.pop("weiter", None)
-            current = toggled.getlist(facet.param)
             if value.selected:
-                toggled.setlist(facet.param, [v for v in current if v != value.value])
+                toggled = query_with(facet.param, [v for v in current if v != value.value])
             else:
-                toggled.setlist(facet.param, [*current, value.value])
-            values.append((value, toggled.urlencode()))
+                toggled = query_with(facet.param, [*current, value.value])
+            values.append((value, toggled))
         facets.append((facet, values))
     removable = []
     for param, chosen in result.selected.items():
         facet = portal_search.FACETS_BY_PARAM[param]
         for value in chosen:
-            rest = params.copy()
-            rest.setlist(param, [v for v in chosen if v != value])
-            removable.append((facet.label, portal_search.value_label(facet, value), rest.urlencode()))
+            rest = query_with(param, [v for v in chosen if v != value])
+            removable.append((facet.label, portal_search.value_label(facet, value), rest))
     return render(
         request,
         "portal/search.html",
@@ -145,7 +145,7 @@ def search(request):
             "removable": removable,
             "base_query": base_query,
             "next_query": next_query,
-            "sort_hidden": [(k, v) for k in params for v in params.getlist(k) if k != "sortierung"],
+            "sort_hidden": [(name, value) for name, value in pairs if name != "sortierung"],
             "sort_choices": [
                 (key, label) for key, label in portal_search.SORTS.items() if key != "relevance" or result.query
             ],

@@ -4,13 +4,17 @@ distributions loaded, and `is_internal` annotated (may this user see the dataset
 internal catalog?). Writing serializers only check shapes; the services check the rules."""
 
 import contextlib
+import functools
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
 
 from governance.models import Decision, Organisation, VocabularyTerm
 from governance.vocabularies import PublicationForm, Vocabulary
@@ -19,6 +23,7 @@ from .. import permissions
 from ..models import (
     Classification,
     Dataset,
+    DatasetState,
     Distribution,
     DistributionKind,
     SpecialCategory,
@@ -514,3 +519,256 @@ class DecisionTrailSerializer(DatasetDecisionSerializer):
             "fired_rules",
         ]
         read_only_fields = fields
+
+
+# ---------------------------------------------------------------------------
+# The dataset list, light (issue 12): the JSON of DatasetSerializer, from values() rows
+
+# The list reads these columns (values() names) and, for users who may see internal
+# datasets, INTERNAL_LIST_COLUMNS too. keywords, themes and distributions come from
+# three more queries (views.with_related).
+LIST_COLUMNS = (
+    "pk", "name", "identifier", "title", "description", "publisher__slug", "publisher__name", "contact_name",
+    "contact_email", "contact_url", "licence", "attribution_text", "geocoding_level", "municipality_key",
+    "spatial_label", "spatial_resolution_m", "temporal_start", "temporal_end", "update_frequency", "language",
+    "hvd_category", "landing_page", "issued", "modified", "state", "is_internal",
+)  # fmt: skip
+INTERNAL_LIST_COLUMNS = (
+    "version", "publication_outcome", "ethics_outcome", "steward__username", "owner__username", "state_changed_at",
+    "rereview_on", "rereview_requested_at", "created", "current_classification__number",
+    "current_classification__personal_data", "current_classification__confidentiality",
+    "current_classification__protection_confidentiality", "current_classification__protection_integrity",
+    "current_classification__protection_availability", "current_classification__classified_at",
+)  # fmt: skip
+LIST_DISTRIBUTION_COLUMNS = (
+    "pk", "dataset_id", "identifier", "title", "kind", "format", "media_type", "byte_size", "licence", "file",
+    "access_url",
+)  # fmt: skip
+
+# Fields whose to_representation is str(): their values come from the database as str already.
+_STR_FIELDS = (serializers.CharField, serializers.EmailField, serializers.URLField, serializers.SlugField)
+# Placeholders for a template's arguments: valid for the URL converters (slug, uuid, int),
+# and nowhere else in a URL.
+_PLACEHOLDERS = ("dataset-name-placeholder", "00000000-0000-4000-8000-000000000000", "987654321987654321")
+
+
+class UrlTemplate:
+    """An absolute URL with arguments in it (a dataset's name, a distribution's identifier):
+    the path reversed once per process, made absolute once per request, then str.format
+    for each row. The arguments are slugs, UUIDs and numbers, which neither reverse() nor
+    build_absolute_uri() changes. Should a placeholder not come out exactly once, every
+    URL is built the slow way."""
+
+    def __init__(self, request, key: str):
+        self.request = request
+        self.path_for, placeholders = LIST_URLS[key]
+        path = _list_paths(get_script_prefix())[key]
+        self.exists = path is not None
+        self._format = None
+        if path is not None:
+            url = absolute(request, path).replace("{", "{{").replace("}", "}}")
+            if all(url.count(placeholder) == 1 for placeholder in placeholders):
+                for number, placeholder in enumerate(placeholders):
+                    url = url.replace(placeholder, f"{{{number}}}")
+                self._format = url.format
+
+    def __call__(self, *args) -> str | None:
+        if self._format is not None:
+            return self._format(*args)
+        return absolute(self.request, self.path_for(*args))
+
+
+def _ckan_path(name: str) -> str | None:
+    ckan = optional_reverse("ckan:action", "package_show")
+    return f"{ckan}?id={name}" if ckan else None
+
+
+NAME, UUID_ARGUMENT, NUMBER = _PLACEHOLDERS
+# The URLs of a dataset in the list: a function from the arguments to the path (None if
+# that page does not exist), and the placeholders for the arguments.
+LIST_URLS = {
+    "api": (lambda name: reverse("catalog-api:dataset-detail", args=[name]), (NAME,)),
+    "portal": (lambda name: optional_reverse("portal:dataset_detail", name), (NAME,)),
+    "ckan": (_ckan_path, (NAME,)),
+    **{
+        f"dcat_{fmt}": (lambda name, fmt=fmt: optional_reverse("portal:dataset_dcat", name=name, format=fmt), (NAME,))
+        for fmt in ("ttl", "rdf", "jsonld")
+    },
+    "catalog": (lambda name: reverse("catalog:dataset_detail", args=[name]), (NAME,)),
+    "download": (lambda name, identifier: reverse("portal:download", args=[name, identifier]), (NAME, UUID_ARGUMENT)),
+    "file": (lambda name, pk: reverse("catalog:distribution_file", args=[name, pk]), (NAME, NUMBER)),
+}
+
+
+@functools.lru_cache(maxsize=8)
+def _list_paths(script_prefix: str) -> dict[str, str | None]:
+    """The paths of LIST_URLS for their placeholders; reverse() depends on nothing else
+    that changes while the process runs."""
+    return {key: path_for(*placeholders) for key, (path_for, placeholders) in LIST_URLS.items()}
+
+
+class _CurrentTimeZone:
+    """Marks a date-time column: DRF's DateTimeField looks the current time zone up for
+    every value; the list looks it up once per request (DatasetListSerializer.__init__)."""
+
+    def __init__(self, field: serializers.DateTimeField):
+        self.field = field
+
+    def bind(self):
+        field = self.field
+        output_format = getattr(field, "format", api_settings.DATETIME_FORMAT)
+        iso = isinstance(output_format, str) and output_format.lower() == ISO_8601
+        if not (settings.USE_TZ and iso) or hasattr(field, "timezone"):
+            return field.to_representation
+        zone = timezone.get_current_timezone()
+
+        def convert(value):
+            # DateTimeField.to_representation for an aware value in ISO 8601, with the zone looked up once.
+            if isinstance(value, str) or value.utcoffset() is None:
+                return field.to_representation(value)
+            try:
+                text = value.astimezone(zone).isoformat()
+            except OverflowError:
+                return field.to_representation(value)
+            return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+        return convert
+
+
+def _converter(field):
+    """How the list writes a column of this serializer field: None where the value from
+    the database is already what to_representation returns, else a converter."""
+    if type(field) in _STR_FIELDS or isinstance(field, serializers.SlugRelatedField):
+        return None  # str(); a slug relation's column (e.g. steward__username) is the slug itself
+    if type(field) is serializers.ChoiceField and all(type(key) is str for key in field.choices):
+        return None  # text choices map each value to itself
+    if type(field) is serializers.DateTimeField:
+        return _CurrentTimeZone(field)
+    return field.to_representation
+
+
+def _column_writers(serializer_class, names, column=lambda name: name) -> list[tuple[str, str, object]]:
+    """(output name, column, converter or None) for the fields `names`, in that order. The
+    converters are the serializer's own fields', so formats (date-times in the current
+    time zone, decimals as strings, UUIDs) are exactly those of the serializer."""
+    fields = serializer_class().fields
+    return [(name, column(name), _converter(fields[name])) for name in names]
+
+
+def _bound(writers):
+    """The writers with the date-time converters bound to this request's time zone."""
+    return [
+        (name, column, convert.bind() if type(convert) is _CurrentTimeZone else convert)
+        for name, column, convert in writers
+    ]
+
+
+@functools.cache
+def _writers() -> dict[str, list]:
+    """The column writers, built once per process from the serializers themselves."""
+    nested = {"keywords", "themes", "publisher", "publisher_name", "distributions", "links", "internal"}
+    internal_columns = {"steward": "steward__username", "owner": "owner__username"}
+    return {
+        "dataset": _column_writers(
+            DatasetSerializer, [name for name in DatasetSerializer.Meta.fields if name not in nested]
+        ),
+        "internal": _column_writers(
+            DatasetInternalSerializer,
+            [name for name in DatasetInternalSerializer.Meta.fields if name != "classification"],
+            lambda name: internal_columns.get(name, name),
+        ),
+        "classification": _column_writers(
+            ClassificationSummarySerializer,
+            ClassificationSummarySerializer.Meta.fields,
+            lambda name: f"current_classification__{name}",
+        ),
+        "distribution": _column_writers(
+            DistributionSummarySerializer,
+            [name for name in DistributionSummarySerializer.Meta.fields if name not in ("licence", "download_url")],
+        ),
+    }
+
+
+def _write(writers, row: dict, data: dict) -> dict:
+    for name, column, convert in writers:
+        value = row[column]
+        data[name] = value if value is None or convert is None else convert(value)
+    return data
+
+
+class DatasetListSerializer:
+    """Writes the rows of the dataset list (values() dicts of LIST_COLUMNS with
+    "keywords", "themes" and "distributions" attached) as DatasetSerializer writes the
+    same datasets, key for key and byte for byte (catalog/tests/test_api_list_fast.py
+    compares them). Model instances, a ModelSerializer and seven reverse() per row cost
+    several times the database's time for a page; this writes plain dicts with the
+    serializer's own field converters, and URLs from per-request templates."""
+
+    def __init__(self, request):
+        self.request = request
+        writers = {kind: _bound(kind_writers) for kind, kind_writers in _writers().items()}
+        self.dataset_writers, self.internal_writers = writers["dataset"], writers["internal"]
+        self.classification_writers, self.distribution_writers = writers["classification"], writers["distribution"]
+        self.api_url = UrlTemplate(request, "api")
+        self.portal_url = UrlTemplate(request, "portal")
+        self.ckan_url = UrlTemplate(request, "ckan")
+        self.dcat_urls = {fmt: UrlTemplate(request, f"dcat_{fmt}") for fmt in ("ttl", "rdf", "jsonld")}
+        self.catalog_url = UrlTemplate(request, "catalog")
+        self.download_url = UrlTemplate(request, "download")
+        self.file_url = UrlTemplate(request, "file")
+
+    def to_representation(self, rows: list[dict]) -> list[dict]:
+        return [self.dataset(row) for row in rows]
+
+    def dataset(self, row: dict) -> dict:
+        # In the order of DatasetSerializer.Meta.fields.
+        data = _write(self.dataset_writers[:4], row, {})
+        data["keywords"] = row["keywords"]
+        data["themes"] = row["themes"]
+        data["publisher"] = row["publisher__slug"]
+        data["publisher_name"] = row["publisher__name"]
+        _write(self.dataset_writers[4:], row, data)
+        data["distributions"] = [self.distribution(row, distribution) for distribution in row["distributions"]]
+        data["links"] = self.links(row)
+        data["internal"] = self.internal(row) if row["is_internal"] else None
+        return data
+
+    def distribution(self, row: dict, distribution: dict) -> dict:
+        data = _write(self.distribution_writers, distribution, {})
+        data["licence"] = distribution["licence"] or row["licence"]
+        if not distribution["file"]:
+            data["download_url"] = distribution["access_url"]
+        elif row["state"] == DatasetState.PUBLISHED:
+            data["download_url"] = self.download_url(row["name"], distribution["identifier"])
+        else:
+            data["download_url"] = self.file_url(row["name"], distribution["pk"])
+        return data
+
+    def links(self, row: dict) -> dict:
+        name = row["name"]
+        public = row["state"] == DatasetState.PUBLISHED
+        return {
+            "api": self.api_url(name),
+            "portal": self.portal_url(name) if public and self.portal_url.exists else None,
+            "ckan": self.ckan_url(name) if public and self.ckan_url.exists else None,
+            "dcat": {fmt: url(name) if public and url.exists else None for fmt, url in self.dcat_urls.items()},
+            "catalog": self.catalog_url(name) if row["is_internal"] else None,
+        }
+
+    def internal(self, row: dict) -> dict:
+        # In the order of DatasetInternalSerializer.Meta.fields: classification is the fifth.
+        data = _write(self.internal_writers[:4], row, {})
+        data["classification"] = self.classification(row)
+        return _write(self.internal_writers[4:], row, data)
+
+    def classification(self, row: dict) -> dict | None:
+        if row["current_classification__number"] is None:
+            return None
+        # In the order of ClassificationSummarySerializer.Meta.fields: protection_overall is the fourth.
+        data = _write(self.classification_writers[:3], row, {})
+        data["protection_overall"] = max(
+            row["current_classification__protection_confidentiality"],
+            row["current_classification__protection_integrity"],
+            row["current_classification__protection_availability"],
+        )
+        return _write(self.classification_writers[4:], row, data)

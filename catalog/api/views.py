@@ -6,12 +6,18 @@ stewards of the publisher write; the workflow decides every step.
 A dataset the user cannot see at all is 404; one they see only on the portal is 403
 for everything internal (workflow, decisions, classifications, writes)."""
 
+import functools
+
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import connection
 from django.db.models import BooleanField, Exists, OuterRef, Prefetch, Value
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
@@ -23,7 +29,7 @@ from governance.models import Role
 from governance.permissions import roles_held
 
 from .. import permissions, services, workflow
-from ..models import Classification, Dataset, Distribution
+from ..models import Classification, Dataset, Distribution, Keyword, Theme
 from . import serializers
 from .filters import DatasetFilter
 
@@ -41,6 +47,79 @@ def readable_datasets(user):
         return Dataset.objects.published().annotate(is_internal=Value(False, output_field=BooleanField()))
     visible = permissions.visible_datasets(user)
     return (Dataset.objects.published() | visible).annotate(is_internal=Exists(visible.filter(pk=OuterRef("pk"))))
+
+
+@functools.cache
+def _public_list_rows():
+    return readable_datasets(AnonymousUser()).values(*serializers.LIST_COLUMNS)
+
+
+def list_rows(user):
+    """readable_datasets() as values() rows of the list's columns (the internal ones only
+    for users who may see any). The anonymous query is built once per process and cloned
+    for each request: resolving the columns costs more than running the query."""
+    if not user.is_authenticated:
+        return _public_list_rows().all()
+    return readable_datasets(user).values(*serializers.LIST_COLUMNS, *serializers.INTERNAL_LIST_COLUMNS)
+
+
+def _related_statements() -> dict[str, str]:
+    """The three reads of with_related, as SQL: on a page of 20 datasets the ORM spends
+    more time building these fixed queries than PostgreSQL spends answering them. Table
+    and column names come from the models; the only parameter is the array of ids."""
+    dataset_keywords, dataset_themes = Dataset.keywords.through._meta, Dataset.themes.through._meta
+    keyword, theme, distribution = Keyword._meta, Theme._meta, Distribution._meta
+    # The identifier as text: the serializer writes str(uuid) anyway, and parsing costs.
+    columns = ", ".join(
+        f'"{distribution.get_field("id" if name == "pk" else name).column}"'
+        + ("::text" if name == "identifier" else "")
+        for name in serializers.LIST_DISTRIBUTION_COLUMNS
+    )
+    # Names from the models, values as parameters: nothing from a request goes into the text.
+    return {
+        "keywords": (
+            f'SELECT link."dataset_id", keyword."name" FROM "{dataset_keywords.db_table}" link '  # noqa: S608
+            f'JOIN "{keyword.db_table}" keyword ON keyword."id" = link."keyword_id" '
+            'WHERE link."dataset_id" = ANY(%s) ORDER BY keyword."name"'
+        ),
+        "themes": (
+            f'SELECT link."dataset_id", theme."code" FROM "{dataset_themes.db_table}" link '  # noqa: S608
+            f'JOIN "{theme.db_table}" theme ON theme."id" = link."theme_id" '
+            'WHERE link."dataset_id" = ANY(%s) ORDER BY theme."code"'
+        ),
+        "distributions": (
+            f'SELECT {columns} FROM "{distribution.db_table}" '  # noqa: S608
+            'WHERE "dataset_id" = ANY(%s) ORDER BY "created", "id"'
+        ),
+    }
+
+
+RELATED_STATEMENTS = SimpleLazyObject(_related_statements)
+
+
+def with_related(rows: list[dict]) -> list[dict]:
+    """The dataset rows (values() with "pk") with their "keywords" (names), "themes"
+    (codes) and "distributions" (dicts of serializers.LIST_DISTRIBUTION_COLUMNS), in the
+    order of the serializers' prefetches: three queries, whatever the number of rows."""
+    by_pk = {}
+    for row in rows:
+        row.update(keywords=[], themes=[], distributions=[])
+        by_pk[row["pk"]] = row
+    if not by_pk:
+        return rows
+    ids = list(by_pk)
+    with connection.cursor() as cursor:
+        cursor.execute(RELATED_STATEMENTS["keywords"], [ids])
+        for dataset_id, keyword in cursor.fetchall():
+            by_pk[dataset_id]["keywords"].append(keyword)
+        cursor.execute(RELATED_STATEMENTS["themes"], [ids])
+        for dataset_id, code in cursor.fetchall():
+            by_pk[dataset_id]["themes"].append(code)
+        cursor.execute(RELATED_STATEMENTS["distributions"], [ids])
+        for values in cursor.fetchall():
+            distribution = dict(zip(serializers.LIST_DISTRIBUTION_COLUMNS, values, strict=True))
+            by_pk[distribution["dataset_id"]]["distributions"].append(distribution)
+    return rows
 
 
 def require_internal(dataset: Dataset) -> None:
@@ -129,6 +208,23 @@ class DatasetViewSet(
             return serializers.DatasetWriteSerializer
         return serializers.DatasetSerializer
 
+    def filter_queryset(self, queryset):
+        # Without a filter parameter the FilterSet (a form, deep-copied per request) changes nothing.
+        unfiltered = self.request.query_params.keys().isdisjoint(DatasetFilter.base_filters)
+        if unfiltered and all(issubclass(backend, DjangoFilterBackend) for backend in self.filter_backends):
+            return queryset
+        return super().filter_queryset(queryset)
+
+    def list(self, request, *args, **kwargs):
+        """The same page as ListModelMixin with DatasetSerializer would answer, read as
+        values() rows and written by serializers.DatasetListSerializer: the model
+        instances and the ModelSerializer cost several times what the database does."""
+        datasets = self.filter_queryset(list_rows(request.user))
+        page = self.paginate_queryset(datasets)
+        rows = with_related(list(datasets) if page is None else page)
+        data = serializers.DatasetListSerializer(request).to_representation(rows)
+        return Response(data) if page is None else self.get_paginated_response(data)
+
     def _show(self, dataset: Dataset, status_code=status.HTTP_200_OK) -> Response:
         dataset = self.get_queryset().get(pk=dataset.pk)
         return Response(
@@ -205,7 +301,7 @@ class DatasetViewSet(
         ),
         parameters=[
             OpenApiParameter(
-                "transition", str, OpenApiParameter.PATH, enum=list(workflow.TRANSITIONS), description=_lazy("Aktion")
+                "transition", str, OpenApiParameter.PATH, enum=[*workflow.TRANSITIONS], description=_lazy("Aktion")
             )
         ],
         request=serializers.TransitionInputSerializer,

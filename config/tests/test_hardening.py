@@ -727,7 +727,7 @@ def test_an_api_server_error_is_generic_too(client, db, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError(f"interner Zustand {settings.SECRET_KEY}")
 
-    monkeypatch.setattr("catalog.api.views.DatasetViewSet.get_queryset", broken)
+    monkeypatch.setattr("catalog.api.views.list_rows", broken)
     client.raise_request_exception = False
 
     response = client.get("/api/v1/datasets/")
