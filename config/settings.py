@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "ethics",
     "portal",
     "sharing",
+    "strategy",
 ]
 
 MIDDLEWARE = [
@@ -403,5 +404,11 @@ LINKCHECK_ALLOW_PRIVATE = envbool("LINKCHECK_ALLOW_PRIVATE", "False")
 CELERY_BEAT_SCHEDULE["check-due-links"] = {"task": "catalog.tasks.check_due_links", "schedule": 24 * 3600.0}
 CELERY_BEAT_SCHEDULE["freshness-reminders"] = {
     "task": "catalog.tasks.send_freshness_reminders",
+    "schedule": 24 * 3600.0,
+}
+# Strategy (strategy.indicators): the computed indicators' values are recorded once a day,
+# which is their history on the public and staff charts.
+CELERY_BEAT_SCHEDULE["strategy-indicator-snapshots"] = {
+    "task": "strategy.tasks.record_indicator_snapshots",
     "schedule": 24 * 3600.0,
 }

@@ -35,6 +35,7 @@ urlpatterns = [
     path("", include("portal.urls")),
     path("intern/datensaetze/", include("catalog.urls")),
     path("intern/teilen/", include("sharing.urls")),
+    path("", include("strategy.urls")),  # /intern/strategie/ (staff) and /strategie/ (public)
     path("intern/", include("governance.urls")),
     path("konto/", include(account_urls)),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -11,6 +11,7 @@ STAFF_NAVIGATION = [
     ("catalog:dataset_list", _("Datensätze"), None),
     ("governance:organisation_list", _("Governance"), None),
     ("governance:policy_list", _("Richtlinien"), None),
+    ("strategy:strategy_list", _("Strategie"), None),  # strategy.permissions.can_view_strategy: any role
     ("ethics:review_list", _("Ethik"), None),
     ("sharing:overview", _("Datenteilung"), None),
     ("portal:triage_list", _("Datenwünsche und Kommentare"), {Role.STEWARD, Role.GOVERNANCE_ADMIN}),

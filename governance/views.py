@@ -561,13 +561,15 @@ def rule_remove(request, slug, number, code):
 # Audit
 
 
+# The apps whose objects the audit filter offers (not Django's own or guardian's).
+AUDITED_APPS = ("governance", "catalog", "ethics", "portal", "sharing", "strategy")
+
+
 def audited_object_types() -> list[tuple[str, str]]:
     models = {*history_registered_models.values(), *journal.registered_models()}
     choices = []
     for model in models:
-        if model._meta.app_label in ("governance", "catalog", "ethics", "portal") and not model.__name__.startswith(
-            "Historical"
-        ):
+        if model._meta.app_label in AUDITED_APPS and not model.__name__.startswith("Historical"):
             label = str(model._meta.verbose_name)
             choices.append((model._meta.label_lower, label[:1].upper() + label[1:]))
     return sorted(choices, key=lambda choice: choice[1])

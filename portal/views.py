@@ -476,7 +476,10 @@ def data_request_detail(request, pk):
 @require_GET
 def sitemap(request):
     base = settings.SITE_URL
-    pages = ["portal:home", "portal:search", "portal:register", "portal:dashboard", "portal:data_request_list"]
+    pages = [
+        "portal:home", "portal:search", "portal:register", "portal:dashboard", "portal:data_request_list",
+        "strategy:public_strategy_list",
+    ]  # fmt: skip
 
     def lines():
         yield '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'

@@ -70,3 +70,30 @@ def test_production_settings_pass_the_deployment_checklist():
     result = run_django(["check", "--deploy", "--fail-level", "WARNING"], **PRODUCTION_ENV)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_make_run_migrates_and_seeds_the_embedded_default(tmp_path):
+    """`make run` is the newcomer's first command: migrate and seed_demo on the embedded
+    SQLite default must work (PostgreSQL-only SQL has broken it before), and the seeded
+    portal must answer a search."""
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "MEDIA_ROOT": str(tmp_path / "media")}
+    for args in (["migrate", "--no-input", "-v", "0"], ["seed_demo"]):
+        environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", **env}
+        environment.pop("DJANGO_ENV", None)
+        result = subprocess.run(  # noqa: S603
+            [sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=900
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+    assert "Strategie: 14 Maßnahmen neu angelegt." in result.stdout
+
+    probe = (
+        "from django.test import Client; from catalog.models import Dataset;"
+        "c = Client(HTTP_HOST='localhost');"
+        "print(Dataset.objects.published().count(), c.get('/suche/?q=baum').status_code,"
+        " c.get('/strategie/datenstrategie-stadtverbund/').status_code)"
+    )
+    result = run_django(["shell", "-v", "0", "-c", probe], **env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    published, search_status, strategy_status = map(int, result.stdout.split())
+    assert published > 10
+    assert (search_status, strategy_status) == (200, 200)

@@ -740,6 +740,33 @@ def admin_objects():
             "event_a": lambda world: in_city(AuditEvent.objects, world, "org_a"),
             "event_b": lambda world: in_city(AuditEvent.objects, world, "org_b"),
         },
+        **strategy_admin_objects(),
+    }
+
+
+def strategy_admin_objects():
+    """The strategy's tables are read-only in the admin and carry no role permissions:
+    one row of the demo strategy (strategy/demo.py) each, for the superuser only."""
+    from strategy import models as strategy
+
+    measure = "HF1-M10"
+    return {
+        "strategy.strategy": {
+            "strategy": lambda world: strategy.Strategy.objects.get(slug="datenstrategie-stadtverbund")
+        },
+        "strategy.fieldofaction": {"field": lambda world: strategy.FieldOfAction.objects.get(code="HF1")},
+        "strategy.goal": {"goal": lambda world: strategy.Goal.objects.get(code="HF1-Z1")},
+        "strategy.measure": {"measure": lambda world: strategy.Measure.objects.get(code=measure)},
+        "strategy.milestone": {
+            "milestone": lambda world: strategy.Milestone.objects.filter(measure__code=measure).first()
+        },
+        "strategy.measurestatuschange": {
+            "status_change": lambda world: strategy.MeasureStatusChange.objects.filter(measure__code=measure).first()
+        },
+        "strategy.indicator": {"indicator": lambda world: strategy.Indicator.objects.get(code="I-OFFEN")},
+        "strategy.indicatorvalue": {
+            "value": lambda world: strategy.IndicatorValue.objects.filter(indicator__code="I-OFFEN").first()
+        },
     }
 
 

@@ -6,13 +6,19 @@ page) without writing anything. A URL pattern without an entry fails the test.""
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from . import matrix_catalog, matrix_governance, matrix_portal
+from . import matrix_catalog, matrix_governance, matrix_portal, matrix_strategy, matrix_strategy_public
 from .engine import Cell, run, url_for
 from .world import ROLES
 
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("authz")]
 
-PAGE_ROUTES = {**matrix_portal.ROUTES, **matrix_catalog.ROUTES, **matrix_governance.ROUTES}
+PAGE_ROUTES = {
+    **matrix_portal.ROUTES,
+    **matrix_catalog.ROUTES,
+    **matrix_governance.ROUTES,
+    **matrix_strategy.ROUTES,
+    **matrix_strategy_public.ROUTES,
+}
 # URL names whose every operation the API matrix covers (test_api_matrix.py walks the
 # OpenAPI schema and the CKAN actions).
 API_NAMESPACES = ("governance-api:", "catalog-api:", "ethics-api:", "portal-api:", "ckan:")

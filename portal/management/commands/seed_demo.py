@@ -7,6 +7,7 @@ from ethics.demo import seed_ethics_demo
 from governance.demo import DEMO_PASSWORD, seed_demo
 from portal.demo import seed_portal_demo
 from sharing.demo import seed_sharing_demo
+from strategy.demo import seed_strategy_demo
 
 
 class Command(BaseCommand):
@@ -24,6 +25,7 @@ class Command(BaseCommand):
         reviews = seed_ethics_demo()
         requests = seed_portal_demo()
         seed_sharing_demo()
+        measures = seed_strategy_demo()
         self.stdout.write(self.style.SUCCESS(f"Demo-Stadtverbund bereit: {len(logins)} Anmeldungen."))
         self.stdout.write(f"Passwort für alle Demo-Anmeldungen (nur lokal!): {DEMO_PASSWORD}")
         self.stdout.write("Benutzername = <rolle>.<organisation>, zum Beispiel:")
@@ -38,3 +40,4 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Ethik: {reviews} Prüfungen neu angelegt.")
         self.stdout.write(f"Portal: {requests} Datenwünsche neu angelegt.")
+        self.stdout.write(f"Strategie: {measures} Maßnahmen neu angelegt.")
