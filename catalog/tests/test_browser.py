@@ -3,6 +3,7 @@ classifies it, uploads a CSV, edits it and reads the difference between two vers
 No content-security-policy violations, no WCAG 2.1 AA violations found by axe-core."""
 
 import pytest
+from playwright.sync_api import expect
 
 from catalog.models import Theme
 from catalog.vocabularies import DataTheme
@@ -31,7 +32,7 @@ def test_a_steward_describes_classifies_and_distributes_a_dataset(page, steward_
     page.get_by_role("link", name="Neuer Datensatz").click()
     assert page.locator("h1").inner_text() == "Neuer Datensatz"
     page.get_by_role("button", name="Datensatz anlegen").click()  # empty: errors first
-    assert page.get_by_role("alert").is_visible()
+    expect(page.get_by_role("alert")).to_be_visible()
     screenshot(page, "katalog-datensatz-fehler")
     assert axe_violations(page) == []
     page.get_by_label("Titel").fill("Baumkataster")
@@ -87,7 +88,7 @@ def test_a_steward_describes_classifies_and_distributes_a_dataset(page, steward_
     page.get_by_label("Version von").select_option("1")
     page.get_by_role("button", name="Metadaten vergleichen").click()
     diff = page.get_by_role("table", name="Unterschiede zwischen Version 1 und Version 4")
-    assert diff.get_by_role("row", name="Titel Baumkataster Baumkataster 2025").is_visible()
+    expect(diff.get_by_role("row", name="Titel Baumkataster Baumkataster 2025")).to_be_visible()
     assert "Jahresstand" in page.content()
     screenshot(page, "katalog-versionsverlauf")
     assert axe_violations(page) == []

@@ -3,6 +3,7 @@ browser, starts a run and reads the report. No content-security-policy violation
 WCAG 2.1 AA violations found by axe-core."""
 
 import pytest
+from playwright.sync_api import expect
 
 from catalog.models import Dataset, Theme
 from catalog.tests.ckan_fake import running_fake_ckan
@@ -37,7 +38,7 @@ def test_an_admin_sets_up_a_source_runs_it_and_reads_the_report(page, ckan, org_
     assert "Es ist noch keine Quelle eingerichtet." in page.content()
     page.get_by_role("link", name="Neue Quelle einrichten").click()
     page.get_by_role("button", name="Quelle einrichten").click()  # empty: errors first
-    assert page.get_by_role("alert").is_visible()
+    expect(page.get_by_role("alert")).to_be_visible()
     assert axe_violations(page) == []
     page.get_by_label("Bezeichnung").fill("Open-Data-Portal Stadt A")
     page.get_by_label("Adresse des CKAN-Portals").fill(ckan.url)
@@ -54,17 +55,17 @@ def test_an_admin_sets_up_a_source_runs_it_and_reads_the_report(page, ckan, org_
     page.get_by_role("button", name="Abruf starten").click()
     page.wait_for_url("**/intern/datensaetze/harvesting/laeufe/*/")
     assert "Abruf abgeschlossen – 2 Datensätze nicht übernommen" in page.content()
-    assert page.get_by_role("heading", name="Nicht übernommen").is_visible()
-    assert page.get_by_role("row", name="wahlergebnisse-2021 – Der Titel fehlt.").is_visible()
+    expect(page.get_by_role("heading", name="Nicht übernommen")).to_be_visible()
+    expect(page.get_by_role("row", name="wahlergebnisse-2021 – Der Titel fehlt.")).to_be_visible()
     screenshot(page, "harvesting-bericht")
     assert axe_violations(page) == []
     assert Dataset.objects.filter(state="draft").count() == 4
 
     page.get_by_role("link", name="Zur Quelle").click()
-    assert page.get_by_role("table", name="Die letzten Abrufe, die neuesten zuerst").is_visible()
+    expect(page.get_by_role("table", name="Die letzten Abrufe, die neuesten zuerst")).to_be_visible()
     screenshot(page, "harvesting-quelle-nach-abruf")
     page.get_by_role("link", name="Harvesting", exact=True).click()
-    assert page.get_by_role("row", name="Open-Data-Portal Stadt A").is_visible()
+    expect(page.get_by_role("row", name="Open-Data-Portal Stadt A")).to_be_visible()
     screenshot(page, "harvesting-quellen")
     assert axe_violations(page) == []
     assert page.console_errors == []

@@ -3,6 +3,7 @@ own submission even holding the legal reviewer role, a legal reviewer (another p
 approves and publishes. No CSP violations, no WCAG 2.1 AA violations found by axe-core."""
 
 import pytest
+from playwright.sync_api import expect
 
 from catalog import services, workflow
 from catalog.models import Dataset, DatasetState, Theme
@@ -38,7 +39,7 @@ def test_a_steward_submits_and_another_person_approves_and_publishes(page, defau
 
     log_in(page, "steward-a", url)
     page.get_by_role("button", name="Zur Prüfung einreichen").click()
-    assert page.get_by_text("ist erledigt").is_visible()
+    expect(page.get_by_text("ist erledigt")).to_be_visible()
     assert Dataset.objects.get(pk=dataset.pk).state == DatasetState.IN_REVIEW
 
     # The owner signs off (the owner's screen is tested through the same forms).
@@ -48,7 +49,7 @@ def test_a_steward_submits_and_another_person_approves_and_publishes(page, defau
     assert "Rechtsprüfung" in page.locator("#workflow").locator("..").inner_text()
 
     log_in(page, "legal-a", "/intern/")
-    assert page.get_by_role("link", name="Baumkataster").is_visible()
+    expect(page.get_by_role("link", name="Baumkataster")).to_be_visible()
     screenshot(page, "workflow-aufgaben-rechtspruefung")
     assert axe_violations(page) == []
     page.get_by_role("link", name="Baumkataster").click()
@@ -57,7 +58,7 @@ def test_a_steward_submits_and_another_person_approves_and_publishes(page, defau
     page.get_by_role("button", name="Rechtlich freigeben").click()
     assert Dataset.objects.get(pk=dataset.pk).state == DatasetState.APPROVED
     page.get_by_role("button", name="Veröffentlichen").click()
-    assert page.get_by_text("Veröffentlicht", exact=True).first.is_visible()
+    expect(page.get_by_text("Veröffentlicht", exact=True).first).to_be_visible()
     screenshot(page, "workflow-veroeffentlicht")
     assert axe_violations(page) == []
 

@@ -17,6 +17,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from catalog.models import Dataset, DatasetState, Theme
 from catalog.tests.test_workflow_browser import log_in
@@ -58,9 +59,12 @@ def accessible(page, shot: str | None = None) -> None:
 
 def click_and_check(page, button_name: str, message: str) -> None:
     page.get_by_role("button", name=button_name).click()
-    page.wait_for_load_state()
     shown = page.get_by_text(message).first
-    assert shown.is_visible(), f"{page.url}: „{message}“ fehlt; {page.locator('.kern-alert').all_inner_texts()}"
+    try:
+        expect(shown).to_be_visible()  # waits for the answer to the click
+    except AssertionError as error:
+        alerts = page.locator(".kern-alert").all_inner_texts()
+        raise AssertionError(f"{page.url}: „{message}“ fehlt; {alerts}") from error
 
 
 def create_dataset(page, org, owner, steward, *, name, title, description, keywords, theme):
@@ -108,10 +112,10 @@ def classify(page, *, personal: str, confidentiality: str, justification: str, v
     page.get_by_label("Begründung der Einstufung").fill(justification)
     accessible(page)
     page.get_by_role("button", name="Klassifizierung speichern").click()
-    page.wait_for_load_state()
-    assert page.get_by_text("Die Klassifizierung wurde als Version 1 gespeichert.").is_visible(), page.locator(
-        ".kern-alert, .kern-error"
-    ).all_inner_texts()
+    try:
+        expect(page.get_by_text("Die Klassifizierung wurde als Version 1 gespeichert.")).to_be_visible()
+    except AssertionError as error:
+        raise AssertionError(page.locator(".kern-alert, .kern-error").all_inner_texts()) from error
 
 
 def state_of(name) -> str:
@@ -221,7 +225,7 @@ def test_a_dataset_goes_from_the_steward_through_ethics_and_legal_review_to_the_
     page.get_by_role("link", name=TITLE).click()
     page.wait_for_url(f"**/datensatz/{NAME}/")
     assert page.locator("h1").inner_text() == TITLE
-    assert page.get_by_text("CC BY 4.0").first.is_visible()
+    expect(page.get_by_text("CC BY 4.0").first).to_be_visible()
     with page.expect_download() as download:
         page.get_by_role("link", name="herunterladen").first.click()
     assert download.value.suggested_filename.endswith(".csv")

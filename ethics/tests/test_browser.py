@@ -3,6 +3,7 @@ two board members vote, one adds a condition and closes) and continues to legal 
 No CSP violations, no WCAG 2.1 AA violations found by axe-core."""
 
 import pytest
+from playwright.sync_api import expect
 
 from catalog import services as catalog
 from catalog.models import Dataset, DatasetState, Theme
@@ -36,7 +37,7 @@ def vote(page, username, url, outcome):
     page.get_by_label(outcome, exact=True).check()
     page.locator("#id_votum-reasoning").fill("Vertretbar, wenn nur Stadtteilwerte erscheinen.")
     page.get_by_role("button", name="Votum abgeben").click()
-    assert page.get_by_text("Ihr Votum ist gespeichert.").is_visible()
+    expect(page.get_by_text("Ihr Votum ist gespeichert.")).to_be_visible()
 
 
 def test_a_flagged_dataset_goes_through_the_ethics_review_to_legal_review(
@@ -65,8 +66,8 @@ def test_a_flagged_dataset_goes_through_the_ethics_review_to_legal_review(
     screenshot(page, "ethik-fragebogen")
     assert axe_violations(page) == []
     page.get_by_role("button", name="Dem Beirat vorlegen").click()
-    assert page.get_by_text("Dem Datenethikbeirat vorgelegt.").is_visible()
-    assert page.get_by_text("2 Kriterien der DSFA-Vorprüfung (WP248) erfüllt").is_visible()
+    expect(page.get_by_text("Dem Datenethikbeirat vorgelegt.")).to_be_visible()
+    expect(page.get_by_text("2 Kriterien der DSFA-Vorprüfung (WP248) erfüllt")).to_be_visible()
     assert "Ihr Votum" not in page.content()  # the applicant does not vote
 
     vote(page, "ethik-a1", url, "mit Auflagen")
@@ -77,7 +78,7 @@ def test_a_flagged_dataset_goes_through_the_ethics_review_to_legal_review(
     page.get_by_label("Verantwortlich").select_option(str(steward_a.pk))
     page.get_by_label("Frist").fill(later(30).isoformat())
     page.get_by_role("button", name="Auflage hinzufügen").click()
-    assert page.get_by_text("Auflage hinzugefügt.").is_visible()
+    expect(page.get_by_text("Auflage hinzugefügt.")).to_be_visible()
     screenshot(page, "ethik-beratung")
     assert axe_violations(page) == []
     page.get_by_label("Begründung des Ergebnisses").fill(
@@ -86,7 +87,7 @@ def test_a_flagged_dataset_goes_through_the_ethics_review_to_legal_review(
     page.get_by_label("Öffentliche Zusammenfassung").fill("Veröffentlichung nur als Stadtteilsummen.")
     page.get_by_label("Nächste Überprüfung am").fill(later(365).isoformat())
     page.get_by_role("button", name="Prüfung abschließen").click()
-    assert page.get_by_text("Die Prüfung ist abgeschlossen: mit Auflagen.").is_visible()
+    expect(page.get_by_text("Die Prüfung ist abgeschlossen: mit Auflagen.")).to_be_visible()
     screenshot(page, "ethik-abgeschlossen")
     assert axe_violations(page) == []
 
@@ -97,7 +98,7 @@ def test_a_flagged_dataset_goes_through_the_ethics_review_to_legal_review(
     # The public summary, without login.
     page.context.clear_cookies()
     page.goto("/ethik/")
-    assert page.get_by_text("Veröffentlichung nur als Stadtteilsummen.").is_visible()
+    expect(page.get_by_text("Veröffentlichung nur als Stadtteilsummen.")).to_be_visible()
     screenshot(page, "ethik-oeffentlich")
     assert axe_violations(page) == []
     assert page.console_errors == []

@@ -2,6 +2,7 @@
 content-security-policy violations, no WCAG 2.1 AA violations found by axe-core."""
 
 import pytest
+from playwright.sync_api import expect
 
 from conftest import PASSWORD, axe_violations, screenshot
 
@@ -17,7 +18,8 @@ def test_a_steward_signs_in_and_finds_their_roles(page, steward_a, org_a):
 
     page.wait_for_url("**/intern/")
     assert page.locator("h1").inner_text() == "Aufgaben"
-    assert page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Governance").is_visible()
+    navigation = page.get_by_role("navigation", name="Hauptnavigation")
+    expect(navigation.get_by_role("link", name="Governance")).to_be_visible()
     assert "Datenverantwortliche:r" in page.content()
     screenshot(page, "aufgaben-de")
     assert axe_violations(page) == []

@@ -8,8 +8,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from catalog.tests.test_workflow_browser import log_in
 from conftest import axe_violations, make_organisation, make_role_holder
