@@ -3,6 +3,7 @@ import json
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -65,8 +66,13 @@ class SearchDocument(models.Model):
     class Meta:
         verbose_name = _("Suchindex-Eintrag")
         verbose_name_plural = _("Suchindex")
-        # Created on PostgreSQL only (see migrations 0001 and 0002).
-        indexes = [GinIndex(fields=["vector"], name="portal_search_vector_gin")]
+        # Created on PostgreSQL only (see migrations 0001 and 0003). The portal's search
+        # reads the published documents' index; the CKAN API's staff searches (drafts
+        # included) the whole one.
+        indexes = [
+            GinIndex(fields=["vector"], name="portal_search_vector_gin"),
+            GinIndex(fields=["vector"], condition=Q(published=True), name="portal_search_published_gin"),
+        ]
 
     def __str__(self):
         return self.title

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import CharField, Count, Max, Min, Prefetch, Q
+from django.db.models import CharField, Count, Max, Min, Q
 from django.db.models.functions import Cast, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -118,17 +118,30 @@ def register_entries(rows) -> list[RegisterEntry]:
 # The decision summary of a published dataset
 
 
+@dataclass(frozen=True)
+class CitedRule:
+    """A rule version the decision evaluated, as the dataset page names it."""
+
+    code: str
+    title: str
+    section_number: str
+    document_title: str
+
+
 @dataclass
 class DecisionSummary:
     issued: object
     outcome_label: str
-    rules: list  # RuleVersions that fired, with section and policy document
+    rules: list[CitedRule]  # the rule versions that fired
     policies: list  # (title, version number) of the policy versions the rules belong to
 
 
 def decision_summary(dataset: Dataset) -> DecisionSummary | None:
     """The publication decision the dataset is on the portal under: the latest decision
-    that evaluated the rules (approval or re-review confirmation). Two queries."""
+    that evaluated the rules (approval or re-review confirmation). Two queries, read as
+    plain rows: the page is the most visited one, and a decision cites every rule
+    version in force (17 in the default rules), whose model instances with rule, section
+    and policy document were half of its time (issue 12)."""
     decision = (
         Decision.objects.filter(
             subject_type=_dataset_type(),
@@ -137,27 +150,27 @@ def decision_summary(dataset: Dataset) -> DecisionSummary | None:
             outcome__in=PUBLISHED_FORMS,
         )
         .exclude(evaluation={})
-        .prefetch_related(
-            Prefetch(
-                "rule_versions",
-                queryset=RuleVersion.objects.select_related("rule", "section", "policy_version__document"),
-            )
-        )
         .order_by("-decided_at", "-pk")
+        .values_list("pk", "evaluation")
         .first()
     )
     if decision is None:
         return None
-    fired = {step["rule"] for step in decision.evaluation.get("trace", []) if step.get("result")}
-    evaluated = list(decision.rule_versions.all())
-    policies = sorted(
-        {(rv.policy_version.document.title, rv.policy_version.number) for rv in evaluated}, key=lambda p: p[0]
+    pk, evaluation = decision
+    fired = {step["rule"] for step in evaluation.get("trace", []) if step.get("result")}
+    evaluated = RuleVersion.objects.filter(decision=pk).values_list(
+        "rule__code", "title", "section__number", "policy_version__document__title", "policy_version__number"
     )
+    rules, policies = [], set()
+    for code, title, section_number, document_title, policy_number in evaluated:
+        policies.add((document_title, policy_number))
+        if code in fired:
+            rules.append(CitedRule(code, title, section_number, document_title))
     return DecisionSummary(
         issued=dataset.issued,
         outcome_label=str(PublicationForm(dataset.publication_outcome).label) if dataset.publication_outcome else "",
-        rules=[rv for rv in evaluated if rv.rule.code in fired],
-        policies=policies,
+        rules=rules,
+        policies=sorted(policies, key=lambda policy: policy[0]),
     )
 
 

@@ -7,18 +7,7 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
-
-class AddIndexOnPostgres(migrations.AddIndex):
-    """The GIN index over the tsvector exists on PostgreSQL only; SQLite (the embedded
-    default) searches the text columns and keeps just the state of the index."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
+from portal.migration_operations import AddIndexOnPostgres
 
 
 def index_existing_datasets(apps, schema_editor):

@@ -179,8 +179,9 @@ def test_search_page_needs_a_fixed_number_of_queries(client, flow_a, org_a, publ
     client.get(url)
 
     def run():
-        # count, facets and page ids in one statement; the page's datasets; their distributions
-        with django_assert_num_queries(3):
+        # the planner's page cost (SET LOCAL), then count, facets and page ids in one
+        # statement; the page's datasets; their formats
+        with django_assert_num_queries(4):
             assert client.get(url).status_code == 200
 
     run()
