@@ -77,6 +77,10 @@ def test_an_owner_changes_their_organisation_and_leaves_a_version(client_for, ow
     assert page.status_code == 200
     [change] = page.context["entries"][0]["changes"]
     assert (change.label, change.old, change.new) == ("Kontakt Datenschutzbeauftragte:r", "–", "dsb@stadt-a.example")
+    html = page.content.decode()
+    assert "Geänderte Felder</caption>" in html
+    assert '<th scope="row" class="kern-table__header">Kontakt Datenschutzbeauftragte:r</th>' in html
+    assert '<td class="kern-table__cell sd-diff-value">dsb@stadt-a.example</td>' in html
 
 
 def test_an_owner_of_a_cannot_change_b(client_for, owner_a, org_b):
