@@ -33,6 +33,37 @@ class TextListField(models.Field):
         return json.loads(value) if isinstance(value, str) else value
 
 
+class IntListField(TextListField):
+    """A list of integers: integer[] on PostgreSQL, JSON text elsewhere."""
+
+    description = _("Liste von Zahlen")
+
+    def db_type(self, connection):
+        return "integer[]" if connection.vendor == "postgresql" else "text"
+
+
+class SearchFacetValue(models.Model):
+    """One value of one search facet ("thema"/"ENVI", "schlagwort"/"Bäume", "organisation"
+    with the organisation's id …), numbered so that a search counts integers: the search
+    documents carry the numbers of their values (SearchDocument.facet_values), and
+    counting 12,000 matches' ~80,000 values as integers in one pass is what keeps a
+    common word's facets fast (issue 12). Written by the index writer
+    (portal.services.index_datasets) when a value first occurs; never deleted, since
+    a value no document carries is simply never counted."""
+
+    id = models.AutoField(primary_key=True)  # integer, as in the documents' integer[]
+    facet = models.CharField(max_length=16)
+    value = models.CharField(max_length=300)
+
+    class Meta:
+        verbose_name = _("Facettenwert")
+        verbose_name_plural = _("Facettenwerte")
+        constraints = [models.UniqueConstraint(fields=["facet", "value"], name="portal_facet_value_once")]
+
+    def __str__(self):
+        return f"{self.facet}: {self.value}"
+
+
 class SearchDocument(models.Model):
     """The portal's search index entry of one dataset: its searchable text, on PostgreSQL
     the stored tsvector (German, title A > keywords B > description C), and copies of
@@ -61,6 +92,8 @@ class SearchDocument(models.Model):
     themes = TextListField(default=list)
     formats = TextListField(default=list)  # distinct, of all distributions
     keyword_names = TextListField(default=list)
+    # The numbers (SearchFacetValue) of all its facet values; PostgreSQL only.
+    facet_values = IntListField(default=list)
     updated = models.DateTimeField(auto_now=True)
 
     class Meta:

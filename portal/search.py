@@ -236,26 +236,22 @@ def decode_cursor(cursor: str, sort: str):
 # ---------------------------------------------------------------------------
 # PostgreSQL: one statement over portal_searchdocument answers count, facets and page
 
-# The facets' values among the matched documents with their counts. The list facets
-# are unnested in the select list (cheaper than a lateral function scan per row); the
-# four single-valued ones are counted in one pass with grouping sets, whose GROUPING()
-# bit mask (1 = not grouped by) says which facet a row counts.
+# The facets' values among the matched documents with their counts: the documents'
+# value numbers (portal.SearchFacetValue) unnested and counted as integers in one pass,
+# then named; organisations by their slug and name, keywords only the most frequent.
 _FACETS_SQL = f"""
-    SELECT 'thema', value, NULL, count(*) FROM (SELECT unnest(themes) AS value FROM matched) AS v GROUP BY value
-    UNION ALL
-    SELECT 'format', value, NULL, count(*) FROM (SELECT unnest(formats) AS value FROM matched) AS v GROUP BY value
-    UNION ALL
-    (SELECT 'schlagwort', value, NULL, count(*) FROM (SELECT unnest(keyword_names) AS value FROM matched) AS v
-        WHERE value <> '' GROUP BY value ORDER BY count(*) DESC, value LIMIT {KEYWORD_FACET_LIMIT})
-    UNION ALL
-    SELECT
-        CASE GROUPING(organisation.slug, matched.licence, matched.hvd_category, matched.update_frequency)
-            WHEN 7 THEN 'organisation' WHEN 11 THEN 'lizenz' WHEN 13 THEN 'hvd' ELSE 'aktualisierung' END,
-        COALESCE(organisation.slug, matched.licence, matched.hvd_category, matched.update_frequency),
-        CASE WHEN GROUPING(organisation.slug) = 0 THEN min(organisation.name) END,
-        count(*)
-    FROM matched LEFT JOIN governance_organisation AS organisation ON organisation.id = matched.publisher_id
-    GROUP BY GROUPING SETS ((organisation.slug), (matched.licence), (matched.hvd_category), (matched.update_frequency))
+    SELECT facet, value, label, n FROM (
+        SELECT facet_value.facet, COALESCE(organisation.slug, facet_value.value) AS value,
+            organisation.name AS label, counts.n,
+            row_number() OVER (PARTITION BY facet_value.facet ORDER BY counts.n DESC, facet_value.value) AS place
+        FROM (
+            SELECT id, count(*) AS n FROM (SELECT unnest(facet_values) AS id FROM matched) AS v GROUP BY id
+        ) AS counts
+        JOIN portal_searchfacetvalue AS facet_value ON facet_value.id = counts.id
+        LEFT JOIN governance_organisation AS organisation ON organisation.id =
+            CASE WHEN facet_value.facet = 'organisation' THEN facet_value.value::integer END
+    ) AS named
+    WHERE facet <> 'schlagwort' OR place <= {KEYWORD_FACET_LIMIT}
 """  # noqa: S608 – constants only
 # Per facet: the condition of its selected values (a text[] parameter).
 _FILTER_SQL = {
@@ -313,9 +309,7 @@ def _search_postgresql(query: str, selected, sort: str, after, page_size: int):
     # Only the fixed fragments above go into the text; the user's input is all in params.
     statement = f"""
         WITH matched AS MATERIALIZED (
-            SELECT document.dataset_id, document.publisher_id, document.licence, document.hvd_category,
-                document.update_frequency, document.themes, document.formats, document.keyword_names
-                {column}{rank}
+            SELECT document.dataset_id, document.facet_values{column}{rank}
             FROM portal_searchdocument AS document
             WHERE {" AND ".join(conditions)}
         ),

@@ -33,10 +33,32 @@ class PortalError(Exception):
 # one statement on PostgreSQL; the lists are aggregated per table, not per row, so that
 # reindexing the whole catalogue takes hash joins. The vector weights title A > keywords
 # B > description C (German); lists are sorted, formats distinct and without empty ones.
+# Every facet value of `datasets` gets its number (portal.SearchFacetValue) first.
+_FACET_VALUES_SQL = """
+INSERT INTO portal_searchfacetvalue (facet, value)
+SELECT DISTINCT v.facet, v.value FROM (
+    SELECT 'thema' AS facet, t.code AS value
+    FROM catalog_dataset_themes AS dt JOIN catalog_theme AS t ON t.id = dt.theme_id
+    WHERE dt.dataset_id IN (%(datasets)s)
+    UNION ALL
+    SELECT 'format', d.format FROM catalog_distribution AS d WHERE d.dataset_id IN (%(datasets)s)
+    UNION ALL
+    SELECT 'schlagwort', k.name
+    FROM catalog_dataset_keywords AS dk JOIN catalog_keyword AS k ON k.id = dk.keyword_id
+    WHERE dk.dataset_id IN (%(datasets)s)
+    UNION ALL
+    SELECT unnest(ARRAY['organisation', 'lizenz', 'hvd', 'aktualisierung']),
+        unnest(ARRAY[dataset.publisher_id::text, dataset.licence, dataset.hvd_category, dataset.update_frequency])
+    FROM catalog_dataset AS dataset WHERE dataset.id IN (%(datasets)s)
+) AS v
+WHERE v.value <> ''
+ON CONFLICT (facet, value) DO NOTHING
+"""
+
 _INDEX_SQL = """
 INSERT INTO portal_searchdocument AS document (
     dataset_id, title, keywords, description, vector, published, publisher_id, licence, hvd_category,
-    update_frequency, issued, themes, formats, keyword_names, updated
+    update_frequency, issued, themes, formats, keyword_names, facet_values, updated
 )
 SELECT
     dataset.id, dataset.title, array_to_string(COALESCE(keyword.names, '{}'), ' '), dataset.description,
@@ -45,7 +67,21 @@ SELECT
     || setweight(to_tsvector('german'::regconfig, COALESCE(dataset.description, '')), 'C'),
     dataset.state = %(published)s, dataset.publisher_id, dataset.licence, dataset.hvd_category,
     dataset.update_frequency, dataset.issued, COALESCE(theme.codes, '{}'), COALESCE(distribution.formats, '{}'),
-    COALESCE(keyword.names, '{}'), %(now)s
+    COALESCE(keyword.names, '{}'),
+    ARRAY(
+        SELECT value.id FROM portal_searchfacetvalue AS value
+        JOIN (
+            SELECT 'thema' AS facet, unnest(COALESCE(theme.codes, '{}')) AS value
+            UNION ALL SELECT 'format', unnest(COALESCE(distribution.formats, '{}'))
+            UNION ALL SELECT 'schlagwort', unnest(COALESCE(keyword.names, '{}'))
+            UNION ALL SELECT 'organisation', dataset.publisher_id::text
+            UNION ALL SELECT 'lizenz', dataset.licence
+            UNION ALL SELECT 'hvd', dataset.hvd_category
+            UNION ALL SELECT 'aktualisierung', dataset.update_frequency
+        ) AS own ON own.facet = value.facet AND own.value = value.value
+        ORDER BY value.id
+    ),
+    %(now)s
 FROM catalog_dataset AS dataset
 LEFT JOIN (
     SELECT dk.dataset_id, array_agg(k.name ORDER BY k.name) AS names
@@ -71,22 +107,26 @@ ON CONFLICT (dataset_id) DO UPDATE SET
     vector = EXCLUDED.vector, published = EXCLUDED.published, publisher_id = EXCLUDED.publisher_id,
     licence = EXCLUDED.licence, hvd_category = EXCLUDED.hvd_category,
     update_frequency = EXCLUDED.update_frequency, issued = EXCLUDED.issued, themes = EXCLUDED.themes,
-    formats = EXCLUDED.formats, keyword_names = EXCLUDED.keyword_names, updated = EXCLUDED.updated
+    formats = EXCLUDED.formats, keyword_names = EXCLUDED.keyword_names, facet_values = EXCLUDED.facet_values,
+    updated = EXCLUDED.updated
 """
 
 
 def index_datasets(datasets: QuerySet[Dataset]) -> int:
     """Write the search documents of `datasets` (every state: the document says whether
-    its dataset is published, and the search finds only those). One statement on
-    PostgreSQL, whatever the number; a few queries per dataset elsewhere."""
+    its dataset is published, and the search finds only those). Two statements on
+    PostgreSQL (the facet values' numbers, then the documents), whatever the number; a
+    few queries per dataset elsewhere."""
     if connection.vendor != "postgresql":
         return sum(_index_one(pk) for pk in datasets.values_list("pk", flat=True))
     subquery, params = datasets.order_by().values("pk").query.sql_with_params()
     with connection.cursor() as cursor:
         # The subquery is filled in first (quoted by the driver), then the named parameters.
         ids = cursor.mogrify(subquery, params).decode().replace("%", "%%")
-        sql = _INDEX_SQL.replace("%(datasets)s", ids)
-        cursor.execute(sql, {"published": DatasetState.PUBLISHED, "now": timezone.now()})
+        # Both with parameters, so that the driver reads the escaped %% of `ids` alike.
+        parameters = {"published": DatasetState.PUBLISHED, "now": timezone.now()}
+        cursor.execute(_FACET_VALUES_SQL.replace("%(datasets)s", ids), parameters)
+        cursor.execute(_INDEX_SQL.replace("%(datasets)s", ids), parameters)
         return cursor.rowcount
 
 

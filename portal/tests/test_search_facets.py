@@ -20,7 +20,7 @@ from catalog import services as catalog_services
 from catalog.models import Dataset, DatasetState, Distribution
 from portal import search
 from portal import services as portal_services
-from portal.models import SearchDocument
+from portal.models import SearchDocument, SearchFacetValue
 
 from .conftest import CSV, SECRET, fresh
 
@@ -257,9 +257,23 @@ def test_the_document_follows_themes_licence_and_distributions(flow_a, org_a, pu
     )  # fmt: skip
     assert document.licence == "cc-zero"
 
+    assert numbered_values(document) == {
+        ("thema", "ENVI"), ("thema", "TRAN"), ("format", "CSV"), ("format", "WMS_SRVC"), ("schlagwort", "Rad"),
+        ("schlagwort", "Verkehr"), ("organisation", str(org_a.pk)), ("lizenz", "cc-zero"),
+        ("aktualisierung", dataset.update_frequency),
+    } | ({("hvd", dataset.hvd_category)} if dataset.hvd_category else set())  # fmt: skip
+
     catalog_services.remove_distribution(csv, by=steward_a)
     document.refresh_from_db()
     assert document.formats == ["WMS_SRVC"]
+    assert ("format", "CSV") not in numbered_values(document)
+
+
+def numbered_values(document) -> set[tuple[str, str]]:
+    """The (facet, value) pairs behind the document's numbers, which the search counts."""
+    values = SearchFacetValue.objects.filter(pk__in=document.facet_values)
+    assert values.count() == len(document.facet_values)
+    return set(values.values_list("facet", "value"))
 
 
 def test_deleting_a_dataset_takes_its_document_along(org_a, steward_a):
@@ -286,10 +300,12 @@ def test_the_orm_indexing_for_sqlite_writes_the_same_document(published, unpubli
 
 
 def test_reindex_all_restores_the_index(published, unpublished):
-    written = list(SearchDocument.objects.order_by("pk").values("pk", "vector", *DOCUMENT_FIELDS))
-    SearchDocument.objects.update(published=False, themes=[], title="x", vector=None)
+    fields = ("pk", "vector", "facet_values", *DOCUMENT_FIELDS)
+    written = list(SearchDocument.objects.order_by("pk").values(*fields))
+    assert all(document["facet_values"] for document in written)
+    SearchDocument.objects.update(published=False, themes=[], title="x", vector=None, facet_values=[])
     assert portal_services.reindex_all() == Dataset.objects.count()
-    assert list(SearchDocument.objects.order_by("pk").values("pk", "vector", *DOCUMENT_FIELDS)) == written
+    assert list(SearchDocument.objects.order_by("pk").values(*fields)) == written
 
 
 def test_umlauts_and_prefixes_are_found(flow_a, org_a, published):
