@@ -3,12 +3,13 @@ pagination.
 
 PostgreSQL: one statement over portal.SearchDocument answers a search (issue 12). The
 document carries the stored tsvector (GIN index, German configuration, title A >
-keywords B > description C) and copies of the facet values, sort keys and the published
-flag, so the match is evaluated once: one tsquery, the websearch query of the input
-OR-ed with a prefix query of its plain words (so "Baum" finds "Baumkataster"), which the
-GIN index answers; ranked with ts_rank. The datasets of the page are then read through
-`Dataset.objects.published()`, so a document that were out of date still could not
-show an unpublished dataset. SQLite (the embedded default): every word must occur in
+keywords B > description C) and copies of the facet values (for the filters; as numbers,
+portal.SearchFacetValue, for the counts), sort keys and the published flag, so the match
+is evaluated once: one tsquery, the websearch query of the input OR-ed with a prefix
+query of its plain words (so "Baum" finds "Baumkataster"), which the GIN index of the
+published documents answers; ranked with ts_rank. The datasets of the page are then read
+through `Dataset.objects.published()`, so a document that were out of date still could
+not show an unpublished dataset. SQLite (the embedded default): every word must occur in
 the title, keywords or description (icontains), queries start from
 `Dataset.objects.published()`, one query per facet; "relevance" sorts by title there.
 
