@@ -12,6 +12,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection
 from django.db.models import BooleanField, Exists, OuterRef, Prefetch, Value
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
@@ -224,6 +225,15 @@ class DatasetViewSet(
         rows = with_related(list(datasets) if page is None else page)
         data = serializers.DatasetListSerializer(request).to_representation(rows)
         return Response(data) if page is None else self.get_paginated_response(data)
+
+    def retrieve(self, request, *args, **kwargs):
+        """What RetrieveModelMixin with DatasetSerializer would answer, through the list's
+        row reader: a dataset's detail is its list item (the most requested address of
+        the API; the ModelSerializer alone took two thirds of its time)."""
+        rows = with_related(list(list_rows(request.user).filter(name=kwargs[self.lookup_field])))
+        if not rows:
+            raise Http404
+        return Response(serializers.DatasetListSerializer(request).to_representation(rows)[0])
 
     def _show(self, dataset: Dataset, status_code=status.HTTP_200_OK) -> Response:
         dataset = self.get_queryset().get(pk=dataset.pk)
