@@ -3,7 +3,7 @@
 Fast on purpose: rows go in with COPY, one transaction per batch, without model
 signals. So the bench rows have no history rows, no audit events and no files; the
 database is for measuring only, never for real use. The search documents are written
-at the end by one statement of the app itself (portal.services.index_datasets).
+at the end by the app's own index writer (portal.services.index_datasets, two statements).
 
 What is seeded for dataset i of N depends only on i, N and the random seed, and its
 workflow state only on i and N (`state_of`), so the load runner can pick names without
