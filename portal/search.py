@@ -366,7 +366,7 @@ class Hit:
     description: str
     issued: datetime | None
     publisher_name: str
-    formats: list[str]  # distinct, sorted
+    format_labels: list[str]  # of its distinct formats, sorted by code
 
 
 def _page_hits(ids: list[int]) -> list[Hit]:
@@ -386,9 +386,10 @@ def _page_hits(ids: list[int]) -> list[Hit]:
         .distinct()
         .order_by("dataset_id", "format")
     )
+    format_facet = FACETS_BY_PARAM["format"]
     for dataset_id, file_format in distributions:
-        formats[dataset_id].append(file_format)
-    hits = {row[0]: Hit(*row, formats=formats[row[0]]) for row in rows}
+        formats[dataset_id].append(value_label(format_facet, file_format))
+    hits = {row[0]: Hit(*row, format_labels=formats[row[0]]) for row in rows}
     return [hits[pk] for pk in ids if pk in hits]
 
 
