@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.errors import ConflictError as BaseConflict
 from governance import services as governance
 from governance.models import Decision, DecisionKind, DecisionOutcome, Role
 from governance.permissions import organisations_with_role, roles_held
@@ -52,7 +53,7 @@ NON_PUBLIC_FORMS = (PublicationForm.INTERNAL, PublicationForm.CLOSED)
 CONFIRMED_REVIEWS = (ReviewRole.DPO, ReviewRole.STATISTICS_OFFICE, ReviewRole.ISB)
 
 
-class WorkflowError(CatalogError):
+class WorkflowError(CatalogError, BaseConflict):
     """A transition that is not allowed now or not for this person; the message says why."""
 
 

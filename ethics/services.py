@@ -23,6 +23,8 @@ from django.utils.translation import gettext as _
 
 from catalog import workflow
 from catalog.models import Dataset, DatasetState, EthicsOutcome
+from core.errors import ConflictError as BaseConflict
+from core.errors import DomainError
 from governance import services as governance
 from governance.models import DecisionKind, DecisionOutcome, Role
 from governance.permissions import has_role
@@ -43,11 +45,11 @@ from .models import (
 from .questionnaire import current_questionnaire
 
 
-class EthicsError(Exception):
+class EthicsError(DomainError):
     """A step of the review that is not allowed now or not for this person."""
 
 
-class ConflictError(EthicsError):
+class ConflictError(EthicsError, BaseConflict):
     """Someone else changed the review in the meantime."""
 
 

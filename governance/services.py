@@ -15,6 +15,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from guardian.models import UserObjectPermission
 
+from core.errors import ConflictError as BaseConflict
+from core.errors import DomainError
+
 from . import audit
 from .models import (
     ApiToken,
@@ -40,11 +43,11 @@ from .rules import RuleEvaluation, evaluate_rules
 from .vocabularies import Vocabulary
 
 
-class GovernanceError(Exception):
+class GovernanceError(DomainError):
     """A transition that the rules do not allow; the message is shown to the user."""
 
 
-class ConflictError(GovernanceError):
+class ConflictError(GovernanceError, BaseConflict):
     """Someone else changed the object since the editor loaded it."""
 
 

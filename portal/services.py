@@ -15,13 +15,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import Dataset, DatasetState, Distribution, Keyword, Theme
+from core.errors import DomainError
 from governance.models import VocabularyTerm
 from governance.vocabularies import Vocabulary
 
 from .models import Comment, CommentStatus, DataRequest, DataRequestStatus, SearchDocument, Vote
 
 
-class PortalError(Exception):
+class PortalError(DomainError):
     """Something the rules do not allow; the message is shown to the user."""
 
 

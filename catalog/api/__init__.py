@@ -1,1 +1,1 @@
-"""REST endpoints of this app under /api/v1/ (see config/api.py)."""
+"""REST endpoints of this app under /api/v1/ (see core/api.py)."""

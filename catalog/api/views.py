@@ -25,7 +25,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from config.api import PublicReadOnly
+from core.api import PublicReadOnly
 from governance.models import Role
 from governance.permissions import roles_held
 

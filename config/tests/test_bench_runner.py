@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
 from bench import run
-from config.api import CursorPagination
+from core.api import CursorPagination
 
 
 def test_handmade_cursor_is_the_one_drf_decodes():

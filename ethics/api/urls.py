@@ -1,4 +1,4 @@
-"""REST endpoints of this app under /api/v1/ (see config/api.py)."""
+"""REST endpoints of this app under /api/v1/ (see core/api.py)."""
 
 from rest_framework.routers import SimpleRouter
 

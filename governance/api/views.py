@@ -15,7 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 
-from config.api import PublicReadOnly
+from core.api import PublicReadOnly
 from governance import permissions, services
 from governance.models import Organisation, PolicyDocument, PolicyVersion, Rule, RuleVersion
 

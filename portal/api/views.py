@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from catalog.models import Dataset
-from config.api import PublicReadOnly
+from core.api import PublicReadOnly
 from governance.permissions import can_moderate
 
 from .. import services

@@ -382,7 +382,7 @@ def declares_permissions(callback) -> bool:
 def test_no_api_view_relies_on_default_or_open_permissions():
     from rest_framework.permissions import AllowAny, IsAuthenticated
 
-    from config.api import PublicReadOnly
+    from core.api import PublicReadOnly
     from ethics.api.views import IsStaffMember
     from governance.api.views import CanAudit, CanChangeOrganisation, PolicyPermission
     from portal.api.views import CanTriage

@@ -1,6 +1,6 @@
 """The OpenAPI schema class of the REST API (settings: DEFAULT_SCHEMA_CLASS). Separate
-from config.api because drf-spectacular's AutoSchema imports DRF's generic views, which
-themselves load config.api's pagination class."""
+from core.api because drf-spectacular's AutoSchema imports DRF's generic views, which
+themselves load core.api's pagination class."""
 
 import copy
 
@@ -40,7 +40,7 @@ def _as_stored(field):
 
 
 class ErrorSerializer(serializers.Serializer):
-    """What config.api.exception_handler answers for everything but field errors."""
+    """What core.api.exception_handler answers for everything but field errors."""
 
     detail = serializers.CharField()
     code = serializers.CharField(required=False)

@@ -1,8 +1,8 @@
 """What every REST endpoint of /api/v1/ shares: cursor pagination, the mapping of the
 services' exceptions to HTTP answers, and the explicit marker for public endpoints.
 
-It lives in config because it knows every app's exceptions, while the apps only
-depend one way (governance ← catalog ← ethics/portal).
+It knows no app: every service error derives from `core.errors`, so the mapping to
+HTTP answers holds for every app, present and future.
 
 Views call the same services as the HTML views; they never change state themselves.
 Permissions deny by default (settings: IsAuthenticated); an endpoint that anonymous
@@ -17,19 +17,7 @@ from rest_framework import exceptions, pagination, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from catalog.services import CatalogError
-from catalog.services import ConflictError as DatasetConflict
-from catalog.workflow import WorkflowError
-from ethics.services import ConflictError as ReviewConflict
-from ethics.services import EthicsError
-from governance.services import ConflictError as GovernanceConflict
-from governance.services import GovernanceError
-from portal.services import PortalError
-
-# "Someone else changed it" and "not possible in the current state" are conflicts
-# with the resource's current state: 409, so clients know to reload and retry.
-CONFLICTS = (DatasetConflict, ReviewConflict, GovernanceConflict, WorkflowError)
-DOMAIN_ERRORS = (CatalogError, EthicsError, GovernanceError, PortalError)
+from .errors import ConflictError, DomainError
 
 
 class CursorPagination(pagination.CursorPagination):
@@ -67,12 +55,13 @@ def _validation_detail(error: DjangoValidationError):
 
 def exception_handler(exc, context):
     """DRF's handler, plus the services' own exceptions: field errors as 400, conflicts
-    as 409 with the service's German (or English) message."""
+    (with the resource's current state: reload and retry) as 409 with the service's German
+    (or English) message."""
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_validation_detail(exc))
-    elif isinstance(exc, CONFLICTS):
+    elif isinstance(exc, ConflictError):
         return Response({"detail": str(exc), "code": "conflict"}, status=status.HTTP_409_CONFLICT)
-    elif isinstance(exc, DOMAIN_ERRORS):
+    elif isinstance(exc, DomainError):
         exc = exceptions.ValidationError({"non_field_errors": [str(exc)]})
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
