@@ -18,7 +18,7 @@ from governance.history import history_entries, readable_changes
 from governance.models import Role
 from governance.permissions import roles_held
 
-from . import permissions, services, workflow
+from . import inbox, permissions, services, workflow
 from .forms import (
     ClassificationForm,
     DatasetFilterForm,
@@ -107,7 +107,7 @@ def dataset_detail(request, name):
             # Stewards edit (catalog.permissions.can_edit_dataset), except while the dataset is in review.
             "can_edit": Role.STEWARD in roles and not dataset.is_in_review,
             "transitions": transitions,
-            "decisions": workflow.decision_trail(dataset),
+            "decisions": inbox.decision_trail(dataset),
         },
     )
 
