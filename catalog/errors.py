@@ -17,3 +17,27 @@ class ConflictError(CatalogError, BaseConflict):
 
 class WorkflowError(CatalogError, BaseConflict):
     """A transition that is not allowed now or not for this person; the message says why."""
+
+
+class ImmutableError(Exception):
+    """A classification version is never changed or deleted (a programming error, not a user's)."""
+
+
+class HarvestError(CatalogError):
+    """A run cannot be started now; the message says why."""
+
+
+class RecordError(Exception):
+    """One record cannot be taken over; the message is the reason in the report."""
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be imported (unreadable, unknown or missing columns)."""
+
+    def __init__(self, messages):
+        self.messages = [str(message) for message in ([messages] if isinstance(messages, str) else messages)]
+        super().__init__("; ".join(self.messages))
+
+
+class CellError(ValueError):
+    """A cell whose content cannot be understood; the message is shown to the user."""

@@ -13,10 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog import inbox, services, workflow
+from catalog.errors import CatalogError, ConflictError, WorkflowError
 from catalog.models import Dataset, DatasetState, PersonalDataStatus
-from catalog.services import CatalogError, ConflictError
 from catalog.tests.conftest import classification_fields, dataset_fields
-from catalog.workflow import WorkflowError
 from conftest import make_role_holder
 from governance import services as governance
 from governance.models import AuditAction, AuditEvent, Decision, DecisionKind, PolicyKind, Role
