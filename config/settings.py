@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "portal",
     "sharing",
     "strategy",
+    "demo",  # the demo network and the seed commands; no models
 ]
 
 MIDDLEWARE = [

@@ -8,10 +8,14 @@ class PortalConfig(AppConfig):
 
     def ready(self):
         from governance import audit
+        from strategy import indicators
 
         from . import signals  # noqa: F401 – keeps the search index current
+        from .indicators import data_requests_answered_30d_share
         from .models import Comment
 
         # Data requests are network-wide (organisation None); comments belong to the
         # publisher of their dataset, so its auditors see their moderation.
         audit.register(Comment, organisation=lambda comment: comment.dataset.publisher_id)
+        # The strategy's indicator on answered data requests reads the portal's table.
+        indicators.register_source("data_requests_answered_30d_share", data_requests_answered_30d_share)

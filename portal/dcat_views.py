@@ -20,8 +20,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from catalog.models import Dataset
+from core import participation
 
-from . import dcat, services
+from . import dcat
 
 # Requests for the full export per client address and period (seconds): each one reads
 # the whole catalog. Harvesters need it about once a day.
@@ -99,7 +100,7 @@ def catalog_export(request, format):
     if content_type is None:
         raise Http404
     limit, period = EXPORT_LIMIT
-    if services.rate_limited("dcat_export", services.client_ip(request), limit=limit, period=period):
+    if participation.rate_limited("dcat_export", participation.client_ip(request), limit=limit, period=period):
         message = _("Zu viele Abrufe des Gesamtkatalogs von Ihrem Anschluss. Bitte versuchen Sie es später erneut.")
         return _plain(message, HTTPStatus.TOO_MANY_REQUESTS)
     return _open(StreamingHttpResponse(dcat.stream_catalog(settings.SITE_URL, format), content_type=content_type))

@@ -3,11 +3,6 @@ and tasks call these; the public side never writes catalog data."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-
-from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
@@ -16,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from catalog.models import Dataset, DatasetState, Distribution, Keyword, Theme
 from core.errors import DomainError
+from core.participation import hashed
 from governance.models import VocabularyTerm
 from governance.vocabularies import Vocabulary
 
@@ -171,39 +167,6 @@ def _index_one(dataset_id: int) -> int:
 def reindex_all() -> int:
     """Rebuild the whole index (after an import or a restore)."""
     return index_datasets(Dataset.objects.all())
-
-
-# ---------------------------------------------------------------------------
-# Rate limits (Django's cache: per process with LocMem, shared with Redis/Memcached)
-
-
-def client_ip(request) -> str:
-    """The client's address; behind PROXY_COUNT trusted proxies, from X-Forwarded-For."""
-    proxies = settings.AXES_IPWARE_PROXY_COUNT
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if proxies and forwarded:
-        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-        if len(hops) >= proxies:
-            return hops[-proxies]
-    return request.META.get("REMOTE_ADDR", "")
-
-
-def hashed(value: str) -> str:
-    return hmac.new(settings.SECRET_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
-
-
-def rate_limited(scope: str, key: str, *, limit: int, period: int) -> bool:
-    """Count one attempt of `key` in `scope`; True once more than `limit` attempts fell
-    into the current window of `period` seconds."""
-    window = int(timezone.now().timestamp()) // period
-    cache_key = f"portal:rl:{scope}:{hashed(key)[:32]}:{window}"
-    cache.add(cache_key, 0, timeout=period)
-    try:
-        count = cache.incr(cache_key)
-    except ValueError:  # expired between add and incr
-        cache.set(cache_key, 1, timeout=period)
-        count = 1
-    return count > limit
 
 
 # ---------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from django.views.decorators.http import require_GET, require_POST
 from catalog import quality
 from catalog.models import Dataset, Distribution
 from catalog.vocabularies import FILE_TYPES_BY_CODE
+from core import participation
 from governance.models import Organisation, Role
 from governance.permissions import can_moderate, organisations_with_role
 
@@ -48,9 +49,6 @@ logger = logging.getLogger(__name__)
 # Limits per client address (Django's cache; settings may override them).
 DATA_REQUEST_LIMIT = getattr(settings, "PORTAL_DATA_REQUEST_LIMIT", (5, 3600))
 COMMENT_LIMIT = getattr(settings, "PORTAL_COMMENT_LIMIT", (5, 3600))
-VOTE_LIMIT = getattr(settings, "PORTAL_VOTE_LIMIT", (30, 3600))
-VOTER_COOKIE = "sd_voter"
-VOTER_SALT = "portal.voter"
 DASHBOARD_CACHE_SECONDS = 300
 
 # Where issue 8 puts the machine-readable forms: a link appears once its URL exists.
@@ -76,10 +74,6 @@ def machine_readable_links(dataset: Dataset) -> list[tuple[str, str]]:
     with contextlib.suppress(NoReverseMatch):
         links.append(("CKAN JSON", reverse("ckan:action", args=["package_show"]) + f"?id={dataset.name}"))
     return links
-
-
-def _rate_limited(request, scope: str, limit: tuple[int, int]) -> bool:
-    return services.rate_limited(scope, services.client_ip(request), limit=limit[0], period=limit[1])
 
 
 # ---------------------------------------------------------------------------
@@ -157,10 +151,6 @@ def search(request):
 # Dataset page, downloads, conversion
 
 
-def _voter_id(request) -> str | None:
-    return request.get_signed_cookie(VOTER_COOKIE, default=None, salt=VOTER_SALT)
-
-
 def _dataset_etag(dataset, *, votes: int, comments_marker, voted: bool, user, quality_marker=()) -> str:
     parts = [
         dataset.pk, dataset.version, dataset.modified.isoformat(), votes, comments_marker, voted, get_language(),
@@ -201,9 +191,9 @@ def dataset_detail(request, name):
     # A table check that arrives later changes the page too (reports are prefetched already).
     checks = tuple(report.pk for distribution in dataset.distributions.all() for report in distribution.reports.all())
     quality_marker = (score.computed_at.isoformat() if score else "", dataset.freshness.status, checks)
-    voter = _voter_id(request)
+    voter = participation.voter_id(request)
     tally = Vote.objects.filter(dataset=dataset).aggregate(
-        total=Count("pk"), mine=Count("pk", filter=Q(voter=services.hashed(voter or "-")))
+        total=Count("pk"), mine=Count("pk", filter=Q(voter=participation.hashed(voter or "-")))
     )
     comments = list(Comment.objects.filter(dataset=dataset, status=CommentStatus.APPROVED).order_by("created", "pk"))
     comments_marker = (len(comments), comments[-1].moderated_at.isoformat() if comments else "")
@@ -341,20 +331,15 @@ def convert(request, name, identifier, target):
 def vote(request, name):
     dataset = get_object_or_404(published_datasets(), name=name)
     url = reverse("portal:dataset_detail", args=[dataset.name]) + "#rueckmeldung"
-    if _rate_limited(request, "vote", VOTE_LIMIT):
+    if participation.request_rate_limited(request, "vote", participation.VOTE_LIMIT):
         messages.error(request, _("Zu viele Stimmen von Ihrem Anschluss. Bitte versuchen Sie es später erneut."))
         return redirect(url)
-    voter = _voter_id(request) or uuid.uuid4().hex
+    voter = participation.voter_id(request) or uuid.uuid4().hex
     if services.vote(dataset, voter=voter):
         messages.success(request, _("Danke! Ihre Stimme „Finde ich wichtig“ wurde gezählt."))
     else:
         messages.info(request, _("Sie haben für diesen Datensatz bereits gestimmt."))
-    response = redirect(url)
-    response.set_signed_cookie(
-        VOTER_COOKIE, voter, salt=VOTER_SALT, max_age=365 * 86400, httponly=True, samesite="Lax",
-        secure=request.is_secure(),
-    )  # fmt: skip
-    return response
+    return participation.remember_voter(redirect(url), request, voter)
 
 
 @require_POST
@@ -366,7 +351,7 @@ def comment(request, name):
         # Answer as if it worked: a bot learns nothing.
         messages.success(request, _("Danke! Ihr Kommentar erscheint, sobald wir ihn geprüft haben."))
         return redirect(url)
-    if _rate_limited(request, "comment", COMMENT_LIMIT):
+    if participation.request_rate_limited(request, "comment", COMMENT_LIMIT):
         messages.error(request, _("Zu viele Kommentare von Ihrem Anschluss. Bitte versuchen Sie es später erneut."))
         return redirect(url)
     if form.is_valid():
@@ -426,7 +411,7 @@ def data_request_create(request):
     if request.method == "POST":
         if form.is_spam():
             return redirect("portal:data_request_thanks")
-        if _rate_limited(request, "data_request", DATA_REQUEST_LIMIT):
+        if participation.request_rate_limited(request, "data_request", DATA_REQUEST_LIMIT):
             form.add_error(
                 None,
                 _(

@@ -8,18 +8,18 @@ a recomputation for a past day, gives the value of that day. Shares are percenta
 a share of nothing is None (no value), never 0."""
 
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Dataset, DatasetState, Distribution, DistributionKind
 from governance.models import Decision, DecisionKind, DecisionOutcome
-from portal.models import DataRequest
 
 from .models import Indicator, IndicatorUnit, IndicatorValue
 
@@ -40,7 +40,6 @@ NON_OPEN_OUTCOMES = (
 API_KINDS = (DistributionKind.API, DistributionKind.SERVICE)
 # A rolling window for metrics about how fast things happen.
 WINDOW = timedelta(days=365)
-ANSWER_DEADLINE = timedelta(days=30)
 CENT = Decimal("0.01")
 
 
@@ -53,7 +52,8 @@ def _quantize(value) -> Decimal:
     return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _share(part: int, total: int) -> Decimal | None:
+def percent_share(part: int, total: int) -> Decimal | None:
+    """part of total in percent (two decimals); None for a share of nothing."""
     if not total:
         return None
     return _quantize(Decimal(part) * 100 / Decimal(total))
@@ -90,7 +90,7 @@ def published_open_share(on: date) -> Decimal | None:
             filter=Q(state=DatasetState.PUBLISHED, publication_outcome=DecisionOutcome.OPEN),
         ),
     )
-    return _share(counts["open"], counts["total"])
+    return percent_share(counts["open"], counts["total"])
 
 
 def _final_decision_rows():
@@ -164,27 +164,7 @@ def non_open_with_ground_share(on: date) -> Decimal | None:
     counts = Decision.objects.filter(pk__in=Subquery(in_force), outcome__in=NON_OPEN_OUTCOMES).aggregate(
         total=Count("pk"), grounded=Count("pk", filter=~Q(exclusion_grounds=[]))
     )
-    return _share(counts["grounded"], counts["total"])
-
-
-def data_requests_answered_30d_share(on: date) -> Decimal | None:
-    """Share of data requests (Datenwünsche) answered within 30 days, in percent.
-
-    Counted are the requests whose 30 days ended in the twelve months up to `on`
-    (received between 395 and 30 days before), so every one of them had its full 30
-    days. Answered: published (with a dataset) or declined (with a ground) – the time
-    the portal stamps as `answered_at`; „in Bearbeitung“ is no answer. A request
-    answered and later re-opened has no answer time and counts as not answered. None
-    when no request is due."""
-    cutoff = end_of_day(on)
-    due = DataRequest.objects.filter(
-        created__gte=cutoff - ANSWER_DEADLINE - WINDOW, created__lt=cutoff - ANSWER_DEADLINE
-    )
-    counts = due.aggregate(
-        total=Count("pk"),
-        answered=Count("pk", filter=Q(answered_at__lte=F("created") + ANSWER_DEADLINE)),
-    )
-    return _share(counts["answered"], counts["total"])
+    return percent_share(counts["grounded"], counts["total"])
 
 
 def hvd_available_by_api(on: date) -> Decimal | None:
@@ -201,20 +181,41 @@ def hvd_available_by_api(on: date) -> Decimal | None:
     return Decimal(count)
 
 
+# Metrics whose data live in an app above strategy (the portal's data requests) get
+# their function from that app at start-up (see register_source), so strategy never
+# imports it: key → function(on) -> Decimal | None.
+_SOURCES: dict[str, Callable[[date], Decimal | None]] = {}
+
+
+def register_source(key: str, function: Callable[[date], Decimal | None]) -> None:
+    """Supply the function of the metric `key` declared in METRICS without one; called
+    from the providing app's AppConfig.ready(). Its docstring defines the metric."""
+    if key not in METRICS or METRICS[key].function is not None:
+        raise LookupError(f"No metric {key!r} waits for a source.")
+    _SOURCES[key] = function
+
+
 @dataclass(frozen=True)
 class Metric:
     key: str
     label: str
     unit: str
     higher_is_better: bool
-    function: object
+    function: Callable[[date], Decimal | None] | None = None  # None: registered by another app
+
+    @property
+    def source(self) -> Callable[[date], Decimal | None]:
+        function = self.function or _SOURCES.get(self.key)
+        if function is None:
+            raise LookupError(f"The source of metric {self.key!r} has not been registered.")
+        return function
 
     def compute(self, on: date | None = None) -> Decimal | None:
-        return self.function(on or timezone.localdate())
+        return self.source(on or timezone.localdate())
 
     @property
     def description(self) -> str:
-        return (self.function.__doc__ or "").strip()
+        return (self.source.__doc__ or "").strip()
 
 
 METRICS: dict[str, Metric] = {
@@ -246,8 +247,7 @@ METRICS: dict[str, Metric] = {
             _("Anteil der Datenwünsche, die innerhalb von 30 Tagen beantwortet wurden"),
             IndicatorUnit.PERCENT,
             True,
-            data_requests_answered_30d_share,
-        ),
+        ),  # source: portal.indicators
         Metric(
             "hvd_available_by_api",
             _("Hochwertige Datensätze, die über eine Schnittstelle verfügbar sind"),

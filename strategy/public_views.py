@@ -6,7 +6,7 @@ Every view reads through strategy.public, so a strategy, field of action, goal,
 measure or indicator that is not public – or whose parent is not – does not exist here
 (404), for citizens and staff alike. Staff names never appear: a measure shows its
 responsible organisation, and its status history shows date, status and reason only.
-Votes work exactly like the portal's dataset votes (portal.views.vote): a random
+Votes work exactly like the portal's dataset votes (core.participation): a random
 browser id in a signed cookie, stored only as a keyed hash, rate limited per client
 address."""
 
@@ -26,10 +26,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Dataset
+from core import participation
+from core.participation import VOTE_LIMIT
 from ethics.models import EthicsReview
 from governance.models import PolicyStatus
-from portal import services as portal_services
-from portal.views import VOTE_LIMIT, VOTER_COOKIE, VOTER_SALT, _voter_id
 
 from . import charts, public, services
 from .indicators import METRICS, target_progress
@@ -184,9 +184,9 @@ def _public_measure(slug, code):
 
 
 def _measure_page(request, measure, *, status=HTTPStatus.OK):
-    voter = _voter_id(request)
+    voter = participation.voter_id(request)
     tally = measure.votes.aggregate(
-        total=Count("pk"), mine=Count("pk", filter=Q(voter=portal_services.hashed(voter or "-")))
+        total=Count("pk"), mine=Count("pk", filter=Q(voter=participation.hashed(voter or "-")))
     )
     today = timezone.localdate()
     milestones = list(measure.milestones.order_by("due_date", "position", "pk"))
@@ -233,19 +233,13 @@ def public_measure(request, slug, code):
 @require_POST
 def public_measure_vote(request, slug, code):
     measure = _public_measure(slug, code)
-    if portal_services.rate_limited(
-        VOTE_SCOPE, portal_services.client_ip(request), limit=VOTE_LIMIT[0], period=VOTE_LIMIT[1]
-    ):
+    if participation.request_rate_limited(request, VOTE_SCOPE, VOTE_LIMIT):
         messages.error(request, _("Zu viele Stimmen von Ihrem Anschluss. Bitte versuchen Sie es später erneut."))
         return _measure_page(request, measure, status=HTTPStatus.TOO_MANY_REQUESTS)
-    voter = _voter_id(request) or uuid.uuid4().hex
-    if services.vote(measure, voter=portal_services.hashed(voter)):
+    voter = participation.voter_id(request) or uuid.uuid4().hex
+    if services.vote(measure, voter=participation.hashed(voter)):
         messages.success(request, _("Danke! Ihre Stimme „Finde ich wichtig“ wurde gezählt."))
     else:
         messages.info(request, _("Sie haben für diese Maßnahme bereits gestimmt."))
     response = redirect(reverse("strategy:public_measure", args=[slug, measure.code]) + "#wichtig")
-    response.set_signed_cookie(
-        VOTER_COOKIE, voter, salt=VOTER_SALT, max_age=365 * 86400, httponly=True, samesite="Lax",
-        secure=request.is_secure(),
-    )  # fmt: skip
-    return response
+    return participation.remember_voter(response, request, voter)

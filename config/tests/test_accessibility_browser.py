@@ -21,9 +21,9 @@ from django.utils.http import urlsafe_base64_encode
 
 from catalog.models import Dataset
 from conftest import axe_violations
+from demo.governance import DEMO_PASSWORD
 from ethics.models import EthicsReview
 from ethics.permissions import visible_reviews
-from governance.demo import DEMO_PASSWORD
 from governance.models import PolicyDocument
 from governance.permissions import visible_audit_events
 from portal.models import DataRequest

@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from catalog.models import Dataset
+from core import participation
 from core.api import PublicReadOnly
 from governance.permissions import can_moderate
 
@@ -93,7 +94,7 @@ class DataRequestViewSet(
 
     def create(self, request, *args, **kwargs):
         limit, period = DATA_REQUEST_LIMIT
-        if services.rate_limited("data_request", services.client_ip(request), limit=limit, period=period):
+        if participation.rate_limited("data_request", participation.client_ip(request), limit=limit, period=period):
             raise exceptions.Throttled(
                 detail=_(
                     "Von Ihrem Anschluss kamen in kurzer Zeit zu viele Datenwünsche. Bitte versuchen Sie es in "

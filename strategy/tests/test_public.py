@@ -493,16 +493,16 @@ def test_the_vote_cookie_is_the_portals(client, plan, published_vote_cookie):
     measure = plan.add_measure()
     client.cookies[published_vote_cookie.key] = published_vote_cookie.value
     client.post(vote_url(measure))
-    from portal import services as portal_services
+    from core import participation
 
-    assert MeasureVote.objects.get().voter == portal_services.hashed("browser-4711")
+    assert MeasureVote.objects.get().voter == participation.hashed("browser-4711")
 
 
 @pytest.fixture
 def published_vote_cookie():
     from django.http import HttpResponse
 
-    from portal.views import VOTER_COOKIE, VOTER_SALT
+    from core.participation import VOTER_COOKIE, VOTER_SALT
 
     response = HttpResponse()
     response.set_signed_cookie(VOTER_COOKIE, "browser-4711", salt=VOTER_SALT)

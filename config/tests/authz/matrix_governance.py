@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
-from governance.demo import DEMO_PASSWORD
+from demo.governance import DEMO_PASSWORD
 
 from .matrix import (
     ADMIN_A,

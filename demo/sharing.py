@@ -10,12 +10,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import Dataset
+from demo.governance import demo_username
 from governance import services as governance
-from governance.demo import demo_username
 from governance.models import Organisation, PolicyDocument, PolicyKind, Role
-
-from . import services
-from .models import AgreementType, SharingAgreement, SharingCondition
+from sharing import services
+from sharing.models import AgreementType, SharingAgreement, SharingCondition
 
 C = SharingCondition
 CONTRACT_SLUG = "avv-lastganganalyse-lindenau-eichberg"

@@ -1,13 +1,13 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.demo import seed_catalog_demo
 from catalog.models import Dataset
-from ethics.demo import seed_ethics_demo
-from governance.demo import DEMO_PASSWORD, seed_demo
-from portal.demo import seed_portal_demo
-from sharing.demo import seed_sharing_demo
-from strategy.demo import seed_strategy_demo
+from demo.catalog import seed_catalog_demo
+from demo.ethics import seed_ethics_demo
+from demo.governance import DEMO_PASSWORD, seed_demo
+from demo.portal import seed_portal_demo
+from demo.sharing import seed_sharing_demo
+from demo.strategy import seed_strategy_demo
 
 
 class Command(BaseCommand):
@@ -19,7 +19,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if settings.PRODUCTION:
             raise CommandError("Demo data with known passwords is for local use only, never in production.")
-        # Only the top-most app may seed everything: governance ← catalog ← portal.
+        # The demo app sits above every app, so it seeds them all, lowest layer first.
         logins = seed_demo()
         created = seed_catalog_demo()
         reviews = seed_ethics_demo()

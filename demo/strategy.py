@@ -13,10 +13,9 @@ from django.utils import timezone
 from catalog.models import Dataset
 from ethics.models import EthicsReview
 from governance.models import Organisation, PolicyDocument, PolicyVersion, Rule
-
-from . import services
-from .indicators import METRICS
-from .models import IndicatorUnit, MeasureStatus, Strategy, ValueOrigin
+from strategy import services
+from strategy.indicators import METRICS
+from strategy.models import IndicatorUnit, MeasureStatus, Strategy, ValueOrigin
 
 SLUG = "datenstrategie-stadtverbund"
 P, IP, DONE, DELAYED, STOPPED = (

@@ -7,8 +7,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from . import services
-from .models import (
+from governance import services
+from governance.models import (
     DataProtectionRegime,
     DNGRole,
     Organisation,
@@ -18,7 +18,7 @@ from .models import (
     Role,
     RoleAssignment,
 )
-from .reference_data import ensure_vocabularies, install_default_rule_set
+from governance.reference_data import ensure_vocabularies, install_default_rule_set
 
 DEMO_PASSWORD = "Stadtdaten-Demo-2026"
 

@@ -1,4 +1,4 @@
-"""The demo catalog of the fictional Stadtverbund (see governance.demo): about fifty
+"""The demo catalog of the fictional Stadtverbund (see demo.governance): about fifty
 municipal datasets of all ten organisations, classified and with small generated files.
 
 Everything goes through catalog.services, exactly as a steward's work in the app
@@ -22,12 +22,10 @@ from datetime import date, datetime, timedelta
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.utils import timezone
 
-from governance.demo import demo_username
-from governance.models import Organisation, Role
-
-from . import services
-from .models import (
+from catalog import engine, services, workflow
+from catalog.models import (
     REVIEW_STATES,
     Confidentiality,
     Dataset,
@@ -38,7 +36,9 @@ from .models import (
     SpatialGranularity,
     TemporalGranularity,
 )
-from .vocabularies import LICENCES_BY_CODE, Frequency, GeocodingLevel, HVDCategory
+from catalog.vocabularies import LICENCES_BY_CODE, Frequency, GeocodingLevel, HVDCategory
+from demo.governance import demo_username
+from governance.models import Organisation, Role
 
 P = PersonalDataStatus
 C = Confidentiality
@@ -46,7 +46,7 @@ S = SpatialGranularity
 T = TemporalGranularity
 NORMAL, HOCH, SEHR_HOCH = ProtectionNeed.NORMAL, ProtectionNeed.HOCH, ProtectionNeed.SEHR_HOCH
 
-# Organisation slugs of governance.demo.ORGANISATIONS
+# Organisation slugs of demo.governance.ORGANISATIONS
 LIN, LIN_PLAN, LIN_BUERGER, LIN_UMWELT, LIN_SW = (
     "lindenau",
     "lindenau-stadtplanung",
@@ -2406,7 +2406,7 @@ DATASETS: list[DemoDataset] = [
 
 def seed_catalog_demo() -> list[Dataset]:
     """Create the demo datasets that do not exist yet (by name) and return them.
-    Needs governance.demo.seed_demo() first, for the organisations and stewards."""
+    Needs demo.governance.seed_demo() first, for the organisations and stewards."""
     organisations = {organisation.slug: organisation for organisation in Organisation.objects.all()}
     users = {user.username: user for user in get_user_model().objects.filter(username__contains=".")}
     missing = [
@@ -2433,7 +2433,7 @@ def seed_catalog_demo() -> list[Dataset]:
 # The publication workflow
 
 # Where each dataset ends; the steps are the real transitions by the demo users
-# (steward.<org> submits, owner.<org> signs off, the ethics board votes in ethics.demo,
+# (steward.<org> submits, owner.<org> signs off, the ethics board votes in demo.ethics,
 # legal.<org> reviews: four eyes hold because they are different people).
 WORKFLOW_PLAN = {
     "haushaltsplan-lindenau": "published",
@@ -2476,10 +2476,6 @@ RETURN_REASONS = {
 def seed_workflow_demo(users: dict) -> int:
     """Take the planned datasets that are still untouched drafts through the workflow;
     returns how many it moved. Seeding again moves nothing."""
-    from django.utils import timezone
-
-    from . import engine, workflow
-
     datasets = Dataset.objects.filter(
         name__in=list(WORKFLOW_PLAN), state=DatasetState.DRAFT, submitted_by__isnull=True
     ).select_related("publisher", "current_classification")

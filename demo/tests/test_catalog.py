@@ -8,7 +8,6 @@ from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from catalog.demo import DATASETS, WORKFLOW_PLAN, Upload, seed_catalog_demo
 from catalog.models import (
     Classification,
     Confidentiality,
@@ -18,7 +17,8 @@ from catalog.models import (
     DistributionKind,
     PersonalDataStatus,
 )
-from governance.demo import ORGANISATIONS, seed_demo
+from demo.catalog import DATASETS, WORKFLOW_PLAN, Upload, seed_catalog_demo
+from demo.governance import ORGANISATIONS, seed_demo
 from governance.models import Organisation
 
 

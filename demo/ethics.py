@@ -11,13 +11,12 @@ from django.utils import timezone
 
 from catalog import workflow
 from catalog.models import Dataset, DatasetState
+from demo.governance import DEMO_PASSWORD
+from ethics import services
+from ethics.models import DataUse, QuestionKind, ReviewStatus
 from governance import services as governance
-from governance.demo import DEMO_PASSWORD
 from governance.models import Organisation, Role
 from governance.permissions import has_role
-
-from . import services
-from .models import DataUse, QuestionKind, ReviewStatus
 
 # A second board member per city: a vote needs a quorum of two.
 SECOND_MEMBERS = {"lindenau": "ethik2.lindenau", "eichberg": "ethik2.eichberg"}

@@ -3,9 +3,9 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from demo.strategy import SLUG
 from governance.models import AuditEvent
 from strategy import public, services
-from strategy.demo import SLUG
 from strategy.models import (
     FieldOfAction,
     Goal,

@@ -3,9 +3,8 @@
 from django.contrib.auth import get_user_model
 
 from catalog.models import Dataset
-
-from . import services
-from .models import DataRequest
+from portal import services
+from portal.models import DataRequest
 
 
 def seed_portal_demo() -> int:

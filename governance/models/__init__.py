@@ -1,0 +1,71 @@
+"""The governance models by subdomain; every public name is importable from
+`governance.models`, the Django convention for a models package (the modules below
+import each other, never this package).
+
+- organisations: the members of the Stadtverbund and their tree
+- roles: role assignments and deputies
+- immutable: the refusals of records that never change (append-only querysets)
+- terms: versioned reference vocabularies
+- policies: policy documents, versions, sections, rules and rule versions
+- decisions: append-only decisions and the rule and policy versions they applied
+- audit: the hash-chained audit journal and its verifications
+- tokens: personal API tokens
+"""
+
+from .audit import GENESIS_HASH, AuditAction, AuditEvent, AuditVerification
+from .decisions import Decision, DecisionKind, DecisionOutcome, DecisionPolicyVersion, DecisionRuleVersion
+from .immutable import AppendOnlyQuerySet, BulkWriteRefused, ImmutableError, InsertOnlyQuerySet
+from .organisations import DataProtectionRegime, DNGRole, Organisation, OrganisationQuerySet, OrgType
+from .policies import (
+    DraftOnlyMixin,
+    PolicyDocument,
+    PolicyKind,
+    PolicySection,
+    PolicyStatus,
+    PolicyVersion,
+    PolicyVersionQuerySet,
+    Rule,
+    RuleVersion,
+    RuleVersionQuerySet,
+)
+from .roles import Role, RoleAssignment, RoleAssignmentQuerySet
+from .terms import VocabularyTerm, VocabularyTermQuerySet
+from .tokens import ApiToken, ApiTokenQuerySet
+
+__all__ = [
+    "GENESIS_HASH",
+    "ApiToken",
+    "ApiTokenQuerySet",
+    "AppendOnlyQuerySet",
+    "AuditAction",
+    "AuditEvent",
+    "AuditVerification",
+    "BulkWriteRefused",
+    "DNGRole",
+    "DataProtectionRegime",
+    "Decision",
+    "DecisionKind",
+    "DecisionOutcome",
+    "DecisionPolicyVersion",
+    "DecisionRuleVersion",
+    "DraftOnlyMixin",
+    "ImmutableError",
+    "InsertOnlyQuerySet",
+    "OrgType",
+    "Organisation",
+    "OrganisationQuerySet",
+    "PolicyDocument",
+    "PolicyKind",
+    "PolicySection",
+    "PolicyStatus",
+    "PolicyVersion",
+    "PolicyVersionQuerySet",
+    "Role",
+    "RoleAssignment",
+    "RoleAssignmentQuerySet",
+    "Rule",
+    "RuleVersion",
+    "RuleVersionQuerySet",
+    "VocabularyTerm",
+    "VocabularyTermQuerySet",
+]
