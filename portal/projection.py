@@ -175,7 +175,7 @@ class Projection:
     @property
     def organisations(self) -> dict[int, dict]:
         """Every organisation of the network by pk, each with `dataset_contributor_id`
-        (see `contributor_id`); one query for the projection's lifetime."""
+        (the contributor ID its datasets carry); one query for the projection's lifetime."""
         if self._organisations is None:
             self._organisations = read_organisations()
             for organisation in self._organisations.values():
@@ -196,7 +196,7 @@ class Projection:
 
     def read(self, rows) -> list[dict]:
         """The datasets of a values(*COLUMNS) queryset, resolved: four queries, whatever
-        their number, and the organisations once per projection."""
+        their number, and the organisations' once per projection."""
         rows = list(rows)
         if not rows:
             return rows
