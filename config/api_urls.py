@@ -22,5 +22,5 @@ urlpatterns = [
         SpectacularSwaggerSplitView.as_view(url_name="schema", template_name="api/swagger_ui.html"),
         name="swagger-ui",
     ),
-    path("", include("portal.ckan_urls")),
+    path("", include("portal.ckan.urls")),
 ]

@@ -2,13 +2,14 @@
 portale, data.europa.eu) and Linked-Data clients. The tests validate it against the
 official SHACL shapes (DCAT-AP 3.0.0 + DCAT-AP.de 3.0, and HVD for high-value datasets).
 
-One source of triples (`DcatExport`) feeds every output. Turtle and N-Triples are
-written straight from the triples by the small writers below; RDF/XML and JSON-LD go
-through an rdflib Graph, which is fine for a page of 100 datasets but not for the
-whole catalog. The full export (`stream_catalog`) reads the catalog in pieces by
-primary key and writes each piece as soon as it is read, so memory stays flat and
-100,000 datasets fit the time budget. Rows are read with values(), not as model
-instances: at that scale the ORM's objects cost more than everything else together.
+What a dataset says is resolved by `portal.projection` (the same view the CKAN API
+renders): this module reads rows through it and only turns them into triples. One
+source of triples (`DcatExport`) feeds every output. Turtle and N-Triples are written
+straight from the triples by the small writers below; RDF/XML and JSON-LD go through
+an rdflib Graph, which is fine for a page of 100 datasets but not for the whole
+catalog. The full export (`stream_catalog`) reads the catalog in pieces by primary key
+and writes each piece as soon as it is read, so memory stays flat and 100,000 datasets
+fit the time budget.
 
 URIs depend only on the public base URL (SITE_URL) and the dataset's name, which never
 changes after the dataset is created:
@@ -38,25 +39,15 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.db.models import Count, Func, Max, Q, Subquery
-from django.urls import reverse
 from django.utils import translation
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from rdflib import BNode, Graph, Literal, URIRef
 
-from catalog.models import Dataset, Distribution, DistributionKind
-from catalog.vocabularies import (
-    EU_AUTHORITY,
-    FILE_TYPES_BY_CODE,
-    HVD_LEGISLATION_URI,
-    LICENCE_BASE,
-    DataTheme,
-    Frequency,
-    GeocodingLevel,
-    HVDCategory,
-    Language,
-)
-from governance.models import Organisation, OrgType
+from catalog.models import Dataset
+from catalog.vocabularies import EU_AUTHORITY, LICENCE_BASE, Language
+
+from .projection import COLUMNS, LANGUAGE_URIS, PUBLIC_ACCESS, PUBLISHER_TYPE_BASE, Projection, published_rows
 
 # ---------------------------------------------------------------------------
 # Terms: plain strings and tuples, cheap enough for millions of triples. rdflib
@@ -206,7 +197,7 @@ FILE_TYPE = ConceptKind((DCT.MediaTypeOrExtent, SKOS.Concept), _eu("file-type"))
 LICENCE = ConceptKind((DCT.LicenseDocument, SKOS.Concept), IRI(LICENCE_BASE.rstrip("/")))
 HVD_CATEGORY = ConceptKind((SKOS.Concept,), IRI("http://data.europa.eu/bna/asd487ae75"))
 GEOCODING_LEVEL = ConceptKind((SKOS.Concept,), IRI("http://dcat-ap.de/def/politicalGeocoding/Level"))
-PUBLISHER_TYPE = ConceptKind((SKOS.Concept,), IRI("http://purl.org/adms/publishertype/1.0"))
+PUBLISHER_TYPE = ConceptKind((SKOS.Concept,), IRI(PUBLISHER_TYPE_BASE + "1.0"))
 CONCEPT_SCHEME = ConceptKind((SKOS.ConceptScheme,))
 LEGISLATION = ConceptKind((ELI.LegalResource,))
 MEDIA_TYPE = ConceptKind((DCT.MediaType,))
@@ -214,72 +205,11 @@ LOCATION = ConceptKind((DCT.Location,))
 DOCUMENT = ConceptKind((FOAF.Document,))
 CHECKSUM_ALGORITHM = ConceptKind((SPDX.ChecksumAlgorithm,))
 
-PUBLIC_ACCESS = _eu("access-right/PUBLIC")
-HVD_LEGISLATION = IRI(HVD_LEGISLATION_URI)
 SHA256 = SPDX.checksumAlgorithm_sha256
-MUNICIPALITY_KEY_BASE = "http://dcat-ap.de/def/politicalGeocoding/municipalityKey/"
-IANA_MEDIA_TYPES = "https://www.iana.org/assignments/media-types/"
-PUBLISHER_TYPES = {
-    OrgType.KERNVERWALTUNG: "LocalAuthority",
-    OrgType.EIGENBETRIEB: "LocalAuthority",  # no legal personality of its own: part of the municipality
-    OrgType.ZWECKVERBAND: "LocalAuthority",
-    OrgType.EIGENGESELLSCHAFT: "Company",
-    OrgType.BETEILIGUNG: "Company",
-}
-THEME_URIS = {theme.value: IRI(theme.uri) for theme in DataTheme}
-FREQUENCY_URIS = {frequency.value: IRI(frequency.uri) for frequency in Frequency}
-LANGUAGE_URIS = {language.value: IRI(language.uri) for language in Language}
-LEVEL_URIS = {level.value: IRI(level.uri) for level in GeocodingLevel}
-HVD_URIS = {category.value: IRI(category.uri) for category in HVDCategory}
-FILE_TYPE_URIS = {code: IRI(file_type.uri) for code, file_type in FILE_TYPES_BY_CODE.items()}
-LINKED_KINDS = (DistributionKind.API, DistributionKind.SERVICE)
 
 
 # ---------------------------------------------------------------------------
-# Reading the catalog: rows (dicts), with their keywords, themes and distributions
-
-
-DATASET_FIELDS = (
-    "pk", "name", "identifier", "title", "description", "publisher_id", "contact_name", "contact_email",
-    "contact_url", "licence", "attribution_text", "geocoding_level", "municipality_key", "spatial_resolution_m",
-    "temporal_start", "temporal_end", "update_frequency", "language", "hvd_category", "landing_page", "issued",
-    "modified",
-)  # fmt: skip
-DISTRIBUTION_FIELDS = (
-    "identifier", "dataset_id", "title", "description", "kind", "file", "access_url", "format", "media_type",
-    "byte_size", "checksum_sha256", "licence", "created", "modified",
-)  # fmt: skip
-
-
-def read_rows(queryset) -> list[dict]:
-    """The datasets of a values(*DATASET_FIELDS) queryset, each with "keywords",
-    "themes" (codes) and "distributions" (rows): four queries, whatever the number."""
-    rows = list(queryset)
-    if not rows:
-        return rows
-    by_pk = {}
-    for row in rows:
-        row.update(keywords=[], themes=[], distributions=[])
-        by_pk[row["pk"]] = row
-    keywords = Dataset.keywords.through.objects.filter(dataset_id__in=by_pk).order_by("keyword__name")
-    for dataset_id, keyword in keywords.values_list("dataset_id", "keyword__name"):
-        by_pk[dataset_id]["keywords"].append(keyword)
-    themes = Dataset.themes.through.objects.filter(dataset_id__in=by_pk).order_by("theme__code")
-    for dataset_id, code in themes.values_list("dataset_id", "theme__code"):
-        by_pk[dataset_id]["themes"].append(code)
-    distributions = Distribution.objects.filter(dataset_id__in=by_pk).order_by("created", "pk")
-    for distribution in distributions.values(*DISTRIBUTION_FIELDS):
-        by_pk[distribution["dataset_id"]]["distributions"].append(distribution)
-    return rows
-
-
-def published_rows():
-    return Dataset.objects.published().values(*DATASET_FIELDS)
-
-
-def published_dataset(name: str) -> dict | None:
-    rows = read_rows(published_rows().filter(name=name))
-    return rows[0] if rows else None
+# Reading the catalog: rows resolved by the projection (portal.projection)
 
 
 class InvalidParameter(ValueError):
@@ -330,10 +260,15 @@ class CatalogPage:
 
 
 def catalog_page(
-    *, number: int = 1, modified_since: datetime | None = None, per_page: int = DATASETS_PER_PAGE
+    *,
+    number: int = 1,
+    modified_since: datetime | None = None,
+    per_page: int = DATASETS_PER_PAGE,
+    projection: Projection | None = None,
 ) -> CatalogPage:
     """One page of the published catalog, newest change first, as in ckanext-dcat; a
-    page beyond the last one is empty (also as there).
+    page beyond the last one is empty (also as there). The rows are resolved by
+    `projection` (by default one on SITE_URL).
 
     No OFFSET over the table: the first query walks the index of the catalog's order
     (catalog.Dataset's "dataset_published_by_change", an index-only scan) to the page's
@@ -359,7 +294,8 @@ def catalog_page(
     # From the page's first dataset on, in the order (-modified, pk); the range on
     # `modified` lets PostgreSQL start the index scan there.
     from_first = Q(modified__lte=first_modified) & ~Q(modified=first_modified, pk__lt=first_pk)
-    rows = read_rows(ordered.filter(from_first).values(*DATASET_FIELDS)[:per_page])
+    projection = projection or Projection(settings.SITE_URL)
+    rows = projection.read(ordered.filter(from_first).values(*COLUMNS)[:per_page])
     return CatalogPage(number, per_page, total, newest, rows)
 
 
@@ -367,46 +303,32 @@ def catalog_page(
 # Triples
 
 
-def _path_template(url_name: str, **placeholders) -> Callable[..., str]:
-    """reverse() once, then str.format: the full export needs hundreds of thousands of
-    these paths. The placeholders must be valid values that appear nowhere else."""
-    path = reverse(url_name, kwargs=placeholders)
-    for key, placeholder in placeholders.items():
-        path = path.replace(str(placeholder), f"{{{key}}}")
-    return path.format
-
-
 class DcatExport:
-    """The triples of one RDF document: a catalog page, a dataset or the full export.
-    Shared resources (organisations, vocabulary concepts) are described the first
-    time the document refers to them; blank-node labels are unique in the document."""
+    """The triples of one RDF document: a catalog page, a dataset or the full export,
+    rendered from the rows of its `projection`. Shared resources (organisations,
+    vocabulary concepts) are described the first time the document refers to them;
+    blank-node labels are unique in the document."""
 
     def __init__(self, base_url: str):
-        self.base = base_url.rstrip("/")
+        self.projection = Projection(base_url)
+        self.base = self.projection.base
         self.catalog = IRI(f"{self.base}/catalog")
         self._described: set[str] = set()
-        self._organisations: dict[int, dict] | None = None
+        self._vocabulary: dict[str, IRI] = {}
         self._blank_numbers = itertools.count(1)
-        self._portal_page = _path_template("portal:dataset_detail", name="dataset-name")
-        self._download = _path_template(
-            "portal:download", name="dataset-name", identifier="00000000-0000-0000-0000-000000000000"
-        )
 
     def blank(self) -> Blank:
         return Blank(f"b{next(self._blank_numbers)}")
 
-    def dataset_uri(self, row: dict) -> IRI:
-        return IRI(f"{self.base}/dataset/{row['name']}")
+    def vocabulary(self, uri: str) -> IRI:
+        """The IRI of a concept URI the projection resolved (a theme, licence, format …):
+        made once per document, since a document names few concepts many times."""
+        known = self._vocabulary.get(uri)
+        if known is None:
+            known = self._vocabulary[uri] = IRI(uri)
+        return known
 
     # -- shared resources ---------------------------------------------------
-
-    @property
-    def organisations(self) -> dict[int, dict]:
-        # Few (tens, at most hundreds): one query for the whole document.
-        if self._organisations is None:
-            fields = ("pk", "name", "slug", "org_type", "parent_id", "contributor_id", "website", "email")
-            self._organisations = {org["pk"]: org for org in Organisation.objects.values(*fields)}
-        return self._organisations
 
     def concept(self, uri: IRI, kind: ConceptKind) -> list[Triple]:
         if uri in self._described:
@@ -416,17 +338,6 @@ class DcatExport:
         if kind.scheme is not None:
             triples.append((uri, SKOS.inScheme, kind.scheme))
         return triples
-
-    def contributor_id(self, organisation: dict) -> str:
-        """The organisation's DCAT-AP.de contributor ID, else the nearest parent's:
-        GovData wants exactly one per dataset (convention K12)."""
-        seen = set()
-        while organisation is not None and organisation["pk"] not in seen:
-            if organisation["contributor_id"]:
-                return organisation["contributor_id"]
-            seen.add(organisation["pk"])
-            organisation = self.organisations.get(organisation["parent_id"])
-        return ""
 
     def agent(self, organisation: dict) -> tuple[Blank, list[Triple]]:
         node = Blank(f"organisation{organisation['pk']}")
@@ -442,10 +353,10 @@ class DcatExport:
             triples.append((node, FOAF.homepage, iri(organisation["website"])))
         if organisation["email"]:
             triples.append((node, FOAF.mbox, iri(f"mailto:{organisation['email']}")))
-        if publisher_type := PUBLISHER_TYPES.get(organisation["org_type"]):
-            uri = IRI(f"http://purl.org/adms/publishertype/{publisher_type}")
-            triples.append((node, DCT.type, uri))
-            triples += self.concept(uri, PUBLISHER_TYPE)
+        if organisation["publisher_type_uri"] is not None:
+            publisher_type = self.vocabulary(organisation["publisher_type_uri"])
+            triples.append((node, DCT.type, publisher_type))
+            triples += self.concept(publisher_type, PUBLISHER_TYPE)
         return node, triples
 
     def catalog_publisher(self) -> tuple[Blank, list[Triple]]:
@@ -453,7 +364,7 @@ class DcatExport:
         the one organisation at the top of the network; a network of several cities
         without that setting publishes as the portal itself (SITE_NAME)."""
         slug = getattr(settings, "DCAT_CATALOG_PUBLISHER", "")
-        organisations = self.organisations.values()
+        organisations = self.projection.organisations.values()
         chosen = [org for org in organisations if slug and org["slug"] == slug]
         roots = [org for org in organisations if org["parent_id"] is None]
         if chosen or len(roots) == 1:
@@ -479,12 +390,13 @@ class DcatExport:
                 "Offene Daten der Städte, Eigenbetriebe und Beteiligungen des Stadtverbunds: suchen, herunterladen, "
                 "nachvollziehen, was nicht veröffentlicht wird, und Daten wünschen."
             )
+        language = self.vocabulary(LANGUAGE_URIS[Language.DEU])
         triples = [
             (catalog, RDF.type, DCAT.Catalog),
             (catalog, DCT.title, text(title)),
             (catalog, DCT.description, text(description)),
             (catalog, DCT.publisher, publisher),
-            (catalog, DCT.language, LANGUAGE_URIS[Language.DEU]),
+            (catalog, DCT.language, language),
             (catalog, FOAF.homepage, homepage),
             (catalog, DCAT.themeTaxonomy, THEME.scheme),
         ]
@@ -493,14 +405,14 @@ class DcatExport:
         return [
             *triples,
             *more,
-            *self.concept(LANGUAGE_URIS[Language.DEU], LANGUAGE),
+            *self.concept(language, LANGUAGE),
             *self.concept(THEME.scheme, CONCEPT_SCHEME),
             *self.concept(homepage, DOCUMENT),
         ]
 
     def catalog_links(self, rows: list[dict]) -> list[Triple]:
         """The catalog's dcat:dataset and dcat:record for these datasets."""
-        uris = [self.dataset_uri(row) for row in rows]
+        uris = [IRI(row["uri"]) for row in rows]
         return [
             *((self.catalog, DCAT.dataset, uri) for uri in uris),
             *((self.catalog, DCAT.record, IRI(f"{uri}#record")) for uri in uris),
@@ -511,12 +423,9 @@ class DcatExport:
     def dataset_triples(self, row: dict) -> list[Triple]:
         """The dataset's own triples first, then those of what it refers to, so that a
         writer can group them by subject."""
-        uri = self.dataset_uri(row)
-        organisation = self.organisations[row["publisher_id"]]
-        publisher, more = self.agent(organisation)
+        uri, portal_page = IRI(row["uri"]), IRI(row["portal_page"])
+        publisher, more = self.agent(row["publisher"])
         contact = self.blank()
-        portal_page = IRI(self.base + self._portal_page(name=row["name"]))
-        hvd = HVD_URIS.get(row["hvd_category"])
         own: list[Triple] = [
             (uri, RDF.type, DCAT.Dataset),
             # True in DCAT 3 (dcat:Dataset is a dcat:Resource), but validators check the range
@@ -529,18 +438,21 @@ class DcatExport:
             (uri, DCAT.contactPoint, contact),
         ]
 
-        def ref(predicate: IRI, target: IRI, kind: ConceptKind):
-            own.append((uri, predicate, target))
-            more.extend(self.concept(target, kind))
+        vocabulary, iris = self.vocabulary, self._vocabulary
 
-        if contributor := self.contributor_id(organisation):
-            own.append((uri, DCATDE.contributorID, iri(contributor)))
+        def ref(predicate: IRI, target: str | None, kind: ConceptKind):
+            if target is not None:
+                target = iris.get(target) or vocabulary(target)
+                own.append((uri, predicate, target))
+                more.extend(self.concept(target, kind))
+
+        if row["contributor_id"]:
+            own.append((uri, DCATDE.contributorID, iri(row["contributor_id"])))
         own += [(uri, DCAT.keyword, text(keyword)) for keyword in row["keywords"]]
-        for code in row["themes"]:
-            ref(DCAT.theme, THEME_URIS[code], THEME)
-        if row["municipality_key"]:
-            ref(DCT.spatial, IRI(MUNICIPALITY_KEY_BASE + row["municipality_key"]), LOCATION)
-        ref(DCATDE.politicalGeocodingLevelURI, LEVEL_URIS[row["geocoding_level"]], GEOCODING_LEVEL)
+        for theme in row["theme_uris"]:
+            ref(DCAT.theme, theme, THEME)
+        ref(DCT.spatial, row["spatial_uri"], LOCATION)
+        ref(DCATDE.politicalGeocodingLevelURI, row["geocoding_level_uri"], GEOCODING_LEVEL)
         if row["spatial_resolution_m"] is not None:
             own.append((uri, DCAT.spatialResolutionInMeters, typed(str(row["spatial_resolution_m"]), XSD.decimal)))
         if row["temporal_start"] or row["temporal_end"]:
@@ -551,8 +463,8 @@ class DcatExport:
                 more.append((period, DCAT.startDate, typed(row["temporal_start"].isoformat(), XSD.date)))
             if row["temporal_end"]:
                 more.append((period, DCAT.endDate, typed(row["temporal_end"].isoformat(), XSD.date)))
-        ref(DCT.accrualPeriodicity, FREQUENCY_URIS[row["update_frequency"]], FREQUENCY)
-        ref(DCT.language, LANGUAGE_URIS[row["language"]], LANGUAGE)
+        ref(DCT.accrualPeriodicity, row["frequency_uri"], FREQUENCY)
+        ref(DCT.language, row["language_uri"], LANGUAGE)
         ref(DCT.accessRights, PUBLIC_ACCESS, ACCESS_RIGHT)
         if row["issued"]:
             own.append((uri, DCT.issued, date_time(row["issued"])))
@@ -560,9 +472,9 @@ class DcatExport:
         landing_page = iri(row["landing_page"]) if row["landing_page"] else portal_page
         own.append((uri, DCAT.landingPage, landing_page))
         more.append((landing_page, RDF.type, FOAF.Document))
-        if hvd is not None:
-            ref(DCATAP.applicableLegislation, HVD_LEGISLATION, LEGISLATION)
-            ref(DCATAP.hvdCategory, hvd, HVD_CATEGORY)
+        if row["hvd_uri"] is not None:
+            ref(DCATAP.applicableLegislation, row["legislation_uri"], LEGISLATION)
+            ref(DCATAP.hvdCategory, row["hvd_uri"], HVD_CATEGORY)
 
         more += [
             (contact, RDF.type, VCARD.Kind),
@@ -586,37 +498,35 @@ class DcatExport:
             node = IRI(f"{uri}#distribution-{distribution['identifier']}")
             own.append((uri, DCAT.distribution, node))
             more += self.distribution_triples(
-                row, distribution, node, publisher=publisher, contact=contact, portal_page=portal_page, hvd=hvd
+                row, distribution, node, uri=uri, publisher=publisher, contact=contact, portal_page=portal_page
             )
         return own + more
 
     def distribution_triples(
-        self, row: dict, distribution: dict, node: IRI, *, publisher, contact, portal_page, hvd: IRI | None
+        self, row: dict, distribution: dict, node: IRI, *, uri: IRI, publisher, contact, portal_page: IRI
     ) -> list[Triple]:
         own: list[Triple] = [(node, RDF.type, DCAT.Distribution), (node, DCT.title, text(distribution["title"]))]
         more: list[Triple] = []
 
-        def ref(predicate: IRI, target: IRI, kind: ConceptKind):
-            own.append((node, predicate, target))
-            more.extend(self.concept(target, kind))
+        vocabulary, iris = self.vocabulary, self._vocabulary
+
+        def ref(predicate: IRI, target: str | None, kind: ConceptKind):
+            if target is not None:
+                target = iris.get(target) or vocabulary(target)
+                own.append((node, predicate, target))
+                more.extend(self.concept(target, kind))
 
         if distribution["description"]:
             own.append((node, DCT.description, text(distribution["description"])))
-        if distribution["file"]:
-            url = IRI(self.base + self._download(name=row["name"], identifier=distribution["identifier"]))
-            own += [(node, DCAT.accessURL, url), (node, DCAT.downloadURL, url)]
-        else:
-            url = iri(distribution["access_url"])
-            own.append((node, DCAT.accessURL, url))
-            if distribution["kind"] == DistributionKind.DOWNLOAD:
-                own.append((node, DCAT.downloadURL, url))
-        file_type = FILE_TYPES_BY_CODE.get(distribution["format"])
-        if file_type is not None:
-            ref(DCT.format, FILE_TYPE_URIS[file_type.code], FILE_TYPE)
-        media_type = distribution["media_type"] or (file_type.media_type if file_type else "")
-        # Service endpoints (WMS, WFS) answer in types IANA has not registered.
-        if media_type and distribution["kind"] != DistributionKind.SERVICE:
-            ref(DCAT.mediaType, iri(IANA_MEDIA_TYPES + media_type), MEDIA_TYPE)
+        # An upload's URL is the portal's own; a link is user input.
+        url = IRI(distribution["url"]) if distribution["upload"] else iri(distribution["url"])
+        own.append((node, DCAT.accessURL, url))
+        if distribution["download_url"] is not None:
+            own.append((node, DCAT.downloadURL, url))
+        ref(DCT.format, distribution["format_uri"], FILE_TYPE)
+        if distribution["media_type_uri"] is not None:
+            # A declared media type is user input: made a valid IRI first.
+            ref(DCAT.mediaType, iri(distribution["media_type_uri"]), MEDIA_TYPE)
         if distribution["byte_size"] is not None:
             own.append((node, DCAT.byteSize, typed(str(distribution["byte_size"]), XSD.nonNegativeInteger)))
         if distribution["checksum_sha256"]:
@@ -628,26 +538,25 @@ class DcatExport:
                 (checksum, SPDX.checksumValue, typed(distribution["checksum_sha256"], XSD.hexBinary)),
                 *self.concept(SHA256, CHECKSUM_ALGORITHM),
             ]
-        licence = IRI(LICENCE_BASE + (distribution["licence"] or row["licence"]))
-        ref(DCT.license, licence, LICENCE)
+        ref(DCT.license, distribution["licence_uri"], LICENCE)
         if row["attribution_text"]:
             own.append((node, DCATDE.licenseAttributionByText, text(row["attribution_text"])))
-        # Issued with the dataset, or later if added afterwards.
-        issued = max(filter(None, (row["issued"], distribution["created"])))
-        own += [(node, DCT.issued, date_time(issued)), (node, DCT.modified, date_time(distribution["modified"]))]
-        if hvd is not None:
-            ref(DCATAP.applicableLegislation, HVD_LEGISLATION, LEGISLATION)
-        if distribution["kind"] in LINKED_KINDS and not distribution["file"]:
-            service = IRI(f"{self.dataset_uri(row)}#service-{distribution['identifier']}")
+        own += [
+            (node, DCT.issued, date_time(distribution["issued"])),
+            (node, DCT.modified, date_time(distribution["modified"])),
+        ]
+        ref(DCATAP.applicableLegislation, row["legislation_uri"], LEGISLATION)
+        if distribution["access_service"]:
+            service = IRI(f"{uri}#service-{distribution['identifier']}")
             own.append((node, DCAT.accessService, service))
             more += self.service_triples(
-                row, distribution, service, endpoint=url, licence=licence, publisher=publisher, contact=contact,
-                portal_page=portal_page, hvd=hvd,
+                row, distribution, service, dataset=uri, endpoint=url, publisher=publisher, contact=contact,
+                portal_page=portal_page,
             )  # fmt: skip
         return own + more
 
     def service_triples(
-        self, row, distribution, service: IRI, *, endpoint, licence, publisher, contact, portal_page, hvd
+        self, row, distribution, service: IRI, *, dataset, endpoint, publisher, contact, portal_page
     ) -> list[Triple]:
         """The API or geo service behind a distribution (dcat:DataService). The HVD
         regulation asks for one for every high-value dataset offered through an API."""
@@ -655,16 +564,19 @@ class DcatExport:
             (service, RDF.type, DCAT.DataService),
             (service, DCT.title, text(distribution["title"])),
             (service, DCAT.endpointURL, endpoint),
-            (service, DCAT.servesDataset, self.dataset_uri(row)),
+            (service, DCAT.servesDataset, dataset),
             (service, DCT.publisher, publisher),
             (service, DCAT.contactPoint, contact),
             (service, FOAF.page, portal_page),
-            (service, DCT.license, licence),
-            (service, DCT.accessRights, PUBLIC_ACCESS),
+            (service, DCT.license, self.vocabulary(distribution["licence_uri"])),
+            (service, DCT.accessRights, self.vocabulary(PUBLIC_ACCESS)),
             (portal_page, RDF.type, FOAF.Document),
         ]
-        if hvd is not None:
-            triples += [(service, DCATAP.applicableLegislation, HVD_LEGISLATION), (service, DCATAP.hvdCategory, hvd)]
+        if row["hvd_uri"] is not None:
+            triples += [
+                (service, DCATAP.applicableLegislation, self.vocabulary(row["legislation_uri"])),
+                (service, DCATAP.hvdCategory, self.vocabulary(row["hvd_uri"])),
+            ]
         return triples
 
 
@@ -828,13 +740,14 @@ def stream_catalog(base_url: str, fmt: str = "ttl", *, chunk_size: int = EXPORT_
     transaction) in four queries; nothing is kept between pieces but the record of
     which shared resources the document has described."""
     export = DcatExport(base_url)
+    read = export.projection.read
     writer = TurtleWriter(export.base) if fmt == "ttl" else NTriplesWriter()
     modified = Dataset.objects.published().aggregate(modified=Max("modified"))["modified"]
     yield (writer.header() + writer.write(export.catalog_triples(modified=modified))).encode()
     last = 0
     while True:
         with _collector_paused():
-            rows = read_rows(published_rows().filter(pk__gt=last).order_by("pk")[:chunk_size])
+            rows = read(published_rows().filter(pk__gt=last).order_by("pk")[:chunk_size])
             if not rows:
                 return
             last = rows[-1]["pk"]

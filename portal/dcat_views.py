@@ -1,5 +1,6 @@
-"""The portal's DCAT-AP.de endpoints (the triples are built in portal.dcat), in the
-shape of ckanext-dcat, so GovData's and CKAN's harvesters read them unchanged:
+"""The portal's DCAT-AP.de endpoints (the triples are built in portal.dcat from the
+rows of portal.projection), in the shape of ckanext-dcat, so GovData's and CKAN's
+harvesters read them unchanged:
 
     /catalog.{ttl,rdf,jsonld}     the catalog, 100 datasets a page (?page=, ?modified_since=), Hydra paging
     /catalog                      the same by content negotiation; browsers go to the portal's start page
@@ -69,7 +70,8 @@ def catalog_response(request, fmt: dcat.RdfFormat, *, negotiated: bool = False):
         modified_since = dcat.parse_modified_since(request.GET.get("modified_since"))
     except dcat.InvalidParameter as error:
         return _plain(str(error), HTTPStatus.BAD_REQUEST)
-    page = dcat.catalog_page(number=number, modified_since=modified_since)
+    export = dcat.DcatExport(settings.SITE_URL)
+    page = dcat.catalog_page(number=number, modified_since=modified_since, projection=export.projection)
     params = request.GET.copy()
     params.pop("page", None)
     prefix = f"{settings.SITE_URL}{request.path}?" + (f"{params.urlencode()}&" if params else "")
@@ -77,7 +79,7 @@ def catalog_response(request, fmt: dcat.RdfFormat, *, negotiated: bool = False):
     def page_url(number: int) -> str:
         return f"{prefix}page={number}"
 
-    triples = dcat.catalog_page_triples(dcat.DcatExport(settings.SITE_URL), page, page_url)
+    triples = dcat.catalog_page_triples(export, page, page_url)
     return _open(HttpResponse(dcat.render(triples, fmt), content_type=fmt.content_type), negotiated=negotiated)
 
 
@@ -111,10 +113,11 @@ def catalog_export(request, format):
 
 
 def dataset_response(name: str, fmt: dcat.RdfFormat, *, negotiated: bool = False):
-    row = dcat.published_dataset(name)
+    export = dcat.DcatExport(settings.SITE_URL)
+    row = export.projection.published_dataset(name)
     if row is None:
         raise Http404
-    triples = dcat.DcatExport(settings.SITE_URL).dataset_triples(row)
+    triples = export.dataset_triples(row)
     return _open(HttpResponse(dcat.render(triples, fmt), content_type=fmt.content_type), negotiated=negotiated)
 
 

@@ -37,7 +37,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from governance import services as governance
-from portal import ckan as portal_ckan
+from portal.ckan import actions as ckan_actions
 
 from .fuzz_support import build_world
 
@@ -246,7 +246,7 @@ def test_ckan_read_actions_answer_bad_parameters_in_their_envelope(ckan_client, 
 
 def test_unknown_ckan_actions_are_a_bad_request(ckan_client):
     @fuzz_settings(CKAN_EXAMPLES)
-    @given(action=ACTION_NAME.filter(lambda name: name not in portal_ckan.ACTIONS), query=QUERY)
+    @given(action=ACTION_NAME.filter(lambda name: name not in ckan_actions.ACTIONS), query=QUERY)
     def unknown(action, query):
         for response in (ckan_client.get(ckan_url(action), query), ckan_client.post(ckan_url(action), query)):
             assert_ckan_answer(response)

@@ -13,9 +13,11 @@ from django.utils import timezone
 
 from catalog import services
 from catalog.models import Dataset
-from catalog.vocabularies import LICENCES
+from catalog.vocabularies import LICENCES, DataTheme
 from governance.models import Organisation
-from portal import ckan
+from portal.ckan.dictize import theme_title
+from portal.ckan.query import parse_date
+from portal.ckan.search import SearchParams
 
 from .conftest import SECRET, fresh
 
@@ -747,8 +749,8 @@ def test_rows_zero_counts_and_rows_above_the_maximum_are_capped(client, catalog)
     found = result(client, "package_search", rows=0)
     assert (found["count"], found["results"]) == (3, [])
     assert result(client, "package_search", start=3)["results"] == []
-    assert ckan.SearchParams.from_data({"rows": "5000"}).rows == 1000
-    assert ckan.SearchParams.from_data({}).rows == 10
+    assert SearchParams.from_data({"rows": "5000"}).rows == 1000
+    assert SearchParams.from_data({}).rows == 10
 
 
 def test_package_search_needs_the_same_queries_for_5_rows_as_for_100(client, many, django_assert_num_queries):
@@ -908,7 +910,7 @@ def test_organization_show_by_name_or_id(client, catalog, org_a):
 
 def test_themes_are_the_groups(client, catalog):
     assert result(client, "group_list") == sorted(
-        (code.lower() for code in ckan.DataTheme.values), key=lambda name: ckan.theme_title(name.upper())
+        (code.lower() for code in DataTheme.values), key=lambda name: theme_title(name.upper())
     )
     assert len(result(client, "group_list")) == 13
     groups = result(client, "group_list", all_fields="true", sort="package_count desc")
@@ -990,4 +992,4 @@ def test_solr_dates_and_date_math():
         "2024-03-31T00:00:00Z-1MONTH": datetime(2024, 2, 29, tzinfo=UTC),
     }
     for text, expected in cases.items():
-        assert ckan.parse_date(text, now=now) == expected, text
+        assert parse_date(text, now=now) == expected, text

@@ -416,7 +416,7 @@ def test_no_api_view_relies_on_default_or_open_permissions():
 
 
 def ckan_actions():
-    from portal import ckan
+    from portal.ckan import actions as ckan
 
     return ckan.ACTIONS, set(ckan.WRITE_ACTIONS), ckan.SIDE_EFFECT_FREE
 

@@ -1,6 +1,6 @@
 """The HTTP side of the CKAN Action API: request data, the envelope, error objects and
 status codes exactly as CKAN 2.11's `ckan/views/api.py`, so that ckanapi, ckanext-harvest,
-udata and piveau read this portal unchanged. The actions are in `portal.ckan`.
+udata and piveau read this portal unchanged. The actions are in `portal.ckan.actions`.
 
 Every request is anonymous: the view never reads the session, the user or the
 `Authorization`/`X-CKAN-API-Key` headers clients may send, sets no cookie and only
@@ -21,7 +21,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 
-from . import ckan
+from . import actions
+from .errors import NotAuthorized, NotFound, SearchQueryError, ValidationError
 
 logger = logging.getLogger(__name__)
 
@@ -104,31 +105,31 @@ def action(request, action: str) -> HttpResponse:
         return _preflight()
     if request.method not in ("GET", "HEAD", "POST"):
         return HttpResponseNotAllowed(["GET", "HEAD", "POST", "OPTIONS"])
-    function = ckan.ACTIONS.get(action)
+    function = actions.ACTIONS.get(action)
     if function is None:
         return _bad_request(request, f"Action name not known: {action}")
     envelope: dict = {
         "help": request.build_absolute_uri(reverse("ckan:action", args=["help_show"])) + f"?name={action}",
     }
     try:
-        data = request_data(request, url_params=action in ckan.SIDE_EFFECT_FREE)
+        data = request_data(request, url_params=action in actions.SIDE_EFFECT_FREE)
     except ValueError as error:
         return _bad_request(request, f"JSON Error: {error}")
     data.pop("callback", None)
-    site = ckan.Site(base_url=request.build_absolute_uri("/").rstrip("/"))
+    site = actions.Site(base_url=request.build_absolute_uri("/").rstrip("/"))
     # One language for every client: labels (themes, licences, organisation types) in
     # the site's default language, whatever the Accept-Language header says.
     with translation.override(settings.LANGUAGE_CODE):
         try:
             result = function(data, site)
-        except ckan.NotAuthorized as error:
+        except NotAuthorized as error:
             return _error(request, envelope, 403, "Authorization Error", "Access denied", error.message)
-        except ckan.NotFound as error:
+        except NotFound as error:
             return _error(request, envelope, 404, "Not Found Error", "Not found", error.message)
-        except ckan.ValidationError as error:
+        except ValidationError as error:
             envelope.update(success=False, error={**error.errors, "__type": "Validation Error"})
             return _finish(request, 409, envelope)
-        except ckan.SearchQueryError as error:
+        except SearchQueryError as error:
             message = "Search Query is invalid: %r" % (error.message,)  # noqa: UP031 – CKAN's exact format
             envelope.update(success=False, error={"__type": "Search Query Error", "message": message})
             return _finish(request, 400, envelope)
