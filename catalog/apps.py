@@ -63,9 +63,9 @@ class CatalogConfig(AppConfig):
 
         history.register_reason_labels(WORKFLOW_REASON_LABELS)
         inbox.register_task_provider(catalog_inbox.tasks_for)
-        from . import quality
+        from .quality import inbox as quality_inbox
 
-        inbox.register_task_provider(quality.tasks_for)
+        inbox.register_task_provider(quality_inbox.tasks_for)
 
         from .models import Classification, Dataset, Distribution
 

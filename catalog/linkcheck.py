@@ -5,7 +5,7 @@ A check asks with HEAD first and falls back to GET when the server refuses HEAD
 (405/501) or the HEAD request fails other than by a timeout; the GET is streamed and
 its body never read. Redirects are followed up to LINKCHECK_MAX_REDIRECTS and recorded.
 Each check is a LinkCheck row, so the rows are the link's history; the newest counts
-for the quality score (catalog.quality.rescore) and the steward's inbox.
+for the quality score (catalog.quality.store.rescore) and the steward's inbox.
 
 The HTTP requests run in a small thread pool (LINKCHECK_MAX_WORKERS); the database is
 written from the calling thread only, so the threads need no connections."""
@@ -26,6 +26,7 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from .models import Distribution, LinkCheck
+from .quality.store import rescore
 
 USER_AGENT = "Stadtdaten-Linkpruefung/1.0"
 HEAD_REFUSED = {405, 501}
@@ -138,8 +139,6 @@ def check_distribution(distribution_id: int, *, force: bool = False) -> LinkChec
     """Check one distribution's external address and rescore its dataset. Skipped for
     uploads, and (unless `force`) when the address was already checked since the
     distribution last changed, so a task delivered twice checks once."""
-    from .quality import rescore
-
     distribution = Distribution.objects.filter(pk=distribution_id).first()
     if distribution is None or distribution.is_upload or not distribution.access_url:
         return None
@@ -167,8 +166,6 @@ def due_distributions(*, now=None):
 def check_due(*, limit: int | None = None) -> int:
     """Check every due distribution (at most `limit`, default LINKCHECK_BATCH_SIZE), a few at
     a time, then rescore the datasets concerned. Returns the number of checks."""
-    from .quality import rescore
-
     limit = limit or _setting("LINKCHECK_BATCH_SIZE", 200)
     distributions = list(due_distributions().only("pk", "dataset_id", "access_url")[:limit])
     if not distributions:

@@ -70,7 +70,7 @@ def harvest_active_sources() -> int:
 def score_dataset(dataset_id: int) -> int | None:
     """Recompute a dataset's metadata quality (enqueued on commit after every change,
     see catalog.apps). Idempotent: the score always describes the dataset as it is now."""
-    from .quality import rescore
+    from .quality.store import rescore
 
     score = rescore(dataset_id)
     return score.points if score is not None else None
@@ -99,7 +99,7 @@ def check_due_links() -> int:
 @shared_task(acks_late=True)
 def send_freshness_reminders() -> int:
     """Remind stewards of datasets overdue for an update, once per overdue period (daily)."""
-    from .quality import send_freshness_reminders as send
+    from .quality.reminders import send_freshness_reminders as send
 
     return send()
 
