@@ -21,6 +21,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import requests
+from celery import shared_task
 from django.conf import settings
 from django.db.models import F, Max, Q
 from django.utils import timezone
@@ -182,3 +183,21 @@ def check_due(*, limit: int | None = None) -> int:
     for dataset_id in sorted({distribution.dataset_id for distribution in distributions}):
         rescore(dataset_id)
     return len(futures)
+
+
+@shared_task(
+    name="catalog.tasks.check_link", acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3
+)
+def check_link(distribution_id: int) -> bool | None:
+    """Check a distribution's external address after it was added or changed."""
+    check = check_distribution(distribution_id)
+    return check.ok if check is not None else None
+
+
+# A batch of up to LINKCHECK_BATCH_SIZE links, a few at a time, each bounded by its
+# timeouts; the limit stays below the broker's visibility timeout (1 h), after which an
+# unacknowledged task would be delivered a second time.
+@shared_task(name="catalog.tasks.check_due_links", acks_late=True, time_limit=1800, soft_time_limit=1700)
+def check_due_links() -> int:
+    """Check the external links not checked for a week (scheduled daily by celery beat)."""
+    return check_due()

@@ -7,8 +7,9 @@ The package has four parts:
   distributions: no writes, and no queries when the caller has prefetched `keywords`,
   `themes` and `distributions` and selected `publisher`. The models import it at the top.
   `stored` turns a QualityScore row back into a `Quality` for the pages.
-- `store`: `rescore` persists the result as the dataset's `QualityScore` (run by
-  catalog.tasks.score_dataset after every change, see catalog.apps).
+- `store`: `rescore` persists the result as the dataset's `QualityScore` (its task
+  score_dataset, named "catalog.tasks.score_dataset", runs after every change, see
+  catalog.receivers).
 - `reminders`: freshness reminders to the stewards (a periodic task).
 - `inbox`: the steward's tasks (broken links, overdue updates) for governance.inbox.
 

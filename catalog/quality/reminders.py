@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from celery import shared_task
 from django.db import IntegrityError, transaction
 
 from ..models import Dataset, FreshnessReminder
@@ -40,3 +41,9 @@ def send_freshness_reminders(*, today: date | None = None) -> int:
             continue
         count += 1
     return count
+
+
+@shared_task(name="catalog.tasks.send_freshness_reminders", acks_late=True)
+def freshness_reminders() -> int:
+    """Remind stewards of datasets overdue for an update, once per overdue period (daily)."""
+    return send_freshness_reminders()

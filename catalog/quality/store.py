@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from celery import shared_task
 from django.db import connections
 from django.utils import timezone
 
@@ -80,3 +81,11 @@ def rescore(dataset_id: int):
         },
     )
     return score
+
+
+@shared_task(name="catalog.tasks.score_dataset", acks_late=True)
+def score_dataset(dataset_id: int) -> int | None:
+    """Recompute a dataset's metadata quality (enqueued on commit after every change,
+    see catalog.receivers). Idempotent: the score always describes the dataset as it is now."""
+    score = rescore(dataset_id)
+    return score.points if score is not None else None
