@@ -6,7 +6,6 @@ import copy
 import csv
 import io
 import logging
-import warnings
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -16,7 +15,11 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
+from core import tables
 from governance.models import Role
 from governance.permissions import has_role
 
@@ -114,15 +117,11 @@ def read_table(data: bytes, file_type: str) -> Table:
 
 
 def decode_csv(data: bytes) -> str:
-    if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="strict")
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
+        return tables.decode(data)
+    except UnicodeDecodeError as error:
+        if error.encoding == "utf-8":  # a BOM, but no valid UTF-8 after it: read_csv says so
+            raise
         raise ImportFileError(
             _("Die Datei ist weder in UTF-8 noch in Windows-1252 kodiert. Bitte speichern Sie sie als „CSV UTF-8“.")
         ) from None
@@ -133,17 +132,7 @@ def read_csv(data: bytes):
         text = decode_csv(data)
     except UnicodeDecodeError:
         raise ImportFileError(_("Die Datei ist nicht gültig in UTF-8 kodiert.")) from None
-    lines = text.splitlines()
-    first_line = lines[0] if lines else ""
-    if first_line.lower().startswith("sep=") and len(first_line) == 5:
-        # Excel's hint line: names the delimiter and is not shown as a row.
-        delimiter = first_line[4]
-        text = text.split("\n", 1)[1] if "\n" in text else ""
-        first_line = text.splitlines()[0] if text else ""
-    else:
-        counts = {delimiter: first_line.count(delimiter) for delimiter in (";", ",", "\t")}
-        delimiter = max(counts, key=lambda d: (counts[d], d == ";"))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = tables.text_rows(text)
     try:
         yield from enumerate(reader, start=1)
     except csv.Error as error:
@@ -153,27 +142,14 @@ def read_csv(data: bytes):
 
 
 def read_xlsx(data: bytes):
-    from openpyxl import load_workbook
-
     try:
-        with warnings.catch_warnings():
-            # openpyxl warns about spreadsheet features it ignores (validation, styles).
-            warnings.simplefilter("ignore")
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:
+        yield from enumerate(tables.xlsx_rows(io.BytesIO(data)), start=1)
+    except tables.NoSheetError:
+        raise ImportFileError(_("Die Excel-Datei enthält kein Tabellenblatt.")) from None
+    except tables.TableError as error:
         raise ImportFileError(
-            _("Die Excel-Datei kann nicht gelesen werden (%(error)s).") % {"error": type(error).__name__}
+            _("Die Excel-Datei kann nicht gelesen werden (%(error)s).") % {"error": type(error.__cause__).__name__}
         ) from None
-    try:
-        if not workbook.worksheets:
-            raise ImportFileError(_("Die Excel-Datei enthält kein Tabellenblatt."))
-        sheet = workbook.worksheets[0]
-        # Some programs write a wrong sheet size, which read-only mode would trust.
-        sheet.reset_dimensions()
-        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, list(cells)
-    finally:
-        workbook.close()
 
 
 # ---- Checking rows -------------------------------------------------------------------
@@ -585,10 +561,6 @@ def template_csv() -> bytes:
 
 
 def template_xlsx() -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Bestand"
