@@ -63,9 +63,9 @@ class CatalogConfig(AppConfig):
 
         history.register_reason_labels(WORKFLOW_REASON_LABELS)
         inbox.register_task_provider(catalog_inbox.tasks_for)
-        from . import quality
+        from .quality import inbox as quality_inbox
 
-        inbox.register_task_provider(quality.tasks_for)
+        inbox.register_task_provider(quality_inbox.tasks_for)
 
         from .models import Classification, Dataset, Distribution
 
@@ -86,10 +86,18 @@ class CatalogConfig(AppConfig):
         # and its distributions; a new or changed external address is checked.
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
-        from .signals import distribution_changed, rescore_after_change
+        from .receivers import distribution_changed, rereview, rescore_after_change
+        from .signals import decision_inputs_changed
 
         post_save.connect(rescore_after_change, sender=Dataset, dispatch_uid="quality_dataset_saved")
         post_save.connect(distribution_changed, sender=Distribution, dispatch_uid="quality_distribution_saved")
         post_delete.connect(distribution_changed, sender=Distribution, dispatch_uid="quality_distribution_deleted")
         for through in (Dataset.keywords.through, Dataset.themes.through):
             m2m_changed.connect(rescore_after_change, sender=through, dispatch_uid=f"quality_{through.__name__}")
+        decision_inputs_changed.connect(rereview, sender=Dataset, dispatch_uid="catalog_rereview")
+
+        # Celery tasks live beside the services they wrap; importing those modules here
+        # registers them in the worker, which autodiscovers only catalog.tasks.
+        from .harvest import service as harvest_service  # noqa: F401
+        from .imports import service as import_service  # noqa: F401
+        from .quality import reminders  # noqa: F401

@@ -27,6 +27,10 @@ class HarvestError(CatalogError):
     """A run cannot be started now; the message says why."""
 
 
+class HarvestAborted(Exception):
+    """A harvest run as a whole cannot go on (transport error, paging broken …)."""
+
+
 class RecordError(Exception):
     """One record cannot be taken over; the message is the reason in the report."""
 

@@ -5,7 +5,7 @@ A check asks with HEAD first and falls back to GET when the server refuses HEAD
 (405/501) or the HEAD request fails other than by a timeout; the GET is streamed and
 its body never read. Redirects are followed up to LINKCHECK_MAX_REDIRECTS and recorded.
 Each check is a LinkCheck row, so the rows are the link's history; the newest counts
-for the quality score (catalog.quality.rescore) and the steward's inbox.
+for the quality score (catalog.quality.store.rescore) and the steward's inbox.
 
 The HTTP requests run in a small thread pool (LINKCHECK_MAX_WORKERS); the database is
 written from the calling thread only, so the threads need no connections."""
@@ -21,11 +21,13 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import requests
+from celery import shared_task
 from django.conf import settings
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from .models import Distribution, LinkCheck
+from .quality.store import rescore
 
 USER_AGENT = "Stadtdaten-Linkpruefung/1.0"
 HEAD_REFUSED = {405, 501}
@@ -138,8 +140,6 @@ def check_distribution(distribution_id: int, *, force: bool = False) -> LinkChec
     """Check one distribution's external address and rescore its dataset. Skipped for
     uploads, and (unless `force`) when the address was already checked since the
     distribution last changed, so a task delivered twice checks once."""
-    from .quality import rescore
-
     distribution = Distribution.objects.filter(pk=distribution_id).first()
     if distribution is None or distribution.is_upload or not distribution.access_url:
         return None
@@ -167,8 +167,6 @@ def due_distributions(*, now=None):
 def check_due(*, limit: int | None = None) -> int:
     """Check every due distribution (at most `limit`, default LINKCHECK_BATCH_SIZE), a few at
     a time, then rescore the datasets concerned. Returns the number of checks."""
-    from .quality import rescore
-
     limit = limit or _setting("LINKCHECK_BATCH_SIZE", 200)
     distributions = list(due_distributions().only("pk", "dataset_id", "access_url")[:limit])
     if not distributions:
@@ -185,3 +183,21 @@ def check_due(*, limit: int | None = None) -> int:
     for dataset_id in sorted({distribution.dataset_id for distribution in distributions}):
         rescore(dataset_id)
     return len(futures)
+
+
+@shared_task(
+    name="catalog.tasks.check_link", acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3
+)
+def check_link(distribution_id: int) -> bool | None:
+    """Check a distribution's external address after it was added or changed."""
+    check = check_distribution(distribution_id)
+    return check.ok if check is not None else None
+
+
+# A batch of up to LINKCHECK_BATCH_SIZE links, a few at a time, each bounded by its
+# timeouts; the limit stays below the broker's visibility timeout (1 h), after which an
+# unacknowledged task would be delivered a second time.
+@shared_task(name="catalog.tasks.check_due_links", acks_late=True, time_limit=1800, soft_time_limit=1700)
+def check_due_links() -> int:
+    """Check the external links not checked for a week (scheduled daily by celery beat)."""
+    return check_due()

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -14,6 +15,7 @@ from governance.models import Organisation
 from governance.rules import OUTCOME_CHOICES
 
 from .errors import ImmutableError
+from .quality import scoring
 from .vocabularies import (
     FILE_TYPE_CHOICES,
     LICENCE_CHOICES,
@@ -266,9 +268,7 @@ class Dataset(models.Model):
     @cached_property
     def freshness(self):
         """Is the dataset as current as its update frequency promises (catalog.quality)?"""
-        from .quality import freshness
-
-        return freshness(self)
+        return scoring.freshness(self)
 
 
 REVIEW_STATES = (DatasetState.IN_REVIEW, DatasetState.ETHICS_REVIEW, DatasetState.LEGAL_REVIEW)
@@ -790,36 +790,26 @@ class QualityScore(models.Model):
 
     @property
     def rating_label(self) -> str:
-        from .quality import rating_label
-
-        return rating_label(self.rating)
+        return scoring.rating_label(self.rating)
 
     @property
     def percent(self) -> int:
-        from .quality import MAX_POINTS
-
-        return round(100 * self.points / MAX_POINTS)
+        return round(100 * self.points / scoring.MAX_POINTS)
 
     @property
     def max_points(self) -> int:
-        from .quality import MAX_POINTS
-
-        return MAX_POINTS
+        return scoring.MAX_POINTS
 
     def hints(self) -> list[tuple[str, int]]:
         """(what to do, points it brings) for every check not fully passed, biggest gain first."""
-        from django.utils.translation import gettext
-
         failed = [check for check in self.checks if check["missing"] > 0]
         failed.sort(key=lambda check: (-check["missing"], check["code"]))
         return [(gettext(check["hint"]), check["missing"]) for check in failed]
 
     def dimension_rows(self) -> list[tuple[str, int, int]]:
-        from django.utils.translation import gettext
-
-        from .quality import DIMENSIONS
-
-        rows = [self.dimensions[code] for code in DIMENSIONS if code in self.dimensions]  # jsonb keeps no key order
+        rows = [
+            self.dimensions[code] for code in scoring.DIMENSIONS if code in self.dimensions
+        ]  # jsonb keeps no key order
         return [(gettext(values["label"]), values["score"], values["points"]) for values in rows]
 
 

@@ -7,6 +7,8 @@ from django.utils.translation import gettext as _
 
 from .errors import CatalogError, ConflictError
 from .models import Classification, Dataset, DatasetState, Distribution, DistributionKind, Keyword, Theme
+from .signals import decision_inputs_changed
+from .tabular_validation import validate_distribution
 from .uploads import check_upload
 from .vocabularies import FILE_TYPES_BY_CODE
 
@@ -63,10 +65,10 @@ DECISION_FIELDS = ("licence", "hvd_category", "publisher")
 
 
 def _rereview(dataset: Dataset, *, by, reasons: str) -> None:
-    from . import workflow
-
+    """An approved or published dataset whose decision inputs changed goes back to review:
+    the workflow does that (catalog.receivers.rereview), inside this transaction."""
     if dataset.state in (DatasetState.APPROVED, DatasetState.PUBLISHED):
-        workflow.start_rereview(dataset, by=by, reasons=reasons, check_role=False)
+        decision_inputs_changed.send(sender=Dataset, dataset=dataset, by=by, reasons=reasons)
 
 
 def update_dataset(
@@ -166,8 +168,6 @@ def add_distribution(
             distribution.save()
             touch_dataset(dataset, by=by, reason=f"catalog.distribution.added: {title}")
             if distribution.format in ("CSV", "XLSX") and distribution.file:
-                from .tasks import validate_distribution
-
                 validate_distribution.delay_on_commit(distribution.pk)
     except Exception:
         if distribution.file:
@@ -196,3 +196,39 @@ def touch_dataset(dataset: Dataset, *, by, reason: str) -> None:
     dataset._history_user = by
     dataset._change_reason = reason
     dataset.save(update_fields=["version", "modified"])
+
+
+# ---------------------------------------------------------------------------
+# Link distributions of a harvested dataset (catalog.harvest). Like add_distribution for
+# links, but the history names the source, and the caller touches the dataset once.
+
+# The fields of a link distribution that a harvest source provides.
+LINK_FIELDS = ("title", "description", "access_url", "format", "kind", "licence")
+
+
+def add_link_distribution(dataset: Dataset, values: dict, *, by, change_reason: str) -> Distribution:
+    """A harvested resource as a link distribution (`values` holds LINK_FIELDS)."""
+    distribution = Distribution(dataset=dataset, media_type=FILE_TYPES_BY_CODE[values["format"]].media_type)
+    for name in LINK_FIELDS:
+        setattr(distribution, name, values[name])
+    distribution.full_clean(exclude=["file", "dataset"])
+    distribution._history_user = by
+    distribution._change_reason = change_reason
+    distribution.save()
+    return distribution
+
+
+def change_link_distribution(distribution: Distribution, values: dict, *, by, change_reason: str) -> None:
+    for name in LINK_FIELDS:
+        setattr(distribution, name, values[name])
+    distribution.media_type = FILE_TYPES_BY_CODE[values["format"]].media_type
+    distribution.full_clean(exclude=["file", "dataset"])
+    distribution._history_user = by
+    distribution._change_reason = change_reason
+    distribution.save()
+
+
+def remove_link_distribution(distribution: Distribution, *, by, change_reason: str) -> None:
+    distribution._history_user = by
+    distribution._change_reason = change_reason
+    distribution.delete()

@@ -8,60 +8,8 @@ from django.dispatch import Signal
 # ethics review when a dataset enters "ethics_review".
 dataset_state_changed = Signal()
 
-
-# Receivers of model signals (connected in catalog.apps) that keep the quality score
-# current. The tasks are enqueued once per dataset and transaction, after commit.
-
-
-class _OnCommit:
-    """A task to enqueue after commit, equal to another one for the same task and id, so
-    that a transaction that saves a dataset ten times enqueues its rescoring once."""
-
-    def __init__(self, task, pk):
-        self.task, self.pk = task, pk
-
-    def __eq__(self, other):
-        return isinstance(other, _OnCommit) and (other.task, other.pk) == (self.task, self.pk)
-
-    __hash__ = None
-
-    def __call__(self):
-        self.task.delay(self.pk)
-
-
-def _enqueue_once(task, pk):
-    from django.db import transaction
-
-    callback = _OnCommit(task, pk)
-    connection = transaction.get_connection()
-    # Pending callbacks are (savepoint ids, callable, robust). Only one registered under
-    # the same savepoints counts as a duplicate: a savepoint rolled back later takes its
-    # own callbacks with it, and would otherwise take this one too.
-    # (None stands for an atomic block without a savepoint, which shares its parent's fate.)
-    current = set(connection.savepoint_ids) - {None}
-    pending = connection.run_on_commit if connection.in_atomic_block else []
-    if any(func == callback and sids - {None} == current for sids, func, _robust in pending):
-        return
-    transaction.on_commit(callback)
-
-
-def rescore_after_change(sender, instance, **kwargs):
-    from .models import Dataset
-    from .tasks import score_dataset
-
-    if kwargs.get("raw") or not isinstance(instance, Dataset):
-        return
-    if kwargs.get("action", "post_").startswith("post_"):
-        _enqueue_once(score_dataset, instance.pk)
-
-
-def distribution_changed(sender, instance, **kwargs):
-    from django.conf import settings
-
-    from .tasks import check_link, score_dataset
-
-    if kwargs.get("raw"):
-        return
-    _enqueue_once(score_dataset, instance.dataset_id)
-    if kwargs.get("created") is not None and instance.access_url and getattr(settings, "LINKCHECK_ON_CHANGE", True):
-        _enqueue_once(check_link, instance.pk)
+# Sent by catalog.services inside the write's transaction when a licence, HVD category,
+# publisher or classification of an approved or published dataset changed: sender=Dataset,
+# dataset, by, reasons. The workflow re-opens review (connected in catalog.apps), so the
+# services need not import the workflow, which imports them.
+decision_inputs_changed = Signal()

@@ -22,10 +22,15 @@ from __future__ import annotations
 import hashlib
 import re
 
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from frictionless import Checklist, Detector, Resource, Schema, checks
 from frictionless.exception import FrictionlessException
+
+from .disclosure import check_disclosure
+from .models import Distribution, DistributionReport, ReportKind
 
 TABULAR_FORMATS = {"CSV": "csv", "XLSX": "xlsx"}
 MAX_ERRORS = 50
@@ -225,9 +230,6 @@ def check_distribution(distribution_id: int) -> dict | None:
     """Validate an uploaded table and run the disclosure check on it, once per file
     version: reports for the current checksum are kept, not written again (so a
     redelivered task changes nothing). None if there is nothing to check."""
-    from .disclosure import check_disclosure
-    from .models import Distribution, DistributionReport, ReportKind
-
     distribution = Distribution.objects.filter(pk=distribution_id).first()
     if distribution is None or (format := tabular_format(distribution)) is None:
         return None
@@ -251,3 +253,20 @@ def check_distribution(distribution_id: int) -> dict | None:
         )
         result["disclosure"] = report.valid
     return result
+
+
+# Reading a large table (uploads go up to MAX_UPLOAD_SIZE) may take longer than the default limit.
+@shared_task(
+    name="catalog.tasks.validate_distribution",
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError, ConnectionError),
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=5,
+    time_limit=1800,
+    soft_time_limit=1700,
+)
+def validate_distribution(distribution_id: int) -> dict | None:
+    """Validate an uploaded CSV/XLSX table and check it for small counts. Safe to
+    deliver twice: a report is written once per distribution, kind and checksum."""
+    return check_distribution(distribution_id)

@@ -1,6 +1,8 @@
 from django.urls import path
 
-from . import harvest_views, import_views, views
+from . import views
+from .harvest import views as harvest_views
+from .imports import views as import_views
 
 app_name = "catalog"
 

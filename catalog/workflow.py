@@ -47,7 +47,17 @@ from .engine import (
     needs_ethics_board,
 )
 from .errors import ConflictError, WorkflowError
-from .models import Dataset, DatasetState, EthicsOutcome
+from .models import (
+    Confidentiality,
+    Dataset,
+    DatasetState,
+    EthicsOutcome,
+    PersonalDataStatus,
+    ProtectionNeed,
+    SpatialGranularity,
+    TemporalGranularity,
+)
+from .services import classify_dataset
 from .signals import dataset_state_changed
 
 S = DatasetState
@@ -206,6 +216,7 @@ def _decide(dataset: Dataset, *, by, kind, outcome, reasons="", evaluation=None,
 
 
 def _notify(dataset: Dataset) -> None:
+    # The one sanctioned lazy edge: catalog.tasks wraps the workflow (and its mail).
     from .tasks import notify_assignment
 
     notify_assignment.delay_on_commit(dataset.pk, dataset.state, dataset.version)
@@ -651,8 +662,6 @@ def harvest_classification(source) -> dict:
     """What a trusted source declares by publishing a dataset as open data: no personal
     data, public, normal protection needs. The granularities are not assessed; the
     justification says so."""
-    from .models import Confidentiality, PersonalDataStatus, ProtectionNeed, SpatialGranularity, TemporalGranularity
-
     creator = source.created_by
     responsible = source.responsible
     return {
@@ -698,8 +707,6 @@ def publish_harvested(dataset: Dataset, *, source, by) -> Decision:
     outcome publishes, with a publication Decision whose reasons name the source. Any
     other outcome raises WorkflowError; the caller's savepoint then undoes the
     classification too, and the dataset goes through the normal workflow."""
-    from .services import classify_dataset
-
     _require_harvest_actor(dataset, by)
     with transaction.atomic():
         dataset = _lock(dataset, None)

@@ -1,9 +1,8 @@
 """Tabular distributions (CSV, XLSX): a bounded preview and conversion to CSV, JSON and
 XLSX, row by row, so memory stays bounded whatever the file's size.
 
-CSV input: UTF-8 (with or without BOM; Windows-1252 as the fallback), delimiter sniffed
-from the first 16 KiB among ; , tab |. CSV output: RFC 4180 (comma, CRLF, UTF-8 with
-BOM so spreadsheet programs detect the encoding). JSON output: a list of objects keyed
+Input is read by core.tables, the reader the inventory import uses too. CSV output:
+RFC 4180 (comma, CRLF, UTF-8 with BOM so spreadsheet programs detect the encoding). JSON output: a list of objects keyed
 by the header row. XLSX output: openpyxl's write-only workbook into a temporary file.
 """
 
@@ -11,11 +10,14 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 import json
 import tempfile
 from collections.abc import Iterator
 from datetime import date, datetime, time
+
+from openpyxl import Workbook
+
+from core import tables
 
 TABULAR_FORMATS = ("CSV", "XLSX")
 TARGETS = {
@@ -26,38 +28,10 @@ TARGETS = {
 PREVIEW_ROWS = 10
 PREVIEW_COLUMNS = 20
 PREVIEW_CELL = 200
-SNIFF_BYTES = 16 * 1024
 
 
 class TabularError(Exception):
     """The file cannot be read as a table."""
-
-
-def _encoding_of(head: bytes) -> str:
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as error:
-        # A multi-byte character cut off at the end of the sample is still UTF-8.
-        if error.start < len(head) - 3:
-            return "cp1252"
-    return "utf-8-sig"
-
-
-def csv_rows(binary) -> Iterator[list[str]]:
-    head = binary.read(SNIFF_BYTES)
-    binary.seek(0)
-    encoding = _encoding_of(head)
-    sample = head.decode(encoding, errors="ignore")
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=";,\t|")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ";" if sample.count(";") >= sample.count(",") else ","
-    text = io.TextIOWrapper(binary, encoding=encoding, errors="replace", newline="")
-    try:
-        yield from csv.reader(text, delimiter=delimiter)
-    finally:
-        text.detach()
 
 
 def _cell(value):
@@ -66,31 +40,20 @@ def _cell(value):
     return value
 
 
-def xlsx_rows(binary) -> Iterator[list]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(binary, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a broken file
-        raise TabularError(str(error)) from error
-    try:
-        sheet = workbook.worksheets[0]
-        for row in sheet.iter_rows(values_only=True):
-            yield [_cell(value) for value in row]
-    finally:
-        workbook.close()
-
-
 def rows_of(distribution) -> Iterator[list]:
-    """The rows of an uploaded CSV or XLSX distribution, the header first."""
+    """The rows of an uploaded CSV or XLSX distribution, the header first (read by
+    core.tables)."""
     if distribution.format not in TABULAR_FORMATS or not distribution.file:
         raise TabularError("not a tabular upload")
     binary = distribution.file.open("rb")
     try:
         if distribution.format == "CSV":
-            yield from csv_rows(binary)
+            yield from tables.csv_rows(binary)
         else:
-            yield from xlsx_rows(binary)
+            for row in tables.xlsx_rows(binary):
+                yield [_cell(value) for value in row]
+    except tables.TableError as error:
+        raise TabularError(str(error)) from error
     finally:
         binary.close()
 
@@ -161,8 +124,6 @@ def to_json(rows: Iterator[list]) -> Iterator[str]:
 def to_xlsx(rows: Iterator[list], *, title: str = "Daten"):
     """Write an XLSX into a temporary file (openpyxl's write-only mode keeps only the
     current row in memory) and return the open file, positioned at its start."""
-    from openpyxl import Workbook
-
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31] or "Daten")
     for row in rows:

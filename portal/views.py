@@ -32,8 +32,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from catalog import quality
 from catalog.models import Dataset, Distribution
+from catalog.quality import scoring
 from catalog.vocabularies import FILE_TYPES_BY_CODE
 from core import participation
 from governance.models import Organisation, Role
@@ -234,7 +234,7 @@ def dataset_detail(request, name):
                 for d in distributions
             ],
             # The persisted score (with the link checks); computed here only before the first scoring.
-            "quality": quality.stored(score) if score else quality.assess(dataset, distributions=distributions),
+            "quality": scoring.stored(score) if score else scoring.assess(dataset, distributions=distributions),
             "freshness": dataset.freshness,
             "summary": transparency.decision_summary(dataset),
             "votes": tally["total"],

@@ -11,9 +11,11 @@ import pytest
 import requests
 from django.utils import timezone
 
-from catalog import harvest, workflow
+from catalog import services, workflow
 from catalog.errors import HarvestError, RecordError
-from catalog.harvest import map_format, map_licence
+from catalog.harvest import client, service
+from catalog.harvest.mapping import Mapper, map_format, map_licence
+from catalog.harvest.service import run_harvest
 from catalog.models import (
     Dataset,
     DatasetState,
@@ -23,7 +25,6 @@ from catalog.models import (
     HarvestStatus,
     PersonalDataStatus,
 )
-from catalog.tasks import run_harvest
 from catalog.tests.ckan_fake import recorded, running_fake_ckan
 from catalog.tests.conftest import classification_fields
 from conftest import make_role_holder
@@ -47,7 +48,7 @@ def small_pages(settings):
 
 
 def make_source(ckan, admin, organisation, *, trusted=False, mappings=(), **fields):
-    return harvest.save_source(
+    return service.save_source(
         None,
         by=admin,
         fields={
@@ -76,7 +77,7 @@ def trusted_source(ckan, org_a, org_a_department, admin_a, default_rules):
 def run(source, *, by=None, incremental=False) -> HarvestJob:
     """A run as the task performs it (start_harvest enqueues after commit, which the
     test transaction never reaches)."""
-    since = source.last_success() - harvest.INCREMENTAL_OVERLAP if incremental else None
+    since = source.last_success() - service.INCREMENTAL_OVERLAP if incremental else None
     job = HarvestJob.objects.create(source=source, triggered_by=by, incremental=incremental, since=since)
     assert run_harvest(job.pk) in (HarvestStatus.SUCCEEDED, HarvestStatus.FAILED)
     job.refresh_from_db()
@@ -189,14 +190,14 @@ def test_broken_records_are_reported_with_their_reasons_and_leave_nothing_behind
 
 
 def test_a_record_that_breaks_while_being_written_is_rolled_back_completely(ckan, source, admin_a, monkeypatch):
-    original = harvest.add_link_distribution
+    original = services.add_link_distribution
 
     def fail_on_the_api(dataset, values, **kwargs):
         if values["kind"] == "api":
             raise RuntimeError("disk full")
         return original(dataset, values, **kwargs)
 
-    monkeypatch.setattr(harvest, "add_link_distribution", fail_on_the_api)
+    monkeypatch.setattr(services, "add_link_distribution", fail_on_the_api)
 
     job = run(source, by=admin_a)
 
@@ -354,7 +355,7 @@ def test_a_name_taken_by_another_dataset_fails_the_record_until_the_source_has_a
     )
     assert Dataset.objects.get(name="baumkataster") == dataset_a
 
-    harvest.save_source(
+    service.save_source(
         source, by=admin_a, fields={"name_prefix": "odp-"}, mappings=[("gruenflaechenamt", source.default_organisation)]
     )
     job = run(source, by=admin_a)
@@ -466,7 +467,7 @@ def test_a_dataset_withdrawn_by_people_is_not_published_again_by_the_source(
 
 
 def test_incremental_runs_ask_for_recent_changes_and_never_mark_removals(ckan, source, admin_a):
-    harvest.save_source(
+    service.save_source(
         source,
         by=admin_a,
         fields={"fq": "organization:gruenflaechenamt OR organization:kaemmerei"},
@@ -537,7 +538,7 @@ def test_an_unreachable_source_fails_the_run_with_a_clear_message(source, admin_
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
         port = closed.getsockname()[1]
-    harvest.save_source(source, by=admin_a, fields={"url": f"http://127.0.0.1:{port}"}, mappings=[])
+    service.save_source(source, by=admin_a, fields={"url": f"http://127.0.0.1:{port}"}, mappings=[])
 
     job = run(source, by=admin_a)
 
@@ -556,7 +557,7 @@ def test_a_source_that_suddenly_reports_nothing_marks_nothing_removed(ckan, sour
 
 
 def test_every_request_has_a_timeout():
-    session = harvest.TimeoutSession((3, 7))
+    session = client.TimeoutSession((3, 7))
     sent = {}
 
     def capture(request, **kwargs):
@@ -595,15 +596,15 @@ def test_starting_a_run_refuses_a_second_one_and_gives_up_a_dead_one(
     source, admin_a, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks() as callbacks:
-        first = harvest.start_harvest(source, by=admin_a, incremental=True)
+        first = service.start_harvest(source, by=admin_a, incremental=True)
     assert len(callbacks) == 1  # the task, enqueued after commit
     assert (first.status, first.incremental) == (HarvestStatus.PENDING, False)  # no success yet: complete
 
     with pytest.raises(HarvestError, match="läuft bereits ein Abruf"):
-        harvest.start_harvest(source, by=admin_a)
+        service.start_harvest(source, by=admin_a)
 
     HarvestJob.objects.filter(pk=first.pk).update(created=timezone.now() - timedelta(hours=1))
-    second = harvest.start_harvest(source, by=admin_a)
+    second = service.start_harvest(source, by=admin_a)
     first.refresh_from_db()
     assert first.status == HarvestStatus.FAILED
     assert first.message == "Der Abruf hat seit 30 Minuten nicht mehr geantwortet und wurde aufgegeben."
@@ -614,16 +615,16 @@ def test_the_schedule_runs_active_sources_completely_once_a_week(source, admin_a
     inactive = make_source(ckan, admin_a, source.default_organisation, name="Alt", active=False)
     now = timezone.now()
 
-    assert harvest.start_scheduled_runs() == 1
+    assert service.start_scheduled_runs() == 1
     assert HarvestJob.objects.get(source=source).incremental is False
     assert not HarvestJob.objects.filter(source=inactive).exists()
 
     HarvestJob.objects.all().update(status=HarvestStatus.SUCCEEDED, started=now)
-    harvest.start_scheduled_runs()
+    service.start_scheduled_runs()
     assert HarvestJob.objects.filter(source=source).latest("pk").incremental is True
 
     HarvestJob.objects.all().update(status=HarvestStatus.SUCCEEDED, started=now - timedelta(days=8))
-    harvest.start_scheduled_runs()
+    service.start_scheduled_runs()
     assert HarvestJob.objects.filter(source=source).latest("pk").incremental is False
 
 
@@ -686,9 +687,7 @@ def test_free_text_formats_map_to_file_types(fmt, mimetype, url, code):
 
 
 def test_a_regional_key_gives_the_municipality_key():
-    assert harvest.Mapper.municipality_key("http://dcat-ap.de/def/politicalGeocoding/regionalKey/081150045045") == (
-        "08115045"
-    )
+    assert Mapper.municipality_key("http://dcat-ap.de/def/politicalGeocoding/regionalKey/081150045045") == ("08115045")
 
 
 def test_the_recorded_responses_are_real_ckan_envelopes():

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog import harvest
+from catalog.harvest import service
 from catalog.models import Dataset, HarvestJob, HarvestSource, HarvestStatus
 from catalog.tests.ckan_fake import running_fake_ckan
 from conftest import make_role_holder
@@ -29,7 +29,7 @@ def small_pages(settings):
 
 @pytest.fixture
 def source(ckan, org_a, org_a_department, admin_a):
-    return harvest.save_source(
+    return service.save_source(
         None,
         by=admin_a,
         fields={"name": "Open-Data-Portal Stadt A", "url": ckan.url, "default_organisation": org_a,
@@ -41,7 +41,7 @@ def source(ckan, org_a, org_a_department, admin_a):
 @pytest.fixture
 def finished_job(source, admin_a):
     job = HarvestJob.objects.create(source=source, triggered_by=admin_a)
-    return harvest.run_job(job.pk)
+    return service.run_job(job.pk)
 
 
 def url(name, *args):
@@ -303,7 +303,7 @@ def test_the_list_needs_the_same_queries_for_few_and_many_sources(
     client_for, ckan, org_a, admin_a, count, django_assert_num_queries
 ):
     for number in range(count):
-        source = harvest.save_source(
+        source = service.save_source(
             None, by=admin_a, mappings=[],
             fields={"name": f"Quelle {number}", "url": ckan.url, "default_organisation": org_a, "responsible": admin_a},
         )  # fmt: skip

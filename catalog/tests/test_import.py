@@ -8,7 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from catalog import importer, services
+from catalog import services
+from catalog.imports import columns, service
+from catalog.imports.service import run_inventory_import
 from catalog.models import (
     Classification,
     Confidentiality,
@@ -19,7 +21,6 @@ from catalog.models import (
     PersonalDataStatus,
     ProtectionNeed,
 )
-from catalog.tasks import run_inventory_import
 from conftest import make_role_holder
 from governance.models import Role
 
@@ -72,7 +73,7 @@ def good_rows():
 
 
 def csv_bytes(rows, *, delimiter=";", encoding="utf-8-sig", header=None) -> bytes:
-    header = header or [name for name in importer.COLUMN_NAMES if any(name in cells for cells in rows)]
+    header = header or [name for name in columns.COLUMN_NAMES if any(name in cells for cells in rows)]
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
     writer.writerow(header)
@@ -264,7 +265,7 @@ def test_the_same_inventory_as_xlsx_after_csv_changes_nothing(steward_client, or
     rows = good_rows()
     upload(steward_client, org_a, csv_bytes(rows))
     before = counts()
-    header = [name for name in importer.COLUMN_NAMES if any(name in cells for cells in rows)]
+    header = [name for name in columns.COLUMN_NAMES if any(name in cells for cells in rows)]
     content = xlsx_bytes(header, *([cells.get(name, "") for name in header] for cells in rows))
 
     _response, again = upload(steward_client, org_a, content, name="bestand.xlsx")
@@ -401,13 +402,13 @@ def test_a_big_file_runs_as_a_background_task_with_progress(
 
 def test_validation_reports_progress_every_50_rows(steward_client, org_a, monkeypatch):
     reported = []
-    original = importer.report_progress
+    original = service.report_progress
 
     def record(inventory_import, **counts):
         reported.append(counts.get("processed_rows"))
         original(inventory_import, **counts)
 
-    monkeypatch.setattr(importer, "report_progress", record)
+    monkeypatch.setattr(service, "report_progress", record)
     rows = [row(f"datensatz-{number}", titel=f"Datensatz {number}") for number in range(120)]
 
     _response, inventory_import = upload(steward_client, org_a, csv_bytes(rows))
@@ -525,7 +526,7 @@ def test_the_start_page_documents_every_column_and_lists_recent_imports(steward_
 
     page = steward_client.get(reverse("catalog:import_start")).content.decode().replace("_<wbr>", "_")
 
-    for name in importer.COLUMN_NAMES:
+    for name in columns.COLUMN_NAMES:
         assert f'<code class="sd-import-code">{name}</code>' in page
     assert "mein-bestand.csv" in page
     assert inventory_import.get_absolute_url() in page
@@ -541,7 +542,7 @@ def test_the_csv_template_has_the_documented_header_and_an_importable_example(st
     content = response.content
     assert content.startswith(codecs.BOM_UTF8)
     lines = content.decode("utf-8-sig").splitlines()
-    assert lines[0].split(";") == importer.COLUMN_NAMES
+    assert lines[0].split(";") == columns.COLUMN_NAMES
     assert len(lines) == 2
 
     _response, inventory_import = upload(steward_client, org_a, content, name="vorlage.csv")
@@ -555,7 +556,7 @@ def test_the_xlsx_template_has_the_documented_header_and_an_importable_example(s
     workbook = load_workbook(io.BytesIO(response.content), read_only=True)
     rows = list(workbook.worksheets[0].iter_rows(values_only=True))
     workbook.close()
-    assert list(rows[0]) == importer.COLUMN_NAMES
+    assert list(rows[0]) == columns.COLUMN_NAMES
     assert len(rows) == 2
 
     _response, inventory_import = upload(steward_client, org_a, response.content, name="vorlage.xlsx")

@@ -10,8 +10,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.utils import timezone
 
-from catalog import linkcheck, quality, services
+from catalog import linkcheck, services
 from catalog.models import Distribution, LinkCheck, QualityScore
+from catalog.quality import store
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -193,7 +194,7 @@ def test_the_batch_checks_due_links_only(server, settings, dataset_a, dataset_b)
 
     assert linkcheck.check_due() == 5
 
-    latest = quality.latest_link_checks([fresh, old, *never])
+    latest = store.latest_link_checks([fresh, old, *never])
     assert {distribution.title: latest[distribution.pk].ok for distribution in [old, *never]} == {
         "Lange nicht geprüft": False, "ok": True, "moved": True, "no-head": True, "slow": False,
     }  # fmt: skip

@@ -12,9 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog import quality, services
+from catalog import services
 from catalog.models import Dataset, Distribution, FreshnessReminder, LinkCheck, QualityScore
-from catalog.quality import Check, Dimension, Quality
+from catalog.quality import reminders, scoring, store
+from catalog.quality.scoring import Check, Dimension, Quality
 from catalog.tests.conftest import dataset_fields
 from governance import inbox
 
@@ -49,7 +50,7 @@ def complete(org_a, steward_a):
 
 def _score(dataset, distributions, *, reachable=True):
     link_status = {d.pk: reachable for d in distributions}
-    return quality.assess(dataset, distributions=distributions, link_status=link_status)
+    return scoring.assess(dataset, distributions=distributions, link_status=link_status)
 
 
 def test_a_complete_dataset_scores_all_405_points(complete):
@@ -57,7 +58,7 @@ def test_a_complete_dataset_scores_all_405_points(complete):
 
     result = _score(dataset, [distribution])
 
-    assert result.score == quality.MAX_POINTS == 405
+    assert result.score == scoring.MAX_POINTS == 405
     assert result.rating == "excellent"
     assert result.hints() == []
     assert [(d.code, d.points) for d in result.dimensions] == [
@@ -128,7 +129,7 @@ def test_distribution_checks_score_the_share_that_passes(complete):
         dataset=dataset, title="Bäume als JSON", access_url="https://daten.stadt-a.example/baeume.json", format="JSON"
     )
 
-    result = quality.assess(dataset, distributions=[distribution, unchecked], link_status={distribution.pk: True})
+    result = scoring.assess(dataset, distributions=[distribution, unchecked], link_status={distribution.pk: True})
 
     checks = {check.code: check for d in result.dimensions for check in d.checks}
     # Half of the distributions are reachable and have a size; the best one counts for interoperability.
@@ -141,7 +142,7 @@ def test_an_upload_counts_as_reachable_without_a_link_check(complete):
     dataset, _distribution = complete
     upload = Distribution(dataset=dataset, title="Datei", file="distributions/x/baeume.csv", format="CSV")
 
-    result = quality.assess(dataset, distributions=[upload], link_status={})
+    result = scoring.assess(dataset, distributions=[upload], link_status={})
 
     checks = {check.code: check for d in result.dimensions for check in d.checks}
     assert checks["access_url"].passed
@@ -151,7 +152,7 @@ def test_an_upload_counts_as_reachable_without_a_link_check(complete):
 def test_without_distributions_the_distribution_checks_score_nothing(complete):
     dataset, _distribution = complete
 
-    result = quality.assess(dataset, distributions=[])
+    result = scoring.assess(dataset, distributions=[])
 
     lost = {check.code: check.missing for d in result.dimensions for check in d.checks if check.missing}
     assert lost == {
@@ -178,7 +179,7 @@ def test_rating_bands(points, rating, label):
     result = Quality([Dimension("x", "X", [Check("x", "X", "X angeben", 405, points)])])
 
     assert (result.rating, result.rating_label) == (rating, label)
-    assert quality.rating_label(rating) == label
+    assert scoring.rating_label(rating) == label
 
 
 # ---------------------------------------------------------------------------
@@ -205,7 +206,7 @@ def test_a_change_rescores_the_dataset_once_after_commit(dataset_a, steward_a, d
     checks = {check["code"]: check for check in score.checks}
     assert checks["temporal"]["passed"]
     assert checks["keywords"]["passed"]
-    assert score.points == quality.assess(Dataset.objects.get(pk=dataset_a.pk)).score
+    assert score.points == scoring.assess(Dataset.objects.get(pk=dataset_a.pk)).score
 
 
 def test_a_change_of_distributions_rescores_the_dataset(dataset_a, steward_a, django_capture_on_commit_callbacks):
@@ -246,27 +247,27 @@ def test_rescoring_needs_a_fixed_number_of_queries(dataset_a, count, django_asse
         LinkCheck.objects.create(
             distribution=distribution, url=distribution.access_url, checked_at=timezone.now(), ok=True
         )
-    quality.rescore(dataset_a.pk)
+    store.rescore(dataset_a.pk)
 
     # 1 the dataset with its publisher, 2 keywords, 3 themes, 4 distributions, 5 the latest
     # link checks, 6–9 update_or_create: savepoint, the row for update, UPDATE, release.
     with django_assert_num_queries(9):
-        score = quality.rescore(dataset_a.pk)
+        score = store.rescore(dataset_a.pk)
 
     assert {c["code"]: c["passed"] for c in score.checks}["access_url"]
 
 
 def test_rescoring_twice_keeps_one_row_with_the_same_result(dataset_a):
-    first = quality.rescore(dataset_a.pk)
-    second = quality.rescore(dataset_a.pk)
+    first = store.rescore(dataset_a.pk)
+    second = store.rescore(dataset_a.pk)
 
     assert QualityScore.objects.filter(dataset=dataset_a).count() == 1
     assert (first.pk, first.points, first.checks) == (second.pk, second.points, second.checks)
-    assert quality.rescore(-1) is None
+    assert store.rescore(-1) is None
 
 
 def test_the_hints_are_in_german_and_sorted_by_points_gained(dataset_a):
-    score = quality.rescore(dataset_a.pk)
+    score = store.rescore(dataset_a.pk)
 
     hints = score.hints()
     assert hints[0] == ("Erreichbare Zugriffsadressen angeben", 50)
@@ -284,7 +285,7 @@ def test_the_steward_sees_score_hints_and_broken_links(client_for, steward_a, da
         distribution=distribution, url=distribution.access_url, checked_at=timezone.now(), ok=False, status_code=404,
         error="HTTP 404 Not Found",
     )  # fmt: skip
-    score = quality.rescore(dataset_a.pk)
+    score = store.rescore(dataset_a.pk)
 
     response = client_for(steward_a).get(reverse("catalog:dataset_detail", args=[dataset_a.name]))
 
@@ -297,7 +298,7 @@ def test_the_steward_sees_score_hints_and_broken_links(client_for, steward_a, da
 
 
 def test_the_list_shows_the_rating(client_for, steward_a, dataset_a, dataset_b):
-    score = quality.rescore(dataset_a.pk)
+    score = store.rescore(dataset_a.pk)
 
     response = client_for(steward_a).get(reverse("catalog:dataset_list"))
 
@@ -312,14 +313,14 @@ def test_the_portal_shows_the_persisted_score(client, dataset_a):
         dataset=dataset_a, title="Baumliste", access_url="https://daten.stadt-a.example/baeume.csv", format="CSV"
     )
     LinkCheck.objects.create(distribution=distribution, url=distribution.access_url, checked_at=timezone.now(), ok=True)
-    score = quality.rescore(dataset_a.pk)
+    score = store.rescore(dataset_a.pk)
     # Without the link check's result the live assessment would be 80 points lower.
-    assert score.points == quality.assess(Dataset.objects.get(pk=dataset_a.pk)).score + 80
+    assert score.points == scoring.assess(Dataset.objects.get(pk=dataset_a.pk)).score + 80
 
     response = client.get(reverse("portal:dataset_detail", args=[dataset_a.name]))
 
     assert response.context["quality"].score == score.points
-    assert [d.code for d in response.context["quality"].dimensions] == quality.DIMENSIONS
+    assert [d.code for d in response.context["quality"].dimensions] == scoring.DIMENSIONS
     assert [label for label, _score, _points in score.dimension_rows()] == [
         "Auffindbarkeit", "Zugänglichkeit", "Interoperabilität", "Wiederverwendbarkeit", "Kontext",
     ]  # fmt: skip
@@ -353,8 +354,8 @@ def test_a_dataset_older_than_its_frequency_allows_is_overdue(monthly):
 
 
 def test_the_steward_is_reminded_once_per_overdue_period(monthly, steward_a):
-    assert quality.send_freshness_reminders() == 1
-    assert quality.send_freshness_reminders() == 0  # the next day's run
+    assert reminders.send_freshness_reminders() == 1
+    assert reminders.send_freshness_reminders() == 0  # the next day's run
 
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["steward@stadt-a.example"]
@@ -365,8 +366,8 @@ def test_the_steward_is_reminded_once_per_overdue_period(monthly, steward_a):
 
     # Updated, then overdue again a month later: a new period, a new reminder.
     Dataset.objects.filter(pk=monthly.pk).update(modified=timezone.now())
-    assert quality.send_freshness_reminders() == 0
-    assert quality.send_freshness_reminders(today=timezone.localdate() + timedelta(days=40)) == 1
+    assert reminders.send_freshness_reminders() == 0
+    assert reminders.send_freshness_reminders(today=timezone.localdate() + timedelta(days=40)) == 1
     assert len(mail.outbox) == 2
     assert FreshnessReminder.objects.filter(dataset=monthly).count() == 2
 
@@ -374,7 +375,7 @@ def test_the_steward_is_reminded_once_per_overdue_period(monthly, steward_a):
 def test_only_published_datasets_are_reminded(monthly):
     Dataset.objects.filter(pk=monthly.pk).update(state="draft")
 
-    assert quality.send_freshness_reminders() == 0
+    assert reminders.send_freshness_reminders() == 0
     assert mail.outbox == []
 
 
@@ -399,7 +400,7 @@ def test_broken_links_and_overdue_datasets_reach_the_stewards_inbox(monthly, ste
     LinkCheck.objects.create(
         distribution=distribution, url=distribution.access_url, checked_at=timezone.now(), ok=False
     )
-    quality.rescore(monthly.pk)
+    store.rescore(monthly.pk)
 
     labels = [(task.title, task.label) for task in inbox.tasks_for(steward_a)]
 

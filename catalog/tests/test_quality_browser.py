@@ -8,8 +8,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog import quality, services
+from catalog import services
 from catalog.models import Dataset, Distribution, LinkCheck, Theme
+from catalog.quality import store
 from catalog.tests.conftest import dataset_fields
 from catalog.vocabularies import DataTheme
 from conftest import ARTIFACTS, PASSWORD, axe_violations, screenshot
@@ -31,7 +32,7 @@ def dataset(org_a, steward_a):
         error="HTTP 404 Not Found",
     )  # fmt: skip
     Dataset.objects.filter(pk=dataset.pk).update(state="published", modified=timezone.now() - timedelta(days=40))
-    quality.rescore(dataset.pk)
+    store.rescore(dataset.pk)
     return dataset
 
 

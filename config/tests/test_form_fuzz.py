@@ -38,9 +38,10 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from catalog import importer, services
+from catalog import services
 from catalog.forms import ClassificationForm, DatasetForm
-from catalog.import_forms import InventoryImportForm
+from catalog.imports import columns, service
+from catalog.imports.forms import InventoryImportForm
 from catalog.models import Classification, Dataset, ImportStatus, InventoryImport
 from catalog.permissions import editing_organisations
 from catalog.tests.conftest import classification_fields, dataset_fields
@@ -407,7 +408,7 @@ def test_the_classification_form_records_a_version_or_shows_german_errors(client
 
 # ---- Inventory import --------------------------------------------------------------------
 
-TEMPLATE_HEADER, TEMPLATE_EXAMPLE = importer.template_rows()
+TEMPLATE_HEADER, TEMPLATE_EXAMPLE = service.template_rows()
 # What people write instead of the documented headers; each must be understood or named.
 HEADER_VARIANTS = ["Kennung", " TITEL ", "Schlagwörter", "kontakt-email", "Räumliche Ebene", "id", "", "kennung"]
 CSV_ENCODINGS = ["utf-8", "utf-8-sig", "cp1252", "utf-16"]
@@ -445,9 +446,9 @@ def inventory_tables(draw):
     header = draw(st.permutations([name for name in TEMPLATE_HEADER if name not in dropped] + extra))
     rows = []
     for name in draw(st.lists(kurznamen, max_size=6)):
-        row = [name if column == "kennung" else example.get(importer.normalise_header(column), "") for column in header]
+        row = [name if column == "kennung" else example.get(columns.normalise_header(column), "") for column in header]
         for position in draw(st.sets(st.integers(0, max(len(header) - 1, 0)), max_size=2)) if header else ():
-            column = importer.COLUMNS_BY_NAME.get(header[position])
+            column = columns.COLUMNS_BY_NAME.get(header[position])
             row[position] = draw(
                 st.one_of(
                     vocabulary_cells(column) if column else typed_text,

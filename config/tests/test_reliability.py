@@ -27,9 +27,10 @@ from django.utils import timezone
 from guardian.models import UserObjectPermission
 from simple_history.signals import post_create_historical_record
 
-from catalog import importer, workflow
 from catalog import services as catalog
+from catalog import workflow
 from catalog.errors import ConflictError
+from catalog.imports import service as importer
 from catalog.models import Classification, Dataset, DatasetState, Distribution, ImportStatus, PersonalDataStatus
 from catalog.tests.conftest import classification_fields, dataset_fields
 from conftest import make_organisation, make_user

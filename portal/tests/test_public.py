@@ -10,7 +10,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from catalog.models import Dataset, DatasetState
-from catalog.quality import MAX_POINTS, assess, freshness
+from catalog.quality.scoring import MAX_POINTS, assess, freshness
 from catalog.tabular_validation import check_distribution
 from portal import search
 from portal.models import SearchDocument

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from catalog.models import Dataset
-from catalog.quality import rescore
+from catalog.quality.store import rescore
 
 
 class Command(BaseCommand):

@@ -1,39 +1,16 @@
-"""Metadata quality of a dataset, scored like the data.europa.eu Metadata Quality
-Assessment (MQA): five dimensions, 23 checks, at most 405 points, rated excellent /
-good / sufficient / bad. Also freshness against the declared update frequency.
-
-`assess` and `freshness` are pure functions of a dataset and its distributions: no
-writes, and no queries when the caller has prefetched `keywords`, `themes` and
-`distributions` and selected `publisher`. `rescore` persists the result as the dataset's
-`QualityScore` (run by catalog.tasks.score_dataset after every change, see
-catalog.apps); `stored` turns that row back into a `Quality` for the pages.
-
-How checks on distributions count for one dataset (as data.europa.eu does it):
-accessibility, reusability and contextuality checks score the share of distributions
-that pass × the points; interoperability counts the best distribution only (several
-distributions usually carry the same content). A dataset without distributions scores
-nothing on distribution checks.
-
-Link checks: uploaded files are served by the portal itself and count as reachable;
-external links count as reachable only when their latest check (catalog.linkcheck)
-succeeded, which `rescore` passes in as `link_status`.
-
-One check is approximated:
-- DCAT-AP compliance: the mandatory DCAT-AP.de properties are present (title,
-  description, publisher with contributor ID, licence, at least one distribution),
-  until the SHACL validation of the RDF export exists.
-"""
+"""The MQA score and freshness of a dataset: pure functions, no database access (see
+catalog.quality)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db import connections
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .vocabularies import FILE_TYPES_BY_CODE, LICENCES_BY_CODE, Frequency
+from ..vocabularies import FILE_TYPES_BY_CODE, LICENCES_BY_CODE, Frequency
 
 MAX_POINTS = 405
 
@@ -271,92 +248,9 @@ def rating_label(rating: str) -> str:
     return str(next((label for _minimum, code, label in RATINGS if code == rating), rating))
 
 
-# ---------------------------------------------------------------------------
-# Persisted score
-
-
-def latest_link_checks(distributions) -> dict:
-    """The newest LinkCheck per external distribution, by distribution pk (one query)."""
-    from .models import LinkCheck
-
-    external = [distribution.pk for distribution in distributions if not distribution.is_upload]
-    if not external:
-        return {}
-    checks = LinkCheck.objects.filter(distribution__in=external).order_by("distribution_id", "-checked_at", "-pk")
-    if connections[checks.db].features.can_distinct_on_fields:
-        return {check.distribution_id: check for check in checks.distinct("distribution_id")}
-    # SQLite (the embedded default) has no DISTINCT ON: the first check of each
-    # distribution in that order is its newest.
-    newest = {}
-    for check in checks:
-        newest.setdefault(check.distribution_id, check)
-    return newest
-
-
-def rescore(dataset_id: int):
-    """Compute the dataset's quality and write it to its QualityScore row (created on
-    first use). Safe to run any number of times: the row always holds the result for
-    the dataset as it is now. Returns the row, or None if the dataset is gone."""
-    from .models import Dataset, QualityScore
-
-    dataset = (
-        Dataset.objects.select_related("publisher")
-        .prefetch_related("keywords", "themes", "distributions")
-        .filter(pk=dataset_id)
-        .first()
-    )
-    if dataset is None:
-        return None
-    distributions = list(dataset.distributions.all())
-    checks = latest_link_checks(distributions)
-    quality = assess(dataset, distributions=distributions, link_status={pk: c.ok for pk, c in checks.items()})
-    titles = {distribution.pk: distribution.title for distribution in distributions}
-    broken = [
-        {
-            "distribution": pk,
-            "title": titles[pk],
-            "url": check.url,
-            "status_code": check.status_code,
-            "error": check.error,
-            "checked_at": check.checked_at.isoformat(),
-        }
-        for pk, check in sorted(checks.items())
-        if not check.ok
-    ]
-    score, _created = QualityScore.objects.update_or_create(
-        dataset=dataset,
-        defaults={
-            "points": quality.score,
-            "rating": quality.rating,
-            "dimensions": {
-                d.code: {"label": d.label, "score": d.score, "points": d.points} for d in quality.dimensions
-            },
-            "checks": [
-                {
-                    "code": check.code,
-                    "dimension": dimension.code,
-                    "label": check.label,
-                    "hint": check.hint,
-                    "points": check.points,
-                    "score": round(check.score, 2),
-                    "missing": check.missing,
-                    "passed": check.passed,
-                }
-                for dimension in quality.dimensions
-                for check in dimension.checks
-            ],
-            "broken_links": broken,
-            "computed_at": timezone.now(),
-        },
-    )
-    return score
-
-
 def stored(score) -> Quality:
     """The Quality a QualityScore row holds, with labels and hints in the current language
     (the row keeps the German source strings)."""
-    from django.utils.translation import gettext
-
     rows = {code: score.dimensions[code] for code in DIMENSIONS if code in score.dimensions}  # jsonb keeps no order
     dimensions = {code: Dimension(code, gettext(values["label"])) for code, values in rows.items()}
     for check in score.checks:
@@ -366,105 +260,7 @@ def stored(score) -> Quality:
     return Quality(list(dimensions.values()))
 
 
-# ---------------------------------------------------------------------------
-# Freshness reminders and the steward's inbox
-
-
 def stale_datasets(datasets, *, today: date | None = None) -> list:
     """(dataset, Freshness) for each dataset not updated as its frequency promises."""
     pairs = [(dataset, freshness(dataset, today=today)) for dataset in datasets]
     return [(dataset, fresh) for dataset, fresh in pairs if fresh.status == "overdue"]
-
-
-def send_freshness_reminders(*, today: date | None = None) -> int:
-    """Remind the stewards of every published dataset that is overdue for an update, once
-    per overdue period: a FreshnessReminder per due date is written in the same
-    transaction as the mail is sent, so a second run (or a task delivered twice) sends
-    nothing until the dataset is updated and falls overdue again. Returns the number of
-    datasets reminded."""
-    from django.db import IntegrityError, transaction
-
-    from .models import Dataset, FreshnessReminder
-    from .notifications import notify_stale
-
-    candidates = (
-        Dataset.objects.published()
-        .filter(update_frequency__in=[str(frequency) for frequency in EXPECTED_INTERVAL])
-        .select_related("publisher", "steward")
-    )
-    stale = stale_datasets(candidates, today=today)
-    reminded = set(
-        FreshnessReminder.objects.filter(dataset__in=[d.pk for d, _f in stale]).values_list("dataset", "due")
-    )
-    count = 0
-    for dataset, fresh in stale:
-        if (dataset.pk, fresh.due) in reminded:
-            continue
-        try:
-            with transaction.atomic():
-                reminder = FreshnessReminder.objects.create(dataset=dataset, due=fresh.due)
-                reminder.recipients = notify_stale(dataset, fresh)
-                reminder.save(update_fields=["recipients"])
-        except IntegrityError:  # a concurrent run reminded first
-            continue
-        count += 1
-    return count
-
-
-@dataclass
-class QualityTask:
-    """A dataset with broken links or overdue for an update, in the inbox's shape."""
-
-    dataset: object
-    label: str
-    since: object
-    due: date | None = None
-    overdue: bool = False
-
-    @property
-    def title(self) -> str:
-        return self.dataset.title
-
-    @property
-    def url(self) -> str:
-        return self.dataset.get_absolute_url() + "#qualitaet"
-
-    @property
-    def organisation(self) -> str:
-        return self.dataset.publisher.name
-
-
-def tasks_for(user) -> list[QualityTask]:
-    """For stewards: datasets of their organisations with broken links, and published
-    datasets overdue for an update (registered with governance.inbox)."""
-    from django.db.models import Q
-
-    from governance.models import Role
-    from governance.permissions import organisations_with_role
-
-    from .models import Dataset
-
-    if not user.is_authenticated:
-        return []
-    from .models import DatasetState
-
-    # One query: datasets with broken links, and published ones with a regular frequency
-    # (whether they are overdue is a question of dates, answered here).
-    broken = Q(quality_score__isnull=False) & ~Q(quality_score__broken_links=[])
-    regular = Q(state=DatasetState.PUBLISHED, update_frequency__in=[str(frequency) for frequency in EXPECTED_INTERVAL])
-    datasets = (
-        Dataset.objects.filter(publisher__in=organisations_with_role(user, Role.STEWARD).values("pk"))
-        .filter(broken | regular)
-        .select_related("publisher", "quality_score")
-        .order_by("pk")
-    )
-    tasks = []
-    today = timezone.localdate()
-    for dataset in datasets:
-        score = getattr(dataset, "quality_score", None)
-        if score is not None and score.broken_links:
-            tasks.append(QualityTask(dataset, str(_("Nicht erreichbare Links prüfen")), score.computed_at))
-        fresh = freshness(dataset, today=today)
-        if dataset.is_published and fresh.status == "overdue":
-            tasks.append(QualityTask(dataset, str(_("Datensatz aktualisieren")), None, fresh.due, True))
-    return tasks

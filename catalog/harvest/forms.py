@@ -7,9 +7,10 @@ from governance.forms import formfield_with_https_urls
 from governance.models import Organisation, Role, RoleAssignment
 from governance.permissions import has_role
 
-from .forms import RadioSelect, checkbox_input
-from .harvest import normalise_source_url
-from .models import HarvestSource
+from ..forms import RadioSelect, checkbox_input
+from ..models import HarvestSource
+from ..permissions import harvest_admin_organisations
+from .client import normalise_source_url
 
 
 class PersonChoiceField(forms.ModelChoiceField):
@@ -41,8 +42,6 @@ class HarvestSourceForm(forms.ModelForm):
         widgets = {"trusted": checkbox_input(), "active": checkbox_input()}
 
     def __init__(self, *args, user, **kwargs):
-        from .permissions import harvest_admin_organisations
-
         super().__init__(*args, **kwargs)
         organisations = harvest_admin_organisations(user).order_by("name")
         self.fields["default_organisation"].queryset = organisations

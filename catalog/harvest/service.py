@@ -1,71 +1,16 @@
-"""Harvesting from CKAN portals: a configured source (HarvestSource) is paged through
-with `package_search` (`sort=id asc`, like ckanext-harvest), every package dict is
-mapped to a dataset with keywords, themes and link distributions, and created or
-updated through the catalog services, so each change leaves a history row whose
-reason names the source ("catalog.harvest.created: <source>").
-
-Rules (the README repeats them for administrators):
-
-- Each record is written in its own transaction. A broken record (no id, name or
-  title, an invalid address, an unknown licence, no contact e-mail …) is reported
-  with its remote name and the reason and does not stop the run. A transport error
-  (no connection, timeout, no JSON, `success: false`) fails the run with a message;
-  what was written until then stays, and the next run continues from there.
-- Idempotent: a record whose mapped fields (`HarvestRecord.snapshot`) are what the
-  last run wrote is left alone ("unchanged"); a second run over the same data
-  creates and updates nothing.
-- Untrusted source: new datasets are drafts of the mapped organisation, without
-  steward or owner, created in the name of the source's responsible person; they go
-  through classification and the normal workflow. Trusted source (the city's own
-  open-data portal): new datasets are published by catalog.workflow.publish_harvested
-  (declared classification, rule evaluation, publication Decision), in the name of
-  the responsible person, who must be a governance admin of the publisher.
-- Local edits: a run applies only the fields the source changed since the last run
-  (a three-way comparison of the last run's snapshot, the source and the dataset), so
-  local edits of other fields stay. If the source changed a field that was also
-  edited here, an untrusted source's record is not taken over at all and is reported
-  ("lokal geändert", with the fields) until both sides agree. A trusted source is the
-  authority for its datasets (all of them are harvest-owned): its change overwrites
-  the local edit, the report says so and the history keeps the overwritten version.
-  Fields the source does not provide (e.g. HVD category, or a frequency the source
-  leaves out) are never touched.
-- Datasets in review are not changed (catalog.services rules); the record is
-  reported and taken over in a later run. Changing licence or publisher of a
-  published dataset re-opens its review (catalog.services.update_dataset).
-- A record missing from a complete (not incremental) run is marked removed. A
-  trusted source's published dataset is withdrawn ("an der Quelle entfernt"); all
-  others are only flagged and reported. If it comes back, the flag goes, and a
-  dataset the run withdrew is published again.
-- Name collisions: the Kurzname is the CKAN name (underscores become hyphens),
-  with the source's optional prefix. If a dataset not linked to the same remote
-  record already has that name, the record is not taken over and the report says
-  so; set a prefix for the source or rename one of the datasets.
-- Unmappable values: an unknown licence (also "notspecified") fails the record; a
-  resource without address or with a format the catalog does not know (e.g. SHP,
-  XLS) is left out with a warning; missing notes become the title (warning);
-  missing contact details fall back to the publisher organisation's name and
-  e-mail; unknown groups, frequencies and languages are ignored.
-"""
+"""Harvest runs: starting them (also on schedule), running them record by record, and
+configuring sources. See catalog.harvest for the rules."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import re
 from collections import Counter
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from posixpath import basename
-from urllib.parse import unquote, urlsplit
+from datetime import UTC, timedelta
 
-import requests
+from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from ckanapi import RemoteCKAN
-from ckanapi.errors import CKANAPIError, ServerIncompatibleError
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
-from django.core.validators import URLValidator, validate_email
 from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
@@ -74,38 +19,23 @@ from django.utils.translation import gettext as _
 from governance.models import Role
 from governance.permissions import has_role
 
-from . import services, workflow
-from .errors import CatalogError, HarvestError, RecordError
-from .models import (
+from .. import services, workflow
+from ..errors import CatalogError, HarvestAborted, HarvestError, RecordError
+from ..models import (
     Dataset,
     DatasetState,
     Distribution,
-    DistributionKind,
     HarvestJob,
     HarvestOrganisationMapping,
     HarvestRecord,
     HarvestSource,
     HarvestStatus,
 )
-from .vocabularies import (
-    EU_AUTHORITY,
-    FILE_TYPES_BY_CODE,
-    LICENCE_BASE,
-    LICENCES,
-    DataTheme,
-    Frequency,
-    GeocodingLevel,
-    Language,
-    file_type_for_name,
-)
+from .client import PAGE_SIZE, client_for, search
+from .mapping import Mapped, Mapper, content_hash, keyword_key, serialise
 
 logger = logging.getLogger(__name__)
 
-USER_AGENT = "Stadtdaten-Harvester/1.0"
-# Rows per package_search page, as ckanext-harvest asks; settings.HARVEST_PAGE_SIZE overrides.
-PAGE_SIZE = 100
-# (connect, read) in seconds, for every request; settings.HARVEST_TIMEOUT overrides.
-DEFAULT_TIMEOUT = (10, 60)
 # A run whose heartbeat (written with every page) is older than this has died.
 STALE_AFTER = timedelta(minutes=30)
 # Incremental runs ask for what changed since the last success, less this overlap
@@ -118,10 +48,6 @@ REPORT_LIMITS = {"failed": 2000, "removed": 1000, "warning": 1000, "created": 50
 UNFINISHED = (HarvestStatus.PENDING, HarvestStatus.RUNNING)
 
 
-class HarvestAborted(Exception):
-    """The run as a whole cannot go on (transport error, paging broken …)."""
-
-
 def reason(action: str, source: HarvestSource) -> str:
     # simple-history keeps 100 characters of a change reason.
     return f"catalog.harvest.{action}: {source.name}"[:100]
@@ -132,573 +58,11 @@ def person(user) -> str:
 
 
 # ---------------------------------------------------------------------------
-# Talking to the source
-
-
-def timeout():
-    return getattr(settings, "HARVEST_TIMEOUT", DEFAULT_TIMEOUT)
-
-
-class TimeoutSession(requests.Session):
-    """A session in which every request has a timeout: requests has none by default,
-    and ckanapi passes timeout=None unless CKANAPI_REQUEST_TIMEOUT is set."""
-
-    def __init__(self, timeout):
-        super().__init__()
-        self.timeout = timeout
-        self.headers["User-Agent"] = USER_AGENT
-
-    def request(self, method, url, **kwargs):
-        if kwargs.get("timeout") is None:
-            kwargs["timeout"] = self.timeout
-        return super().request(method, url, **kwargs)
-
-
-def client_for(source: HarvestSource) -> RemoteCKAN:
-    # GET only: package_search is side-effect free, and GET passes caches and proxies
-    # that refuse POST (ckanext-harvest does the same).
-    return RemoteCKAN(source.url, user_agent=USER_AGENT, get_only=True, session=TimeoutSession(timeout()))
-
-
-def normalise_source_url(url: str) -> str:
-    """The portal's base address: without a trailing slash or a pasted API path."""
-    url = (url or "").strip().rstrip("/")
-    return re.sub(r"/api(/\d+)?(/action)?(/[a-z_]+)?$", "", url)
-
-
-def search(ckan: RemoteCKAN, *, fq: str, start: int, rows: int) -> dict:
-    params = {"q": "*:*", "sort": "id asc", "rows": rows, "start": start}
-    if fq:
-        params["fq"] = fq
-    try:
-        result = ckan.call_action("package_search", params, requests_kwargs={"timeout": timeout()})
-    except requests.Timeout:
-        raise HarvestAborted(_("Die Quelle hat nicht rechtzeitig geantwortet.")) from None
-    except requests.RequestException as error:
-        raise HarvestAborted(
-            _("Die Quelle ist nicht erreichbar (%(error)s).") % {"error": type(error).__name__}
-        ) from None
-    except ServerIncompatibleError:
-        raise HarvestAborted(_("Die Adresse antwortet nicht wie ein CKAN-Portal.")) from None
-    except CKANAPIError as error:
-        raise HarvestAborted(describe_api_error(error)) from None
-    if (
-        not isinstance(result, dict)
-        or not isinstance(result.get("results"), list)
-        or not isinstance(result.get("count", 0), int)
-    ):
-        raise HarvestAborted(_("Die Quelle hat keine gültige Trefferliste (package_search) geliefert."))
-    return result
-
-
-def describe_api_error(error: CKANAPIError) -> str:
-    """ckanapi raises a plain CKANAPIError("['<url>', <status>, '<body>']") when the
-    answer is no CKAN envelope, and a subclass when it says `success: false`."""
-    if type(error) is CKANAPIError:
-        match = re.match(r"\['[^']*', (\d{3}),", str(error))
-        status = match.group(1) if match else "?"
-        return _(
-            "Die Quelle hat keine gültige CKAN-Antwort geliefert (HTTP-Status %(status)s). "
-            "Stimmt die Adresse des Portals?"
-        ) % {"status": status}
-    detail = " ".join(str(error).split())[:300]
-    return _("Die Quelle hat die Suche abgelehnt (%(type)s: %(detail)s). Stimmt der Filter?") % {
-        "type": type(error).__name__,
-        "detail": detail,
-    }
-
-
-# ---------------------------------------------------------------------------
-# Mapping a CKAN package dict to the catalog
-
-_LICENCE_CODES = {licence.code.lower(): licence.code for licence in LICENCES}
-# Short ids of CKAN's default licence list, GovData's older ids, SPDX ids and spellings
-# seen on German portals. Everything else fails the record (no licence is guessed).
-LICENCE_ALIASES = {
-    "cc-by": "cc-by",
-    "cc-by-4.0": "cc-by/4.0",
-    "cc-by-3.0-de": "cc-by-de/3.0",
-    "cc-by-de-3.0": "cc-by-de/3.0",
-    "cc-by-sa": "cc-by-sa",
-    "cc-by-sa-4.0": "cc-by-sa/4.0",
-    "cc-by-sa-3.0-de": "cc-by-sa-de/3.0",
-    "cc-by-nc": "cc-by-nc",
-    "cc-nc": "cc-by-nc",
-    "cc-by-nc-4.0": "cc-by-nc/4.0",
-    "cc-by-nd": "cc-by-nd",
-    "cc-by-nd-4.0": "cc-by-nd/4.0",
-    "cc-zero": "cc-zero",
-    "cc0": "cc-zero",
-    "cc0-1.0": "cc-zero",
-    "cc-pdm": "ccpdm/1.0",
-    "pdm": "ccpdm/1.0",
-    "odc-odbl": "odbl",
-    "odbl-1.0": "odbl",
-    "odc-by": "odby",
-    "odc-by-1.0": "odby",
-    "odc-pddl": "odcpddl",
-    "pddl-1.0": "odcpddl",
-    "gfdl": "gfdl",
-    "gfdl-1.3": "gfdl",
-    "gpl-3.0": "gpl/3.0",
-    "mpl-2.0": "mozilla",
-    "apache-2.0": "apache",
-    "bsd": "bsd",
-    "dl-de-by-1.0": "dl-by-de/1.0",
-    "dl-de-by-2.0": "dl-by-de/2.0",
-    "dl-de/by-2-0": "dl-by-de/2.0",
-    "dl-de-zero-2.0": "dl-zero-de/2.0",
-    "dl-de/zero-2-0": "dl-zero-de/2.0",
-    "dl-de-by-nc-1.0": "dl-by-nc-de/1.0",
-    "other-open": "other-open",
-    "other-at": "other-open",
-    "other-pd": "other-open",
-    "other-closed": "other-closed",
-    "other-nc": "other-closed",
-    "amtliches-werk": "officialWork",
-}
-LICENCE_URI_PREFIXES = (LICENCE_BASE, LICENCE_BASE.replace("http://", "https://"))
-
-
-def map_licence(value) -> str:
-    """Our licence code for a CKAN licence id (short id or DCAT-AP.de URI)."""
-    raw = str(value or "").strip()
-    if not raw or raw.lower() == "notspecified":
-        raise RecordError(_("Die Lizenz ist an der Quelle nicht angegeben („%(id)s“).") % {"id": raw or "–"})
-    key = raw
-    for prefix in LICENCE_URI_PREFIXES:
-        if key.lower().startswith(prefix):
-            key = key[len(prefix) :]
-            break
-    key = key.strip().strip("/").lower()
-    code = _LICENCE_CODES.get(key) or LICENCE_ALIASES.get(key)
-    if code is None:
-        raise RecordError(_("Die Lizenz „%(id)s“ ist im Katalog nicht bekannt.") % {"id": raw[:100]})
-    return code
-
-
-FORMAT_ALIASES = {
-    "csv": "CSV",
-    "text/csv": "CSV",
-    "xlsx": "XLSX",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "XLSX",
-    "ods": "ODS",
-    "application/vnd.oasis.opendocument.spreadsheet": "ODS",
-    "json": "JSON",
-    "application/json": "JSON",
-    "geojson": "GEOJSON",
-    "geo+json": "GEOJSON",
-    "application/geo+json": "GEOJSON",
-    "application/vnd.geo+json": "GEOJSON",
-    "xml": "XML",
-    "application/xml": "XML",
-    "text/xml": "XML",
-    "txt": "TXT",
-    "text": "TXT",
-    "text/plain": "TXT",
-    "pdf": "PDF",
-    "application/pdf": "PDF",
-    "zip": "ZIP",
-    "application/zip": "ZIP",
-    "png": "PNG",
-    "image/png": "PNG",
-    "jpeg": "JPEG",
-    "jpg": "JPEG",
-    "image/jpeg": "JPEG",
-    "wms": "WMS_SRVC",
-    "wms_srvc": "WMS_SRVC",
-    "ogc:wms": "WMS_SRVC",
-    "application/vnd.ogc.wms_xml": "WMS_SRVC",
-    "wfs": "WFS_SRVC",
-    "wfs_srvc": "WFS_SRVC",
-    "ogc:wfs": "WFS_SRVC",
-    "application/vnd.ogc.wfs_xml": "WFS_SRVC",
-    "html": "HTML",
-    "htm": "HTML",
-    "text/html": "HTML",
-    "webseite": "HTML",
-    "ogc wms": "WMS_SRVC",
-    "ogc wfs": "WFS_SRVC",
-    "website": "HTML",
-}
-SERVICE_FORMATS = ("WMS_SRVC", "WFS_SRVC")
-
-
-def _format_key(value) -> str:
-    key = str(value or "").strip().lower()
-    for prefix in (f"{EU_AUTHORITY}file-type/".lower(), "https://www.iana.org/assignments/media-types/"):
-        if key.startswith(prefix):
-            key = key[len(prefix) :]
-    return key.split(";")[0].strip().lstrip(".")
-
-
-def map_format(fmt, mimetype, url: str) -> str | None:
-    """Our file-type code for CKAN's free-text format, else its media type, else the
-    address's file extension; None if none of them is known."""
-    for value in (fmt, mimetype):
-        key = _format_key(value)
-        code = FORMAT_ALIASES.get(key) or (key.upper() if key.upper() in FILE_TYPES_BY_CODE else None)
-        if code:
-            return code
-    file_type = file_type_for_name(unquote(urlsplit(url).path))
-    return file_type.code if file_type else None
-
-
-_validate_url = URLValidator()
-_validate_web_url = URLValidator(schemes=["http", "https"])
-
-
-def valid_url(value: str, *, max_length: int, web_only: bool = False) -> bool:
-    if len(value) > max_length:
-        return False
-    try:
-        (_validate_web_url if web_only else _validate_url)(value)
-    except ValidationError:
-        return False
-    return True
-
-
-def parse_remote_datetime(value) -> datetime | None:
-    """CKAN's timestamps are naive ISO 8601 in UTC, e.g. 2022-06-16T14:13:37.736125."""
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except (TypeError, ValueError):
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def parse_date(value) -> date | None:
-    try:
-        return date.fromisoformat(str(value).strip()[:10])
-    except (TypeError, ValueError):
-        return None
-
-
-def extras_of(package: dict) -> dict:
-    """CKAN's `extras` list as a dict; ckanext-scheming portals put the same keys at the top level."""
-    extras = {}
-    for extra in package.get("extras") or []:
-        if isinstance(extra, dict) and extra.get("key") and extra.get("state", "active") == "active":
-            extras[str(extra["key"])] = extra.get("value")
-    return extras
-
-
-def _as_list(value) -> list:
-    """An extra that may be a JSON list in a string, a list, or a single value."""
-    if isinstance(value, list):
-        return value
-    if isinstance(value, str) and value.strip().startswith("["):
-        try:
-            parsed = json.loads(value)
-        except ValueError:
-            return [value]
-        return parsed if isinstance(parsed, list) else [value]
-    return [value] if value else []
-
-
-def _last_segment(value) -> str:
-    return str(value or "").strip().rstrip("/").rsplit("/", 1)[-1]
-
-
-# The extras read below; ckanext-scheming portals have them at the top level of the package.
-EXTRA_KEYS = (
-    "licenseAttributionByText",
-    "frequency",
-    "accrual_periodicity",
-    "language",
-    "politicalGeocodingLevelURI",
-    "politicalGeocodingURI",
-    "geocodingText",
-    "spatial_text",
-    "temporal_start",
-    "temporal_end",
-    "theme",
-)
-
-DATASET_FIELDS = (
-    "title",
-    "description",
-    "publisher",
-    "licence",
-    "contact_name",
-    "contact_email",
-    "landing_page",
-    "attribution_text",
-    "update_frequency",
-    "language",
-    "geocoding_level",
-    "municipality_key",
-    "spatial_label",
-    "temporal_start",
-    "temporal_end",
-)
-
-
-@dataclass
-class Mapped:
-    """A CKAN package as the catalog would store it. `fields` holds only what the
-    source provides; the rest of a dataset is the catalog's own."""
-
-    remote_id: str
-    remote_name: str
-    name: str
-    remote_modified: datetime | None
-    fields: dict
-    keywords: list[str]
-    themes: list[str]
-    resources: list[dict]
-    warnings: list[str] = field(default_factory=list)
-
-    def snapshot(self) -> dict:
-        data = {key: serialise(key, value) for key, value in self.fields.items()}
-        data["keywords"] = keyword_key(self.keywords)
-        data["themes"] = sorted(self.themes)
-        data["distributions"] = sorted(self.resources, key=lambda resource: resource["id"])
-        return data
-
-
-def serialise(key: str, value):
-    if key == "publisher":
-        return value.pk
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
-def keyword_key(keywords) -> list[str]:
-    return sorted({keyword.lower() for keyword in services.normalise_keywords(keywords)})
-
-
-def content_hash(snapshot: dict) -> str:
-    text = json.dumps(snapshot, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-class Mapper:
-    """Maps the package dicts of one source, with its organisation mapping."""
-
-    def __init__(self, source: HarvestSource):
-        self.source = source
-        self.organisations = {
-            mapping.remote_name: mapping.organisation
-            for mapping in source.organisation_mappings.select_related("organisation")
-        }
-
-    def map(self, package) -> Mapped:
-        if not isinstance(package, dict):
-            raise RecordError(_("Der Eintrag ist kein Datensatz."))
-        remote_id = str(package.get("id") or "").strip()
-        remote_name = str(package.get("name") or "").strip()
-        if not remote_id:
-            raise RecordError(_("Die Kennung (id) fehlt."))
-        if not remote_name:
-            raise RecordError(_("Der Name (name) fehlt."))
-        name = self.local_name(remote_name)
-        warnings: list[str] = []
-        extras = extras_of(package)
-        extras.update({key: package[key] for key in EXTRA_KEYS if package.get(key) and key not in extras})
-
-        title = " ".join(str(package.get("title") or "").split())
-        if not title:
-            raise RecordError(_("Der Titel fehlt."))
-        if len(title) > 300:
-            raise RecordError(_("Der Titel ist länger als 300 Zeichen."))
-        description = str(package.get("notes") or "").strip()
-        if not description:
-            description = title
-            warnings.append(_("Keine Beschreibung an der Quelle; der Titel dient als Beschreibung."))
-
-        organisation = package.get("organization") if isinstance(package.get("organization"), dict) else {}
-        publisher = self.organisations.get(str(organisation.get("name") or ""), self.source.default_organisation)
-        licence = map_licence(package.get("license_id"))
-
-        contact_name = (
-            str(package.get("maintainer") or package.get("author") or organisation.get("title") or "").strip()
-            or publisher.name
-        )[:200]
-        contact_email = str(package.get("maintainer_email") or package.get("author_email") or "").strip()
-        contact_email = contact_email.removeprefix("mailto:") or publisher.email
-        if not contact_email:
-            raise RecordError(
-                _(
-                    "Keine E-Mail-Adresse der Ansprechstelle: weder an der Quelle (maintainer_email, author_email) "
-                    "noch bei der Organisation „%(organisation)s“."
-                )
-                % {"organisation": publisher.name}
-            )
-        try:
-            validate_email(contact_email)
-        except ValidationError:
-            raise RecordError(
-                _("Ungültige E-Mail-Adresse der Ansprechstelle: „%(email)s“.") % {"email": contact_email[:100]}
-            ) from None
-
-        landing_page = str(package.get("url") or "").strip()
-        if landing_page and not valid_url(landing_page, max_length=200, web_only=True):
-            raise RecordError(_("Ungültige Adresse der Webseite (url): „%(url)s“.") % {"url": landing_page[:200]})
-        if not landing_page:
-            page = f"{self.source.url}/dataset/{remote_name}"
-            landing_page = page if len(page) <= 200 else ""
-
-        fields = {
-            "title": title,
-            "description": description,
-            "publisher": publisher,
-            "licence": licence,
-            "contact_name": contact_name,
-            "contact_email": contact_email,
-            "landing_page": landing_page,
-        }
-        fields.update(self.optional_fields(extras, warnings))
-        return Mapped(
-            remote_id=remote_id[:100],
-            remote_name=remote_name[:100],
-            name=name,
-            remote_modified=parse_remote_datetime(package.get("metadata_modified")),
-            fields=fields,
-            keywords=self.keywords(package),
-            themes=self.themes(package, extras),
-            resources=self.resources(package, licence, warnings),
-            warnings=warnings,
-        )
-
-    def local_name(self, remote_name: str) -> str:
-        name = f"{self.source.name_prefix}{remote_name.lower().replace('_', '-')}"
-        if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name):
-            raise RecordError(_("Der Name „%(name)s“ ist als Kurzname nicht geeignet.") % {"name": remote_name[:100]})
-        if len(name) > 100:
-            raise RecordError(_("Der Kurzname „%(name)s“ ist länger als 100 Zeichen.") % {"name": name[:120]})
-        return name
-
-    def optional_fields(self, extras: dict, warnings: list) -> dict:
-        """What GovData's DCAT-AP.de extras say, where they say it."""
-        fields = {}
-        attribution = str(extras.get("licenseAttributionByText") or "").strip()
-        if attribution:
-            fields["attribution_text"] = attribution[:300]
-        frequency = _last_segment(extras.get("frequency") or extras.get("accrual_periodicity")).upper()
-        if frequency in Frequency.values:
-            fields["update_frequency"] = frequency
-        language = _last_segment((_as_list(extras.get("language")) or [""])[0]).upper()
-        if language in Language.values:
-            fields["language"] = language
-        level = _last_segment(extras.get("politicalGeocodingLevelURI"))
-        if level in GeocodingLevel.values:
-            fields["geocoding_level"] = level
-        for uri in _as_list(extras.get("politicalGeocodingURI")):
-            municipality_key = self.municipality_key(str(uri))
-            if municipality_key:
-                fields["municipality_key"] = municipality_key
-                break
-        spatial = str(extras.get("geocodingText") or extras.get("spatial_text") or "").strip()
-        if spatial:
-            fields["spatial_label"] = spatial[:200]
-        for key in ("temporal_start", "temporal_end"):
-            value = extras.get(key)
-            if value:
-                parsed = parse_date(value)
-                if parsed:
-                    fields[key] = parsed
-                else:
-                    warnings.append(_("Ungültiges Datum in %(key)s („%(value)s“) übergangen.") % {
-                        "key": key, "value": str(value)[:40]
-                    })  # fmt: skip
-        start, end = fields.get("temporal_start"), fields.get("temporal_end")
-        if start and end and end < start:
-            warnings.append(_("Der Zeitraum endet vor seinem Beginn; er wurde nicht übernommen."))
-            del fields["temporal_start"], fields["temporal_end"]
-        return fields
-
-    @staticmethod
-    def municipality_key(uri: str) -> str:
-        """The Amtlicher Gemeindeschlüssel of a DCAT-AP.de political-geocoding URI
-        (municipalityKey: 8 digits; regionalKey: the 12-digit ARS, whose digits 1–5 and
-        10–12 are the AGS)."""
-        match = re.search(r"/municipalityKey/(\d{8})$", uri)
-        if match:
-            return match.group(1)
-        match = re.search(r"/regionalKey/(\d{12})$", uri)
-        if match:
-            return match.group(1)[:5] + match.group(1)[9:]
-        return ""
-
-    @staticmethod
-    def keywords(package: dict) -> list[str]:
-        names = []
-        for tag in package.get("tags") or []:
-            name = (tag.get("name") or tag.get("display_name")) if isinstance(tag, dict) else tag
-            if name:
-                names.append(str(name))
-        return services.normalise_keywords(names)
-
-    @staticmethod
-    def themes(package: dict, extras: dict) -> list[str]:
-        """EU data themes: GovData's groups carry the theme codes in lower case,
-        ckanext-dcat's `theme` extra the theme URIs."""
-        candidates = [group.get("name") for group in package.get("groups") or [] if isinstance(group, dict)]
-        candidates += _as_list(extras.get("theme"))
-        codes = {_last_segment(candidate).upper() for candidate in candidates if candidate}
-        return sorted(codes & set(DataTheme.values))
-
-    def resources(self, package: dict, licence: str, warnings: list) -> list[dict]:
-        resources, seen = [], set()
-        for position, resource in enumerate(package.get("resources") or [], start=1):
-            if not isinstance(resource, dict) or resource.get("state", "active") != "active":
-                continue
-            url = str(resource.get("url") or "").strip()
-            label = str(resource.get("name") or "").strip() or _("Ressource %(number)s") % {"number": position}
-            if not url:
-                warnings.append(_("Ressource „%(name)s“ hat keine Adresse und wurde nicht übernommen.") % {
-                    "name": label[:100]
-                })  # fmt: skip
-                continue
-            if not valid_url(url, max_length=1000):
-                raise RecordError(
-                    _("Ressource „%(name)s“: ungültige Adresse „%(url)s“.") % {"name": label[:100], "url": url[:200]}
-                )
-            code = map_format(resource.get("format"), resource.get("mimetype"), url)
-            if code is None:
-                warnings.append(
-                    _("Ressource „%(name)s“: Das Format „%(format)s“ kennt der Katalog nicht; nicht übernommen.")
-                    % {"name": label[:100], "format": str(resource.get("format") or "–")[:40]}
-                )
-                continue
-            remote_id = str(resource.get("id") or f"url:{url}")[:200]
-            if remote_id in seen:
-                continue
-            seen.add(remote_id)
-            resource_licence = resource.get("license") or resource.get("license_id")
-            resource_licence = map_licence(resource_licence) if resource_licence else ""
-            if code in SERVICE_FORMATS:
-                kind = DistributionKind.SERVICE
-            elif str(resource.get("resource_type") or "").lower() == "api":
-                kind = DistributionKind.API
-            else:
-                kind = DistributionKind.DOWNLOAD
-            title = str(resource.get("name") or "").strip() or unquote(basename(urlsplit(url).path)) or code
-            resources.append(
-                {
-                    "id": remote_id,
-                    "title": title[:300],
-                    "description": str(resource.get("description") or "").strip(),
-                    "access_url": url,
-                    "format": code,
-                    "kind": str(kind),
-                    "licence": "" if resource_licence == licence else resource_licence,
-                }
-            )
-        return resources
-
-
-# ---------------------------------------------------------------------------
 # The local side: what the dataset holds now, and link distributions
 
 
-DISTRIBUTION_FIELDS = ("title", "description", "access_url", "format", "kind", "licence")
-
-
 def distribution_snapshot(remote_id: str, distribution: Distribution) -> dict:
-    return {"id": remote_id, **{name: getattr(distribution, name) for name in DISTRIBUTION_FIELDS}}
+    return {"id": remote_id, **{name: getattr(distribution, name) for name in services.LINK_FIELDS}}
 
 
 def local_snapshot(dataset: Dataset, record: HarvestRecord, keys) -> dict:
@@ -734,35 +98,6 @@ def field_labels(keys) -> str:
     return ", ".join(names)
 
 
-def add_link_distribution(dataset: Dataset, values: dict, *, by, change_reason: str) -> Distribution:
-    """A harvested resource as a link distribution. Like services.add_distribution for
-    links, but the history names the source, and the caller touches the dataset once."""
-    distribution = Distribution(dataset=dataset, media_type=FILE_TYPES_BY_CODE[values["format"]].media_type)
-    for name in DISTRIBUTION_FIELDS:
-        setattr(distribution, name, values[name])
-    distribution.full_clean(exclude=["file", "dataset"])
-    distribution._history_user = by
-    distribution._change_reason = change_reason
-    distribution.save()
-    return distribution
-
-
-def change_link_distribution(distribution: Distribution, values: dict, *, by, change_reason: str) -> None:
-    for name in DISTRIBUTION_FIELDS:
-        setattr(distribution, name, values[name])
-    distribution.media_type = FILE_TYPES_BY_CODE[values["format"]].media_type
-    distribution.full_clean(exclude=["file", "dataset"])
-    distribution._history_user = by
-    distribution._change_reason = change_reason
-    distribution.save()
-
-
-def remove_link_distribution(distribution: Distribution, *, by, change_reason: str) -> None:
-    distribution._history_user = by
-    distribution._change_reason = change_reason
-    distribution.delete()
-
-
 # ---------------------------------------------------------------------------
 # Starting runs
 
@@ -782,8 +117,6 @@ def start_harvest(source: HarvestSource, *, by, incremental: bool = False) -> Ha
     """Create a run and enqueue it (after commit). One run per source at a time; a run
     that stopped answering (no heartbeat for STALE_AFTER) is given up. An incremental
     run without an earlier success is a complete one."""
-    from .tasks import run_harvest
-
     now = timezone.now()
     with transaction.atomic():
         source = HarvestSource.objects.select_for_update().get(pk=source.pk)
@@ -1072,7 +405,7 @@ class Run:
         )
         resources = {}
         for values in mapped.resources:
-            distribution = add_link_distribution(
+            distribution = services.add_link_distribution(
                 dataset, values, by=self.by, change_reason=reason("distribution", self.source)
             )
             resources[values["id"]] = distribution.pk
@@ -1198,15 +531,17 @@ class Run:
             if distribution is None:
                 continue  # removed here meanwhile: added again below if the source still has it
             if remote_id not in wanted:
-                remove_link_distribution(distribution, by=self.by, change_reason=change_reason)
+                services.remove_link_distribution(distribution, by=self.by, change_reason=change_reason)
                 continue
             values = wanted[remote_id]
             if distribution_snapshot(remote_id, distribution) != values:
-                change_link_distribution(distribution, values, by=self.by, change_reason=change_reason)
+                services.change_link_distribution(distribution, values, by=self.by, change_reason=change_reason)
             linked[remote_id] = pk
         for remote_id, values in wanted.items():
             if remote_id not in linked:
-                linked[remote_id] = add_link_distribution(dataset, values, by=self.by, change_reason=change_reason).pk
+                linked[remote_id] = services.add_link_distribution(
+                    dataset, values, by=self.by, change_reason=change_reason
+                ).pk
         return linked
 
     # -- removals ------------------------------------------------------------
@@ -1313,3 +648,25 @@ def save_source(source: HarvestSource | None, *, by, fields: dict, mappings) -> 
                 mapping._change_reason = "catalog.harvest.mapping.added"
                 mapping.save()
     return source
+
+
+# ---------------------------------------------------------------------------
+# Celery tasks (named as when they lived in catalog.tasks, which the beat schedule and
+# queued messages use)
+
+
+# A harvest may take longer than the default task time limit.
+@shared_task(name="catalog.tasks.run_harvest", acks_late=True, time_limit=3 * 3600, soft_time_limit=3 * 3600 - 300)
+def run_harvest(job_id: int) -> str | None:
+    """Run a harvest job. Safe to deliver twice: a finished job is left as it is, a
+    running one is taken over only once its heartbeat has stopped, and every record is
+    compared with what the last run wrote."""
+    job = run_job(job_id)
+    return job.status if job is not None else None
+
+
+@shared_task(name="catalog.tasks.harvest_active_sources", acks_late=True)
+def harvest_active_sources() -> int:
+    """Start a run of every active harvest source (scheduled nightly by celery beat):
+    a complete one once a week, otherwise only what changed."""
+    return start_scheduled_runs()

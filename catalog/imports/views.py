@@ -10,14 +10,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from . import importer
-from .import_forms import InventoryImportForm
-from .models import InventoryImport
-from .permissions import editing_organisations
+from ..models import InventoryImport
+from ..permissions import editing_organisations
+from . import columns, service
+from .forms import InventoryImportForm
 
 TEMPLATE_FORMATS = {
-    "csv": ("text/csv; charset=utf-8", importer.template_csv),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", importer.template_xlsx),
+    "csv": ("text/csv; charset=utf-8", service.template_csv),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", service.template_xlsx),
 }
 
 
@@ -50,7 +50,7 @@ def import_start(request):
     organisations = editing_organisations(request.user)
     form = InventoryImportForm(request.POST or None, request.FILES or None, organisations=organisations)
     if request.method == "POST" and form.is_valid():
-        inventory_import = importer.start_import(
+        inventory_import = service.start_import(
             organisation=form.cleaned_data["organisation"], upload=form.cleaned_data["file"], by=request.user
         )
         return redirect(inventory_import)
@@ -58,18 +58,18 @@ def import_start(request):
     return render(
         request,
         "catalog/import_start.html",
-        {"form": form, "recent": recent, "columns": importer.COLUMNS, "groups": column_groups()},
+        {"form": form, "recent": recent, "columns": columns.COLUMNS, "groups": column_groups()},
     )
 
 
 def column_groups():
-    dataset = [column for column in importer.COLUMNS if column.target != importer.CLASSIFICATION]
-    classification = [column for column in importer.COLUMNS if column.target == importer.CLASSIFICATION]
+    dataset = [column for column in columns.COLUMNS if column.target != columns.CLASSIFICATION]
+    classification = [column for column in columns.COLUMNS if column.target == columns.CLASSIFICATION]
     return [("dataset", dataset), ("classification", classification)]
 
 
 def result_context(inventory_import: InventoryImport) -> dict:
-    order = {name: position for position, name in enumerate(importer.COLUMN_NAMES)}
+    order = {name: position for position, name in enumerate(columns.COLUMN_NAMES)}
     file_errors, row_errors = [], []
     for entry in inventory_import.errors:
         # JSON objects keep no key order: show the columns in the file's documented order.

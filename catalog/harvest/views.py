@@ -13,11 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from . import harvest, permissions
-from .errors import HarvestError
-from .harvest_forms import HarvestSourceForm, HarvestStartForm
-from .models import HarvestJob
-from .views import add_errors
+from .. import permissions
+from ..errors import HarvestError
+from ..models import HarvestJob
+from ..views import add_errors
+from . import service
+from .forms import HarvestSourceForm, HarvestStartForm
 
 RECENT_JOBS = 20
 # The report's sections, in the order the page shows them.
@@ -61,7 +62,7 @@ def harvest_source_list(request):
 
 def _save(request, form, source=None):
     try:
-        return harvest.save_source(
+        return service.save_source(
             source, by=request.user, fields=form.source_fields(), mappings=form.cleaned_data["mappings"]
         )
     except ValidationError as error:
@@ -114,7 +115,7 @@ def harvest_source_detail(request, pk):
             "removed": removed,
             "can_manage": can_manage,
             "start_form": HarvestStartForm(source=source) if can_manage else None,
-            "running": harvest.active_job(source),
+            "running": service.active_job(source),
             "last_success": source.last_success(),
         },
     )
@@ -129,7 +130,7 @@ def harvest_start(request, pk):
         messages.error(request, _("Bitte wählen Sie den Umfang des Abrufs."))
         return redirect(source)
     try:
-        job = harvest.start_harvest(source, by=request.user, incremental=form.incremental)
+        job = service.start_harvest(source, by=request.user, incremental=form.incremental)
     except HarvestError as error:
         messages.error(request, str(error))
         return redirect(source)

@@ -3,7 +3,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from . import importer
+from .service import validate_file
 
 ACCEPTED_TYPES = ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -35,7 +35,7 @@ class InventoryImportForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         try:
-            importer.validate_file(upload)
+            validate_file(upload)
         except ValidationError as error:
             raise ValidationError(error.messages) from None
         return upload

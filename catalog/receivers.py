@@ -1,0 +1,64 @@
+"""Receivers of signals, connected in catalog.apps: the quality score follows every
+change of a dataset and its distributions, a new or changed external address is checked,
+and changed decision inputs re-open review."""
+
+from django.conf import settings
+from django.db import transaction
+
+from . import workflow
+from .linkcheck import check_link
+from .models import Dataset
+from .quality.store import score_dataset
+
+# Receivers of model signals (connected in catalog.apps) that keep the quality score
+# current. The tasks are enqueued once per dataset and transaction, after commit.
+
+
+class _OnCommit:
+    """A task to enqueue after commit, equal to another one for the same task and id, so
+    that a transaction that saves a dataset ten times enqueues its rescoring once."""
+
+    def __init__(self, task, pk):
+        self.task, self.pk = task, pk
+
+    def __eq__(self, other):
+        return isinstance(other, _OnCommit) and (other.task, other.pk) == (self.task, self.pk)
+
+    __hash__ = None
+
+    def __call__(self):
+        self.task.delay(self.pk)
+
+
+def _enqueue_once(task, pk):
+    callback = _OnCommit(task, pk)
+    connection = transaction.get_connection()
+    # Pending callbacks are (savepoint ids, callable, robust). Only one registered under
+    # the same savepoints counts as a duplicate: a savepoint rolled back later takes its
+    # own callbacks with it, and would otherwise take this one too.
+    # (None stands for an atomic block without a savepoint, which shares its parent's fate.)
+    current = set(connection.savepoint_ids) - {None}
+    pending = connection.run_on_commit if connection.in_atomic_block else []
+    if any(func == callback and sids - {None} == current for sids, func, _robust in pending):
+        return
+    transaction.on_commit(callback)
+
+
+def rescore_after_change(sender, instance, **kwargs):
+    if kwargs.get("raw") or not isinstance(instance, Dataset):
+        return
+    if kwargs.get("action", "post_").startswith("post_"):
+        _enqueue_once(score_dataset, instance.pk)
+
+
+def distribution_changed(sender, instance, **kwargs):
+    if kwargs.get("raw"):
+        return
+    _enqueue_once(score_dataset, instance.dataset_id)
+    if kwargs.get("created") is not None and instance.access_url and getattr(settings, "LINKCHECK_ON_CHANGE", True):
+        _enqueue_once(check_link, instance.pk)
+
+
+def rereview(sender, dataset, by, reasons, **kwargs):
+    """catalog.signals.decision_inputs_changed: review opens again."""
+    workflow.start_rereview(dataset, by=by, reasons=reasons, check_role=False)
