@@ -55,6 +55,15 @@ BENCH_ARGS ?=
 bench: setup
 	$(PY) bench/run.py --datasets $(N) $(BENCH_ARGS)
 
+# Fast static checks, no database server needed: lint, format, Django's system checks,
+# migrations in step with the models, and the import direction of the house (pyproject.toml).
+check: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	DJANGO_SETTINGS_MODULE=config.settings_test $(MANAGE) check --fail-level WARNING
+	DATABASE_URL=sqlite:///:memory: $(MANAGE) makemigrations --check --dry-run
+	$(VENV)/bin/lint-imports --no-cache
+
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .

@@ -26,7 +26,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 
-from catalog import workflow
+from catalog import engine
 from catalog.models import (
     Classification,
     Confidentiality,
@@ -557,7 +557,7 @@ class Seeder:
             classification = weighted(rng, OTHER_CLASSIFICATIONS)
         decided = state != S.DRAFT
         evaluation = self._evaluation(classification, licence, hvd, publisher) if decided else None
-        outcome = workflow.final_outcome(evaluation) if state in DECIDED_STATES else (evaluation and evaluation.outcome)
+        outcome = engine.final_outcome(evaluation) if state in DECIDED_STATES else (evaluation and evaluation.outcome)
 
         rows["datasets"].append(
             {
@@ -592,7 +592,7 @@ class Seeder:
                 "current_classification_id": classification_id,
                 "version": 1,
                 "publication_outcome": outcome or "",
-                "publication_basis": workflow.basis_of(evaluation) if state in DECIDED_STATES else {},
+                "publication_basis": engine.basis_of(evaluation) if state in DECIDED_STATES else {},
                 "ethics_outcome": "",
                 "submitted_by_id": steward_id if decided else None,
                 "state_changed_at": modified,
@@ -650,7 +650,7 @@ class Seeder:
         if key not in self.evaluations:
             dataset = Dataset(licence=licence, hvd_category=hvd, publisher=publisher)
             dataset.current_classification = Classification(**classification)
-            self.evaluations[key] = workflow.decide(dataset, on=self.now.date())
+            self.evaluations[key] = engine.decide(dataset, on=self.now.date())
         return self.evaluations[key]
 
     def _decisions(self, cursor, decisions):

@@ -59,10 +59,10 @@ class CatalogConfig(AppConfig):
         # so its saves are journaled directly.
         from governance import audit, history, inbox
 
-        from . import workflow
+        from . import inbox as catalog_inbox
 
         history.register_reason_labels(WORKFLOW_REASON_LABELS)
-        inbox.register_task_provider(workflow.tasks_for)
+        inbox.register_task_provider(catalog_inbox.tasks_for)
         from . import quality
 
         inbox.register_task_provider(quality.tasks_for)

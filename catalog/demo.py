@@ -2478,7 +2478,7 @@ def seed_workflow_demo(users: dict) -> int:
     returns how many it moved. Seeding again moves nothing."""
     from django.utils import timezone
 
-    from . import workflow
+    from . import engine, workflow
 
     datasets = Dataset.objects.filter(
         name__in=list(WORKFLOW_PLAN), state=DatasetState.DRAFT, submitted_by__isnull=True
@@ -2523,7 +2523,7 @@ def seed_workflow_demo(users: dict) -> int:
                 continue
             step("approve", legal, confirmed=True, reasons="Rechtlich geprüft; keine Bedenken gegen die Entscheidung.")
             current = Dataset.objects.get(pk=dataset.pk)
-            if target in ("published", "withdrawn") and current.publication_outcome in workflow.PUBLISHABLE_FORMS:
+            if target in ("published", "withdrawn") and current.publication_outcome in engine.PUBLISHABLE_FORMS:
                 step("publish", steward, confirm_alternative=True)
                 if target == "withdrawn":
                     step("withdraw", owner, reasons="Die Standortdaten sind veraltet; eine neue Erhebung läuft.")

@@ -75,6 +75,7 @@ from governance.models import Role
 from governance.permissions import has_role
 
 from . import services, workflow
+from .errors import CatalogError, HarvestError, RecordError
 from .models import (
     Dataset,
     DatasetState,
@@ -86,7 +87,6 @@ from .models import (
     HarvestSource,
     HarvestStatus,
 )
-from .services import CatalogError
 from .vocabularies import (
     EU_AUTHORITY,
     FILE_TYPES_BY_CODE,
@@ -118,16 +118,8 @@ REPORT_LIMITS = {"failed": 2000, "removed": 1000, "warning": 1000, "created": 50
 UNFINISHED = (HarvestStatus.PENDING, HarvestStatus.RUNNING)
 
 
-class HarvestError(CatalogError):
-    """A run cannot be started now; the message says why."""
-
-
 class HarvestAborted(Exception):
     """The run as a whole cannot go on (transport error, paging broken …)."""
-
-
-class RecordError(Exception):
-    """One record cannot be taken over; the message is the reason in the report."""
 
 
 def reason(action: str, source: HarvestSource) -> str:

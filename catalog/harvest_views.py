@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from . import harvest, permissions
+from .errors import HarvestError
 from .harvest_forms import HarvestSourceForm, HarvestStartForm
 from .models import HarvestJob
 from .views import add_errors
@@ -129,7 +130,7 @@ def harvest_start(request, pk):
         return redirect(source)
     try:
         job = harvest.start_harvest(source, by=request.user, incremental=form.incremental)
-    except harvest.HarvestError as error:
+    except HarvestError as error:
         messages.error(request, str(error))
         return redirect(source)
     return redirect(job)

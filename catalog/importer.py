@@ -34,6 +34,7 @@ from governance.models import Role
 from governance.permissions import has_role
 
 from . import services
+from .errors import CatalogError, CellError, ConflictError, ImportFileError
 from .models import (
     Classification,
     Confidentiality,
@@ -66,18 +67,6 @@ PROGRESS_EVERY = 50
 # More rows than this are refused: the background task has a time limit.
 DEFAULT_MAX_ROWS = 5000
 IMPORT_FILE_TYPES = ("CSV", "XLSX")
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be imported (unreadable, unknown or missing columns)."""
-
-    def __init__(self, messages):
-        self.messages = [str(message) for message in ([messages] if isinstance(messages, str) else messages)]
-        super().__init__("; ".join(self.messages))
-
-
-class CellError(ValueError):
-    """A cell whose content cannot be understood; the message is shown to the user."""
 
 
 # ---- Reading cell values -------------------------------------------------------------
@@ -1003,7 +992,7 @@ def run_import(inventory_import: InventoryImport, *, table: Table | None = None)
     with translation.override(settings.LANGUAGE_CODE):
         try:
             _run(inventory_import, table)
-        except services.ConflictError:
+        except ConflictError:
             fail_with(
                 inventory_import,
                 _(
@@ -1011,7 +1000,7 @@ def run_import(inventory_import: InventoryImport, *, table: Table | None = None)
                     "übernommen. Bitte laden Sie die Datei erneut hoch."
                 ),
             )
-        except (services.CatalogError, ValidationError) as error:
+        except (CatalogError, ValidationError) as error:
             messages = error.messages if isinstance(error, ValidationError) else [str(error)]
             fail_with(
                 inventory_import,

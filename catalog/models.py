@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 from governance.models import Organisation
 from governance.rules import OUTCOME_CHOICES
 
+from .errors import ImmutableError
 from .vocabularies import (
     FILE_TYPE_CHOICES,
     LICENCE_CHOICES,
@@ -386,10 +387,6 @@ class TemporalGranularity(models.TextChoices):
     MONTH = "month", _("Monat")
     YEAR = "year", _("Jahr")
     NONE = "none", _("ohne Zeitbezug")
-
-
-class ImmutableError(Exception):
-    pass
 
 
 class Classification(models.Model):

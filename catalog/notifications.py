@@ -10,8 +10,9 @@ from django.utils.translation import gettext as _
 
 from governance.models import Organisation, Role, RoleAssignment
 
+from .inbox import TASK_LABELS, TASK_ROLES, task_due, waiting_datasets
 from .models import Dataset
-from .workflow import TASK_LABELS, TASK_ROLES, involved_user_ids, task_due, waiting_datasets
+from .workflow import involved_user_ids
 
 
 def recipients(dataset: Dataset) -> list:

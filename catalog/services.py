@@ -5,20 +5,10 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from core.errors import ConflictError as BaseConflict
-from core.errors import DomainError
-
+from .errors import CatalogError, ConflictError
 from .models import Classification, Dataset, DatasetState, Distribution, DistributionKind, Keyword, Theme
 from .uploads import check_upload
 from .vocabularies import FILE_TYPES_BY_CODE
-
-
-class CatalogError(DomainError):
-    """A change the rules do not allow; the message is shown to the user."""
-
-
-class ConflictError(CatalogError, BaseConflict):
-    """Someone else changed the dataset since the editor loaded it."""
 
 
 def normalise_keywords(keywords) -> list[str]:

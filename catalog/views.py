@@ -18,7 +18,8 @@ from governance.history import history_entries, readable_changes
 from governance.models import Role
 from governance.permissions import roles_held
 
-from . import permissions, services, workflow
+from . import inbox, permissions, services, workflow
+from .errors import CatalogError, ConflictError
 from .forms import (
     ClassificationForm,
     DatasetFilterForm,
@@ -107,7 +108,7 @@ def dataset_detail(request, name):
             # Stewards edit (catalog.permissions.can_edit_dataset), except while the dataset is in review.
             "can_edit": Role.STEWARD in roles and not dataset.is_in_review,
             "transitions": transitions,
-            "decisions": workflow.decision_trail(dataset),
+            "decisions": inbox.decision_trail(dataset),
         },
     )
 
@@ -132,9 +133,9 @@ def dataset_transition(request, name, action):
         workflow.perform(action, dataset, by=request.user, data=form.cleaned_data)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-    except services.ConflictError as error:
+    except ConflictError as error:
         messages.error(request, str(error))
-    except services.CatalogError as error:
+    except CatalogError as error:
         messages.warning(request, str(error))
     else:
         messages.success(
@@ -192,7 +193,7 @@ def dataset_edit(request, name):
                 themes=form.cleaned_data["themes"],
                 reason=form.cleaned_data["reason"],
             )
-        except services.CatalogError as error:
+        except CatalogError as error:
             form.add_error(None, str(error))
         except ValidationError as error:
             add_errors(form, error)
@@ -228,7 +229,7 @@ def dataset_classify(request, name):
             classification = services.classify_dataset(
                 dataset, by=request.user, fields=form.model_fields(), based_on=form.cleaned_data["based_on"]
             )
-        except services.CatalogError as error:
+        except CatalogError as error:
             form.add_error(None, str(error))
         except ValidationError as error:
             add_errors(form, error)
@@ -307,7 +308,7 @@ def distribution_create(request, name):
                 description=data["description"],
                 licence=data["licence"],
             )
-        except services.CatalogError as error:
+        except CatalogError as error:
             form.add_error(None, str(error))
         except ValidationError as error:
             # The upload checks name no field: what they refuse is the file.
@@ -349,7 +350,7 @@ def distribution_delete(request, name, pk):
     distribution = get_object_or_404(dataset.distributions, pk=pk)
     try:
         services.remove_distribution(distribution, by=request.user)
-    except services.CatalogError as error:
+    except CatalogError as error:
         messages.error(request, str(error))
         return redirect(f"{dataset.get_absolute_url()}#distributionen")
     messages.success(request, _("Die Distribution „%(title)s“ wurde entfernt.") % {"title": distribution.title})

@@ -15,129 +15,42 @@ history reason "catalog.workflow.<action>" → Decision (and through it an Audit
 → mail after commit. Two people acting on the same version get one transition and
 one ConflictError.
 
-The decision engine (`dataset_facts`, `decide`) is a pure function of the dataset,
-its current classification, the disclosure reports of its tables and the rule versions
-in force (governance.rules).
+The decision engine (`dataset_facts`, `decide`) lives in catalog.engine, the task
+inbox in catalog.inbox.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.errors import ConflictError as BaseConflict
 from governance import services as governance
 from governance.models import Decision, DecisionKind, DecisionOutcome, Role
-from governance.permissions import organisations_with_role, roles_held
-from governance.rules import PENDING, ReviewRole, RuleEvaluation, evaluate_rules
+from governance.permissions import roles_held
+from governance.rules import PENDING, ReviewRole, RuleEvaluation
 from governance.vocabularies import PublicationForm
 
-from .models import REVIEW_STATES, Dataset, DatasetState, DistributionReport, EthicsOutcome, ReportKind
-from .services import CatalogError, ConflictError
+from .engine import (
+    CONFIRMED_REVIEWS,
+    NON_PUBLIC_FORMS,
+    OPEN,
+    PUBLISHABLE_FORMS,
+    basis_of,
+    decide,
+    final_outcome,
+    needs_ethics_board,
+)
+from .errors import ConflictError, WorkflowError
+from .models import Dataset, DatasetState, EthicsOutcome
 from .signals import dataset_state_changed
-from .vocabularies import LICENCES_BY_CODE
 
 S = DatasetState
-OPEN = PublicationForm.OPEN
-PUBLISHABLE_FORMS = (PublicationForm.OPEN, PublicationForm.AGGREGATED, PublicationForm.REDACTED)
-NON_PUBLIC_FORMS = (PublicationForm.INTERNAL, PublicationForm.CLOSED)
-# Reviews the legal reviewer confirms on approval (no role of their own in the app yet).
-CONFIRMED_REVIEWS = (ReviewRole.DPO, ReviewRole.STATISTICS_OFFICE, ReviewRole.ISB)
-
-
-class WorkflowError(CatalogError, BaseConflict):
-    """A transition that is not allowed now or not for this person; the message says why."""
-
-
-# ---------------------------------------------------------------------------
-# The decision engine
-
-
-def dataset_facts(dataset: Dataset, classification) -> dict:
-    """The facts (governance.rules.FACTS) of a dataset and one classification version."""
-    c = classification
-    facts = {
-        "personal_data": int(c.personal_data),
-        "confidentiality": int(c.confidentiality),
-        "vs_nfd": bool(c.vs_nfd),
-        "protection_confidentiality": int(c.protection_confidentiality),
-        "protection_integrity": int(c.protection_integrity),
-        "protection_availability": int(c.protection_availability),
-        "trade_secrets": bool(c.trade_secrets),
-        "third_party_rights": bool(c.third_party_rights),
-        "critical_infrastructure": bool(c.critical_infrastructure),
-        "statistical_confidentiality": bool(c.statistical_confidentiality),
-        "vulnerable_subjects": bool(c.vulnerable_subjects),
-        "spatial_granularity": c.spatial_granularity,
-        "temporal_granularity": c.temporal_granularity,
-        "licence_is_open": LICENCES_BY_CODE[dataset.licence].is_open,
-        "hvd": bool(dataset.hvd_category),
-        "publisher_dng_role": dataset.publisher.dng_role,
-    }
-    if dataset.ethics_outcome:
-        facts["ethics_outcome"] = dataset.ethics_outcome
-    small_cells = disclosure_findings(dataset)
-    if small_cells is not None:
-        facts["small_cells"] = small_cells
-    return facts
-
-
-def disclosure_findings(dataset: Dataset) -> bool | None:
-    """Whether the disclosure check (catalog.disclosure) flagged small counts in the
-    current version of any uploaded table; None if no table has been checked (one query)."""
-    if dataset.pk is None:
-        return None
-    results = DistributionReport.objects.filter(
-        distribution__dataset=dataset,
-        kind=ReportKind.DISCLOSURE,
-        checksum_sha256=F("distribution__checksum_sha256"),
-    ).values_list("valid", flat=True)
-    results = list(results)
-    return (not all(results)) if results else None
-
-
-def decide(dataset: Dataset, *, rule_versions=None, on: date | None = None) -> RuleEvaluation:
-    """Evaluate the dataset's current classification against the rules in force on
-    `on` (default today), or against the given rule versions (then one query: the
-    disclosure reports of the dataset's tables)."""
-    if dataset.current_classification is None:
-        raise WorkflowError(_("Bitte klassifizieren Sie den Datensatz, bevor Sie ihn einreichen."))
-    on = on or timezone.localdate()
-    if rule_versions is None:
-        rule_versions = governance.in_force(on).rule_versions
-    return evaluate_rules(rule_versions, dataset_facts(dataset, dataset.current_classification), on=on)
-
-
-def needs_ethics_board(evaluation: RuleEvaluation) -> bool:
-    return ReviewRole.ETHICS_BOARD in evaluation.reviews
-
-
-def final_outcome(evaluation: RuleEvaluation) -> str:
-    """What an approval makes of the engine's outcome: the required reviews are done
-    by then, so "pending" becomes open; a block keeps its alternative form."""
-    if evaluation.blocks:
-        return evaluation.outcome
-    if evaluation.undecided:
-        return PENDING
-    return OPEN
-
-
-def basis_of(evaluation: RuleEvaluation) -> dict:
-    """What a final decision rests on; if the rules in force change any of it, review re-opens."""
-    return {
-        "outcome": final_outcome(evaluation),
-        "reviews": list(evaluation.required_reviews),
-        "grounds": list(evaluation.grounds),
-    }
-
 
 # ---------------------------------------------------------------------------
 # Who may do what
@@ -728,153 +641,6 @@ def run_rereview_triggers(*, on: date | None = None) -> int:
         if start_rereview(dataset, by=None, reasons=reason, check_role=False) is not None:
             reopened += 1
     return reopened
-
-
-# ---------------------------------------------------------------------------
-# The task inbox
-
-
-def add_working_days(day: date, days: int) -> date:
-    while days > 0:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            days -= 1
-    return day
-
-
-TASK_LABELS = {
-    S.RETURNED: gettext_lazy("Überarbeiten und erneut einreichen"),
-    S.APPROVED: gettext_lazy("Veröffentlichen"),
-    S.IN_REVIEW: gettext_lazy("Freigabe als Dateneigentümer:in"),
-    S.ETHICS_REVIEW: gettext_lazy("Ethikprüfung"),
-    S.LEGAL_REVIEW: gettext_lazy("Rechtsprüfung"),
-    S.PUBLISHED: gettext_lazy("Erneute Prüfung"),
-}
-# Which role a waiting dataset asks for, by state.
-TASK_ROLES = {
-    S.RETURNED: Role.STEWARD,
-    S.APPROVED: Role.STEWARD,
-    S.IN_REVIEW: Role.OWNER,
-    S.ETHICS_REVIEW: Role.ETHICS_BOARD_MEMBER,
-    S.LEGAL_REVIEW: Role.LEGAL_REVIEWER,
-    S.PUBLISHED: Role.LEGAL_REVIEWER,
-}
-
-
-@dataclass
-class Task:
-    """A dataset waiting for someone, in the shape the governance inbox shows."""
-
-    dataset: Dataset
-    label: str
-    since: datetime | None
-    due: date | None
-    overdue: bool
-
-    @property
-    def title(self) -> str:
-        return self.dataset.title
-
-    @property
-    def url(self) -> str:
-        return self.dataset.get_absolute_url() + "#workflow"
-
-    @property
-    def organisation(self) -> str:
-        return self.dataset.publisher.name
-
-
-def waiting_datasets():
-    """Datasets that wait for someone, with the condition per state."""
-    return (
-        Q(state=S.RETURNED)
-        | Q(state=S.APPROVED, publication_outcome__in=PUBLISHABLE_FORMS)
-        | Q(state__in=(S.IN_REVIEW, S.ETHICS_REVIEW, S.LEGAL_REVIEW))
-        | Q(state=S.PUBLISHED, rereview_requested_at__isnull=False)
-    )
-
-
-def task_since(dataset: Dataset):
-    if dataset.state == S.PUBLISHED:
-        return dataset.rereview_requested_at
-    return dataset.state_changed_at or dataset.modified
-
-
-def task_due(dataset: Dataset) -> date | None:
-    since = task_since(dataset)
-    if since is None:
-        return None
-    return add_working_days(timezone.localdate(since), settings.WORKFLOW_DUE_WORKING_DAYS)
-
-
-def tasks_for(user) -> list[Task]:
-    """What waits for `user`, oldest first: per role in the publisher's organisation;
-    legal and ethics reviews only where the four-eyes principle lets the user act."""
-    if not user.is_authenticated:
-        return []
-
-    def orgs(role):
-        return organisations_with_role(user, role).values("pk")
-
-    not_involved = ~Q(submitted_by=user) & ~Q(current_classification__classified_by=user)
-    condition = (
-        (Q(state__in=(S.RETURNED,)) | Q(state=S.APPROVED, publication_outcome__in=PUBLISHABLE_FORMS))
-        & Q(publisher__in=orgs(Role.STEWARD))
-        | Q(state=S.IN_REVIEW, publisher__in=orgs(Role.OWNER))
-        | Q(state=S.ETHICS_REVIEW, publisher__in=orgs(Role.ETHICS_BOARD_MEMBER)) & not_involved
-        | (Q(state=S.LEGAL_REVIEW) | Q(state=S.PUBLISHED, rereview_requested_at__isnull=False))
-        & Q(publisher__in=orgs(Role.LEGAL_REVIEWER))
-        & not_involved
-    )
-    datasets = Dataset.objects.filter(condition).select_related("publisher").order_by("state_changed_at", "pk")
-    today = timezone.localdate()
-    tasks = []
-    for dataset in datasets:
-        due = task_due(dataset)
-        tasks.append(Task(dataset, TASK_LABELS[dataset.state], task_since(dataset), due, bool(due and due < today)))
-    tasks.sort(key=lambda task: (task.due or date.max, task.dataset.title))
-    return tasks
-
-
-def decision_trail(dataset: Dataset) -> list[Decision]:
-    """Every decision about the dataset, newest first, with the rule versions that
-    applied (`fired_rules`) and their policy paragraphs."""
-    from django.contrib.contenttypes.models import ContentType
-    from django.db.models import Prefetch
-
-    from governance.models import RuleVersion
-
-    decisions = list(
-        Decision.objects.filter(subject_type=ContentType.objects.get_for_model(Dataset), subject_id=str(dataset.pk))
-        .select_related("actor")
-        .prefetch_related(
-            Prefetch(
-                "rule_versions",
-                queryset=RuleVersion.objects.select_related("rule", "section", "policy_version__document"),
-            )
-        )
-        .order_by("-decided_at", "-pk")
-    )
-    from governance.models import VocabularyTerm
-    from governance.vocabularies import Vocabulary
-
-    codes = {code for decision in decisions for code in decision.exclusion_grounds}
-    ground_labels = dict(
-        VocabularyTerm.objects.filter(vocabulary=Vocabulary.EXCLUSION_GROUND, code__in=codes)
-        .order_by("valid_from")
-        .values_list("code", "label")
-    ) if codes else {}  # fmt: skip
-    review_labels = dict(ReviewRole.choices)
-    for decision in decisions:
-        fired = {step["rule"] for step in decision.evaluation.get("trace", []) if step.get("result")}
-        decision.fired_rules = [rv for rv in decision.rule_versions.all() if rv.rule.code in fired]
-        decision.ground_labels = [ground_labels.get(code, code) for code in decision.exclusion_grounds]
-        decision.review_labels = [str(review_labels.get(role, role)) for role in decision.required_reviews]
-    return decisions
-
-
-def is_under_review(dataset: Dataset) -> bool:
-    return dataset.state in REVIEW_STATES
 
 
 # ---------------------------------------------------------------------------

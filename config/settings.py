@@ -367,6 +367,19 @@ MAX_UPLOAD_SIZE = int(env("MAX_UPLOAD_SIZE_MB", "100")) * 2**20
 # Inventory imports with more rows than this run as a background task with progress.
 IMPORT_BACKGROUND_ROWS = int(env("IMPORT_BACKGROUND_ROWS", "200"))
 
+# An inventory import refuses files with more data rows than this (catalog.importer).
+IMPORT_MAX_ROWS = int(env("IMPORT_MAX_ROWS", "5000"))
+
+# Public participation (portal.views): at most N submissions per client IP in so many seconds.
+PORTAL_DATA_REQUEST_LIMIT = (5, 3600)
+PORTAL_COMMENT_LIMIT = (5, 3600)
+PORTAL_VOTE_LIMIT = (30, 3600)
+# Full DCAT-AP exports (portal.dcat_views) per client IP in so many seconds.
+PORTAL_DCAT_EXPORT_LIMIT = (10, 3600)
+# The organisation (slug) that publishes the DCAT-AP catalog; empty: the one organisation at
+# the top of the network, or the portal itself for a network of several cities.
+DCAT_CATALOG_PUBLISHER = env("DCAT_CATALOG_PUBLISHER", "")
+
 # ---------------------------------------------------------------------------
 # Governance: audit journal and request ids (governance/audit.py, governance/middleware.py)
 # Every request gets an id that the audit journal records; the middleware needs the
@@ -383,6 +396,10 @@ AUDIT_ALLOW_TRUNCATE = False
 # Write the head of the audit chain (last number and hash) to the log once a day, so a
 # copy outside the database can prove that the journal was not cut or rewritten.
 CELERY_BEAT_SCHEDULE["audit-chain-anchor"] = {"task": "governance.tasks.log_audit_anchor", "schedule": 24 * 3600.0}
+# Harvesting (catalog.harvest): rows per package_search page, as ckanext-harvest asks, and
+# the (connect, read) timeout in seconds of every request to a source.
+HARVEST_PAGE_SIZE = int(env("HARVEST_PAGE_SIZE", "100"))
+HARVEST_TIMEOUT = (int(env("HARVEST_CONNECT_TIMEOUT", "10")), int(env("HARVEST_READ_TIMEOUT", "60")))
 # Harvesting (catalog.harvest): every active CKAN source is fetched once a day, completely
 # once a week and otherwise only what changed.
 CELERY_BEAT_SCHEDULE["harvest-active-sources"] = {

@@ -10,7 +10,7 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from catalog.workflow import add_working_days
+from catalog.inbox import add_working_days
 from governance.models import Role
 from governance.permissions import organisations_with_role
 

@@ -260,12 +260,9 @@ def _data_use_form(request, instance=None):
 def data_use_create(request):
     form = _data_use_form(request)
     if request.method == "POST" and form.is_valid():
-        data_use = form.save(commit=False)
-        data_use.applicant = request.user
-        data_use._history_user = request.user
-        data_use._change_reason = "ethics.data_use.created"
-        data_use.save()
-        form.save_m2m()
+        data_use = services.create_data_use(
+            by=request.user, fields=form.cleaned_data, datasets=form.cleaned_data["datasets"]
+        )
         messages.success(request, _("Die Datennutzung ist angelegt."))
         return redirect(data_use.get_absolute_url())
     return render(request, "ethics/data_use_form.html", {"form": form})
@@ -278,11 +275,9 @@ def data_use_edit(request, pk):
         raise PermissionDenied
     form = _data_use_form(request, instance=data_use)
     if request.method == "POST" and form.is_valid():
-        data_use = form.save(commit=False)
-        data_use._history_user = request.user
-        data_use._change_reason = "ethics.data_use.changed"
-        data_use.save()
-        form.save_m2m()
+        data_use = services.update_data_use(
+            data_use, by=request.user, fields=form.cleaned_data, datasets=form.cleaned_data["datasets"]
+        )
         messages.success(request, _("Die Datennutzung ist gespeichert."))
         return redirect(data_use.get_absolute_url())
     return render(request, "ethics/data_use_form.html", {"form": form, "data_use": data_use})

@@ -324,6 +324,15 @@ def _sync_sections(version: PolicyVersion, body: str) -> None:
         section.save()
 
 
+def create_document_with_draft(*, by, **fields) -> PolicyDocument:
+    """A new document as the UI and the API start one: with its first draft, titled like
+    the document, in one transaction, so a refused draft leaves no empty document behind."""
+    with transaction.atomic():
+        document = create_document(by=by, **fields)
+        create_draft(document, by=by, title=document.title)
+    return document
+
+
 def create_draft(
     document: PolicyDocument, *, by, title: str = "", body: str = "", change_note: str = ""
 ) -> PolicyVersion:

@@ -264,7 +264,7 @@ def policy_create(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            document = services.create_document(
+            document = services.create_document_with_draft(
                 by=request.user,
                 kind=data["kind"],
                 title=data["title"],
@@ -273,7 +273,6 @@ def policy_create(request):
                 issuer=data["issuer"],
                 applies_to=data["applies_to"],
             )
-            services.create_draft(document, by=request.user, title=data["title"])
         except ValidationError as error:
             form.add_error(None, error)
         else:

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.workflow import add_working_days
+from catalog.inbox import add_working_days
 from governance.models import Role
 from governance.permissions import organisations_with_role
 

@@ -505,7 +505,7 @@ class DatasetDecisionSerializer(serializers.ModelSerializer):
 
 
 class DecisionTrailSerializer(DatasetDecisionSerializer):
-    """A decision of `catalog.workflow.decision_trail`, with the rules that fired."""
+    """A decision of `catalog.inbox.decision_trail`, with the rules that fired."""
 
     exclusion_ground_labels = serializers.ListField(source="ground_labels", child=serializers.CharField())
     required_review_labels = serializers.ListField(source="review_labels", child=serializers.CharField())

@@ -29,7 +29,7 @@ from core.api import PublicReadOnly
 from governance.models import Role
 from governance.permissions import roles_held
 
-from .. import permissions, services, workflow
+from .. import inbox, permissions, services, workflow
 from ..models import Classification, Dataset, Distribution, Keyword, Theme
 from . import serializers
 from .filters import DatasetFilter
@@ -358,7 +358,7 @@ class DatasetViewSet(
         """Every decision about the dataset, newest first, with the rules that fired."""
         dataset = self.get_object()
         require_internal(dataset)
-        return Response(serializers.DecisionTrailSerializer(workflow.decision_trail(dataset), many=True).data)
+        return Response(serializers.DecisionTrailSerializer(inbox.decision_trail(dataset), many=True).data)
 
 
 # The fields each step takes besides expected_version (as catalog.forms.TransitionForm).

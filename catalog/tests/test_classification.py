@@ -2,10 +2,10 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from catalog import services
+from catalog.errors import ConflictError, ImmutableError
 from catalog.models import (
     Classification,
     Confidentiality,
-    ImmutableError,
     PersonalDataStatus,
     ProtectionNeed,
 )
@@ -144,7 +144,7 @@ def test_special_category_data_with_all_safeguards_is_accepted(dataset_a, stewar
 def test_a_classification_based_on_an_outdated_version_is_refused(dataset_a, steward_a):
     services.classify_dataset(dataset_a, by=steward_a, fields=classification_fields(), based_on=0)
     # A colleague saw no classification yet and classifies too: conflict, nothing written.
-    with pytest.raises(services.ConflictError):
+    with pytest.raises(ConflictError):
         services.classify_dataset(
             dataset_a,
             by=steward_a,

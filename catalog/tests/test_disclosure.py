@@ -3,10 +3,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from catalog import services
 from catalog.disclosure import check_disclosure
+from catalog.engine import decide, disclosure_findings
 from catalog.models import PersonalDataStatus
 from catalog.tabular_validation import check_distribution
 from catalog.tests.conftest import classification_fields
-from catalog.workflow import decide, disclosure_findings
 from governance.rules import ReviewRole
 
 TABLE = (

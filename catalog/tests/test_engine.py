@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from catalog.workflow import basis_of, dataset_facts, final_outcome, needs_ethics_board
+from catalog.engine import basis_of, dataset_facts, final_outcome, needs_ethics_board
 from governance.reference_data import DEFAULT_RULES
 from governance.rules import PENDING, ReviewRole, evaluate_rules
 

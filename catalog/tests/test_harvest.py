@@ -12,7 +12,8 @@ import requests
 from django.utils import timezone
 
 from catalog import harvest, workflow
-from catalog.harvest import RecordError, map_format, map_licence
+from catalog.errors import HarvestError, RecordError
+from catalog.harvest import map_format, map_licence
 from catalog.models import (
     Dataset,
     DatasetState,
@@ -598,7 +599,7 @@ def test_starting_a_run_refuses_a_second_one_and_gives_up_a_dead_one(
     assert len(callbacks) == 1  # the task, enqueued after commit
     assert (first.status, first.incremental) == (HarvestStatus.PENDING, False)  # no success yet: complete
 
-    with pytest.raises(harvest.HarvestError, match="läuft bereits ein Abruf"):
+    with pytest.raises(HarvestError, match="läuft bereits ein Abruf"):
         harvest.start_harvest(source, by=admin_a)
 
     HarvestJob.objects.filter(pk=first.pk).update(created=timezone.now() - timedelta(hours=1))

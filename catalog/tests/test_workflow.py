@@ -12,11 +12,10 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog import services, workflow
+from catalog import inbox, services, workflow
+from catalog.errors import CatalogError, ConflictError, WorkflowError
 from catalog.models import Dataset, DatasetState, PersonalDataStatus
-from catalog.services import CatalogError, ConflictError
 from catalog.tests.conftest import classification_fields, dataset_fields
-from catalog.workflow import WorkflowError
 from conftest import make_role_holder
 from governance import services as governance
 from governance.models import AuditAction, AuditEvent, Decision, DecisionKind, PolicyKind, Role
@@ -403,11 +402,11 @@ def test_a_new_classification_that_stays_open_keeps_it_published_until_confirmed
     dataset = fresh(published)
     assert dataset.state == S.PUBLISHED
     assert dataset.rereview_requested_at
-    assert [t.dataset for t in workflow.tasks_for(legal_a)] == [dataset]
+    assert [t.dataset for t in inbox.tasks_for(legal_a)] == [dataset]
 
     workflow.confirm_rereview(dataset, by=legal_a, expected_version=dataset.version)
     assert fresh(published).rereview_requested_at is None
-    assert workflow.tasks_for(legal_a) == []
+    assert inbox.tasks_for(legal_a) == []
 
 
 def test_a_reached_re_review_date_re_opens_review(published):
@@ -459,20 +458,20 @@ def test_the_task_inbox_shows_what_waits_for_each_role(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         submit(ready, steward_a)
-    assert [t.label for t in workflow.tasks_for(owner_a)] == ["Freigabe als Dateneigentümer:in"]
-    assert workflow.tasks_for(legal_a) == []
+    assert [t.label for t in inbox.tasks_for(owner_a)] == ["Freigabe als Dateneigentümer:in"]
+    assert inbox.tasks_for(legal_a) == []
     assert [m.to for m in mail.outbox] == [[owner_a.email]] if owner_a.email else True
 
     with django_capture_on_commit_callbacks(execute=True):
         workflow.sign_off(ready, by=owner_a, expected_version=fresh(ready).version)
-    task = workflow.tasks_for(legal_a)[0]
+    task = inbox.tasks_for(legal_a)[0]
     assert task.label == "Rechtsprüfung"
     assert not task.overdue
-    assert task.due == workflow.add_working_days(timezone.localdate(), 10)
+    assert task.due == inbox.add_working_days(timezone.localdate(), 10)
     assert mail.outbox[-1].to == [legal_a.email]
     assert mail.outbox[-1].subject == "Neue Aufgabe: Rechtsprüfung – Baumkataster"
     assert "Bitte erledigen Sie sie bis zum" in mail.outbox[-1].body
-    assert workflow.tasks_for(steward_a) == []  # the submitter is not asked to review
+    assert inbox.tasks_for(steward_a) == []  # the submitter is not asked to review
 
 
 def test_overdue_tasks_are_marked_and_reminded(ready, steward_a, owner_a, legal_a, client_for):
@@ -482,7 +481,7 @@ def test_overdue_tasks_are_marked_and_reminded(ready, steward_a, owner_a, legal_
     Dataset.objects.filter(pk=ready.pk).update(state_changed_at=timezone.now() - timedelta(days=30))
     mail.outbox.clear()
 
-    assert workflow.tasks_for(legal_a)[0].overdue
+    assert inbox.tasks_for(legal_a)[0].overdue
     assert send_overdue_reminders() == 1
     assert mail.outbox[0].subject.startswith("Erinnerung: Rechtsprüfung")
     response = client_for(legal_a).get(reverse("governance:tasks"))

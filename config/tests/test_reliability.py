@@ -29,8 +29,8 @@ from simple_history.signals import post_create_historical_record
 
 from catalog import importer, workflow
 from catalog import services as catalog
+from catalog.errors import ConflictError
 from catalog.models import Classification, Dataset, DatasetState, Distribution, ImportStatus, PersonalDataStatus
-from catalog.services import ConflictError
 from catalog.tests.conftest import classification_fields, dataset_fields
 from conftest import make_organisation, make_user
 from ethics import services as ethics

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from catalog import workflow
+from catalog.errors import WorkflowError
 from catalog.models import DatasetState
 from conftest import make_role_holder, make_user
 from ethics import inbox, questionnaire, services
@@ -320,14 +321,14 @@ def test_a_rejection_is_a_veto_that_blocks_publication(review, steward_a, board_
     assert decision.outcome == "closed"
     dataset = fresh(dataset)
     assert workflow.refusal("publish", dataset, steward_a) is not None
-    with pytest.raises(workflow.WorkflowError):
+    with pytest.raises(WorkflowError):
         workflow.publish(dataset, by=steward_a, expected_version=dataset.version)
 
 
 def test_nobody_records_the_board_outcome_by_hand(flagged, board_a):
     assert "ethics" not in workflow.TRANSITIONS
     assert "ethics" not in [t.action for t in workflow.available_transitions(flagged, board_a)]
-    with pytest.raises(workflow.WorkflowError):
+    with pytest.raises(WorkflowError):
         workflow.perform("ethics", flagged, by=board_a, data={"expected_version": flagged.version})
 
 

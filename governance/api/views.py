@@ -3,7 +3,6 @@ governance.permissions and write through governance.services, like the web UI.""
 
 from functools import cached_property
 
-from django.db import transaction
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -156,18 +155,15 @@ class PolicyDocumentViewSet(
 
     def perform_create(self, serializer):
         data = serializer.validated_data
-        with transaction.atomic():
-            document = services.create_document(
-                by=self.request.user,
-                kind=data["kind"],
-                title=data["title"],
-                slug=data["slug"],
-                description=data.get("description", ""),
-                issuer=data.get("issuer"),
-                applies_to=data.get("applies_to", []),
-            )
-            # As in the UI, a new document starts with its first draft.
-            services.create_draft(document, by=self.request.user, title=data["title"])
+        document = services.create_document_with_draft(
+            by=self.request.user,
+            kind=data["kind"],
+            title=data["title"],
+            slug=data["slug"],
+            description=data.get("description", ""),
+            issuer=data.get("issuer"),
+            applies_to=data.get("applies_to", []),
+        )
         serializer.instance = self.get_queryset().get(pk=document.pk)
 
 

@@ -403,7 +403,7 @@ STATE_CONFLICT = frozenset({409})
 # The governance services refuse a step the version's state does not allow with a
 # GovernanceError, which the API answers as 400 (not 409 as the catalog and ethics do).
 POLICY_STATE = frozenset({400})
-CATALOG_STATE = frozenset({400})  # likewise catalog.services.CatalogError ("in review, cannot change")
+CATALOG_STATE = frozenset({400})  # likewise catalog.errors.CatalogError ("in review, cannot change")
 NOT_OWN_ORGANISATION = frozenset({400})
 
 OPERATIONS = operations(
