@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -77,7 +78,7 @@ class Refusal:
 class Transition:
     """One step of a lifecycle, declared once.
 
-    `sources`: the states it starts from; `target`: the state it leads to (None when the
+    `states`: the states it starts from; `target`: the state it leads to (None when the
     step decides it, e.g. by the rules). `roles`: any one of them takes the step;
     `stage_roles` (state → role) instead names the role of the stage the object is in.
     `fields`: the input the step takes besides `expected_version` (in order; "reasons"
@@ -86,7 +87,7 @@ class Transition:
 
     action: str
     label: str
-    sources: tuple = ()
+    states: tuple = ()
     target: str | None = None
     roles: tuple = ()
     stage_roles: Mapping = field(default_factory=dict)
@@ -153,7 +154,8 @@ def judge(
     order version → role → state → four eyes → conditions.
 
     `roles`: the roles the person holds where it counts (e.g. for the publisher);
-    `involved`: who may not take a four-eyes step (ids); `conditions`: the step's own
+    `involved`: who may not take a four-eyes step (ids, or a callable giving them: it is
+    called only for a four-eyes step that got that far); `conditions`: the step's own
     preconditions as messages, None (or "") for one that holds: they refuse as STATE.
     The version is judged only if both `version` and `expected_version` are given."""
     if version is not None and (refusal := stale(version, expected_version, stale_message)):
@@ -165,15 +167,23 @@ def judge(
             ROLE,
             message % {"role": " / ".join(_label(role) for role in needed), "organisation": organisation},
         )
-    if state not in transition.sources:
+    if state not in transition.states:
         message = transition.state_message or _("„%(action)s“ ist im Status „%(state)s“ nicht möglich.")
         return Refusal(STATE, message % {"action": transition.label, "state": state_label or state})
-    if transition.four_eyes and user_id is not None and user_id in set(involved):
+    if transition.four_eyes and user_id is not None and user_id in set(involved() if callable(involved) else involved):
         return Refusal(FOUR_EYES, transition.four_eyes_message or _("Vier-Augen-Prinzip: Nicht Ihr Schritt."))
     for message in conditions:
         if message:
             return Refusal(STATE, str(message))
     return None
+
+
+def require_reasons(reasons: str) -> str:
+    """The reasons of a step that must give them, stripped (a field error if empty)."""
+    reasons = (reasons or "").strip()
+    if not reasons:
+        raise ValidationError({"reasons": _("Bitte begründen Sie die Entscheidung.")})
+    return reasons
 
 
 def guard(refusal: Refusal | None, *, conflict=ConflictError, forbidden=PermissionRefused) -> None:

@@ -249,17 +249,17 @@ def update_organisation(
 
 POLICY_TRANSITIONS = transitions.table(
     Transition(
-        "adopt", gettext_lazy("Beschluss erfassen"), sources=(PolicyStatus.DRAFT,), target=PolicyStatus.ADOPTED,
+        "adopt", gettext_lazy("Beschluss erfassen"), states=(PolicyStatus.DRAFT,), target=PolicyStatus.ADOPTED,
         fields=("adopted_by", "adopted_on", "resolution_number"),
         state_message=gettext_lazy("Diese Fassung ist bereits beschlossen."),
     ),
     Transition(
-        "in_force", gettext_lazy("In Kraft setzen"), sources=(PolicyStatus.ADOPTED,), target=PolicyStatus.IN_FORCE,
+        "in_force", gettext_lazy("In Kraft setzen"), states=(PolicyStatus.ADOPTED,), target=PolicyStatus.IN_FORCE,
         fields=("valid_from", "valid_until"),
         state_message=gettext_lazy("Nur eine beschlossene, noch nicht in Kraft gesetzte Fassung kann in Kraft treten."),
     ),
     Transition(
-        "repeal", gettext_lazy("Aufheben"), sources=(PolicyStatus.IN_FORCE, PolicyStatus.SUPERSEDED),
+        "repeal", gettext_lazy("Aufheben"), states=(PolicyStatus.IN_FORCE, PolicyStatus.SUPERSEDED),
         target=PolicyStatus.REPEALED, fields=("on", "reason"), reason_required=True,
         state_message=gettext_lazy("Nur eine in Kraft gesetzte Fassung kann aufgehoben werden."),
     ),

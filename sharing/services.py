@@ -271,7 +271,7 @@ UNDECIDED = gettext_lazy("Über diese Vereinbarung wird gerade nicht entschieden
 
 TRANSITIONS = transitions.table(
     Transition(
-        "submit", gettext_lazy("Zur Freigabe einreichen"), sources=(A.DRAFT,), target=A.OWNER_APPROVAL,
+        "submit", gettext_lazy("Zur Freigabe einreichen"), states=(A.DRAFT,), target=A.OWNER_APPROVAL,
         roles=DRAFTING_ROLES, fields=(), primary=True,
         state_message=gettext_lazy("Nur ein Entwurf kann eingereicht werden."),
         role_message=gettext_lazy(
@@ -279,7 +279,7 @@ TRANSITIONS = transitions.table(
         ),
     ),
     Transition(
-        "approve", gettext_lazy("Freigeben"), sources=PENDING_STATES, roles=tuple(STAGE_ROLE.values()),
+        "approve", gettext_lazy("Freigeben"), states=PENDING_STATES, roles=tuple(STAGE_ROLE.values()),
         stage_roles=STAGE_ROLE, four_eyes=True, primary=True, state_message=UNDECIDED,
         four_eyes_message=gettext_lazy(
             "Vier-Augen-Prinzip: Wer die Vereinbarung entworfen, eingereicht oder schon freigegeben hat, kann sie "
@@ -287,15 +287,15 @@ TRANSITIONS = transitions.table(
         ),
     ),
     Transition(
-        "return", gettext_lazy("Zur Überarbeitung zurückgeben"), sources=PENDING_STATES, target=A.DRAFT,
+        "return", gettext_lazy("Zur Überarbeitung zurückgeben"), states=PENDING_STATES, target=A.DRAFT,
         roles=tuple(STAGE_ROLE.values()), stage_roles=STAGE_ROLE, reason_required=True, state_message=UNDECIDED,
     ),
     Transition(
-        "reject", gettext_lazy("Ablehnen"), sources=PENDING_STATES, target=A.REJECTED,
+        "reject", gettext_lazy("Ablehnen"), states=PENDING_STATES, target=A.REJECTED,
         roles=tuple(STAGE_ROLE.values()), stage_roles=STAGE_ROLE, reason_required=True, state_message=UNDECIDED,
     ),
     Transition(
-        "terminate", gettext_lazy("Vereinbarung beenden"), sources=APPROVED_STATES, target=A.TERMINATED,
+        "terminate", gettext_lazy("Vereinbarung beenden"), states=APPROVED_STATES, target=A.TERMINATED,
         roles=(Role.OWNER,), reason_required=True,
         state_message=gettext_lazy("Nur eine genehmigte Vereinbarung kann beendet werden."),
         role_message=gettext_lazy("Beenden können die Dateneigentümer:innen der beteiligten Organisationen."),
@@ -352,13 +352,6 @@ def available_transitions(agreement: SharingAgreement, user) -> list[Transition]
 
 def _guard(refusal: Refusal | None) -> None:
     transitions.guard(refusal, conflict=ConflictError, forbidden=SharingRefused)
-
-
-def _require_reasons(reasons: str) -> str:
-    reasons = (reasons or "").strip()
-    if not reasons:
-        raise ValidationError({"reasons": _("Bitte begründen Sie die Entscheidung.")})
-    return reasons
 
 
 # ---------------------------------------------------------------------------
@@ -519,7 +512,7 @@ def approve_agreement(
 
 def return_agreement(agreement: SharingAgreement, *, by, expected_version: int | None, reasons: str, now=None):
     """Send the agreement back to its authors, always with reasons; approvals so far lapse."""
-    reasons = _require_reasons(reasons)
+    reasons = transitions.require_reasons(reasons)
     with transaction.atomic():
         agreement = _lock(agreement, expected_version)
         _guard(judge_agreement("return", agreement, by))
@@ -532,7 +525,7 @@ def return_agreement(agreement: SharingAgreement, *, by, expected_version: int |
 
 
 def reject_agreement(agreement: SharingAgreement, *, by, expected_version: int | None, reasons: str, now=None):
-    reasons = _require_reasons(reasons)
+    reasons = transitions.require_reasons(reasons)
     now = now or timezone.now()
     with transaction.atomic():
         agreement = _lock(agreement, expected_version)
@@ -548,7 +541,7 @@ def reject_agreement(agreement: SharingAgreement, *, by, expected_version: int |
 
 def terminate_agreement(agreement: SharingAgreement, *, by, expected_version: int | None, reasons: str, now=None):
     """End an agreement early (Kündigung, Wegfall des Zwecks); its grants end with it."""
-    reasons = _require_reasons(reasons)
+    reasons = transitions.require_reasons(reasons)
     now = now or timezone.now()
     with transaction.atomic():
         agreement = _lock(agreement, expected_version)
@@ -711,7 +704,7 @@ def request_access(
 
 # Deciding a request: the provider's data owner, never the person who asked.
 REQUEST_STEP = {
-    "sources": (RequestStatus.PENDING,),
+    "states": (RequestStatus.PENDING,),
     "roles": (Role.OWNER,),
     "four_eyes": True,
     "state_message": gettext_lazy("Über diesen Antrag wurde bereits entschieden."),
@@ -811,7 +804,7 @@ def approve_access_request(access_request: AccessRequest, *, by, reasons: str = 
 
 
 def refuse_access_request(access_request: AccessRequest, *, by, reasons: str, now=None) -> AccessRequest:
-    reasons = _require_reasons(reasons)
+    reasons = transitions.require_reasons(reasons)
     now = now or timezone.now()
     with transaction.atomic():
         access_request = _lock_request(access_request)
@@ -861,7 +854,7 @@ def revocation_refusal(grant: AccessGrant, user, *, now=None) -> str | None:
 
 def revoke_grant(grant: AccessGrant, *, by, reasons: str, now=None) -> AccessGrant:
     """The provider's data owner ends a grant early, with reasons."""
-    reasons = _require_reasons(reasons)
+    reasons = transitions.require_reasons(reasons)
     now = now or timezone.now()
     with transaction.atomic():
         grant = (

@@ -12,7 +12,7 @@ from core.transitions import FOUR_EYES, ROLE, STATE, VERSION, Refusal, Transitio
 APPROVE = Transition(
     "approve",
     "Freigeben",
-    sources=("review",),
+    states=("review",),
     target="approved",
     roles=("legal",),
     four_eyes=True,
@@ -22,7 +22,7 @@ APPROVE = Transition(
 RETURN = Transition(
     "return",
     "Zurückgeben",
-    sources=("owner_review", "review"),
+    states=("owner_review", "review"),
     target="draft",
     roles=("owner", "legal"),
     stage_roles={"owner_review": "owner", "review": "legal"},
@@ -55,6 +55,29 @@ def test_four_eyes_keep_out_whoever_was_involved():
     assert decide(user_id=2) == Refusal(FOUR_EYES, "Vier-Augen-Prinzip: nicht selbst.")
     assert decide(user_id=2).status == 403
     assert decide(RETURN, user_id=2) is None  # no four eyes on a return
+
+
+def test_who_was_involved_is_asked_only_when_it_counts():
+    asked = []
+
+    def involved():
+        asked.append(True)
+        return {7}
+
+    assert decide(RETURN, involved=involved) is None
+    assert decide(roles=set(), involved=involved).kind == ROLE
+    assert asked == []
+    assert decide(involved=involved).kind == FOUR_EYES
+    assert asked == [True]
+
+
+def test_reasons_are_required_where_the_step_says_so():
+    from django.core.exceptions import ValidationError
+
+    assert transitions.require_reasons("  weil  ") == "weil"
+    with pytest.raises(ValidationError) as error:
+        transitions.require_reasons(" ")
+    assert error.value.message_dict == {"reasons": ["Bitte begründen Sie die Entscheidung."]}
 
 
 def test_the_stage_decides_who_returns():
@@ -92,7 +115,7 @@ def test_the_order_is_version_role_state_four_eyes_conditions():
 
 def test_own_messages_per_step():
     submit = Transition(
-        "submit", "Einreichen", sources=("draft",), roles=("steward",), fields=(),
+        "submit", "Einreichen", states=("draft",), roles=("steward",), fields=(),
         state_message="Nur ein Entwurf kann eingereicht werden.", role_message="Einreichen nur Verantwortliche.",
     )  # fmt: skip
     assert decide(submit, roles={"steward"}).message == "Nur ein Entwurf kann eingereicht werden."
@@ -100,7 +123,7 @@ def test_own_messages_per_step():
 
 
 def test_a_step_without_roles_is_anyones():
-    anyone = Transition("note", "Notiz", sources=("review",))
+    anyone = Transition("note", "Notiz", states=("review",))
     assert decide(anyone, roles=set()) is None
 
 
