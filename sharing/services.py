@@ -58,7 +58,7 @@ from governance.models import (
     Role,
     VocabularyTerm,
 )
-from governance.permissions import has_role, organisations_with_role
+from governance.permissions import has_role, organisations_with_role, roles_held
 from governance.rules import ReviewRole
 from governance.vocabularies import Vocabulary
 
@@ -321,18 +321,20 @@ def can_draft(user, agreement: SharingAgreement) -> bool:
     )
 
 
-def judge_agreement(action: str, agreement: SharingAgreement, user) -> Refusal | None:
+def party_roles(user, agreement: SharingAgreement) -> tuple[set, set]:
+    """The roles the user holds for the provider and for the recipient."""
+    return roles_held(user, agreement.provider), roles_held(user, agreement.recipient)
+
+
+def judge_agreement(action: str, agreement: SharingAgreement, user, *, roles=None) -> Refusal | None:
     """Whether `user` may take the step on the agreement now (core.transitions.judge):
     the drafting roles of either party submit, the owners of either party end it, the
     role of the stage (the provider's owner, then its legal review) decides, and the
-    approver is never who drafted, submitted or already approved it."""
+    approver is never who drafted, submitted or already approved it. `roles`: the
+    user's party_roles, if already known."""
     transition = TRANSITIONS[action]
-    parties = (agreement.provider, agreement.recipient) if action in EITHER_PARTY else (agreement.provider,)
-    held = {
-        role
-        for role in transition.roles_for(agreement.status)
-        if any(has_role(user, role, organisation) for organisation in parties)
-    }
+    provider_roles, recipient_roles = party_roles(user, agreement) if roles is None else roles
+    held = provider_roles | recipient_roles if action in EITHER_PARTY else provider_roles
     involved = {agreement.created_by_id, agreement.submitted_by_id}
     if agreement.status == A.LEGAL_REVIEW:
         involved.add(agreement.owner_approved_by_id)
@@ -347,7 +349,8 @@ def judge_agreement(action: str, agreement: SharingAgreement, user) -> Refusal |
 
 
 def available_transitions(agreement: SharingAgreement, user) -> list[Transition]:
-    return [t for action, t in TRANSITIONS.items() if judge_agreement(action, agreement, user) is None]
+    roles = party_roles(user, agreement)
+    return [t for action, t in TRANSITIONS.items() if judge_agreement(action, agreement, user, roles=roles) is None]
 
 
 def _guard(refusal: Refusal | None) -> None:
