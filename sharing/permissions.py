@@ -19,7 +19,7 @@ from guardian.models import UserObjectPermission
 from catalog.models import Dataset, DatasetState
 from catalog.permissions import visible_datasets
 from governance.models import Role
-from governance.permissions import has_role, organisations_with_role
+from governance.permissions import organisations_with_role
 
 from .models import AccessGrant, AccessRequest, SharingAgreement
 
@@ -174,7 +174,3 @@ def get_grant_for_user(user, pk: int) -> AccessGrant:
         return visible_grants(user).select_related("dataset__publisher", "user", "request").get(pk=pk)
     except AccessGrant.DoesNotExist:
         raise Http404 from None
-
-
-def can_decide_for(user, dataset: Dataset) -> bool:
-    return has_role(user, Role.OWNER, dataset.publisher)

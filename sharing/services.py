@@ -845,14 +845,28 @@ def withdraw_access_request(access_request: AccessRequest, *, by) -> AccessReque
 # Grants and their guardian permissions
 
 
-def revocation_refusal(grant: AccessGrant, user, *, now=None) -> str | None:
-    if grant.revoked_at is not None or grant.ended_at is not None or grant.has_expired(now):
-        return _("Dieser Zugang ist bereits beendet.")
-    if not has_role(user, Role.OWNER, grant.dataset.publisher):
-        return _("Einen Zugang entziehen die Dateneigentümer:innen von %(organisation)s.") % {
-            "organisation": grant.dataset.publisher
-        }
-    return None
+# A grant is live until it is revoked, ended or past its end; the provider's owner revokes it.
+REVOKE = Transition(
+    "revoke",
+    gettext_lazy("Zugang entziehen"),
+    states=("live",),
+    roles=(Role.OWNER,),
+    reason_required=True,
+    state_message=gettext_lazy("Dieser Zugang ist bereits beendet."),
+    role_message=gettext_lazy("Einen Zugang entziehen die Dateneigentümer:innen von %(organisation)s."),
+)
+
+
+def judge_revocation(grant: AccessGrant, user, *, now=None) -> Refusal | None:
+    """Whether `user` may revoke the grant now (core.transitions.judge)."""
+    ended = grant.revoked_at is not None or grant.ended_at is not None or grant.has_expired(now)
+    publisher = grant.dataset.publisher
+    return transitions.judge(
+        REVOKE,
+        state="ended" if ended else "live",
+        roles={Role.OWNER} if has_role(user, Role.OWNER, publisher) else set(),
+        organisation=publisher,
+    )
 
 
 def revoke_grant(grant: AccessGrant, *, by, reasons: str, now=None) -> AccessGrant:
@@ -865,9 +879,7 @@ def revoke_grant(grant: AccessGrant, *, by, reasons: str, now=None) -> AccessGra
             .select_related("dataset__publisher", "dataset__current_classification", "request", "user")
             .get(pk=grant.pk)
         )
-        message = revocation_refusal(grant, by, now=now)
-        if message:
-            raise SharingError(message)
+        _guard(judge_revocation(grant, by, now=now))
         _end_grant(grant, by=by, reason=reasons, now=now, revoke=True)
         _decide(
             grant.request or grant,

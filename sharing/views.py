@@ -408,7 +408,7 @@ def request_detail(request, pk):
         "can_decide": can_decide,
         "decision_form": DecisionForm() if can_decide else None,
         "refusal": refusal if access_request.is_pending else None,
-        "revoke_form": RevokeForm() if grant and services.revocation_refusal(grant, request.user) is None else None,
+        "revoke_form": RevokeForm() if grant and services.judge_revocation(grant, request.user) is None else None,
         "needs_agreement": services.agreement_reasons(access_request.dataset, access_request.recipient),
         "decisions": decisions_about(access_request),
         "is_requester": access_request.requester_id == request.user.pk,
@@ -463,8 +463,9 @@ def request_withdraw(request, pk):
 @require_POST
 def grant_revoke(request, pk):
     grant = permissions.get_grant_for_user(request.user, pk)
-    if not permissions.can_decide_for(request.user, grant.dataset):
-        raise PermissionDenied
+    refusal = services.judge_revocation(grant, request.user)
+    if refusal is not None and refusal.forbidden:  # an ended grant is said on the page
+        raise PermissionDenied(refusal.message)
     form = RevokeForm(request.POST)
     target = grant.request.get_absolute_url() if grant.request else reverse("sharing:request_list")
     if not form.is_valid():
