@@ -4,7 +4,7 @@ other. They subclass the project-wide roots (core.errors): the API maps DomainEr
 400 and ConflictError to 409."""
 
 from core.errors import ConflictError as BaseConflict
-from core.errors import DomainError
+from core.errors import DomainError, PermissionRefused
 
 
 class CatalogError(DomainError):
@@ -17,6 +17,10 @@ class ConflictError(CatalogError, BaseConflict):
 
 class WorkflowError(CatalogError, BaseConflict):
     """A transition that is not allowed now or not for this person; the message says why."""
+
+
+class WorkflowRefused(WorkflowError, PermissionRefused):
+    """A transition that is not this person's: a missing role, or four eyes (403)."""
 
 
 class ImmutableError(Exception):

@@ -610,19 +610,8 @@ class VersionCompareForm(forms.Form):
 
 class TransitionForm(forms.Form):
     """The input of one workflow transition (catalog.workflow.perform). Only the fields
-    the action needs are kept; the workflow checks what is mandatory."""
-
-    FIELDS_BY_ACTION = {
-        "submit": [],
-        "sign_off": ["reasons"],
-        "approve": ["confirmed", "reasons"],
-        "refuse": ["outcome", "grounds", "rereview_on", "reasons"],
-        "return": ["reasons"],
-        "publish": ["confirm_alternative"],
-        "withdraw": ["reasons"],
-        "rereview": ["reasons"],
-        "confirm_rereview": ["reasons"],
-    }
+    its declaration names are kept (catalog.workflow.TRANSITIONS, as the API lists them);
+    the workflow checks what is mandatory."""
 
     expected_version = forms.IntegerField(widget=forms.HiddenInput)
     outcome = forms.ChoiceField(
@@ -647,18 +636,18 @@ class TransitionForm(forms.Form):
         label=_("Begründung"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args, action: str, dataset=None, reason_required: bool = False, **kwargs):
-        super().__init__(*args, prefix=action, **kwargs)
-        self.action = action
-        wanted = {"expected_version", *self.FIELDS_BY_ACTION.get(action, [])}
+    def __init__(self, *args, transition, dataset=None, **kwargs):
+        super().__init__(*args, prefix=transition.action, **kwargs)
+        self.action = transition.action
+        wanted = set(transition.input_fields)
         for name in list(self.fields):
             if name not in wanted:
                 del self.fields[name]
         if dataset is not None:
             self.fields["expected_version"].initial = dataset.version
         if "reasons" in self.fields:
-            # Shown as mandatory where it is; the workflow refuses an empty one.
-            self.fields["reasons"].required = reason_required
+            # Shown as mandatory where it is; on submission the workflow refuses an empty one.
+            self.fields["reasons"].required = transition.reason_required and not self.is_bound
         for name in ("outcome", "grounds", "rereview_on"):
             if name in self.fields:
                 self.fields[name].required = True

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from governance.models import Role
-from governance.permissions import has_role, organisations_with_role, roles_held
+from governance.permissions import has_role, organisations_with_role
 
 from .models import Dataset, DatasetState, HarvestJob, HarvestOrganisationMapping, HarvestSource
 
@@ -100,21 +100,3 @@ def get_harvest_job_for_user(user, pk: int):
         )
     except HarvestJob.DoesNotExist:
         raise Http404 from None
-
-
-# ---------------------------------------------------------------------------
-# Workflow steps: whoever lacks the role a step needs is refused outright (403); state,
-# four eyes and the decision's outcome are catalog.workflow's to judge, with a message
-# on the dataset's page.
-
-
-def takes_part_in(user, dataset: Dataset, action: str) -> bool:
-    """Whether the user holds a role that takes this workflow step on the dataset; a
-    return is taken by the role of the stage the dataset is in."""
-    from .workflow import ROLE_STAGE, TRANSITIONS
-
-    transition = TRANSITIONS[action]
-    needed = transition.roles
-    if action == "return" and dataset.state in ROLE_STAGE:
-        needed = (ROLE_STAGE[dataset.state],)
-    return bool(set(needed) & roles_held(user, dataset.publisher))

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from core.errors import PermissionRefused
 from governance.history import history_entries, readable_changes
 from governance.models import Role
 from governance.permissions import roles_held
@@ -93,7 +94,7 @@ def dataset_detail(request, name):
     transitions = [
         (
             transition,
-            TransitionForm(action=transition.action, dataset=dataset, reason_required=transition.reason_required),
+            TransitionForm(transition=transition, dataset=dataset),
         )
         for transition in workflow.available_transitions(dataset, request.user, roles=roles)
     ]
@@ -116,21 +117,25 @@ def dataset_detail(request, name):
 @catalog_required
 @require_POST
 def dataset_transition(request, name, action):
-    """One step of the publication workflow; catalog.workflow checks state, role and
-    four eyes, and a stale page gets a conflict message instead of a second decision."""
+    """One step of the publication workflow, judged by catalog.workflow: a missing role
+    or four eyes is 403; a step the state does not allow, or a stale page, gets a conflict
+    message instead of a second decision."""
     if action not in workflow.TRANSITIONS:
         raise Http404
     dataset = permissions.get_dataset_for_user(
         request.user, name, queryset=Dataset.objects.select_related("current_classification")
     )
-    if not permissions.takes_part_in(request.user, dataset, action):
-        raise PermissionDenied
-    form = TransitionForm(request.POST, action=action, dataset=dataset)
+    refusal = workflow.judgement(action, dataset, request.user)
+    if refusal is not None and refusal.forbidden:  # a missing role or four eyes; the state is said on the page
+        raise PermissionDenied(refusal.message)
+    form = TransitionForm(request.POST, transition=workflow.TRANSITIONS[action], dataset=dataset)
     if not form.is_valid():
         messages.error(request, " ".join(" ".join(errors) for errors in form.errors.values()))
         return redirect(f"{dataset.get_absolute_url()}#workflow")
     try:
         workflow.perform(action, dataset, by=request.user, data=form.cleaned_data)
+    except PermissionRefused as error:  # the role was lost meanwhile
+        raise PermissionDenied(str(error)) from error
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     except ConflictError as error:

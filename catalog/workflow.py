@@ -9,11 +9,15 @@ and tasks call these transitions alike.
     published/approved ─rereview─▶ review again (a published dataset whose outcome is
     no longer open is unpublished at once)
 
-Every transition has the same shape: guard → atomic → select_for_update → check the
-expected version → role and four-eyes checks → mutate → save(update_fields) →
-history reason "catalog.workflow.<action>" → Decision (and through it an AuditEvent)
-→ mail after commit. Two people acting on the same version get one transition and
-one ConflictError.
+The steps are declared once (core.transitions.Transition, in TRANSITIONS) and judged in
+one place, `judgement()`: the pages, the REST API and the transitions themselves ask it.
+A refusal for a missing role or four eyes is 403, one for the state, an unmet condition
+or a stale version is a conflict (409 in the API, a message on the page).
+
+Every transition has the same shape: guard → atomic → lock (select_for_update, the
+expected version) → judge again → mutate → save(update_fields) → history reason
+"catalog.workflow.<action>" → Decision (and through it an AuditEvent) → mail after
+commit. Two people acting on the same version get one transition and one ConflictError.
 
 The decision engine (`dataset_facts`, `decide`) lives in catalog.engine, the task
 inbox in catalog.inbox.
@@ -21,7 +25,6 @@ inbox in catalog.inbox.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -30,6 +33,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core import transitions
+from core.transitions import STATE, Refusal, Transition
+from core.transitions import require_reasons as _require_reasons
 from governance import services as governance
 from governance.models import Decision, DecisionKind, DecisionOutcome, Role
 from governance.permissions import roles_held
@@ -46,7 +52,7 @@ from .engine import (
     final_outcome,
     needs_ethics_board,
 )
-from .errors import ConflictError, WorkflowError
+from .errors import ConflictError, WorkflowError, WorkflowRefused
 from .models import (
     Confidentiality,
     Dataset,
@@ -66,42 +72,55 @@ S = DatasetState
 # Who may do what
 
 
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    label: str
-    states: tuple
-    roles: tuple
-    four_eyes: bool = False
-    reason_required: bool = False
-    primary: bool = False
-
-
-TRANSITIONS = {
-    t.action: t
-    for t in [
-        Transition("submit", gettext_lazy("Zur Prüfung einreichen"), (S.DRAFT, S.RETURNED, S.WITHDRAWN),
-                   (Role.STEWARD,), primary=True),
-        Transition("sign_off", gettext_lazy("Als Dateneigentümer:in freigeben"), (S.IN_REVIEW,), (Role.OWNER,),
-                   primary=True),
-        Transition("approve", gettext_lazy("Rechtlich freigeben"), (S.LEGAL_REVIEW,), (Role.LEGAL_REVIEWER,),
-                   four_eyes=True, primary=True),
-        Transition("refuse", gettext_lazy("Veröffentlichung ablehnen"), (S.LEGAL_REVIEW,), (Role.LEGAL_REVIEWER,),
-                   four_eyes=True, reason_required=True),
-        Transition("return", gettext_lazy("Zur Überarbeitung zurückgeben"), (S.IN_REVIEW, S.LEGAL_REVIEW, S.APPROVED),
-                   (Role.OWNER, Role.LEGAL_REVIEWER), reason_required=True),
-        Transition("publish", gettext_lazy("Veröffentlichen"), (S.APPROVED,),
-                   (Role.STEWARD, Role.OWNER, Role.LEGAL_REVIEWER), primary=True),
-        Transition("confirm_rereview", gettext_lazy("Veröffentlichung nach erneuter Prüfung bestätigen"),
-                   (S.PUBLISHED,), (Role.LEGAL_REVIEWER,), four_eyes=True, primary=True),
-        Transition("rereview", gettext_lazy("Erneute Prüfung veranlassen"), (S.PUBLISHED, S.APPROVED),
-                   (Role.STEWARD, Role.OWNER, Role.LEGAL_REVIEWER), reason_required=True),
-        Transition("withdraw", gettext_lazy("Veröffentlichung zurückziehen"), (S.PUBLISHED,),
-                   (Role.STEWARD, Role.OWNER, Role.LEGAL_REVIEWER), reason_required=True),
-    ]
-}  # fmt: skip
-
 ROLE_STAGE = {S.IN_REVIEW: Role.OWNER, S.LEGAL_REVIEW: Role.LEGAL_REVIEWER, S.APPROVED: Role.LEGAL_REVIEWER}
+PUBLISHERS = (Role.STEWARD, Role.OWNER, Role.LEGAL_REVIEWER)
+FOUR_EYES = gettext_lazy(
+    "Vier-Augen-Prinzip: Wer den Datensatz eingestuft oder eingereicht hat, kann ihn nicht selbst prüfen "
+    "oder freigeben."
+)
+
+TRANSITIONS = transitions.table(
+    Transition("submit", gettext_lazy("Zur Prüfung einreichen"), states=(S.DRAFT, S.RETURNED, S.WITHDRAWN),
+               target=S.IN_REVIEW, roles=(Role.STEWARD,), fields=(), primary=True),
+    # On to the ethics board or to legal review, as the rules say.
+    Transition("sign_off", gettext_lazy("Als Dateneigentümer:in freigeben"), states=(S.IN_REVIEW,),
+               roles=(Role.OWNER,), primary=True),
+    Transition("approve", gettext_lazy("Rechtlich freigeben"), states=(S.LEGAL_REVIEW,), target=S.APPROVED,
+               roles=(Role.LEGAL_REVIEWER,), four_eyes=True, fields=("confirmed", "reasons"), primary=True,
+               four_eyes_message=FOUR_EYES),
+    Transition("refuse", gettext_lazy("Veröffentlichung ablehnen"), states=(S.LEGAL_REVIEW,), target=S.APPROVED,
+               roles=(Role.LEGAL_REVIEWER,), four_eyes=True, reason_required=True,
+               fields=("outcome", "grounds", "rereview_on", "reasons"), four_eyes_message=FOUR_EYES),
+    # The stage decides who returns.
+    Transition("return", gettext_lazy("Zur Überarbeitung zurückgeben"),
+               states=(S.IN_REVIEW, S.LEGAL_REVIEW, S.APPROVED), target=S.RETURNED,
+               roles=(Role.OWNER, Role.LEGAL_REVIEWER), stage_roles=ROLE_STAGE, reason_required=True),
+    Transition("publish", gettext_lazy("Veröffentlichen"), states=(S.APPROVED,), target=S.PUBLISHED,
+               roles=PUBLISHERS, fields=("confirm_alternative", "reasons"), primary=True),
+    Transition("confirm_rereview", gettext_lazy("Veröffentlichung nach erneuter Prüfung bestätigen"),
+               states=(S.PUBLISHED,), roles=(Role.LEGAL_REVIEWER,), four_eyes=True, primary=True,
+               four_eyes_message=FOUR_EYES),
+    # A published dataset stays on the portal or is unpublished at once, as the rules say.
+    Transition("rereview", gettext_lazy("Erneute Prüfung veranlassen"), states=(S.PUBLISHED, S.APPROVED),
+               roles=PUBLISHERS, reason_required=True),
+    Transition("withdraw", gettext_lazy("Veröffentlichung zurückziehen"), states=(S.PUBLISHED,), target=S.WITHDRAWN,
+               roles=PUBLISHERS, reason_required=True),
+)  # fmt: skip
+
+# Not a step anyone takes by hand: the ethics board's vote (record_ethics_outcome).
+ETHICS_OUTCOME = Transition(
+    "ethics_outcome",
+    gettext_lazy("Ergebnis der Ethikprüfung"),
+    states=(S.ETHICS_REVIEW,),
+    roles=(Role.ETHICS_BOARD_MEMBER,),
+    four_eyes=True,
+    fields=("outcome", "reasons"),
+    reason_required=True,
+    state_message=gettext_lazy("Der Datensatz ist nicht in der Ethikprüfung (jetzt: %(state)s)."),
+    four_eyes_message=gettext_lazy(
+        "Vier-Augen-Prinzip: Wer den Datensatz eingestuft oder eingereicht hat, entscheidet nicht mit."
+    ),
+)
 
 
 def involved_user_ids(dataset: Dataset) -> set[int]:
@@ -112,45 +131,53 @@ def involved_user_ids(dataset: Dataset) -> set[int]:
     return ids - {None}
 
 
-def refusal(action: str, dataset: Dataset, user, *, roles: set | None = None) -> str | None:
-    """Why `user` may not perform `action` on `dataset` now (a German message), or None.
-    `roles` are the roles the user holds for the publisher, if already known."""
+def _conditions(action: str, dataset: Dataset) -> list[str | None]:
+    """What else a step needs of the dataset (refused as its state)."""
+    if action == "submit" and dataset.current_classification_id is None:
+        return [_("Bitte klassifizieren Sie den Datensatz, bevor Sie ihn einreichen.")]
+    if action == "publish" and dataset.publication_outcome not in PUBLISHABLE_FORMS:
+        return [
+            _("Nach der Entscheidung „%(outcome)s“ wird der Datensatz nicht veröffentlicht.")
+            % {"outcome": dataset.get_publication_outcome_display()}
+        ]
+    if action == "confirm_rereview" and dataset.rereview_requested_at is None:
+        return [_("Für diesen Datensatz ist keine erneute Prüfung offen.")]
+    return []
+
+
+def _judge(transition: Transition, dataset: Dataset, user, roles, conditions=()) -> Refusal | None:
+    return transitions.judge(
+        transition,
+        state=dataset.state,
+        state_label=dataset.get_state_display(),
+        roles=roles_held(user, dataset.publisher) if roles is None else roles,
+        user_id=user.pk,
+        involved=lambda: involved_user_ids(dataset),
+        organisation=dataset.publisher,
+        conditions=conditions,
+    )
+
+
+def judgement(action: str, dataset: Dataset, user, *, roles: set | None = None) -> Refusal | None:
+    """Whether `user` may take the step `action` on `dataset` now: None, or a Refusal
+    whose kind says whether it is theirs to take at all (role, four eyes: 403) or not now
+    (state, conditions: 409). `roles` are the roles the user holds for the publisher, if
+    already known. Pages, the API and the transitions all ask here."""
     transition = TRANSITIONS.get(action)
     if transition is None:
-        return _("Unbekannte Aktion.")
-    if dataset.state not in transition.states:
-        return _("„%(action)s“ ist im Status „%(state)s“ nicht möglich.") % {
-            "action": transition.label,
-            "state": dataset.get_state_display(),
-        }
-    needed = transition.roles
-    if action == "return":  # the stage decides who returns
-        needed = (ROLE_STAGE[dataset.state],)
-    held = roles_held(user, dataset.publisher) if roles is None else roles
-    if not set(needed) & set(held):
-        return _("Dafür fehlt Ihnen die Rolle „%(role)s“ für %(organisation)s.") % {
-            "role": " / ".join(str(role.label) for role in needed),
-            "organisation": dataset.publisher,
-        }
-    if transition.four_eyes and user.pk in involved_user_ids(dataset):
-        return _(
-            "Vier-Augen-Prinzip: Wer den Datensatz eingestuft oder eingereicht hat, kann ihn nicht selbst prüfen "
-            "oder freigeben."
-        )
-    if action == "submit" and dataset.current_classification_id is None:
-        return _("Bitte klassifizieren Sie den Datensatz, bevor Sie ihn einreichen.")
-    if action == "publish" and dataset.publication_outcome not in PUBLISHABLE_FORMS:
-        return _("Nach der Entscheidung „%(outcome)s“ wird der Datensatz nicht veröffentlicht.") % {
-            "outcome": dataset.get_publication_outcome_display()
-        }
-    if action == "confirm_rereview" and dataset.rereview_requested_at is None:
-        return _("Für diesen Datensatz ist keine erneute Prüfung offen.")
-    return None
+        return Refusal(STATE, _("Unbekannte Aktion."))
+    return _judge(transition, dataset, user, roles, _conditions(action, dataset))
+
+
+def refusal(action: str, dataset: Dataset, user, *, roles: set | None = None) -> str | None:
+    """Why `user` may not take the step now (a German message), or None."""
+    found = judgement(action, dataset, user, roles=roles)
+    return None if found is None else found.message
 
 
 def available_transitions(dataset: Dataset, user, *, roles: set | None = None) -> list[Transition]:
     roles = roles_held(user, dataset.publisher) if roles is None else roles
-    return [t for action, t in TRANSITIONS.items() if refusal(action, dataset, user, roles=roles) is None]
+    return [t for action, t in TRANSITIONS.items() if judgement(action, dataset, user, roles=roles) is None]
 
 
 # ---------------------------------------------------------------------------
@@ -158,46 +185,34 @@ def available_transitions(dataset: Dataset, user, *, roles: set | None = None) -
 
 
 def _lock(dataset: Dataset, expected_version: int | None) -> Dataset:
-    locked = (
-        Dataset.objects.select_for_update(of=("self",))
-        .select_related("publisher", "current_classification")
-        .get(pk=dataset.pk)
-    )
-    if expected_version is not None and locked.version != expected_version:
-        raise ConflictError(
+    return transitions.lock(
+        Dataset.objects.select_related("publisher", "current_classification"),
+        dataset.pk,
+        expected_version=expected_version,
+        message=lambda locked: (
             _(
                 "Der Datensatz wurde inzwischen von jemand anderem bearbeitet oder entschieden "
                 "(jetzt: %(state)s). Bitte laden Sie die Seite neu."
             )
             % {"state": locked.get_state_display()}
-        )
-    return locked
+        ),
+        conflict=ConflictError,
+    )
+
+
+def _raise(refusal: Refusal | None) -> None:
+    transitions.guard(refusal, conflict=WorkflowError, forbidden=WorkflowRefused)
 
 
 def _guard(action: str, dataset: Dataset, by) -> None:
-    message = refusal(action, dataset, by)
-    if message:
-        raise WorkflowError(message)
-
-
-def _require_reasons(reasons: str) -> str:
-    reasons = (reasons or "").strip()
-    if not reasons:
-        raise ValidationError({"reasons": _("Bitte begründen Sie die Entscheidung.")})
-    return reasons
+    _raise(judgement(action, dataset, by))
 
 
 def _save(dataset: Dataset, *, by, action: str, state: str | None = None, fields=(), note: str = "") -> None:
-    update = ["version", "modified", *fields]
-    old_state = dataset.state
-    if state is not None and state != dataset.state:
-        dataset.state = state
-        dataset.state_changed_at = timezone.now()
-        update += ["state", "state_changed_at"]
-    dataset.version += 1
-    dataset._history_user = by
-    dataset._change_reason = f"catalog.workflow.{action}" + (f": {note}" if note else "")
-    dataset.save(update_fields=list(dict.fromkeys(update)))
+    old_state = transitions.save(
+        dataset, by=by, reason=f"catalog.workflow.{action}", note=note, fields=fields, state=state,
+        changed_at="state_changed_at",
+    )  # fmt: skip
     if dataset.state != old_state:
         dataset_state_changed.send(sender=Dataset, dataset=dataset, old_state=old_state, new_state=dataset.state, by=by)
 
@@ -302,20 +317,7 @@ def record_ethics_outcome(
         raise ValidationError({"outcome": _("Bitte wählen Sie das Ergebnis der Ethikprüfung.")})
     with transaction.atomic():
         dataset = _lock(dataset, expected_version)
-        if dataset.state != S.ETHICS_REVIEW:
-            raise WorkflowError(
-                _("Der Datensatz ist nicht in der Ethikprüfung (jetzt: %(state)s).")
-                % {"state": dataset.get_state_display()}
-            )
-        if Role.ETHICS_BOARD_MEMBER not in roles_held(by, dataset.publisher):
-            raise WorkflowError(
-                _("Dafür fehlt Ihnen die Rolle „%(role)s“ für %(organisation)s.")
-                % {"role": Role.ETHICS_BOARD_MEMBER.label, "organisation": dataset.publisher}
-            )
-        if by.pk in involved_user_ids(dataset):
-            raise WorkflowError(
-                _("Vier-Augen-Prinzip: Wer den Datensatz eingestuft oder eingereicht hat, entscheidet nicht mit.")
-            )
+        _raise(_judge(ETHICS_OUTCOME, dataset, by, None))
         if outcome == EthicsOutcome.REVISE:
             dataset.ethics_outcome = ""
             _save(dataset, by=by, action="ethics_returned", state=S.RETURNED, fields=["ethics_outcome"])

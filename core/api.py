@@ -17,7 +17,7 @@ from rest_framework import exceptions, pagination, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .errors import ConflictError, DomainError
+from .errors import ConflictError, DomainError, PermissionRefused
 
 
 class CursorPagination(pagination.CursorPagination):
@@ -54,11 +54,13 @@ def _validation_detail(error: DjangoValidationError):
 
 
 def exception_handler(exc, context):
-    """DRF's handler, plus the services' own exceptions: field errors as 400, conflicts
-    (with the resource's current state: reload and retry) as 409 with the service's German
-    (or English) message."""
+    """DRF's handler, plus the services' own exceptions: field errors as 400, a step that
+    is not the person's (missing role, four eyes) as 403, conflicts (with the resource's
+    current state: reload and retry) as 409 with the service's German (or English) message."""
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_validation_detail(exc))
+    elif isinstance(exc, PermissionRefused):  # checked first: a refusal may be a ConflictError of its app too
+        exc = exceptions.PermissionDenied(str(exc))
     elif isinstance(exc, ConflictError):
         return Response({"detail": str(exc), "code": "conflict"}, status=status.HTTP_409_CONFLICT)
     elif isinstance(exc, DomainError):

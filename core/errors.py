@@ -14,3 +14,8 @@ class DomainError(Exception):
 
 class ConflictError(DomainError):
     """Not possible in the object's current state, or someone else changed it meanwhile."""
+
+
+class PermissionRefused(DomainError):
+    """Not this person's step: a role they do not hold, or the four-eyes principle keeps
+    them out. The API answers 403, the pages refuse with 403 as well."""

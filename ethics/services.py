@@ -5,8 +5,9 @@
     cast_vote (board members of the subject's organisation) → close_review (quorum,
     majority, conditions, next review date) → complete_condition (with evidence)
 
-Every transition: guard → atomic → select_for_update → mutate → save → history reason
-"ethics.<action>" (and through it an AuditEvent) → Decision where something is decided.
+Every transition: guard → atomic → lock (core.transitions) → mutate → save → history
+reason "ethics.<action>" (and through it an AuditEvent) → Decision where something is
+decided.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from catalog import workflow
 from catalog.models import Dataset, DatasetState, EthicsOutcome
+from core import transitions
 from core.errors import ConflictError as BaseConflict
 from core.errors import DomainError
 from governance import services as governance
@@ -189,26 +191,13 @@ def close_refusal(user, review: EthicsReview) -> str | None:
 
 
 def _lock(review: EthicsReview) -> EthicsReview:
-    return (
-        EthicsReview.objects.select_for_update(of=("self",))
-        .select_related("organisation", "dataset", "data_use", "questionnaire")
-        .get(pk=review.pk)
+    return transitions.lock(
+        EthicsReview.objects.select_related("organisation", "dataset", "data_use", "questionnaire"), review.pk
     )
 
 
 def _save(instance, *, by, action: str, fields=None) -> None:
-    instance._history_user = by
-    instance._change_reason = f"ethics.{action}"
-    if fields is None:
-        instance.save()
-    else:
-        instance.save(update_fields=fields)
-
-
-def _decide(review: EthicsReview, *, by, outcome: str, reasons: str, **extra):
-    return governance.record_decision(
-        kind=DecisionKind.ETHICS, subject=review, outcome=outcome, actor=by, reasons=reasons, **extra
-    )
+    transitions.save(instance, by=by, reason=f"ethics.{action}", fields=fields, versioned=False)
 
 
 # ---------------------------------------------------------------------------
@@ -454,9 +443,9 @@ def close_review(
         fields = ["outcome", "reasoning", "public_summary", "next_review_on", "status", "completed_at", "completed_by"]
         _save(review, by=by, action=f"closed.{outcome}", fields=fields)
         texts = [f"{c.text} ({_('Frist')}: {c.due_on:%d.%m.%Y})" for c in conditions]
-        _decide(
-            review, by=by, outcome=DECISION_OUTCOME[outcome], reasons=reasoning, conditions=texts,
-            rereview_on=next_review_on,
+        governance.record_decision(
+            kind=DecisionKind.ETHICS, subject=review, actor=by, outcome=DECISION_OUTCOME[outcome], reasons=reasoning,
+            conditions=texts, rereview_on=next_review_on,
             exclusion_grounds=["ETHICS_BOARD_VETO"] if outcome == EthicsOutcome.REJECTED else [],
         )  # fmt: skip
         if review.dataset_id and review.dataset.state == DatasetState.ETHICS_REVIEW:
@@ -472,7 +461,7 @@ def complete_condition(condition: Condition, *, by, evidence: str) -> Condition:
     if not evidence:
         raise ValidationError({"evidence": _("Bitte belegen Sie, wie die Auflage erfüllt ist.")})
     with transaction.atomic():
-        condition = Condition.objects.select_for_update().select_related("review__organisation").get(pk=condition.pk)
+        condition = transitions.lock(Condition.objects.select_related("review__organisation"), condition.pk)
         if condition.done_on is not None:
             raise ConflictError(_("Die Auflage ist bereits erledigt."))
         if by.pk != condition.owner_id and not is_board_member(by, condition.review):
@@ -578,7 +567,7 @@ def create_data_use(*, by, fields: dict, datasets=()) -> DataUse:
 def update_data_use(data_use: DataUse, *, by, fields: dict, datasets=None) -> DataUse:
     """Change a data use; `datasets` None leaves the datasets as they are."""
     with transaction.atomic():
-        data_use = DataUse.objects.select_for_update().get(pk=data_use.pk)
+        data_use = transitions.lock(DataUse.objects.all(), data_use.pk)
         for name in DATA_USE_FIELDS:
             if name in fields:
                 setattr(data_use, name, fields[name])

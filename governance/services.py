@@ -13,10 +13,13 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from guardian.models import UserObjectPermission
 
+from core import transitions
 from core.errors import ConflictError as BaseConflict
 from core.errors import DomainError
+from core.transitions import Transition
 
 from . import audit
 from .models import (
@@ -217,18 +220,17 @@ def update_organisation(
     """Apply an edit made on `expected_version`; refuse it if the row has moved on, so
     no one silently overwrites a colleague's change."""
     with transaction.atomic():
-        organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
-        if organisation.version != expected_version:
-            raise ConflictError(
-                _("Die Organisation wurde inzwischen von jemand anderem geändert. Bitte laden Sie die Seite neu.")
-            )
+        organisation = transitions.lock(
+            Organisation.objects.all(),
+            organisation.pk,
+            expected_version=expected_version,
+            message=_("Die Organisation wurde inzwischen von jemand anderem geändert. Bitte laden Sie die Seite neu."),
+            conflict=ConflictError,
+        )
         for field, value in changes.items():
             setattr(organisation, field, value)
         organisation.full_clean()
-        organisation.version += 1
-        organisation._change_reason = reason or "governance.organisation.changed"
-        organisation._history_user = by
-        organisation.save()
+        transitions.save(organisation, by=by, reason=reason or "governance.organisation.changed")
         if "parent" in changes:
             # Roles cover sub-units, so moving a unit moves who may act on it.
             sync_role_permissions()
@@ -237,6 +239,36 @@ def update_organisation(
 
 # ---------------------------------------------------------------------------
 # Policy documents and versions
+#
+#   draft ─adopt─▶ adopted ─in_force─▶ in_force ─(a successor in force)─▶ superseded
+#   in_force/superseded ─repeal─▶ repealed
+#
+# The document's governance admins take the steps (governance.permissions.can_manage_policies,
+# checked by the views). A step the version's state does not allow is a GovernanceError,
+# which the pages show on the form and the API answers with 400.
+
+POLICY_TRANSITIONS = transitions.table(
+    Transition(
+        "adopt", gettext_lazy("Beschluss erfassen"), states=(PolicyStatus.DRAFT,), target=PolicyStatus.ADOPTED,
+        fields=("adopted_by", "adopted_on", "resolution_number"),
+        state_message=gettext_lazy("Diese Fassung ist bereits beschlossen."),
+    ),
+    Transition(
+        "in_force", gettext_lazy("In Kraft setzen"), states=(PolicyStatus.ADOPTED,), target=PolicyStatus.IN_FORCE,
+        fields=("valid_from", "valid_until"),
+        state_message=gettext_lazy("Nur eine beschlossene, noch nicht in Kraft gesetzte Fassung kann in Kraft treten."),
+    ),
+    Transition(
+        "repeal", gettext_lazy("Aufheben"), states=(PolicyStatus.IN_FORCE, PolicyStatus.SUPERSEDED),
+        target=PolicyStatus.REPEALED, fields=("on", "reason"), reason_required=True,
+        state_message=gettext_lazy("Nur eine in Kraft gesetzte Fassung kann aufgehoben werden."),
+    ),
+)  # fmt: skip
+
+
+def _guard_policy(action: str, version: PolicyVersion, *, conditions=()) -> None:
+    refusal = transitions.judge(POLICY_TRANSITIONS[action], state=version.status, roles=(), conditions=conditions)
+    transitions.guard(refusal, conflict=GovernanceError, forbidden=GovernanceError)
 
 
 def create_document(
@@ -382,11 +414,9 @@ def adopt_version(
     if adopted_on > timezone.localdate():
         raise ValidationError({"adopted_on": _("Ein Beschluss kann nicht in der Zukunft liegen.")})
     with transaction.atomic():
-        version = PolicyVersion.objects.select_for_update().get(pk=version.pk)
-        if not version.is_draft:
-            raise GovernanceError(_("Diese Fassung ist bereits beschlossen."))
-        if not version.body.strip():
-            raise GovernanceError(_("Eine Fassung ohne Text kann nicht beschlossen werden."))
+        version = transitions.lock(PolicyVersion.objects.all(), version.pk)
+        empty = _("Eine Fassung ohne Text kann nicht beschlossen werden.") if not version.body.strip() else None
+        _guard_policy("adopt", version, conditions=[empty])
         for rule_version in version.rule_versions.select_related("rule", "section"):
             try:
                 rule_version.full_clean()
@@ -395,11 +425,11 @@ def adopt_version(
                     _("Regel %(code)s ist ungültig: %(errors)s")
                     % {"code": rule_version.rule.code, "errors": "; ".join(error.messages)}
                 ) from None
-        version.status = PolicyStatus.ADOPTED
         version.adopted_by, version.adopted_on, version.resolution_number = adopted_by, adopted_on, resolution_number
-        version._history_user = by
-        version._change_reason = "governance.policy.adopted"
-        version.save(update_fields=["status", "adopted_by", "adopted_on", "resolution_number"])
+        transitions.save(
+            version, by=by, reason="governance.policy.adopted", state=PolicyStatus.ADOPTED, state_field="status",
+            fields=["adopted_by", "adopted_on", "resolution_number"], versioned=False,
+        )  # fmt: skip
     return version
 
 
@@ -414,10 +444,7 @@ def put_in_force(version: PolicyVersion, *, by, valid_from: date, valid_until: d
             PolicyVersion.objects.select_for_update().filter(document=version.document_id).order_by("number")
         )
         version = next(v for v in versions if v.pk == version.pk)
-        if version.status != PolicyStatus.ADOPTED:
-            raise GovernanceError(
-                _("Nur eine beschlossene, noch nicht in Kraft gesetzte Fassung kann in Kraft treten.")
-            )
+        _guard_policy("in_force", version)
         if valid_from < version.adopted_on:
             raise ValidationError({"valid_from": _("Eine Fassung tritt frühestens am Tag ihres Beschlusses in Kraft.")})
         for other in versions:
@@ -432,11 +459,11 @@ def put_in_force(version: PolicyVersion, *, by, valid_from: date, valid_until: d
                 )
             if other.valid_until is None or other.valid_until > valid_from:
                 supersede_version(other, by=by, on=valid_from, successor=version)
-        version.status = PolicyStatus.IN_FORCE
         version.valid_from, version.valid_until = valid_from, valid_until
-        version._history_user = by
-        version._change_reason = "governance.policy.in_force"
-        version.save(update_fields=["status", "valid_from", "valid_until"])
+        transitions.save(
+            version, by=by, reason="governance.policy.in_force", state=PolicyStatus.IN_FORCE, state_field="status",
+            fields=["valid_from", "valid_until"], versioned=False,
+        )  # fmt: skip
     return version
 
 
@@ -447,11 +474,11 @@ def supersede_version(version: PolicyVersion, *, by, on: date, successor: Policy
             {"valid_from": _("Die neue Fassung muss nach dem Beginn von Fassung %(number)d in Kraft treten.")
              % {"number": version.number}}
         )  # fmt: skip
-    version.status = PolicyStatus.SUPERSEDED
     version.valid_until = on
-    version._history_user = by
-    version._change_reason = f"governance.policy.superseded: {successor.number}"
-    version.save(update_fields=["status", "valid_until"])
+    transitions.save(
+        version, by=by, reason="governance.policy.superseded", note=str(successor.number),
+        state=PolicyStatus.SUPERSEDED, state_field="status", fields=["valid_until"], versioned=False,
+    )  # fmt: skip
     return version
 
 
@@ -460,18 +487,18 @@ def repeal_version(version: PolicyVersion, *, by, on: date, reason: str) -> Poli
     if not reason.strip():
         raise ValidationError({"reason": _("Bitte geben Sie einen Grund an.")})
     with transaction.atomic():
-        version = PolicyVersion.objects.select_for_update().get(pk=version.pk)
-        if version.status not in (PolicyStatus.IN_FORCE, PolicyStatus.SUPERSEDED) or version.valid_from is None:
-            raise GovernanceError(_("Nur eine in Kraft gesetzte Fassung kann aufgehoben werden."))
+        version = transitions.lock(PolicyVersion.objects.all(), version.pk)
+        never = _("Nur eine in Kraft gesetzte Fassung kann aufgehoben werden.") if version.valid_from is None else None
+        _guard_policy("repeal", version, conditions=[never])
         if on <= version.valid_from:
             raise ValidationError({"on": _("Die Aufhebung muss nach dem Inkrafttreten liegen.")})
         if version.valid_until and on > version.valid_until:
             raise ValidationError({"on": _("Die Fassung endet ohnehin schon früher.")})
-        version.status = PolicyStatus.REPEALED
         version.valid_until = on
-        version._history_user = by
-        version._change_reason = f"governance.policy.repealed: {reason}"
-        version.save(update_fields=["status", "valid_until"])
+        transitions.save(
+            version, by=by, reason="governance.policy.repealed", note=reason, state=PolicyStatus.REPEALED,
+            state_field="status", fields=["valid_until"], versioned=False,
+        )  # fmt: skip
     return version
 
 

@@ -397,21 +397,22 @@ def policy_version_discard(request, slug, number):
     return redirect(version.document)
 
 
-TRANSITIONS = {
-    "adopt": (AdoptForm, _("Beschluss erfassen"), _("Nach dem Beschluss ist der Text unveränderlich.")),
+# The form and hint of each step of a policy version (declared in governance.services.POLICY_TRANSITIONS).
+TRANSITION_FORMS = {
+    "adopt": (AdoptForm, _("Nach dem Beschluss ist der Text unveränderlich.")),
     "in_force": (
         InForceForm,
-        _("In Kraft setzen"),
         _("Die bisher geltende Fassung endet am Tag vor dem Inkrafttreten dieser Fassung (sie wird abgelöst)."),
     ),
-    "repeal": (RepealForm, _("Aufheben"), _("Die Fassung gilt ab dem gewählten Tag nicht mehr, ohne Nachfolger.")),
+    "repeal": (RepealForm, _("Die Fassung gilt ab dem gewählten Tag nicht mehr, ohne Nachfolger.")),
 }
 
 
 @staff_required
 def policy_version_transition(request, slug, number, transition):
     version = _get_version(request, slug, number, manage=True)
-    form_class, title, hint = TRANSITIONS[transition]
+    form_class, hint = TRANSITION_FORMS[transition]
+    title = services.POLICY_TRANSITIONS[transition].label
     form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -131,19 +131,23 @@ class AgreementForm(forms.ModelForm):
 
 
 class TransitionForm(forms.Form):
+    """The input of one step of an agreement, as its declaration (sharing.services.TRANSITIONS)
+    says: the version seen, and reasons where the step takes them."""
+
     expected_version = forms.IntegerField(widget=forms.HiddenInput)
     reasons = forms.CharField(
         label=_("Begründung"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args, action: str, agreement=None, reason_required: bool = False, **kwargs):
-        super().__init__(*args, prefix=action, **kwargs)
+    def __init__(self, *args, transition, agreement=None, **kwargs):
+        super().__init__(*args, prefix=transition.action, **kwargs)
         if agreement is not None:
             self.fields["expected_version"].initial = agreement.version
-        if action == "submit":
+        if not transition.takes_reasons:
             del self.fields["reasons"]
-        elif reason_required:
-            self.fields["reasons"].required = True
+        elif transition.reason_required:
+            # Shown as mandatory; on submission the service says what is missing.
+            self.fields["reasons"].required = not self.is_bound
             self.fields["reasons"].label = _("Begründung (Pflicht)")
         else:
             self.fields["reasons"].label = _("Anmerkung")

@@ -19,7 +19,7 @@ from guardian.models import UserObjectPermission
 from catalog.models import Dataset, DatasetState
 from catalog.permissions import visible_datasets
 from governance.models import Role
-from governance.permissions import has_role, organisations_with_role
+from governance.permissions import organisations_with_role
 
 from .models import AccessGrant, AccessRequest, SharingAgreement
 
@@ -174,23 +174,3 @@ def get_grant_for_user(user, pk: int) -> AccessGrant:
         return visible_grants(user).select_related("dataset__publisher", "user", "request").get(pk=pk)
     except AccessGrant.DoesNotExist:
         raise Http404 from None
-
-
-def can_decide_for(user, dataset: Dataset) -> bool:
-    return has_role(user, Role.OWNER, dataset.publisher)
-
-
-def takes_part_in(user, agreement: SharingAgreement, action: str) -> bool:
-    """Whether the user holds the role an agreement's step needs (403 otherwise): the
-    drafting roles of either party submit, the owners of either party end it, and the
-    role of the stage (the provider's owner, then its legal review) decides. Whether the
-    status and four eyes allow the step now is sharing.services.refusal's to say."""
-    from .services import STAGE_ROLE, can_draft
-
-    parties = (agreement.provider, agreement.recipient)
-    if action == "submit":
-        return can_draft(user, agreement)
-    if action == "terminate":
-        return any(has_role(user, Role.OWNER, organisation) for organisation in parties)
-    stage_roles = (STAGE_ROLE[agreement.status],) if agreement.status in STAGE_ROLE else tuple(STAGE_ROLE.values())
-    return any(has_role(user, role, agreement.provider) for role in stage_roles)

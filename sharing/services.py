@@ -17,15 +17,16 @@ Access requests: request_access → approve_access_request (creates the AccessGr
 the guardian permission) or refuse_access_request; the requester may withdraw a pending
 request; the owner may revoke a grant early. Ending an agreement ends its grants.
 
-Every transition: guard → atomic → select_for_update → expected version → mutate →
-save(update_fields) → history reason "sharing.<object>.<action>" (and through it an
-AuditEvent) → Decision where something is decided; every grant and every removal of a
-permission appends an AuditEvent of its own (AuditAction.PERMISSION).
+The steps of agreements and access requests are declared once (core.transitions) and
+judged by `judge_agreement` and `judge_request`: the pages read the same declaration and
+judgement. Every transition: guard → atomic → lock (select_for_update, expected version)
+→ judge again → mutate → save(update_fields) → history reason "sharing.<object>.<action>"
+(and through it an AuditEvent) → Decision where something is decided; every grant and
+every removal of a permission appends an AuditEvent of its own (AuditAction.PERMISSION).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.models import Permission
@@ -42,6 +43,9 @@ from guardian.models import UserObjectPermission
 
 from catalog.models import Dataset, PersonalDataStatus
 from catalog.permissions import visible_datasets
+from core import transitions
+from core.errors import PermissionRefused
+from core.transitions import Refusal, Transition
 from governance import audit
 from governance import services as governance
 from governance.models import (
@@ -54,7 +58,7 @@ from governance.models import (
     Role,
     VocabularyTerm,
 )
-from governance.permissions import has_role, organisations_with_role
+from governance.permissions import has_role, organisations_with_role, roles_held
 from governance.rules import ReviewRole
 from governance.vocabularies import Vocabulary
 
@@ -83,7 +87,12 @@ class SharingError(governance.GovernanceError):
 
 
 class ConflictError(SharingError, governance.ConflictError):
-    """Someone else changed the agreement or decided the request in the meantime."""
+    """Not in the agreement's or request's state now: someone else changed the agreement
+    or decided the request in the meantime, or the step does not start from here."""
+
+
+class SharingRefused(SharingError, PermissionRefused):
+    """Not this person's step: a role they do not hold, or four eyes."""
 
 
 # ---------------------------------------------------------------------------
@@ -257,25 +266,43 @@ def agreement_problems(agreement: SharingAgreement, datasets=None, *, on: date |
 # Who may do what with an agreement
 
 
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    label: str
-    primary: bool = False
-    reason_required: bool = False
-
-
-TRANSITIONS = {
-    t.action: t
-    for t in [
-        Transition("submit", gettext_lazy("Zur Freigabe einreichen"), primary=True),
-        Transition("approve", gettext_lazy("Freigeben"), primary=True),
-        Transition("return", gettext_lazy("Zur Überarbeitung zurückgeben"), reason_required=True),
-        Transition("reject", gettext_lazy("Ablehnen"), reason_required=True),
-        Transition("terminate", gettext_lazy("Vereinbarung beenden"), reason_required=True),
-    ]
-}
 STAGE_ROLE = {A.OWNER_APPROVAL: Role.OWNER, A.LEGAL_REVIEW: Role.LEGAL_REVIEWER}
+UNDECIDED = gettext_lazy("Über diese Vereinbarung wird gerade nicht entschieden.")
+
+TRANSITIONS = transitions.table(
+    Transition(
+        "submit", gettext_lazy("Zur Freigabe einreichen"), states=(A.DRAFT,), target=A.OWNER_APPROVAL,
+        roles=DRAFTING_ROLES, fields=(), primary=True,
+        state_message=gettext_lazy("Nur ein Entwurf kann eingereicht werden."),
+        role_message=gettext_lazy(
+            "Einreichen können Datenverantwortliche und Dateneigentümer:innen der beteiligten Organisationen."
+        ),
+    ),
+    Transition(
+        "approve", gettext_lazy("Freigeben"), states=PENDING_STATES, roles=tuple(STAGE_ROLE.values()),
+        stage_roles=STAGE_ROLE, four_eyes=True, primary=True, state_message=UNDECIDED,
+        four_eyes_message=gettext_lazy(
+            "Vier-Augen-Prinzip: Wer die Vereinbarung entworfen, eingereicht oder schon freigegeben hat, kann sie "
+            "nicht (noch einmal) freigeben."
+        ),
+    ),
+    Transition(
+        "return", gettext_lazy("Zur Überarbeitung zurückgeben"), states=PENDING_STATES, target=A.DRAFT,
+        roles=tuple(STAGE_ROLE.values()), stage_roles=STAGE_ROLE, reason_required=True, state_message=UNDECIDED,
+    ),
+    Transition(
+        "reject", gettext_lazy("Ablehnen"), states=PENDING_STATES, target=A.REJECTED,
+        roles=tuple(STAGE_ROLE.values()), stage_roles=STAGE_ROLE, reason_required=True, state_message=UNDECIDED,
+    ),
+    Transition(
+        "terminate", gettext_lazy("Vereinbarung beenden"), states=APPROVED_STATES, target=A.TERMINATED,
+        roles=(Role.OWNER,), reason_required=True,
+        state_message=gettext_lazy("Nur eine genehmigte Vereinbarung kann beendet werden."),
+        role_message=gettext_lazy("Beenden können die Dateneigentümer:innen der beteiligten Organisationen."),
+    ),
+)  # fmt: skip
+# Steps either party takes (with its roles there); the others are the provider's.
+EITHER_PARTY = {"submit", "terminate"}
 
 
 def transition_label(action: str, agreement: SharingAgreement) -> str:
@@ -294,62 +321,40 @@ def can_draft(user, agreement: SharingAgreement) -> bool:
     )
 
 
-def refusal(action: str, agreement: SharingAgreement, user) -> str | None:
-    """Why `user` may not perform `action` on the agreement now (a German message), or None."""
-    if action not in TRANSITIONS:
-        return _("Unbekannte Aktion.")
-    if action == "submit":
-        if agreement.status != A.DRAFT:
-            return _("Nur ein Entwurf kann eingereicht werden.")
-        if not can_draft(user, agreement):
-            return _("Einreichen können Datenverantwortliche und Dateneigentümer:innen der beteiligten Organisationen.")
-        return None
-    if action == "terminate":
-        if agreement.status not in APPROVED_STATES:
-            return _("Nur eine genehmigte Vereinbarung kann beendet werden.")
-        if not (has_role(user, Role.OWNER, agreement.provider) or has_role(user, Role.OWNER, agreement.recipient)):
-            return _("Beenden können die Dateneigentümer:innen der beteiligten Organisationen.")
-        return None
-    if agreement.status not in PENDING_STATES:
-        return _("Über diese Vereinbarung wird gerade nicht entschieden.")
-    role = STAGE_ROLE[agreement.status]
-    if not has_role(user, role, agreement.provider):
-        return _("Dafür fehlt Ihnen die Rolle „%(role)s“ für %(organisation)s.") % {
-            "role": role.label,
-            "organisation": agreement.provider,
-        }
-    if action == "approve":
-        involved = {agreement.created_by_id, agreement.submitted_by_id}
-        if agreement.status == A.LEGAL_REVIEW:
-            involved.add(agreement.owner_approved_by_id)
-        if user.pk in involved:
-            return _(
-                "Vier-Augen-Prinzip: Wer die Vereinbarung entworfen, eingereicht oder schon freigegeben hat, kann sie "
-                "nicht (noch einmal) freigeben."
-            )
-    return None
+def party_roles(user, agreement: SharingAgreement) -> tuple[set, set]:
+    """The roles the user holds for the provider and for the recipient."""
+    return roles_held(user, agreement.provider), roles_held(user, agreement.recipient)
+
+
+def judge_agreement(action: str, agreement: SharingAgreement, user, *, roles=None) -> Refusal | None:
+    """Whether `user` may take the step on the agreement now (core.transitions.judge):
+    the drafting roles of either party submit, the owners of either party end it, the
+    role of the stage (the provider's owner, then its legal review) decides, and the
+    approver is never who drafted, submitted or already approved it. `roles`: the
+    user's party_roles, if already known."""
+    transition = TRANSITIONS[action]
+    provider_roles, recipient_roles = party_roles(user, agreement) if roles is None else roles
+    held = provider_roles | recipient_roles if action in EITHER_PARTY else provider_roles
+    involved = {agreement.created_by_id, agreement.submitted_by_id}
+    if agreement.status == A.LEGAL_REVIEW:
+        involved.add(agreement.owner_approved_by_id)
+    return transitions.judge(
+        transition,
+        state=agreement.status,
+        roles=held,
+        user_id=user.pk,
+        involved=involved - {None},
+        organisation=agreement.provider,
+    )
 
 
 def available_transitions(agreement: SharingAgreement, user) -> list[Transition]:
-    return [t for action, t in TRANSITIONS.items() if refusal(action, agreement, user) is None]
+    roles = party_roles(user, agreement)
+    return [t for action, t in TRANSITIONS.items() if judge_agreement(action, agreement, user, roles=roles) is None]
 
 
-def _guard(action: str, agreement: SharingAgreement, by) -> None:
-    message = refusal(action, agreement, by)
-    if message:
-        raise SharingError(message)
-
-
-def _require_reasons(reasons: str) -> str:
-    reasons = (reasons or "").strip()
-    if not reasons:
-        raise ValidationError({"reasons": _("Bitte begründen Sie die Entscheidung.")})
-    return reasons
-
-
-def _reason(code: str, note: str = "") -> str:
-    # simple-history keeps at most 100 characters of a change reason.
-    return (f"{code}: {note}" if note else code)[:100]
+def _guard(refusal: Refusal | None) -> None:
+    transitions.guard(refusal, conflict=ConflictError, forbidden=SharingRefused)
 
 
 # ---------------------------------------------------------------------------
@@ -406,41 +411,34 @@ def update_agreement(
                 {"recipient": _("Sie haben in keiner der beiden Organisationen eine passende Rolle.")}
             )
         agreement.full_clean()
-        agreement.version += 1
-        agreement._history_user = by
-        agreement._change_reason = _reason("sharing.agreement.changed", reason)
-        agreement.save()
+        transitions.save(agreement, by=by, reason="sharing.agreement.changed", note=reason)
         agreement.datasets.set(datasets)
     return agreement
 
 
 def _lock(agreement: SharingAgreement, expected_version: int | None) -> SharingAgreement:
-    locked = (
-        SharingAgreement.objects.select_for_update(of=("self",))
-        .select_related("provider__legal_entity", "recipient__legal_entity", "contract__document")
-        .get(pk=agreement.pk)
-    )
-    if expected_version is not None and locked.version != expected_version:
-        raise ConflictError(
+    return transitions.lock(
+        SharingAgreement.objects.select_related(
+            "provider__legal_entity", "recipient__legal_entity", "contract__document"
+        ),
+        agreement.pk,
+        expected_version=expected_version,
+        message=lambda locked: (
             _(
                 "Die Vereinbarung wurde inzwischen von jemand anderem bearbeitet oder entschieden "
                 "(jetzt: %(status)s). Bitte laden Sie die Seite neu."
             )
             % {"status": locked.get_status_display()}
-        )
-    return locked
+        ),
+        conflict=ConflictError,
+    )
 
 
 def _save(agreement: SharingAgreement, *, by, action: str, status=None, fields=(), note: str = "", now=None) -> None:
-    update = ["version", "modified", *fields]
-    if status is not None and status != agreement.status:
-        agreement.status = status
-        agreement.status_changed_at = now or timezone.now()
-        update += ["status", "status_changed_at"]
-    agreement.version += 1
-    agreement._history_user = by
-    agreement._change_reason = _reason(f"sharing.agreement.{action}", note)
-    agreement.save(update_fields=list(dict.fromkeys(update)))
+    transitions.save(
+        agreement, by=by, reason=f"sharing.agreement.{action}", note=note, fields=fields, state=status,
+        state_field="status", changed_at="status_changed_at", now=now,
+    )  # fmt: skip
 
 
 def _decide(subject, *, kind: str, by, outcome: str, reasons: str, now=None, **extra):
@@ -458,7 +456,7 @@ def submit_agreement(agreement: SharingAgreement, *, by, expected_version: int |
     now = now or timezone.now()
     with transaction.atomic():
         agreement = _lock(agreement, expected_version)
-        _guard("submit", agreement, by)
+        _guard(judge_agreement("submit", agreement, by))
         problems = agreement_problems(agreement, on=timezone.localdate(now))
         if problems:
             raise ValidationError(problems)
@@ -481,7 +479,7 @@ def approve_agreement(
     today = timezone.localdate(now)
     with transaction.atomic():
         agreement = _lock(agreement, expected_version)
-        _guard("approve", agreement, by)
+        _guard(judge_agreement("approve", agreement, by))
         datasets = _datasets(agreement)
         problems = agreement_problems(agreement, datasets, on=today)
         if problems:
@@ -517,10 +515,10 @@ def approve_agreement(
 
 def return_agreement(agreement: SharingAgreement, *, by, expected_version: int | None, reasons: str, now=None):
     """Send the agreement back to its authors, always with reasons; approvals so far lapse."""
-    reasons = _require_reasons(reasons)
+    reasons = transitions.require_reasons(reasons)
     with transaction.atomic():
         agreement = _lock(agreement, expected_version)
-        _guard("return", agreement, by)
+        _guard(judge_agreement("return", agreement, by))
         agreement.owner_approved_by = agreement.owner_approved_at = None
         agreement.legal_review_required = False
         fields = ["owner_approved_by", "owner_approved_at", "legal_review_required"]
@@ -530,11 +528,11 @@ def return_agreement(agreement: SharingAgreement, *, by, expected_version: int |
 
 
 def reject_agreement(agreement: SharingAgreement, *, by, expected_version: int | None, reasons: str, now=None):
-    reasons = _require_reasons(reasons)
+    reasons = transitions.require_reasons(reasons)
     now = now or timezone.now()
     with transaction.atomic():
         agreement = _lock(agreement, expected_version)
-        _guard("reject", agreement, by)
+        _guard(judge_agreement("reject", agreement, by))
         agreement.ended_at, agreement.ended_by, agreement.end_reason = now, by, reasons
         _save(
             agreement, by=by, action="rejected", status=A.REJECTED, fields=["ended_at", "ended_by", "end_reason"],
@@ -546,11 +544,11 @@ def reject_agreement(agreement: SharingAgreement, *, by, expected_version: int |
 
 def terminate_agreement(agreement: SharingAgreement, *, by, expected_version: int | None, reasons: str, now=None):
     """End an agreement early (Kündigung, Wegfall des Zwecks); its grants end with it."""
-    reasons = _require_reasons(reasons)
+    reasons = transitions.require_reasons(reasons)
     now = now or timezone.now()
     with transaction.atomic():
         agreement = _lock(agreement, expected_version)
-        _guard("terminate", agreement, by)
+        _guard(judge_agreement("terminate", agreement, by))
         agreement.ended_at, agreement.ended_by, agreement.end_reason = now, by, reasons
         _save(
             agreement, by=by, action="terminated", status=A.TERMINATED, fields=["ended_at", "ended_by", "end_reason"],
@@ -707,28 +705,43 @@ def request_access(
     return access_request
 
 
-def decision_refusal(access_request: AccessRequest, user) -> str | None:
-    """Why `user` may not decide the request now, or None. The provider's data owner
-    decides, never the person who asked."""
-    if not access_request.is_pending:
-        return _("Über diesen Antrag wurde bereits entschieden.")
-    if not has_role(user, Role.OWNER, access_request.dataset.publisher):
-        return _("Über Zugangsanträge entscheiden die Dateneigentümer:innen von %(organisation)s.") % {
-            "organisation": access_request.dataset.publisher
-        }
-    if user.pk == access_request.requester_id:
-        return _("Vier-Augen-Prinzip: Über den eigenen Antrag entscheiden Sie nicht selbst.")
-    return None
+# Deciding a request: the provider's data owner, never the person who asked.
+REQUEST_STEP = {
+    "states": (RequestStatus.PENDING,),
+    "roles": (Role.OWNER,),
+    "four_eyes": True,
+    "state_message": gettext_lazy("Über diesen Antrag wurde bereits entschieden."),
+    "role_message": gettext_lazy("Über Zugangsanträge entscheiden die Dateneigentümer:innen von %(organisation)s."),
+    "four_eyes_message": gettext_lazy("Vier-Augen-Prinzip: Über den eigenen Antrag entscheiden Sie nicht selbst."),
+}
+REQUEST_TRANSITIONS = transitions.table(
+    Transition("grant", gettext_lazy("Zugang gewähren"), target=RequestStatus.GRANTED, primary=True, **REQUEST_STEP),
+    Transition(
+        "refuse", gettext_lazy("Antrag ablehnen"), target=RequestStatus.REFUSED, reason_required=True, **REQUEST_STEP
+    ),
+)
+
+
+def judge_request(access_request: AccessRequest, user, action: str = "grant") -> Refusal | None:
+    """Whether `user` may decide the request now (core.transitions.judge)."""
+    publisher = access_request.dataset.publisher
+    return transitions.judge(
+        REQUEST_TRANSITIONS[action],
+        state=access_request.status,
+        roles={Role.OWNER} if has_role(user, Role.OWNER, publisher) else set(),
+        user_id=user.pk,
+        involved={access_request.requester_id},
+        organisation=publisher,
+    )
 
 
 def _lock_request(access_request: AccessRequest) -> AccessRequest:
-    locked = (
-        AccessRequest.objects.select_for_update(of=("self",))
-        .select_related(
+    locked = transitions.lock(
+        AccessRequest.objects.select_related(
             "dataset__publisher__legal_entity", "dataset__current_classification", "recipient__legal_entity",
             "requester", "agreement__provider__legal_entity", "agreement__recipient__legal_entity",
-        )
-        .get(pk=access_request.pk)
+        ),
+        access_request.pk,
     )  # fmt: skip
     if not locked.is_pending:
         raise ConflictError(
@@ -748,9 +761,7 @@ def approve_access_request(access_request: AccessRequest, *, by, reasons: str = 
     today = timezone.localdate(now)
     with transaction.atomic():
         access_request = _lock_request(access_request)
-        message = decision_refusal(access_request, by)
-        if message:
-            raise SharingError(message)
+        _guard(judge_request(access_request, by, "grant"))
         problems = access_problems(
             by=access_request.requester, dataset=access_request.dataset, recipient=access_request.recipient,
             agreement=access_request.agreement, valid_from=access_request.valid_from,
@@ -775,12 +786,12 @@ def approve_access_request(access_request: AccessRequest, *, by, reasons: str = 
         grant._history_user = by
         grant._change_reason = "sharing.grant.granted"
         grant.save()
-        access_request.status = RequestStatus.GRANTED
         access_request.decided_by, access_request.decided_at = by, now
         access_request.decision_reasons = reasons.strip()
-        access_request._history_user = by
-        access_request._change_reason = "sharing.request.granted"
-        access_request.save(update_fields=["status", "decided_by", "decided_at", "decision_reasons"])
+        transitions.save(
+            access_request, by=by, reason="sharing.request.granted", state=RequestStatus.GRANTED,
+            state_field="status", fields=["decided_by", "decided_at", "decision_reasons"], versioned=False,
+        )  # fmt: skip
         until = date_format(grant.last_day)
         _decide(
             access_request,
@@ -796,18 +807,16 @@ def approve_access_request(access_request: AccessRequest, *, by, reasons: str = 
 
 
 def refuse_access_request(access_request: AccessRequest, *, by, reasons: str, now=None) -> AccessRequest:
-    reasons = _require_reasons(reasons)
+    reasons = transitions.require_reasons(reasons)
     now = now or timezone.now()
     with transaction.atomic():
         access_request = _lock_request(access_request)
-        message = decision_refusal(access_request, by)
-        if message:
-            raise SharingError(message)
-        access_request.status = RequestStatus.REFUSED
+        _guard(judge_request(access_request, by, "refuse"))
         access_request.decided_by, access_request.decided_at, access_request.decision_reasons = by, now, reasons
-        access_request._history_user = by
-        access_request._change_reason = "sharing.request.refused"
-        access_request.save(update_fields=["status", "decided_by", "decided_at", "decision_reasons"])
+        transitions.save(
+            access_request, by=by, reason="sharing.request.refused", state=RequestStatus.REFUSED,
+            state_field="status", fields=["decided_by", "decided_at", "decision_reasons"], versioned=False,
+        )  # fmt: skip
         _decide(
             access_request,
             kind=DecisionKind.ACCESS,
@@ -824,11 +833,11 @@ def withdraw_access_request(access_request: AccessRequest, *, by) -> AccessReque
     with transaction.atomic():
         access_request = _lock_request(access_request)
         if access_request.requester_id != by.pk:
-            raise SharingError(_("Nur wer den Antrag gestellt hat, kann ihn zurückziehen."))
-        access_request.status = RequestStatus.WITHDRAWN
-        access_request._history_user = by
-        access_request._change_reason = "sharing.request.withdrawn"
-        access_request.save(update_fields=["status"])
+            raise SharingRefused(_("Nur wer den Antrag gestellt hat, kann ihn zurückziehen."))
+        transitions.save(
+            access_request, by=by, reason="sharing.request.withdrawn", state=RequestStatus.WITHDRAWN,
+            state_field="status", fields=[], versioned=False,
+        )  # fmt: skip
     return access_request
 
 
@@ -836,19 +845,33 @@ def withdraw_access_request(access_request: AccessRequest, *, by) -> AccessReque
 # Grants and their guardian permissions
 
 
-def revocation_refusal(grant: AccessGrant, user, *, now=None) -> str | None:
-    if grant.revoked_at is not None or grant.ended_at is not None or grant.has_expired(now):
-        return _("Dieser Zugang ist bereits beendet.")
-    if not has_role(user, Role.OWNER, grant.dataset.publisher):
-        return _("Einen Zugang entziehen die Dateneigentümer:innen von %(organisation)s.") % {
-            "organisation": grant.dataset.publisher
-        }
-    return None
+# A grant is live until it is revoked, ended or past its end; the provider's owner revokes it.
+REVOKE = Transition(
+    "revoke",
+    gettext_lazy("Zugang entziehen"),
+    states=("live",),
+    roles=(Role.OWNER,),
+    reason_required=True,
+    state_message=gettext_lazy("Dieser Zugang ist bereits beendet."),
+    role_message=gettext_lazy("Einen Zugang entziehen die Dateneigentümer:innen von %(organisation)s."),
+)
+
+
+def judge_revocation(grant: AccessGrant, user, *, now=None) -> Refusal | None:
+    """Whether `user` may revoke the grant now (core.transitions.judge)."""
+    ended = grant.revoked_at is not None or grant.ended_at is not None or grant.has_expired(now)
+    publisher = grant.dataset.publisher
+    return transitions.judge(
+        REVOKE,
+        state="ended" if ended else "live",
+        roles={Role.OWNER} if has_role(user, Role.OWNER, publisher) else set(),
+        organisation=publisher,
+    )
 
 
 def revoke_grant(grant: AccessGrant, *, by, reasons: str, now=None) -> AccessGrant:
     """The provider's data owner ends a grant early, with reasons."""
-    reasons = _require_reasons(reasons)
+    reasons = transitions.require_reasons(reasons)
     now = now or timezone.now()
     with transaction.atomic():
         grant = (
@@ -856,9 +879,7 @@ def revoke_grant(grant: AccessGrant, *, by, reasons: str, now=None) -> AccessGra
             .select_related("dataset__publisher", "dataset__current_classification", "request", "user")
             .get(pk=grant.pk)
         )
-        message = revocation_refusal(grant, by, now=now)
-        if message:
-            raise SharingError(message)
+        _guard(judge_revocation(grant, by, now=now))
         _end_grant(grant, by=by, reason=reasons, now=now, revoke=True)
         _decide(
             grant.request or grant,
@@ -891,9 +912,8 @@ def _end_grant(grant: AccessGrant, *, by, reason: str, now, revoke: bool) -> Non
     if revoke:
         grant.revoked_at, grant.revoked_by, grant.revocation_reason = now, by, reason[:500]
         fields += ["revoked_at", "revoked_by", "revocation_reason"]
-    grant._history_user = by
-    grant._change_reason = _reason("sharing.grant.revoked" if revoke else "sharing.grant.expired", reason)
-    grant.save(update_fields=fields)
+    code = "sharing.grant.revoked" if revoke else "sharing.grant.expired"
+    transitions.save(grant, by=by, reason=code, note=reason, fields=fields, versioned=False)
     still_live = (
         AccessGrant.objects.live(now).filter(user=grant.user_id, dataset=grant.dataset_id).exclude(pk=grant.pk).exists()
     )

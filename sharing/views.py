@@ -230,7 +230,7 @@ def agreement_detail(request, pk):
         (
             transition,
             services.transition_label(transition.action, agreement),
-            TransitionForm(action=transition.action, agreement=agreement, reason_required=transition.reason_required),
+            TransitionForm(transition=transition, agreement=agreement),
         )
         for transition in services.available_transitions(agreement, request.user)
     ]
@@ -262,9 +262,10 @@ def agreement_transition(request, pk, action):
     if action not in services.TRANSITIONS:
         raise Http404
     agreement = permissions.get_agreement_for_user(request.user, pk)
-    if not permissions.takes_part_in(request.user, agreement, action):
-        raise PermissionDenied
-    form = TransitionForm(request.POST, action=action, agreement=agreement)
+    refusal = services.judge_agreement(action, agreement, request.user)
+    if refusal is not None and refusal.forbidden:  # a missing role or four eyes; the state is said on the page
+        raise PermissionDenied(refusal.message)
+    form = TransitionForm(request.POST, transition=services.TRANSITIONS[action], agreement=agreement)
     if not form.is_valid():
         messages.error(request, " ".join(" ".join(errors) for errors in form.errors.values()))
         return redirect(f"{agreement.get_absolute_url()}#entscheidung")
@@ -397,7 +398,8 @@ def request_detail(request, pk):
     access_request = permissions.get_request_for_user(request.user, pk)
     grant = AccessGrant.objects.filter(request=access_request).select_related("revoked_by").first()
     now = timezone.now()
-    can_decide = services.decision_refusal(access_request, request.user) is None
+    refusal = services.judge_request(access_request, request.user)
+    can_decide = refusal is None
     context = {
         "access_request": access_request,
         "dataset": access_request.dataset,
@@ -405,8 +407,8 @@ def request_detail(request, pk):
         "grant_in_force": grant is not None and grant.is_in_force(now),
         "can_decide": can_decide,
         "decision_form": DecisionForm() if can_decide else None,
-        "refusal": services.decision_refusal(access_request, request.user) if access_request.is_pending else None,
-        "revoke_form": RevokeForm() if grant and services.revocation_refusal(grant, request.user) is None else None,
+        "refusal": refusal if access_request.is_pending else None,
+        "revoke_form": RevokeForm() if grant and services.judge_revocation(grant, request.user) is None else None,
         "needs_agreement": services.agreement_reasons(access_request.dataset, access_request.recipient),
         "decisions": decisions_about(access_request),
         "is_requester": access_request.requester_id == request.user.pk,
@@ -420,8 +422,9 @@ def request_decide(request, pk, decision):
     if decision not in ("gewaehren", "ablehnen"):
         raise Http404
     access_request = permissions.get_request_for_user(request.user, pk)
-    if not permissions.can_decide_for(request.user, access_request.dataset):
-        raise PermissionDenied
+    refusal = services.judge_request(access_request, request.user, "grant" if decision == "gewaehren" else "refuse")
+    if refusal is not None and refusal.forbidden:
+        raise PermissionDenied(refusal.message)
     form = DecisionForm(request.POST)
     form.is_valid()
     reasons = form.cleaned_data.get("reasons", "")
@@ -460,8 +463,9 @@ def request_withdraw(request, pk):
 @require_POST
 def grant_revoke(request, pk):
     grant = permissions.get_grant_for_user(request.user, pk)
-    if not permissions.can_decide_for(request.user, grant.dataset):
-        raise PermissionDenied
+    refusal = services.judge_revocation(grant, request.user)
+    if refusal is not None and refusal.forbidden:  # an ended grant is said on the page
+        raise PermissionDenied(refusal.message)
     form = RevokeForm(request.POST)
     target = grant.request.get_absolute_url() if grant.request else reverse("sharing:request_list")
     if not form.is_valid():

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core import transitions
 from governance.services import ConflictError, GovernanceError
 
 from .models import (
@@ -87,23 +88,15 @@ INDICATOR_FIELDS = (
 
 
 def _locked(model, instance, expected_version: int | None):
-    locked = model.objects.select_for_update().get(pk=instance.pk)
-    if expected_version is not None and locked.version != expected_version:
-        raise ConflictError(
-            _("Der Eintrag wurde inzwischen von jemand anderem geändert. Bitte laden Sie die Seite neu.")
-        )
-    return locked
+    """The row, locked, if the editor saw its current version (ConflictError otherwise)."""
+    return transitions.lock(model.objects.all(), instance.pk, expected_version=expected_version, conflict=ConflictError)
 
 
 def save_versioned(instance, *, by, reason: str) -> None:
     """Validate and save a governed row with its history user and reason, counting
     its version up (callers hold the row lock)."""
     instance.full_clean()
-    if instance.pk is not None:
-        instance.version += 1
-    instance._history_user = by
-    instance._change_reason = reason
-    instance.save()
+    transitions.save(instance, by=by, reason=reason)
 
 
 def _reason(code: str, note: str = "") -> str:

@@ -26,7 +26,6 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from core.api import PublicReadOnly
-from governance.models import Role
 from governance.permissions import roles_held
 
 from .. import inbox, permissions, services, workflow
@@ -132,22 +131,6 @@ def require_steward(user, dataset: Dataset) -> None:
     require_internal(dataset)
     if not permissions.can_edit_dataset(user, dataset):
         raise exceptions.PermissionDenied(_("Datensätze ändern nur die Datenverantwortlichen des Herausgebers."))
-
-
-def person_refusal(transition, dataset: Dataset, user, roles: set) -> str | None:
-    """Why this person (not the dataset's state) may not take the step: a missing
-    role or the four-eyes principle (403). Refusals because of the state, the version
-    or the decision are left to the workflow (409)."""
-    if dataset.state not in transition.states:
-        return None
-    message = workflow.refusal(transition.action, dataset, user, roles=roles)
-    if message is None:
-        return None
-    if message != workflow.refusal(transition.action, dataset, user, roles=set(Role)):
-        return message  # only the role was missing
-    if transition.four_eyes and user.pk in workflow.involved_user_ids(dataset):
-        return message
-    return None
 
 
 @extend_schema_view(
@@ -294,7 +277,7 @@ class DatasetViewSet(
                 "label": str(transition.label),
                 "primary": transition.primary,
                 "reason_required": transition.reason_required,
-                "fields": ["expected_version", *TRANSITION_FIELDS.get(transition.action, [])],
+                "fields": transition.input_fields,
                 "url": request.build_absolute_uri(
                     reverse("catalog-api:dataset-transition", args=[dataset.name, transition.action])
                 ),
@@ -338,9 +321,9 @@ class DatasetViewSet(
         dataset = self.get_object()
         require_internal(dataset)
         dataset = Dataset.objects.select_related("publisher", "current_classification").get(pk=dataset.pk)
-        message = person_refusal(step, dataset, request.user, roles_held(request.user, dataset.publisher))
-        if message:
-            raise exceptions.PermissionDenied(message)
+        refusal = workflow.judgement(transition, dataset, request.user)
+        if refusal is not None and refusal.forbidden:  # 403; the state (409) is the workflow's to refuse under its lock
+            raise exceptions.PermissionDenied(refusal.message)
         serializer = serializers.TransitionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         decision = workflow.perform(transition, dataset, by=request.user, data=serializer.validated_data)
@@ -359,20 +342,6 @@ class DatasetViewSet(
         dataset = self.get_object()
         require_internal(dataset)
         return Response(serializers.DecisionTrailSerializer(inbox.decision_trail(dataset), many=True).data)
-
-
-# The fields each step takes besides expected_version (as catalog.forms.TransitionForm).
-TRANSITION_FIELDS = {
-    "submit": [],
-    "sign_off": ["reasons"],
-    "approve": ["confirmed", "reasons"],
-    "refuse": ["outcome", "grounds", "rereview_on", "reasons"],
-    "return": ["reasons"],
-    "publish": ["confirm_alternative", "reasons"],
-    "withdraw": ["reasons"],
-    "rereview": ["reasons"],
-    "confirm_rereview": ["reasons"],
-}
 
 
 class DatasetChildMixin:
