@@ -33,10 +33,6 @@ USER_AGENT = "Stadtdaten-Linkpruefung/1.0"
 HEAD_REFUSED = {405, 501}
 
 
-def _setting(name: str, default):
-    return getattr(settings, name, default)
-
-
 @dataclass
 class Result:
     url: str
@@ -67,13 +63,13 @@ class PublicAddressesOnly(requests.adapters.HTTPAdapter):
     passes through here too. LINKCHECK_ALLOW_PRIVATE lifts it (tests, intranet portals)."""
 
     def send(self, request, **kwargs):
-        if not _setting("LINKCHECK_ALLOW_PRIVATE", False) and not _is_public(urlsplit(request.url).hostname):
+        if not settings.LINKCHECK_ALLOW_PRIVATE and not _is_public(urlsplit(request.url).hostname):
             raise InternalAddress(request=request)
         return super().send(request, **kwargs)
 
 
 def _request(session: requests.Session, method: str, url: str) -> requests.Response:
-    timeout = (_setting("LINKCHECK_CONNECT_TIMEOUT", 5.0), _setting("LINKCHECK_READ_TIMEOUT", 10.0))
+    timeout = (settings.LINKCHECK_CONNECT_TIMEOUT, settings.LINKCHECK_READ_TIMEOUT)
     response = session.request(method, url, timeout=timeout, allow_redirects=True, stream=method == "GET")
     response.close()  # a streamed GET: the body is never read
     return response
@@ -84,7 +80,7 @@ def probe(url: str) -> Result:
     result = Result(url)
     started = time.monotonic()
     with requests.Session() as session:
-        session.max_redirects = _setting("LINKCHECK_MAX_REDIRECTS", 5)
+        session.max_redirects = settings.LINKCHECK_MAX_REDIRECTS
         session.headers["User-Agent"] = USER_AGENT
         session.mount("http://", PublicAddressesOnly())
         session.mount("https://", PublicAddressesOnly())
@@ -154,7 +150,7 @@ def check_distribution(distribution_id: int, *, force: bool = False) -> LinkChec
 def due_distributions(*, now=None):
     """External distributions not checked for LINKCHECK_INTERVAL_DAYS, never checked ones first."""
     now = now or timezone.now()
-    cutoff = now - timedelta(days=_setting("LINKCHECK_INTERVAL_DAYS", 7))
+    cutoff = now - timedelta(days=settings.LINKCHECK_INTERVAL_DAYS)
     return (
         Distribution.objects.filter(file="")
         .exclude(access_url="")
@@ -167,11 +163,11 @@ def due_distributions(*, now=None):
 def check_due(*, limit: int | None = None) -> int:
     """Check every due distribution (at most `limit`, default LINKCHECK_BATCH_SIZE), a few at
     a time, then rescore the datasets concerned. Returns the number of checks."""
-    limit = limit or _setting("LINKCHECK_BATCH_SIZE", 200)
+    limit = limit or settings.LINKCHECK_BATCH_SIZE
     distributions = list(due_distributions().only("pk", "dataset_id", "access_url")[:limit])
     if not distributions:
         return 0
-    pool = ThreadPoolExecutor(max_workers=_setting("LINKCHECK_MAX_WORKERS", 4))
+    pool = ThreadPoolExecutor(max_workers=settings.LINKCHECK_MAX_WORKERS)
     futures = {pool.submit(probe, distribution.access_url): distribution for distribution in distributions}
     try:
         # Saved as they come in: a batch cut short by the task's time limit keeps what it

@@ -55,7 +55,7 @@ def distribution_changed(sender, instance, **kwargs):
     if kwargs.get("raw"):
         return
     _enqueue_once(score_dataset, instance.dataset_id)
-    if kwargs.get("created") is not None and instance.access_url and getattr(settings, "LINKCHECK_ON_CHANGE", True):
+    if kwargs.get("created") is not None and instance.access_url and settings.LINKCHECK_ON_CHANGE:
         _enqueue_once(check_link, instance.pk)
 
 

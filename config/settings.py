@@ -368,7 +368,8 @@ MAX_UPLOAD_SIZE = int(env("MAX_UPLOAD_SIZE_MB", "100")) * 2**20
 # Inventory imports with more rows than this run as a background task with progress.
 IMPORT_BACKGROUND_ROWS = int(env("IMPORT_BACKGROUND_ROWS", "200"))
 
-# An inventory import refuses files with more data rows than this (catalog.importer).
+# An inventory import refuses files with more data rows than this: its background task has a
+# time limit (catalog.imports).
 IMPORT_MAX_ROWS = int(env("IMPORT_MAX_ROWS", "5000"))
 
 # Public participation (portal.views): at most N submissions per client IP in so many seconds.

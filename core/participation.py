@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 # „Finde ich wichtig“ votes per client address (settings may override it).
-VOTE_LIMIT = getattr(settings, "PORTAL_VOTE_LIMIT", (30, 3600))
+VOTE_LIMIT = settings.PORTAL_VOTE_LIMIT
 VOTER_COOKIE = "sd_voter"
 VOTER_SALT = "portal.voter"
 VOTER_COOKIE_MAX_AGE = 365 * 86400

@@ -67,7 +67,7 @@ HARD_STOP_REASON = "Datenethikkonzept: Verkauf oder Monetarisierung personenbezo
 
 
 def quorum() -> int:
-    return int(getattr(settings, "ETHICS_QUORUM", 2))
+    return settings.ETHICS_QUORUM
 
 
 # ---------------------------------------------------------------------------

@@ -22,10 +22,7 @@ class RequestContextMiddleware:
 
     def __call__(self, request):
         incoming = request.headers.get("X-Request-ID", "")
-        if getattr(settings, "REQUEST_ID_FROM_PROXY", False) and TRUSTED_ID.match(incoming):
-            request_id = incoming
-        else:
-            request_id = uuid.uuid4().hex
+        request_id = incoming if settings.REQUEST_ID_FROM_PROXY and TRUSTED_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
         id_token = audit.request_id_var.set(request_id)
         user_token = audit.request_user_var.set(getattr(request, "user", None))

@@ -102,7 +102,7 @@ def allow_truncate_in_tests(sender, connection, **kwargs):
     (AUDIT_ALLOW_TRUNCATE), because the test runner empties tables with TRUNCATE."""
     from django.conf import settings
 
-    if connection.vendor == "postgresql" and getattr(settings, "AUDIT_ALLOW_TRUNCATE", False):
+    if connection.vendor == "postgresql" and settings.AUDIT_ALLOW_TRUNCATE:
         with connection.cursor() as cursor:
             cursor.execute("SET stadtdaten.allow_truncate = 'on'")
 

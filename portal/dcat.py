@@ -363,7 +363,7 @@ class DcatExport:
         """The organisation named by the setting DCAT_CATALOG_PUBLISHER (a slug), else
         the one organisation at the top of the network; a network of several cities
         without that setting publishes as the portal itself (SITE_NAME)."""
-        slug = getattr(settings, "DCAT_CATALOG_PUBLISHER", "")
+        slug = settings.DCAT_CATALOG_PUBLISHER
         organisations = self.projection.organisations.values()
         chosen = [org for org in organisations if slug and org["slug"] == slug]
         roots = [org for org in organisations if org["parent_id"] is None]

@@ -27,7 +27,7 @@ from . import dcat
 
 # Requests for the full export per client address and period (seconds): each one reads
 # the whole catalog. Harvesters need it about once a day.
-EXPORT_LIMIT = getattr(settings, "PORTAL_DCAT_EXPORT_LIMIT", (10, 3600))
+EXPORT_LIMIT = settings.PORTAL_DCAT_EXPORT_LIMIT
 NEGOTIABLE = ["text/html", *dcat.FORMATS_BY_MEDIA_TYPE]
 
 

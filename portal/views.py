@@ -47,8 +47,8 @@ from .models import Comment, CommentStatus, DataRequest, DataRequestStatus, Vote
 logger = logging.getLogger(__name__)
 
 # Limits per client address (Django's cache; settings may override them).
-DATA_REQUEST_LIMIT = getattr(settings, "PORTAL_DATA_REQUEST_LIMIT", (5, 3600))
-COMMENT_LIMIT = getattr(settings, "PORTAL_COMMENT_LIMIT", (5, 3600))
+DATA_REQUEST_LIMIT = settings.PORTAL_DATA_REQUEST_LIMIT
+COMMENT_LIMIT = settings.PORTAL_COMMENT_LIMIT
 DASHBOARD_CACHE_SECONDS = 300
 
 # Where issue 8 puts the machine-readable forms: a link appears once its URL exists.

@@ -14,14 +14,11 @@ from ..errors import HarvestAborted
 from ..models import HarvestSource
 
 USER_AGENT = "Stadtdaten-Harvester/1.0"
-# Rows per package_search page, as ckanext-harvest asks; settings.HARVEST_PAGE_SIZE overrides.
-PAGE_SIZE = 100
-# (connect, read) in seconds, for every request; settings.HARVEST_TIMEOUT overrides.
-DEFAULT_TIMEOUT = (10, 60)
 
 
 def timeout():
-    return getattr(settings, "HARVEST_TIMEOUT", DEFAULT_TIMEOUT)
+    """(connect, read) in seconds, for every request to a source (settings.HARVEST_TIMEOUT)."""
+    return settings.HARVEST_TIMEOUT
 
 
 class TimeoutSession(requests.Session):

@@ -31,7 +31,7 @@ from ..models import (
     HarvestSource,
     HarvestStatus,
 )
-from .client import PAGE_SIZE, client_for, search
+from .client import client_for, search
 from .mapping import Mapped, Mapper, content_hash, keyword_key, serialise
 
 logger = logging.getLogger(__name__)
@@ -180,7 +180,7 @@ def run_job(job_id: int) -> HarvestJob | None:
         return HarvestJob.objects.filter(pk=job_id).first()
     job = HarvestJob.objects.select_related("source__default_organisation", "source__responsible").get(pk=job_id)
     with translation.override(settings.LANGUAGE_CODE):
-        run = Run(job, page_size=getattr(settings, "HARVEST_PAGE_SIZE", PAGE_SIZE))
+        run = Run(job, page_size=settings.HARVEST_PAGE_SIZE)
         try:
             run.execute()
         except HarvestAborted as error:

@@ -49,8 +49,6 @@ logger = logging.getLogger(__name__)
 IMPORT_REASON = "catalog.dataset.imported"
 # How often the validation phase reports progress (a separate, committed UPDATE).
 PROGRESS_EVERY = 50
-# More rows than this are refused: the background task has a time limit.
-DEFAULT_MAX_ROWS = 5000
 IMPORT_FILE_TYPES = ("CSV", "XLSX")
 
 
@@ -88,7 +86,7 @@ def read_table(data: bytes, file_type: str) -> Table:
         errors.append(_("Die Pflichtspalte „%(column)s“ fehlt.") % {"column": ", ".join(missing)})
 
     table_rows = []
-    limit = getattr(settings, "IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS)
+    limit = settings.IMPORT_MAX_ROWS
     for number, cells in rows:
         if not any(as_text(cell) for cell in cells):
             continue  # empty lines, e.g. formatted but unused spreadsheet rows
