@@ -5,6 +5,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
+from core import transitions
+
 from .errors import CatalogError, ConflictError
 from .models import Classification, Dataset, DatasetState, Distribution, DistributionKind, Keyword, Theme
 from .signals import decision_inputs_changed
@@ -76,20 +78,19 @@ def update_dataset(
 ) -> Dataset:
     """Apply an edit made on `expected_version`; refuse it if the dataset has moved on."""
     with transaction.atomic():
-        dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
-        if dataset.version != expected_version:
-            raise ConflictError(
-                _("Der Datensatz wurde inzwischen von jemand anderem geändert. Bitte laden Sie die Seite neu.")
-            )
+        dataset = transitions.lock(
+            Dataset.objects.all(),
+            dataset.pk,
+            expected_version=expected_version,
+            message=_("Der Datensatz wurde inzwischen von jemand anderem geändert. Bitte laden Sie die Seite neu."),
+            conflict=ConflictError,
+        )
         refuse_while_in_review(dataset)
         decision_inputs = [getattr(dataset, f"{name}_id" if name == "publisher" else name) for name in DECISION_FIELDS]
         for name, value in fields.items():
             setattr(dataset, name, value)
         dataset.full_clean()
-        dataset.version += 1
-        dataset._history_user = by
-        dataset._change_reason = reason or "catalog.dataset.changed"
-        dataset.save()
+        transitions.save(dataset, by=by, reason=reason or "catalog.dataset.changed")
         set_keywords_and_themes(dataset, keywords, themes)
         if decision_inputs != [
             getattr(dataset, f"{name}_id" if name == "publisher" else name) for name in DECISION_FIELDS
@@ -104,7 +105,7 @@ def classify_dataset(dataset: Dataset, *, by, fields: dict, based_on: int | None
     versions stay as they were. `based_on` is the version number the classifier saw
     (0 for none); if another version was recorded meanwhile, nothing is written."""
     with transaction.atomic():
-        dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
+        dataset = transitions.lock(Dataset.objects.all(), dataset.pk)
         latest = dataset.classifications.aggregate(n=Max("number"))["n"] or 0
         if based_on is not None and based_on != latest:
             raise ConflictError(
@@ -120,10 +121,9 @@ def classify_dataset(dataset: Dataset, *, by, fields: dict, based_on: int | None
         classification.full_clean()
         classification.save()
         dataset.current_classification = classification
-        dataset.version += 1
-        dataset._history_user = by
-        dataset._change_reason = f"catalog.dataset.classified: {number}"
-        dataset.save(update_fields=["current_classification", "version", "modified"])
+        transitions.save(
+            dataset, by=by, reason="catalog.dataset.classified", note=str(number), fields=["current_classification"]
+        )
         # A new classification of an approved or published dataset re-opens its review.
         _rereview(dataset, by=by, reasons=_("Neue Klassifizierung (Version %(number)s)") % {"number": number})
     return classification
@@ -191,11 +191,8 @@ def remove_distribution(distribution: Distribution, *, by) -> None:
 
 def touch_dataset(dataset: Dataset, *, by, reason: str) -> None:
     """A change to a distribution is a change of the dataset: new version, new `modified`."""
-    dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
-    dataset.version += 1
-    dataset._history_user = by
-    dataset._change_reason = reason
-    dataset.save(update_fields=["version", "modified"])
+    dataset = transitions.lock(Dataset.objects.all(), dataset.pk)
+    transitions.save(dataset, by=by, reason=reason, fields=[])
 
 
 # ---------------------------------------------------------------------------
