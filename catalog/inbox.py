@@ -4,15 +4,14 @@ these tasks (registered in catalog.apps)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from governance.inbox import Task, due_after
 from governance.models import Decision, Role, RuleVersion, VocabularyTerm
 from governance.permissions import organisations_with_role
 from governance.rules import ReviewRole
@@ -22,14 +21,6 @@ from .engine import PUBLISHABLE_FORMS
 from .models import REVIEW_STATES, Dataset, DatasetState
 
 S = DatasetState
-
-
-def add_working_days(day: date, days: int) -> date:
-    while days > 0:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            days -= 1
-    return day
 
 
 TASK_LABELS = {
@@ -51,29 +42,6 @@ TASK_ROLES = {
 }
 
 
-@dataclass
-class Task:
-    """A dataset waiting for someone, in the shape the governance inbox shows."""
-
-    dataset: Dataset
-    label: str
-    since: datetime | None
-    due: date | None
-    overdue: bool
-
-    @property
-    def title(self) -> str:
-        return self.dataset.title
-
-    @property
-    def url(self) -> str:
-        return self.dataset.get_absolute_url() + "#workflow"
-
-    @property
-    def organisation(self) -> str:
-        return self.dataset.publisher.name
-
-
 def waiting_datasets():
     """Datasets that wait for someone, with the condition per state."""
     return (
@@ -91,10 +59,7 @@ def task_since(dataset: Dataset):
 
 
 def task_due(dataset: Dataset) -> date | None:
-    since = task_since(dataset)
-    if since is None:
-        return None
-    return add_working_days(timezone.localdate(since), settings.WORKFLOW_DUE_WORKING_DAYS)
+    return due_after(task_since(dataset))
 
 
 def tasks_for(user) -> list[Task]:
@@ -121,8 +86,19 @@ def tasks_for(user) -> list[Task]:
     tasks = []
     for dataset in datasets:
         due = task_due(dataset)
-        tasks.append(Task(dataset, TASK_LABELS[dataset.state], task_since(dataset), due, bool(due and due < today)))
-    tasks.sort(key=lambda task: (task.due or date.max, task.dataset.title))
+        tasks.append(
+            Task(
+                dataset.title,
+                dataset.get_absolute_url() + "#workflow",
+                TASK_LABELS[dataset.state],
+                dataset.publisher.name,
+                task_since(dataset),
+                due,
+                bool(due and due < today),
+                subject=dataset,
+            )
+        )
+    tasks.sort(key=lambda task: (task.due or date.max, task.title))
     return tasks
 
 

@@ -2,34 +2,15 @@
 questionnaires to answer, reviews to vote on (data uses; a dataset's review is already
 in the catalog's inbox as "Ethikprüfung") and open conditions, overdue ones first."""
 
-from dataclasses import dataclass
-from datetime import date, datetime
-
-from django.conf import settings
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from catalog.inbox import add_working_days
+from governance.inbox import Task, due_after
 from governance.models import Role
 from governance.permissions import organisations_with_role
 
 from .models import Condition, EthicsReview, ReviewStatus, Vote
-
-
-@dataclass
-class Task:
-    title: str
-    url: str
-    label: str
-    organisation: str
-    since: datetime | None
-    due: date | None
-    overdue: bool
-
-
-def _due(since) -> date | None:
-    return add_working_days(timezone.localdate(since), settings.WORKFLOW_DUE_WORKING_DAYS) if since else None
 
 
 def tasks_for(user) -> list[Task]:
@@ -83,6 +64,6 @@ def tasks_for(user) -> list[Task]:
 
 
 def _review_task(review, since, label, today) -> Task:
-    due = _due(since)
+    due = due_after(since)
     return Task(str(review.subject), review.get_absolute_url(), str(label), review.organisation.name, since, due,
                 bool(due and due < today))  # fmt: skip

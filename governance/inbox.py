@@ -2,13 +2,45 @@
 that has tasks. Apps register a provider in their AppConfig.ready(), so governance
 needs to import none of them (dependencies point governance ← catalog ← ethics).
 
-A provider takes a user and returns tasks with: title, url, label, organisation
-(a name), since (datetime or None), due (date or None) and overdue (bool)."""
+A provider takes a user and returns `Task`s, the one shape every app's tasks have."""
 
 from collections.abc import Callable
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
 
 _providers: list[Callable] = []
+
+
+@dataclass
+class Task:
+    """Something that waits for a person: what (title, with a link), what to do (label),
+    for which organisation, since when, until when, and whether that has passed.
+    `subject` is the object it is about, for the providing app's own use."""
+
+    title: str
+    url: str
+    label: str
+    organisation: str
+    since: datetime | None = None
+    due: date | None = None
+    overdue: bool = False
+    subject: object = None
+
+
+def add_working_days(day: date, days: int) -> date:
+    while days > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            days -= 1
+    return day
+
+
+def due_after(since: datetime | None) -> date | None:
+    """When a task that waits since `since` is due: WORKFLOW_DUE_WORKING_DAYS working days later."""
+    return add_working_days(timezone.localdate(since), settings.WORKFLOW_DUE_WORKING_DAYS) if since else None
 
 
 def register_task_provider(provider: Callable) -> Callable:

@@ -3,31 +3,16 @@ approve as the provider's data owner or to review as its legal office, and acces
 requests to decide. Four eyes: nobody is asked to approve what they drafted, submitted
 or asked for themselves."""
 
-from dataclasses import dataclass
-from datetime import date, datetime
-
-from django.conf import settings
 from django.db.models import CharField, F, Q, Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.inbox import add_working_days
+from governance.inbox import Task, due_after
 from governance.models import Role
 from governance.permissions import organisations_with_role
 
 from .models import AccessRequest, AgreementStatus, RequestStatus, SharingAgreement
-
-
-@dataclass
-class Task:
-    title: str
-    url: str
-    label: str
-    organisation: str
-    since: datetime | None
-    due: date | None
-    overdue: bool
 
 
 def tasks_for(user) -> list[Task]:
@@ -64,7 +49,7 @@ def tasks_for(user) -> list[Task]:
     }
     tasks = []
     for kind, pk, heading, organisation, status, since in agreements.union(requests, all=True):
-        due = add_working_days(timezone.localdate(since), settings.WORKFLOW_DUE_WORKING_DAYS) if since else None
+        due = due_after(since)
         url = reverse("sharing:agreement_detail" if kind == "agreement" else "sharing:request_detail", args=[pk])
         tasks.append(Task(heading, url, str(labels[status]), organisation, since, due, bool(due and due < today)))
     return tasks

@@ -3,13 +3,11 @@ governance.inbox in catalog.apps."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
-
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from governance.inbox import Task
 from governance.models import Role
 from governance.permissions import organisations_with_role
 
@@ -17,30 +15,7 @@ from ..models import Dataset, DatasetState
 from .scoring import EXPECTED_INTERVAL, freshness
 
 
-@dataclass
-class QualityTask:
-    """A dataset with broken links or overdue for an update, in the inbox's shape."""
-
-    dataset: object
-    label: str
-    since: object
-    due: date | None = None
-    overdue: bool = False
-
-    @property
-    def title(self) -> str:
-        return self.dataset.title
-
-    @property
-    def url(self) -> str:
-        return self.dataset.get_absolute_url() + "#qualitaet"
-
-    @property
-    def organisation(self) -> str:
-        return self.dataset.publisher.name
-
-
-def tasks_for(user) -> list[QualityTask]:
+def tasks_for(user) -> list[Task]:
     """For stewards: datasets of their organisations with broken links, and published
     datasets overdue for an update (registered with governance.inbox)."""
 
@@ -61,8 +36,15 @@ def tasks_for(user) -> list[QualityTask]:
     for dataset in datasets:
         score = getattr(dataset, "quality_score", None)
         if score is not None and score.broken_links:
-            tasks.append(QualityTask(dataset, str(_("Nicht erreichbare Links prüfen")), score.computed_at))
+            tasks.append(_task(dataset, _("Nicht erreichbare Links prüfen"), since=score.computed_at))
         fresh = freshness(dataset, today=today)
         if dataset.is_published and fresh.status == "overdue":
-            tasks.append(QualityTask(dataset, str(_("Datensatz aktualisieren")), None, fresh.due, True))
+            tasks.append(_task(dataset, _("Datensatz aktualisieren"), due=fresh.due, overdue=True))
     return tasks
+
+
+def _task(dataset: Dataset, label, **when) -> Task:
+    return Task(
+        dataset.title, dataset.get_absolute_url() + "#qualitaet", str(label), dataset.publisher.name, **when,
+        subject=dataset,
+    )  # fmt: skip

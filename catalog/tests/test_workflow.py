@@ -18,6 +18,7 @@ from catalog.models import Dataset, DatasetState, PersonalDataStatus
 from catalog.tests.conftest import classification_fields, dataset_fields
 from conftest import make_role_holder
 from governance import services as governance
+from governance.inbox import add_working_days
 from governance.models import AuditAction, AuditEvent, Decision, DecisionKind, PolicyKind, Role
 
 S = DatasetState
@@ -402,7 +403,7 @@ def test_a_new_classification_that_stays_open_keeps_it_published_until_confirmed
     dataset = fresh(published)
     assert dataset.state == S.PUBLISHED
     assert dataset.rereview_requested_at
-    assert [t.dataset for t in inbox.tasks_for(legal_a)] == [dataset]
+    assert [t.subject for t in inbox.tasks_for(legal_a)] == [dataset]
 
     workflow.confirm_rereview(dataset, by=legal_a, expected_version=dataset.version)
     assert fresh(published).rereview_requested_at is None
@@ -467,7 +468,7 @@ def test_the_task_inbox_shows_what_waits_for_each_role(
     task = inbox.tasks_for(legal_a)[0]
     assert task.label == "Rechtsprüfung"
     assert not task.overdue
-    assert task.due == inbox.add_working_days(timezone.localdate(), 10)
+    assert task.due == add_working_days(timezone.localdate(), 10)
     assert mail.outbox[-1].to == [legal_a.email]
     assert mail.outbox[-1].subject == "Neue Aufgabe: Rechtsprüfung – Baumkataster"
     assert "Bitte erledigen Sie sie bis zum" in mail.outbox[-1].body

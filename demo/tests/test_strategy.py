@@ -104,7 +104,7 @@ def test_steward_lindenau_has_overdue_milestones(demo):
     steward = get_user_model().objects.get(username="steward.lindenau")
     overdue = services.overdue_milestones(steward)
     assert sorted({m.measure.code for m in overdue}) == ["HF1-M03", "HF2-M02"]
-    assert {task.milestone.measure.code for task in tasks_for(steward)} == {"HF1-M03", "HF2-M02"}
+    assert {task.subject.measure.code for task in tasks_for(steward)} == {"HF1-M03", "HF2-M02"}
     # Nobody else's milestones are overdue in the demo.
     assert services.overdue_milestones().count() == overdue.count()
     assert Milestone.objects.filter(done_date__isnull=True).count() > overdue.count()

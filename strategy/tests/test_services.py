@@ -314,14 +314,14 @@ def test_an_unknown_metric_is_refused(goal, admin_a):
 def test_overdue_milestones_wait_in_the_responsible_persons_inbox(overdue_milestone, steward_a, owner_a, admin_a):
     from governance.inbox import tasks_for
 
-    [task] = [task for task in tasks_for(steward_a) if getattr(task, "milestone", None) is not None]
-    assert task.milestone == overdue_milestone
+    [task] = [task for task in tasks_for(steward_a) if isinstance(task.subject, Milestone)]
+    assert task.subject == overdue_milestone
     assert task.title == "HF1-M01: Analyse abgeschlossen"
     assert (task.due, task.overdue) == (overdue_milestone.due_date, True)
     assert task.organisation == overdue_milestone.measure.responsible_organisation.name
     # Not the governance admin who planned it, nor anyone else.
     for other in (owner_a, admin_a):
-        assert not [task for task in tasks_for(other) if getattr(task, "milestone", None) is not None]
+        assert not [task for task in tasks_for(other) if isinstance(task.subject, Milestone)]
 
 
 def test_a_reached_milestone_leaves_the_inbox(overdue_milestone, steward_a, today):
