@@ -27,7 +27,7 @@ Model-free: nothing here imports an app.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -82,8 +82,11 @@ class Transition:
     step decides it, e.g. by the rules). `roles`: any one of them takes the step;
     `stage_roles` (state → role) instead names the role of the stage the object is in.
     `fields`: the input the step takes besides `expected_version` (in order; "reasons"
-    among them if it takes reasons at all). Messages may be set per step; `%(action)s`,
-    `%(state)s`, `%(role)s` and `%(organisation)s` are filled in."""
+    among them if it takes reasons at all). `state_first`: the state is judged before the
+    role, for a step that is nobody's while its object is not in one of `states` (a review
+    not yet put to the vote): a person without the role then hears "not now" first.
+    Messages may be set per step; `%(action)s`, `%(state)s`, `%(role)s` and
+    `%(organisation)s` are filled in."""
 
     action: str
     label: str
@@ -95,6 +98,7 @@ class Transition:
     reason_required: bool = False
     fields: tuple = ("reasons",)
     primary: bool = False
+    state_first: bool = False
     state_message: str = ""
     role_message: str = ""
     four_eyes_message: str = ""
@@ -140,7 +144,7 @@ def judge(
     transition: Transition,
     *,
     state,
-    roles: Iterable,
+    roles: Iterable | Callable[[], Iterable],
     user_id: int | None = None,
     involved: Iterable = (),
     organisation="",
@@ -151,30 +155,43 @@ def judge(
     stale_message: str = "",
 ) -> Refusal | None:
     """Whether a person may take `transition` now: None, or the first Refusal in the
-    order version → role → state → four eyes → conditions.
+    order version → role → state → four eyes → conditions (version → state → role … for a
+    `state_first` step).
 
-    `roles`: the roles the person holds where it counts (e.g. for the publisher);
+    `roles`: the roles the person holds where it counts (e.g. for the publisher), or a
+    callable giving them (called only when the role is judged);
     `involved`: who may not take a four-eyes step (ids, or a callable giving them: it is
     called only for a four-eyes step that got that far); `conditions`: the step's own
     preconditions as messages, None (or "") for one that holds: they refuse as STATE.
     The version is judged only if both `version` and `expected_version` are given."""
     if version is not None and (refusal := stale(version, expected_version, stale_message)):
         return refusal
-    needed = transition.roles_for(state)
-    if needed and not set(needed) & set(roles):
-        message = transition.role_message or _("Dafür fehlt Ihnen die Rolle „%(role)s“ für %(organisation)s.")
-        return Refusal(
-            ROLE,
-            message % {"role": " / ".join(_label(role) for role in needed), "organisation": organisation},
-        )
-    if state not in transition.states:
-        message = transition.state_message or _("„%(action)s“ ist im Status „%(state)s“ nicht möglich.")
-        return Refusal(STATE, message % {"action": transition.label, "state": state_label or state})
+    checks = (_state_refusal, _role_refusal) if transition.state_first else (_role_refusal, _state_refusal)
+    for check in checks:
+        if refusal := check(transition, state, roles, organisation, state_label):
+            return refusal
     if transition.four_eyes and user_id is not None and user_id in set(involved() if callable(involved) else involved):
-        return Refusal(FOUR_EYES, transition.four_eyes_message or _("Vier-Augen-Prinzip: Nicht Ihr Schritt."))
+        return Refusal(FOUR_EYES, str(transition.four_eyes_message or _("Vier-Augen-Prinzip: Nicht Ihr Schritt.")))
     for message in conditions:
         if message:
             return Refusal(STATE, str(message))
+    return None
+
+
+def _role_refusal(transition: Transition, state, roles, organisation, state_label) -> Refusal | None:
+    needed = transition.roles_for(state)
+    if needed and not set(needed) & set(roles() if callable(roles) else roles):
+        message = transition.role_message or _("Dafür fehlt Ihnen die Rolle „%(role)s“ für %(organisation)s.")
+        return Refusal(
+            ROLE, message % {"role": " / ".join(_label(role) for role in needed), "organisation": organisation}
+        )
+    return None
+
+
+def _state_refusal(transition: Transition, state, roles, organisation, state_label) -> Refusal | None:
+    if state not in transition.states:
+        message = transition.state_message or _("„%(action)s“ ist im Status „%(state)s“ nicht möglich.")
+        return Refusal(STATE, message % {"action": transition.label, "state": state_label or state})
     return None
 
 

@@ -13,7 +13,7 @@ decided.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from django.conf import settings
@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from catalog import workflow
 from catalog.models import Dataset, DatasetState, EthicsOutcome
@@ -165,29 +166,66 @@ def can_answer(user, review: EthicsReview) -> bool:
     return review.dataset_id is not None and has_role(user, Role.STEWARD, review.organisation)
 
 
+# The board's steps, declared once. A review not yet put to the vote (or already closed)
+# is nobody's to vote on: its state is said first (the API answers 409 before 403).
+VOTE = transitions.Transition(
+    "vote",
+    gettext_lazy("Abstimmen"),
+    states=(ReviewStatus.VOTING,),
+    roles=(Role.ETHICS_BOARD_MEMBER,),
+    four_eyes=True,
+    fields=("vote", "reasoning", "recused", "conflict_note"),
+    state_first=True,
+    state_message=gettext_lazy("Abstimmen ist erst möglich, wenn der Fragebogen dem Beirat vorgelegt ist."),
+    role_message=gettext_lazy("Nur Mitglieder des Datenethikbeirats von %(organisation)s stimmen ab."),
+    four_eyes_message=gettext_lazy(
+        "Wer die Prüfung beantragt oder den Fragebogen beantwortet hat, stimmt über sie nicht ab."
+    ),
+)
+CLOSE = replace(
+    VOTE,
+    action="close",
+    label=gettext_lazy("Prüfung abschließen"),
+    fields=("reasoning", "public_summary", "next_review_on"),
+)
+
+
+def judge_board_step(transition: transitions.Transition, user, review: EthicsReview, conditions=()):
+    """The Refusal of a board step for `user` (None: they may take it now)."""
+
+    def involved():
+        ids = {review.applicant_id, review.answered_by_id}
+        return ids | workflow.involved_user_ids(review.dataset) if review.dataset_id else ids
+
+    return transitions.judge(
+        transition,
+        state=review.status,
+        roles=lambda: {Role.ETHICS_BOARD_MEMBER} if is_board_member(user, review) else set(),
+        user_id=user.pk,
+        involved=involved,
+        organisation=review.organisation,
+        conditions=conditions,
+    )
+
+
 def vote_refusal(user, review: EthicsReview) -> str | None:
-    if review.status != ReviewStatus.VOTING:
-        return _("Abstimmen ist erst möglich, wenn der Fragebogen dem Beirat vorgelegt ist.")
-    if not is_board_member(user, review):
-        return _("Nur Mitglieder des Datenethikbeirats von %(organisation)s stimmen ab.") % {
-            "organisation": review.organisation
-        }
-    if is_applicant(user, review) or (review.dataset_id and user.pk in workflow.involved_user_ids(review.dataset)):
-        return _("Wer die Prüfung beantragt oder den Fragebogen beantwortet hat, stimmt über sie nicht ab.")
-    return None
+    refusal = judge_board_step(VOTE, user, review)
+    return str(refusal) if refusal else None
 
 
 def close_refusal(user, review: EthicsReview) -> str | None:
-    message = vote_refusal(user, review)
-    if message:
-        return message
-    counted = sum(1 for vote in review.votes.all() if vote.counts)
-    if counted < review.quorum:
-        return _("Das Quorum ist nicht erreicht: %(counted)d von %(quorum)d gültigen Stimmen.") % {
-            "counted": counted,
-            "quorum": review.quorum,
-        }
-    return None
+    def quorum():
+        counted = sum(1 for vote in review.votes.all() if vote.counts)
+        if counted < review.quorum:
+            return _("Das Quorum ist nicht erreicht: %(counted)d von %(quorum)d gültigen Stimmen.") % {
+                "counted": counted,
+                "quorum": review.quorum,
+            }
+        return None
+
+    # A generator: the votes are counted only once state, role and four eyes allow the step.
+    refusal = judge_board_step(CLOSE, user, review, conditions=(check() for check in (quorum,)))
+    return str(refusal) if refusal else None
 
 
 def _lock(review: EthicsReview) -> EthicsReview:

@@ -1,9 +1,11 @@
 """The transition kit on its own: declarations, the one judge and its order, the lock's
 version check and the save recipe, without any app's models."""
 
+import dataclasses
 from types import SimpleNamespace
 
 import pytest
+from django.utils.translation import gettext_lazy
 
 from core import transitions
 from core.errors import ConflictError, DomainError, PermissionRefused
@@ -69,6 +71,27 @@ def test_who_was_involved_is_asked_only_when_it_counts():
     assert asked == []
     assert decide(involved=involved).kind == FOUR_EYES
     assert asked == [True]
+
+
+def test_a_state_first_step_says_not_now_before_not_yours_and_asks_for_roles_only_then():
+    vote = dataclasses.replace(APPROVE, state_first=True)
+    asked = []
+
+    def roles():
+        asked.append(True)
+        return set()
+
+    assert decide(roles={"steward"}, state="draft").kind == ROLE  # the usual order: whose step first
+    assert decide(vote, roles=roles, state="draft").kind == STATE
+    assert asked == []
+    assert decide(vote, roles=roles).kind == ROLE
+    assert asked == [True]
+
+
+def test_every_refusal_message_is_text_also_from_a_lazy_declaration():
+    lazy = Transition("vote", "Abstimmen", states=("voting",), four_eyes=True, four_eyes_message=gettext_lazy("Nein."))
+    refusal = judge(lazy, state="voting", roles=(), user_id=1, involved={1})
+    assert (refusal.kind, str(refusal), type(refusal.message)) == (FOUR_EYES, "Nein.", str)
 
 
 def test_reasons_are_required_where_the_step_says_so():
