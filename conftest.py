@@ -180,6 +180,38 @@ def axe_violations(page) -> list[dict]:
     ]
 
 
+def builds_data_for_its_module(item) -> bool:
+    """Whether the test uses a module- or package-scoped fixture that writes to the
+    database (seed_demo once for a module, in an outer transaction that the tests'
+    own transactions nest in)."""
+    definitions = item._fixtureinfo.name2fixturedefs
+    return any(
+        definition.scope in ("module", "package") and "django_db_blocker" in definition.argnames
+        for name in item.fixturenames
+        for definition in definitions.get(name, ())
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Data built once per module is built once per run: the tests that use it stay on
+    one xdist worker (a group per module, unless they have a group already), and within
+    their module they run after its other tests, so those never see the module's data
+    while its outer transaction is open. pytest-django's ordering (database tests, then
+    transactional ones) comes after this hook and keeps the order within a module."""
+    seeded = {id(item) for item in items if builds_data_for_its_module(item)}
+    for item in items:
+        if id(item) in seeded and item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+    keys, run, previous = {}, 0, None
+    for index, item in enumerate(items):
+        module = getattr(item, "module", None)
+        if module is None or module is not previous:
+            run, previous = index, module
+        keys[id(item)] = (run, id(item) in seeded, index)
+    items.sort(key=lambda item: keys[id(item)])
+
+
 @pytest.fixture(scope="session", autouse=True)
 def no_stray_database_sessions(request, django_db_setup, django_db_blocker):
     """Runs before the test database is dropped: a connection some server thread left
