@@ -184,7 +184,8 @@ def builds_data_for_its_module(item) -> bool:
     """Whether the test uses a module- or package-scoped fixture that writes to the
     database (seed_demo once for a module, in an outer transaction that the tests'
     own transactions nest in)."""
-    definitions = item._fixtureinfo.name2fixturedefs
+    info = getattr(item, "_fixtureinfo", None)
+    definitions = info.name2fixturedefs if info else {}
     return any(
         definition.scope in ("module", "package") and "django_db_blocker" in definition.argnames
         for name in item.fixturenames
@@ -210,6 +211,51 @@ def pytest_collection_modifyitems(config, items):
             run, previous = index, module
         keys[id(item)] = (run, id(item) in seeded, index)
     items.sort(key=lambda item: keys[id(item)])
+
+
+# Single tests that take a minute or more in CI, each in subprocesses of its own. pytest-django
+# sorts tests without a database to the very end, where one of these would leave the other
+# xdist worker idle for its whole length; they go first instead, so the short tests fill in.
+LONG_TESTS = (
+    "config/tests/test_reliability.py::test_restore_drill_restores_a_seeded_database_whose_chain_and_spot_check_match",
+    "governance/tests/test_settings.py::test_make_run_migrates_and_seeds_the_embedded_default",
+)
+
+
+class AfterTheOthers:
+    """Collection steps that must follow pytest-django's ordering and xdist's own hook."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config, items):
+        long = [item for item in items if item.nodeid.split("@")[0] in LONG_TESTS]
+        items[:] = long + [item for item in items if item not in long]
+        if getattr(config.option, "loadgroup", False):
+            name_the_groups(items)
+
+
+def name_the_groups(items):
+    """pytest-xdist (3.8) tells the scheduler a test's xdist_group by appending "@group" to
+    its node id through `item._nodeid`, which pytest 9 no longer reads: every group fell
+    apart, and both workers built the authz world (seed_demo) and each module's data.
+    Append it where pytest 9 keeps the node id, unless xdist managed already."""
+    try:
+        from _pytest.nodeid import NodeId
+    except ImportError:  # pytest < 9: xdist's own renaming works
+        return
+    for item in items:
+        groups = sorted(
+            {
+                str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+                for mark in item.iter_markers("xdist_group")
+            }
+        )
+        if groups and "@" not in item.nodeid:
+            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(groups)}")
+
+
+def pytest_configure(config):
+    # A plugin of its own: its hook runs after pytest-django's, the one above before it.
+    config.pluginmanager.register(AfterTheOthers(), "after-the-others")
 
 
 SNAPSHOT_SCHEMA = "test_snapshot"
