@@ -22,11 +22,36 @@ from demo.governance import ORGANISATIONS, seed_demo
 from governance.models import Organisation
 
 
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo network and catalog, seeded once for the module (it takes a while) in a
+    transaction that is rolled back afterwards; each test's own transaction nests in it."""
+    from django.conf import settings
+    from django.db import transaction
+    from django.test import override_settings
+    from django.utils import translation
+
+    media = tmp_path_factory.mktemp("demo-media")
+    with (
+        django_db_blocker.unblock(),
+        override_settings(MEDIA_ROOT=media),
+        translation.override(settings.LANGUAGE_CODE),
+        transaction.atomic(),
+    ):
+        seed_demo()
+        yield media, seed_catalog_demo()
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def demo(db, settings, tmp_path):
+def demo(seeded, db, settings, tmp_path):
+    """The seeded demo, with its files copied into the test's own MEDIA_ROOT."""
+    import shutil
+
+    media, datasets = seeded
+    shutil.copytree(media, tmp_path, dirs_exist_ok=True)
     settings.MEDIA_ROOT = tmp_path
-    seed_demo()
-    return seed_catalog_demo()
+    return datasets
 
 
 def history_rows() -> dict[str, int]:
