@@ -258,6 +258,15 @@ def pytest_configure(config):
     config.pluginmanager.register(AfterTheOthers(), "after-the-others")
 
 
+def on_the_test_database() -> bool:
+    """pytest-django creates the test database only when a collected test uses one; a run
+    of database-free tests alone (the import contracts, core's kit) leaves the settings on
+    the real database, which these session fixtures must then leave alone."""
+    from django.db import connection
+
+    return connection.settings_dict["NAME"] == connection.creation._get_test_db_name()
+
+
 SNAPSHOT_SCHEMA = "test_snapshot"
 
 
@@ -327,6 +336,9 @@ def restore_instead_of_flush(django_db_setup, django_db_blocker):
     from django.db import connection
     from django.test import TransactionTestCase
 
+    if not on_the_test_database():
+        yield
+        return
     with django_db_blocker.unblock():
         with connection.cursor() as cursor:
             cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
@@ -356,6 +368,9 @@ def no_stray_database_sessions(request, django_db_setup, django_db_blocker):
     leak can be fixed) and close it."""
     yield
     from django.db import connection
+
+    if not on_the_test_database():
+        return
 
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         cursor.execute(
