@@ -6,7 +6,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.forms.models import model_to_dict
 from django.http import FileResponse, Http404
@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from core.errors import PermissionRefused
+from core.forms import add_errors
 from governance.history import history_entries, readable_changes
 from governance.models import Role
 from governance.permissions import roles_held
@@ -46,16 +47,6 @@ def catalog_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def add_errors(form, error: ValidationError) -> None:
-    """Show a service's ValidationError at the form's fields; errors about fields the
-    form does not have go to the top of the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, field_messages in error.message_dict.items():
-        form.add_error(field if field in form.fields and field != NON_FIELD_ERRORS else None, field_messages)
 
 
 @catalog_required
@@ -198,9 +189,7 @@ def dataset_edit(request, name):
                 themes=form.cleaned_data["themes"],
                 reason=form.cleaned_data["reason"],
             )
-        except CatalogError as error:
-            form.add_error(None, str(error))
-        except ValidationError as error:
+        except (CatalogError, ValidationError) as error:
             add_errors(form, error)
         else:
             messages.success(request, _("Die Änderungen wurden als neue Version gespeichert."))
@@ -234,9 +223,7 @@ def dataset_classify(request, name):
             classification = services.classify_dataset(
                 dataset, by=request.user, fields=form.model_fields(), based_on=form.cleaned_data["based_on"]
             )
-        except CatalogError as error:
-            form.add_error(None, str(error))
-        except ValidationError as error:
+        except (CatalogError, ValidationError) as error:
             add_errors(form, error)
         else:
             messages.success(

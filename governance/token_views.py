@@ -8,6 +8,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from core.forms import add_errors
+
 from . import services
 from .forms import ApiTokenForm
 from .models import ApiToken
@@ -43,7 +45,7 @@ def api_token_create(request):
                 request.user, name=form.cleaned_data["name"], valid_days=form.cleaned_data["valid_days"] or None
             )
         except services.GovernanceError as error:
-            form.add_error(None, str(error))
+            add_errors(form, error)
         else:
             # The only time the secret is shown: not redirected, not cached.
             return render(request, "governance/api_token_created.html", {"token": token, "secret": secret})

@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from simple_history.models import registered_models as history_registered_models
 
+from core.forms import add_errors
+
 from . import audit as journal
 from . import inbox, permissions, services
 from . import tasks as background
@@ -138,10 +140,8 @@ def organisation_edit(request, slug):
                 expected_version=form.cleaned_data["version"],
                 reason=form.cleaned_data["reason"],
             )
-        except services.ConflictError as error:
-            form.add_error(None, str(error))
-        except ValidationError as error:
-            form.add_error(None, error)
+        except (ValidationError, services.ConflictError) as error:
+            add_errors(form, error)
         else:
             messages.success(request, _("Die Organisation wurde gespeichert."))
             return redirect(organisation)
@@ -174,7 +174,7 @@ def role_assign(request, slug):
                 note=form.cleaned_data["note"],
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("Die Rolle wurde zugewiesen."))
             return redirect(organisation)
@@ -213,7 +213,7 @@ def deputy_create(request, pk):
                 note=form.cleaned_data["note"],
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("Die Vertretung wurde eingerichtet."))
             return redirect("governance:tasks")
@@ -274,7 +274,7 @@ def policy_create(request):
                 applies_to=data["applies_to"],
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("Das Dokument wurde angelegt; bitte den Entwurf ausfüllen."))
             return redirect("governance:policy_version_edit", document.slug, 1)
@@ -375,7 +375,7 @@ def policy_version_edit(request, slug, number):
                 change_note=form.cleaned_data["change_note"],
             )
         except (ValidationError, services.GovernanceError) as error:
-            form.add_error(None, error if isinstance(error, ValidationError) else str(error))
+            add_errors(form, error)
         else:
             messages.success(request, _("Der Entwurf wurde gespeichert."))
             return redirect(version)
@@ -426,10 +426,8 @@ def policy_version_transition(request, slug, number, transition):
             else:
                 services.repeal_version(version, by=request.user, on=data["on"], reason=data["reason"])
                 messages.success(request, _("Die Fassung wurde aufgehoben."))
-        except ValidationError as error:
-            form.add_error(None, error)
-        except services.GovernanceError as error:
-            form.add_error(None, str(error))
+        except (ValidationError, services.GovernanceError) as error:
+            add_errors(form, error)
         else:
             return redirect(version)
     return render(
@@ -504,10 +502,8 @@ def rule_create(request, slug, number):
             services.save_rule_version(
                 version, by=request.user, code=form.cleaned_data["code"], fields=form.rule_fields()
             )
-        except ValidationError as error:
-            form.add_error(None, error)
-        except services.GovernanceError as error:
-            form.add_error(None, str(error))
+        except (ValidationError, services.GovernanceError) as error:
+            add_errors(form, error)
         else:
             messages.success(request, _("Die Regel wurde gespeichert."))
             return redirect(version)
@@ -535,10 +531,8 @@ def rule_edit(request, slug, number, code):
             services.save_rule_version(
                 version, by=request.user, code=code, fields=form.rule_fields(), rule_version=rule_version
             )
-        except ValidationError as error:
-            form.add_error(None, error)
-        except services.GovernanceError as error:
-            form.add_error(None, str(error))
+        except (ValidationError, services.GovernanceError) as error:
+            add_errors(form, error)
         else:
             messages.success(request, _("Die Regel wurde gespeichert."))
             return redirect(version)

@@ -6,7 +6,7 @@ import posixpath
 
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import FileResponse, Http404
@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from catalog.models import Dataset
+from core.forms import add_errors
 from governance.history import history_entries
 from governance.models import Decision
 from governance.permissions import organisations_with_role
@@ -75,15 +76,6 @@ TABS = [
     ("wirksam", gettext_lazy("Genehmigt"), APPROVED_STATES),
     ("beendet", gettext_lazy("Beendet"), ENDED_STATES),
 ]
-
-
-def add_errors(form, error: ValidationError) -> None:
-    """Show a service's ValidationError at the form's fields; others go to the top."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, field_messages in error.message_dict.items():
-        form.add_error(field if field in form.fields and field != NON_FIELD_ERRORS else None, field_messages)
 
 
 def _problem_list(problems: dict, model) -> list[tuple[str, list]]:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.forms import add_errors
 from governance.history import history_entries
 from governance.models import Organisation
 from governance.services import ConflictError, GovernanceError
@@ -38,19 +39,6 @@ from .forms import (
 from .models import FieldOfAction, Goal, Indicator, Measure, MeasureStatusChange, Milestone, Strategy
 
 
-def _form_error(form, error) -> None:
-    """A service's refusal shown on the form: conflicts and domain errors as text,
-    validation errors on their fields where the form has them."""
-    if isinstance(error, ValidationError):
-        if hasattr(error, "error_dict"):
-            for field, errors in error.error_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, error)
-    else:
-        form.add_error(None, str(error))
-
-
 def _updated(request, form, update, instance) -> bool:
     """Hand a valid edit form's changes to the service's `update` function, with the
     version the editor started from. A conflict or a refused value shows on the form
@@ -67,7 +55,7 @@ def _updated(request, form, update, instance) -> bool:
             expected_version=form.cleaned_data["version"],
         )
     except (ValidationError, GovernanceError) as error:
-        _form_error(form, error)
+        add_errors(form, error)
         return False
     return True
 
@@ -274,7 +262,7 @@ def field_of_action_create(request, slug):
         try:
             services.create_field_of_action(strategy, by=request.user, **form.cleaned_data)
         except (ValidationError, GovernanceError) as error:
-            _form_error(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("Das Handlungsfeld wurde angelegt."))
             return redirect(strategy)
@@ -317,7 +305,7 @@ def goal_create(request, slug):
         try:
             services.create_goal(field_of_action, by=request.user, **data)
         except (ValidationError, GovernanceError) as error:
-            _form_error(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("Das Ziel wurde angelegt."))
             return redirect(strategy)
@@ -409,7 +397,7 @@ def measure_status(request, code):
                 expected_version=form.cleaned_data["version"],
             )
         except (ConflictError, GovernanceError) as error:
-            form.add_error(None, str(error))
+            add_errors(form, error)
         else:
             measure.refresh_from_db()
             messages.success(
@@ -434,7 +422,7 @@ def measure_create(request, slug):
         try:
             measure = services.create_measure(goal, by=request.user, **data)
         except (ValidationError, GovernanceError) as error:
-            _form_error(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("Die Maßnahme wurde angelegt."))
             return redirect(measure)
@@ -471,7 +459,7 @@ def measure_budget(request, code):
                 note=form.cleaned_data["note"],
             )
         except (ValidationError, GovernanceError) as error:
-            _form_error(form, error)
+            add_errors(form, error)
         else:
             if (overrun := budget_overrun(measure)) is not None:
                 messages.warning(
@@ -516,7 +504,7 @@ def milestone_create(request, code):
         try:
             services.add_milestone(measure, by=request.user, **form.cleaned_data)
         except (ValidationError, GovernanceError) as error:
-            _form_error(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("Der Meilenstein wurde angelegt."))
             return redirect(measure)
@@ -560,7 +548,7 @@ def milestone_complete(request, code, pk):
                 evidence=form.cleaned_data["evidence"],
             )
         except (ValidationError, GovernanceError) as error:
-            _form_error(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("Der Meilenstein „%(title)s“ ist erreicht.") % {"title": milestone.title})
             return redirect(milestone.measure)
@@ -605,7 +593,7 @@ def indicator_value_add(request, code):
         try:
             services.record_indicator_value(indicator, by=request.user, **form.cleaned_data)
         except (ValidationError, GovernanceError) as error:
-            _form_error(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("Der Wert wurde erfasst."))
             return redirect("strategy:indicator_detail", indicator.code)
@@ -623,7 +611,7 @@ def indicator_create(request, slug):
         try:
             indicator = services.create_indicator(goal, by=request.user, **data)
         except (ValidationError, GovernanceError) as error:
-            _form_error(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("Der Indikator wurde angelegt."))
             return redirect(reverse("strategy:indicator_detail", args=[indicator.code]))

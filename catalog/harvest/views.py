@@ -13,10 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
+from core.forms import add_errors
+
 from .. import permissions
 from ..errors import HarvestError
 from ..models import HarvestJob
-from ..views import add_errors
 from . import service
 from .forms import HarvestSourceForm, HarvestStartForm
 
