@@ -89,9 +89,10 @@ def test_a_state_first_step_says_not_now_before_not_yours_and_asks_for_roles_onl
 
 
 def test_every_refusal_message_is_text_also_from_a_lazy_declaration():
-    lazy = Transition("vote", "Abstimmen", states=("voting",), four_eyes=True, four_eyes_message=gettext_lazy("Nein."))
+    message = gettext_lazy("Vier-Augen-Prinzip: Nicht Ihr Schritt.")
+    lazy = Transition("vote", "Abstimmen", states=("voting",), four_eyes=True, four_eyes_message=message)
     refusal = judge(lazy, state="voting", roles=(), user_id=1, involved={1})
-    assert (refusal.kind, str(refusal), type(refusal.message)) == (FOUR_EYES, "Nein.", str)
+    assert (refusal.kind, refusal.message, type(refusal.message)) == (FOUR_EYES, str(message), str)
 
 
 def test_reasons_are_required_where_the_step_says_so():

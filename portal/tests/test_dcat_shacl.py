@@ -121,7 +121,7 @@ def test_the_demo_publishes_datasets_high_value_ones_among_them(demo):
     assert 0 < demo["published"] <= 100  # so the first page holds the whole catalog
     assert len(listed) == demo["published"]
     assert int(next(catalog.objects(None, HYDRA.totalItems))) == demo["published"]
-    assert demo["high_value"], "The demo needs a published high-value dataset (catalog/demo.py)."
+    assert demo["high_value"], "The demo needs a published high-value dataset (demo/catalog.py)."
 
 
 def test_the_demo_catalog_conforms_to_dcat_ap_de_3(demo):

@@ -746,7 +746,7 @@ def admin_objects():
 
 def strategy_admin_objects():
     """The strategy's tables are read-only in the admin and carry no role permissions:
-    one row of the demo strategy (strategy/demo.py) each, for the superuser only."""
+    one row of the demo strategy (demo/strategy.py) each, for the superuser only."""
     from strategy import models as strategy
 
     measure = "HF1-M10"

@@ -4,7 +4,7 @@ Everyone in the internal area reads the strategy (can_view_strategy). The demo
 strategy is network-wide, so every governance admin maintains it (ADMIN_A). Progress
 (status, milestones, budget spent) is reported by the measure's responsible person, the governance
 admins of its responsible organisation and whoever maintains the strategy. Measures of
-the demo (strategy/demo.py) as the matrix talks about them:
+the demo (demo/strategy.py) as the matrix talks about them:
 
 - "own_a": HF1-M03 of Lindenau, steward_a is responsible for it;
 - "other_a": HF1-M04 of Lindenau, owner_a is responsible (steward_a is not);

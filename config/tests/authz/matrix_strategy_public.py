@@ -10,7 +10,7 @@ from strategy.models import Strategy
 from .matrix import EVERYONE, Route, routes
 from .world import World
 
-PUBLIC_STRATEGY = "datenstrategie-stadtverbund"  # the demo's strategy (strategy/demo.py)
+PUBLIC_STRATEGY = "datenstrategie-stadtverbund"  # the demo's strategy (demo/strategy.py)
 INTERNAL_STRATEGY = "matrix-interne-strategie"
 MEASURES = {"public": "HF1-M10", "internal": "HF2-M09"}  # HF2-M09 is internal only in the demo
 
