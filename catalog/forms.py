@@ -6,8 +6,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from governance.forms import EMPTY_LABEL, ModelForm
+from governance.models import VocabularyTerm
 from governance.permissions import organisations_with_role
-from governance.vocabularies import PublicationForm
+from governance.vocabularies import PublicationForm, Vocabulary
 
 from . import permissions
 from .models import (
@@ -652,8 +653,5 @@ class TransitionForm(forms.Form):
             if name in self.fields:
                 self.fields[name].required = True
         if "grounds" in self.fields:
-            from governance.models import VocabularyTerm
-            from governance.vocabularies import Vocabulary
-
             terms = VocabularyTerm.objects.in_force().filter(vocabulary=Vocabulary.EXCLUSION_GROUND).order_by("code")
             self.fields["grounds"].choices = [(term.code, term.label) for term in terms]
