@@ -49,6 +49,7 @@ from .models import (
     ChangeState,
     Dataset,
     DatasetChange,
+    DatasetState,
     Distribution,
     DistributionReport,
     DistributionStatus,
@@ -427,7 +428,7 @@ def apply_change(change: DatasetChange, *, by, evaluation) -> Dataset:
         if old is not None and old.status == DistributionStatus.CURRENT:
             identifier = old.identifier
             services.delete_distribution(old, by=by, reason="catalog.change.distribution_replaced")
-            distribution.identifier = identifier
+            distribution.identifier, distribution.replaces = identifier, None
         distribution.status = DistributionStatus.CURRENT
         distribution._history_user = by
         distribution._change_reason = "catalog.change.distribution_approved"
@@ -490,13 +491,17 @@ def block_distribution(distribution: Distribution, *, reasons: str) -> bool:
         locked = Distribution.objects.select_for_update(of=("self",)).select_related("dataset").get(pk=distribution.pk)
         if locked.status != DistributionStatus.CURRENT:
             return False
+        if locked.dataset.state == DatasetState.APPROVED:
+            # Not public yet: the finding is a fact for the rules, and the approval is reviewed again.
+            start_rereview(locked.dataset, by=None, reasons=reasons, check_role=False)
+            return False
+        if locked.dataset.state != DatasetState.PUBLISHED:
+            return False  # a fact for the rules when the dataset is submitted
         locked.status = DistributionStatus.BLOCKED
         locked._history_user = None
         locked._change_reason = "catalog.distribution.blocked"
         locked.save(update_fields=["status", "modified"])
-        dataset = locked.dataset
-        if dataset.state in services.CONTROLLED_STATES:
-            start_rereview(dataset, by=None, reasons=reasons, check_role=False)
+        start_rereview(locked.dataset, by=None, reasons=reasons, check_role=False)
         transaction.on_commit(lambda: notify_blocked(locked.pk, reasons))
     return True
 
@@ -540,7 +545,7 @@ def notify_blocked(distribution_id: int, reasons: str) -> int:
                 "dataset": dataset.title,
                 "organisation": dataset.publisher,
                 "reasons": reasons,
-            },  # fmt: skip
+            },
             _(
                 "Bitte prüfen Sie den Datensatz: Die Rechtsprüfung bestätigt, ob er ohne die Datei veröffentlicht "
                 "bleibt; die Datei kann durch eine geprüfte Fassung ersetzt werden."
@@ -609,6 +614,8 @@ def tasks_for(user) -> list[Task]:
     for change in waiting_changes_for(user):
         since = change.state_changed_at or change.modified
         due = due_after(since)
-        tasks.append(Task(change.dataset.title, change.get_absolute_url(), TASK_LABELS[change.state],
-                          change.dataset.publisher.name, since, due, bool(due and due < today), subject=change))  # fmt: skip
+        label, organisation = TASK_LABELS[change.state], change.dataset.publisher.name
+        overdue = bool(due and due < today)
+        tasks.append(Task(change.dataset.title, change.get_absolute_url(), label, organisation, since, due, overdue,
+                          subject=change))  # fmt: skip
     return tasks

@@ -327,8 +327,9 @@ class Distribution(models.Model):
         help_text=_("Leer lassen, um die Lizenz des Datensatzes zu übernehmen."),
     )
     # CURRENT: part of the approved state; PROPOSED: added by a pending change (`change`,
-    # kept after approval as provenance), possibly replacing a current one (`replaces`); BLOCKED: taken off every public output
-    # because the disclosure check found small cells (catalog.changes.block_distribution).
+    # kept after approval as provenance), possibly replacing a current one (`replaces`);
+    # BLOCKED: taken off every public output because the disclosure check found small
+    # cells (catalog.changes.block_distribution).
     status = models.CharField(
         _("Stand"), max_length=16, choices=DistributionStatus.choices, default=DistributionStatus.CURRENT
     )

@@ -4,14 +4,20 @@ passed the review the rules require; a file whose disclosure check finds small c
 leaves every public output at once."""
 
 import json
+import re
+
+import pytest
 
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from catalog import services
-from catalog.models import Dataset, Distribution
+from catalog import changes, services
+from catalog.errors import CatalogError, ConflictError, WorkflowError, WorkflowRefused
+from catalog.models import ACTIVE_CHANGE_STATES, ChangeState, Dataset, DatasetChange, Distribution
 from catalog.tabular_validation import check_distribution
+from governance import services as governance
+from governance.models import Decision, DecisionKind, Role
 
 PERSONAL_CSV = (
     b"Name;Anschrift;Geburtsdatum\nErika Mustermann;Lindenweg 3;1964-08-12\nMax Muster;Am Markt 1;1981-02-03\n"
@@ -30,8 +36,11 @@ def fresh(dataset):
 
 
 def public_view(client, dataset) -> dict:
-    """Everything an anonymous person gets about a dataset: page, CKAN, DCAT."""
+    """Everything an anonymous person gets about a dataset: page (its description), CKAN, DCAT."""
     page = client.get(reverse("portal:dataset_detail", args=[dataset.name]))
+    if page.status_code == 200:
+        # Without the forms' CSRF tokens, which differ per request.
+        page.content = re.sub(rb'name="csrfmiddlewaretoken" value="[^"]*"', b"", page.content)
     ckan = client.get("/api/3/action/package_show", {"id": dataset.name})
     dcat = client.get(reverse("portal:dataset_dcat", args=[dataset.name, "ttl"]))
     return {
@@ -107,3 +116,137 @@ def test_a_small_cells_finding_on_a_public_file_withdraws_it_at_once(
     assert fresh(dataset).rereview_requested_at is not None
     recipients = {address for message in mail.outbox for address in message.to}
     assert {"owner@stadt-a.example", "legal@stadt-a.example"} <= recipients
+
+
+# ---------------------------------------------------------------------------
+# The review of a pending change
+
+
+def change_of(dataset) -> DatasetChange:
+    return DatasetChange.objects.get(dataset=dataset, state__in=ACTIVE_CHANGE_STATES)
+
+
+def step(action, change, by, **data):
+    change = DatasetChange.objects.get(pk=change.pk)
+    return changes.perform(action, change, by=by, data={"expected_version": change.version, **data})
+
+
+def test_a_change_with_a_file_goes_public_after_owner_and_legal(published, flow_a, client):
+    before = public_view(client, published)
+    services.update_dataset(
+        published, by=flow_a.steward, fields={"description": "Neu: mit Pflanzjahr."},
+        expected_version=services.edit_version(published), reason="Pflanzjahr ergänzt",
+    )  # fmt: skip
+    distribution = services.add_distribution(
+        published, by=flow_a.steward, title="Pflanzjahre", upload=csv_upload("pflanzjahre.csv", CLEAN_CSV)
+    )
+    change = change_of(published)
+    assert public_view(client, published) == before
+
+    step("submit_change", change, flow_a.steward)
+    with pytest.raises(WorkflowRefused):
+        step("sign_off_change", change, flow_a.steward)
+    change.refresh_from_db()
+    assert change.state == ChangeState.IN_REVIEW
+    assert change.needs_legal
+    step("sign_off_change", change, flow_a.owner)
+    change.refresh_from_db()
+    assert change.state == ChangeState.LEGAL_REVIEW
+    assert public_view(client, published) == before
+    assert download_status(client, published, distribution) == 404
+    check_distribution(distribution.pk)  # as the worker does after the upload
+
+    step("approve_change", change, flow_a.legal)
+
+    change.refresh_from_db()
+    assert change.state == ChangeState.APPLIED
+    seen = public_view(client, published)
+    assert "Neu: mit Pflanzjahr." in seen["page"]
+    assert "Pflanzjahre" in seen["dcat"]
+    assert "Pflanzjahre" in [r["name"] for r in seen["ckan"]["resources"]]
+    assert download_status(client, published, distribution) == 200
+    decisions = Decision.objects.filter(subject_id=str(published.pk)).order_by("decided_at", "pk")
+    last = list(decisions)[-3:]
+    assert [(d.kind, d.actor) for d in last] == [
+        (DecisionKind.REVIEW, flow_a.steward),
+        (DecisionKind.REVIEW, flow_a.owner),
+        (DecisionKind.PUBLICATION, flow_a.legal),
+    ]
+    assert all(d.rule_versions.exists() for d in last)
+    assert last[-1].reasons.startswith(f"Änderung {change.number}:")
+
+
+def test_a_text_only_change_needs_the_owner_only(published, flow_a, client):
+    services.update_dataset(
+        published, by=flow_a.steward, fields={"title": "Baumkataster der Stadt"},
+        expected_version=services.edit_version(published),
+    )  # fmt: skip
+    change = change_of(published)
+    step("submit_change", change, flow_a.steward)
+    change.refresh_from_db()
+    assert not change.needs_legal
+    step("sign_off_change", change, flow_a.owner)
+    change.refresh_from_db()
+    assert change.state == ChangeState.APPLIED
+    assert fresh(published).title == "Baumkataster der Stadt"
+
+
+def test_a_replacement_keeps_the_files_address_and_removal_waits_for_approval(published, flow_a, client):
+    old = published.distributions.get()
+    new = services.add_distribution(
+        published, by=flow_a.steward, title="Baumkataster 2026", upload=csv_upload("b.csv", CLEAN_CSV), replaces=old
+    )
+    change = change_of(published)
+    step("submit_change", change, flow_a.steward)
+    step("sign_off_change", change, flow_a.owner)
+    with pytest.raises(WorkflowError, match="noch nicht abgeschlossen"):
+        step("approve_change", change, flow_a.legal)  # the worker has not checked the new file yet
+    check_distribution(new.pk)
+    step("approve_change", change, flow_a.legal)
+
+    current = list(Distribution.objects.filter(dataset=published))
+    assert [(d.identifier, d.title, d.status) for d in current] == [(old.identifier, "Baumkataster 2026", "current")]
+    assert download_status(client, published, current[0]) == 200
+
+    services.remove_distribution(current[0], by=flow_a.steward)
+    assert download_status(client, published, current[0]) == 200  # until the removal is approved
+    change = change_of(published)
+    step("submit_change", change, flow_a.steward)
+    step("sign_off_change", change, flow_a.owner)
+    assert not Distribution.objects.filter(dataset=published).exists()
+
+
+def test_a_stale_edit_is_a_conflict_and_a_change_in_review_is_not_edited(published, flow_a):
+    seen = services.edit_version(published)
+    services.update_dataset(published, by=flow_a.steward, fields={"title": "Eins"}, expected_version=seen)
+    with pytest.raises(ConflictError):
+        services.update_dataset(published, by=flow_a.steward, fields={"title": "Zwei"}, expected_version=seen)
+    step("submit_change", change_of(published), flow_a.steward)
+    with pytest.raises(CatalogError):
+        services.update_dataset(
+            published, by=flow_a.steward, fields={"title": "Drei"}, expected_version=services.edit_version(published)
+        )
+    assert change_of(published).proposed["title"] == "Eins"
+
+
+def test_discarding_a_change_deletes_its_files_and_leaves_the_dataset(published, flow_a):
+    distribution = services.add_distribution(
+        published, by=flow_a.steward, title="Entwurf", upload=csv_upload("e.csv", CLEAN_CSV)
+    )
+    step("discard_change", change_of(published), flow_a.steward)
+    assert not Distribution.objects.filter(pk=distribution.pk).exists()
+    assert not DatasetChange.objects.filter(dataset=published, state__in=ACTIVE_CHANGE_STATES).exists()
+
+
+def test_whoever_edited_the_change_does_not_sign_it_off(published, flow_a, org_a):
+    owner = flow_a.owner
+    governance.assign_role(owner, Role.STEWARD, org_a, by=None)
+    services.update_dataset(
+        published, by=owner, fields={"title": "Vom Eigentümer geändert"},
+        expected_version=services.edit_version(published),
+    )  # fmt: skip
+    change = change_of(published)
+    step("submit_change", change, flow_a.steward)
+    refusal = changes.judgement("sign_off_change", DatasetChange.objects.get(pk=change.pk), owner)
+    assert refusal is not None
+    assert refusal.kind == "four_eyes"
