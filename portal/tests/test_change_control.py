@@ -7,7 +7,6 @@ import json
 import re
 
 import pytest
-
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
