@@ -53,6 +53,7 @@ WORKFLOW_REASON_LABELS = {
     "catalog.change.approved": _("Änderung freigegeben"),
     "catalog.change.applied": _("Freigegebene Änderung übernommen"),
     "catalog.change.returned": _("Änderung zurückgegeben"),
+    "catalog.change.ethics_decided": _("Ergebnis der Ethikprüfung zur Änderung"),
     "catalog.change.discarded": _("Änderung verworfen"),
     "catalog.change.distribution_approved": _("Datei mit der Änderung freigegeben"),
     "catalog.change.distribution_replaced": _("Datei durch freigegebene Fassung ersetzt"),

@@ -42,7 +42,7 @@ from governance.permissions import organisations_with_role, roles_held
 from governance.rules import PENDING
 
 from . import services
-from .engine import CONFIRMED_REVIEWS, PUBLISHABLE_FORMS, basis_of, decide, final_outcome
+from .engine import CONFIRMED_REVIEWS, PUBLISHABLE_FORMS, basis_of, decide, final_outcome, needs_ethics_board
 from .errors import ConflictError, WorkflowError, WorkflowRefused
 from .models import (
     CHANGEABLE_FIELDS,
@@ -53,10 +53,12 @@ from .models import (
     Distribution,
     DistributionReport,
     DistributionStatus,
+    EthicsOutcome,
     ReportKind,
 )
+from .signals import change_state_changed
 from .tabular_validation import tabular_format
-from .workflow import involved_user_ids, start_rereview
+from .workflow import ETHICS_DECISION, involved_user_ids, start_rereview
 
 C = ChangeState
 DECISION_FIELDS = ("licence", "hvd_category", "publisher")
@@ -203,6 +205,14 @@ def _has_columns(distribution: Distribution) -> bool:
     return bool(report and report.report.get("columns"))
 
 
+def needs_board(change: DatasetChange, evaluation) -> bool:
+    """New data of a dataset the rules send to the ethics board go to the board again."""
+    return (
+        needs_ethics_board(evaluation)
+        and change.added_distributions.filter(status=DistributionStatus.PROPOSED).exists()
+    )
+
+
 def review_reasons(change: DatasetChange, evaluation) -> list[str]:
     """Why the change needs legal review besides the owner's sign-off (empty: it does not)."""
     reasons = []
@@ -289,10 +299,13 @@ def _guard(action: str, change: DatasetChange, by) -> None:
 
 
 def _save(change: DatasetChange, *, by, action: str, state: str | None = None, fields=(), note: str = "") -> None:
-    transitions.save(
+    old_state = transitions.save(
         change, by=by, reason=f"catalog.change.{action}", note=note, fields=fields, state=state,
         changed_at="state_changed_at",
     )  # fmt: skip
+    if change.state != old_state:
+        change_state_changed.send(sender=DatasetChange, change=change, old_state=old_state, new_state=change.state,
+                                  by=by)  # fmt: skip
 
 
 def _decide(change: DatasetChange, *, by, kind, outcome, reasons, evaluation=None, **extra) -> Decision:
@@ -317,11 +330,12 @@ def submit_change(change: DatasetChange, *, by, expected_version: int | None) ->
         _guard("submit_change", change, by)
         evaluation = evaluate(change)
         reasons = review_reasons(change, evaluation)
-        change.submitted_by, change.signed_off_by = by, None
+        change.submitted_by, change.signed_off_by, change.ethics_outcome = by, None, ""
         change.needs_legal, change.review_reasons = bool(reasons), [str(reason) for reason in reasons]
         change.outcome = evaluation.outcome
         _save(change, by=by, action="submitted", state=C.IN_REVIEW,
-              fields=["submitted_by", "signed_off_by", "needs_legal", "review_reasons", "outcome"])  # fmt: skip
+              fields=["submitted_by", "signed_off_by", "needs_legal", "review_reasons", "outcome",
+                      "ethics_outcome"])  # fmt: skip
         text = _("zur Prüfung eingereicht; Vorschlag der Regeln.")
         if reasons:
             text += " " + _("Rechtsprüfung nötig: %(reasons)s.") % {"reasons": "; ".join(change.review_reasons)}
@@ -342,13 +356,52 @@ def sign_off_change(change: DatasetChange, *, by, expected_version: int | None, 
         change.signed_off_by = by
         text = reasons.strip() or _("Freigabe durch die Dateneigentümerin oder den Dateneigentümer.")
         if change.needs_legal:
-            _save(change, by=by, action="signed_off", state=C.LEGAL_REVIEW, fields=["signed_off_by", "needs_legal"])
+            stage = C.ETHICS_REVIEW if needs_board(change, evaluation) else C.LEGAL_REVIEW
+            _save(change, by=by, action="signed_off", state=stage, fields=["signed_off_by", "needs_legal"])
             decision = _decide(change, by=by, kind=DecisionKind.REVIEW, outcome=DecisionOutcome.APPROVED,
                                reasons=text, evaluation=evaluation)  # fmt: skip
             _notify(change)
         else:
             _save(change, by=by, action="signed_off", fields=["signed_off_by", "needs_legal"])
             decision = _approve(change, by=by, evaluation=evaluation, reasons=text)
+    return decision
+
+
+ETHICS_STEP = Transition(
+    "change_ethics_outcome",
+    gettext_lazy("Ergebnis der Ethikprüfung"),
+    states=(C.ETHICS_REVIEW,),
+    roles=(Role.ETHICS_BOARD_MEMBER,),
+    four_eyes=True,
+    fields=("outcome", "reasons"),
+    reason_required=True,
+    state_message=gettext_lazy("Die Änderung ist nicht in der Ethikprüfung (jetzt: %(state)s)."),
+    four_eyes_message=FOUR_EYES,
+)
+
+
+def record_ethics_outcome(change: DatasetChange, *, by, outcome: str, reasons: str, conditions=()) -> Decision:
+    """The board's outcome on the change's new data (ethics.services.close_review calls it
+    on behalf of the member who closed the review): approved, with or without conditions,
+    goes on to legal review; "revise" and a rejection return the change to the steward."""
+    reasons = _require_reasons(reasons)
+    if outcome not in ETHICS_DECISION:
+        raise ValidationError({"outcome": _("Bitte wählen Sie das Ergebnis der Ethikprüfung.")})
+    with transaction.atomic():
+        change = _lock(change, None)
+        refusal = transitions.judge(
+            ETHICS_STEP, state=change.state, state_label=change.get_state_display(),
+            roles=roles_held(by, change.dataset.publisher), user_id=by.pk, involved=lambda: involved(change),
+            organisation=change.dataset.publisher,
+        )  # fmt: skip
+        transitions.guard(refusal, conflict=WorkflowError, forbidden=WorkflowRefused)
+        stage = C.LEGAL_REVIEW if outcome in (EthicsOutcome.APPROVED, EthicsOutcome.CONDITIONS) else C.RETURNED
+        change.ethics_outcome = outcome
+        _save(change, by=by, action="ethics_decided", state=stage, fields=["ethics_outcome"], note=outcome)
+        extra = {"conditions": list(conditions)} if conditions else {}
+        decision = _decide(change, by=by, kind=DecisionKind.ETHICS, outcome=ETHICS_DECISION[outcome],
+                           reasons=reasons, **extra)  # fmt: skip
+        _notify(change)
     return decision
 
 
@@ -385,6 +438,11 @@ def _approve(change: DatasetChange, *, by, evaluation, reasons: str) -> Decision
             _("Die Prüfung der Datei „%(title)s“ ist noch nicht abgeschlossen; bitte später freigeben.")
             % {"title": waiting[0].title}
         )
+    if needs_board(change, evaluation) and change.ethics_outcome not in (
+        EthicsOutcome.APPROVED,
+        EthicsOutcome.CONDITIONS,
+    ):
+        raise WorkflowError(_("Der Datenethikbeirat muss zuerst über die neuen Daten entscheiden."))
     outcome = final_outcome(evaluation)
     if outcome == PENDING:
         raise WorkflowError(
@@ -564,6 +622,7 @@ TASK_LABELS = {
     C.IN_REVIEW: gettext_lazy("Änderung freigeben (Dateneigentümer:in)"),
     C.LEGAL_REVIEW: gettext_lazy("Änderung rechtlich prüfen"),
 }
+# The board's task is the ethics review itself (the ethics app's inbox and mail).
 TASK_ROLES = {C.RETURNED: Role.STEWARD, C.IN_REVIEW: Role.OWNER, C.LEGAL_REVIEW: Role.LEGAL_REVIEWER}
 
 

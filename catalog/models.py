@@ -388,6 +388,7 @@ class Distribution(models.Model):
 class ChangeState(models.TextChoices):
     OPEN = "open", _("In Bearbeitung")
     IN_REVIEW = "in_review", _("Freigabe durch Dateneigentümer:in")
+    ETHICS_REVIEW = "ethics_review", _("Ethikprüfung")
     LEGAL_REVIEW = "legal_review", _("Rechtsprüfung")
     SCHEDULED = "scheduled", _("Freigegeben, Veröffentlichung geplant")
     APPLIED = "applied", _("Übernommen")
@@ -399,6 +400,7 @@ class ChangeState(models.TextChoices):
 ACTIVE_CHANGE_STATES = (
     ChangeState.OPEN,
     ChangeState.IN_REVIEW,
+    ChangeState.ETHICS_REVIEW,
     ChangeState.LEGAL_REVIEW,
     ChangeState.SCHEDULED,
     ChangeState.RETURNED,
@@ -452,6 +454,10 @@ class DatasetChange(models.Model):
         _("Ergebnis der Regeln"), max_length=16, choices=OUTCOME_CHOICES, blank=True, editable=False
     )
     review_reasons = models.JSONField(_("Anlässe der Prüfung"), default=list, blank=True, editable=False)
+    # The ethics board's outcome on the change's new data, when the rules send them to the board.
+    ethics_outcome = models.CharField(
+        _("Ergebnis der Ethikprüfung"), max_length=16, choices=EthicsOutcome.choices, blank=True, editable=False
+    )
     created = models.DateTimeField(_("Angelegt am"), auto_now_add=True)
     modified = models.DateTimeField(_("Geändert am"), auto_now=True)
     created_by = models.ForeignKey(
@@ -482,7 +488,7 @@ class DatasetChange(models.Model):
             models.UniqueConstraint(fields=["dataset", "number"], name="dataset_change_number_unique"),
             models.UniqueConstraint(
                 fields=["dataset"],
-                condition=Q(state__in=["open", "in_review", "legal_review", "scheduled", "returned"]),
+                condition=Q(state__in=["open", "in_review", "ethics_review", "legal_review", "scheduled", "returned"]),
                 name="dataset_change_one_active",
             ),
         ]

@@ -18,3 +18,8 @@ decision_inputs_changed = Signal()
 # file: sender=Distribution, distribution, reasons. catalog.changes takes a public file
 # off every public output at once (connected in catalog.apps).
 small_cells_found = Signal()
+
+# Sent by catalog.changes inside the step's transaction when a pending change entered a
+# new state: sender=DatasetChange, change, old_state, new_state, by. The ethics app opens
+# a review of the change when it enters "ethics_review".
+change_state_changed = Signal()

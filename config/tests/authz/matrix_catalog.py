@@ -99,7 +99,7 @@ CHANGE_TRANSITIONS = {
     "approve_change@change_legal_review": {LEGAL_A},
     "return_change@change_legal_review": {LEGAL_A},  # the stage's role: not the owner any more
 }
-SEES_CHANGE = {label: READERS_A for label in ("change_open", "change_in_review", "change_legal_review")}
+SEES_CHANGE = dict.fromkeys(("change_open", "change_in_review", "change_legal_review"), READERS_A)
 
 
 def change_kwargs(world, label):
