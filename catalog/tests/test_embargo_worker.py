@@ -40,7 +40,7 @@ def worker_with_beat(tmp_path, settings):
     worker.start()
     yield worker
     worker.stop()
-    client.delete(queue)
+    client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
 
 
 def runs(worker) -> int:
