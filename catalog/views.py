@@ -78,7 +78,7 @@ def dataset_detail(request, name):
         request.user,
         name,
         queryset=Dataset.objects.select_related(
-            "owner", "steward", "current_classification__classified_by", "quality_score"
+            "owner", "steward", "current_classification__classified_by", "quality_score", "release_by"
         ).prefetch_related("keywords", "themes"),
     )
     roles = roles_held(request.user, dataset.publisher)
@@ -101,6 +101,7 @@ def dataset_detail(request, name):
             "can_edit": Role.STEWARD in roles and not dataset.is_in_review,
             "transitions": transitions,
             "decisions": inbox.decision_trail(dataset),
+            "release_label": workflow.release_label(dataset.release_at) if dataset.release_at else "",
         },
     )
 
