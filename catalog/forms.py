@@ -36,6 +36,7 @@ from .vocabularies import (
 
 # The browser's date picker sends and expects ISO dates.
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
 class HintedChoicesMixin:
@@ -640,6 +641,16 @@ class TransitionForm(forms.Form):
     confirmed = forms.BooleanField(
         label=_("Ich bestätige die Ausschlussgründe und die erforderlichen Prüfungen."), required=False
     )
+    release_at = forms.DateTimeField(
+        label=_("Veröffentlichen am (Sperrfrist)"),
+        required=False,
+        widget=DATETIME_INPUT,
+        help_text=_(
+            "Leer lassen, wenn der Datensatz gleich veröffentlicht werden darf. Mit Termin bleibt er bis dahin "
+            "nirgends öffentlich und wird dann automatisch in Ihrem Namen veröffentlicht (höchstens ein Jahr im "
+            "Voraus)."
+        ),
+    )
     confirm_alternative = forms.BooleanField(
         label=_("Ich bestätige, dass die Distributionen nur in der freigegebenen Form vorliegen."), required=False
     )
@@ -662,6 +673,18 @@ class TransitionForm(forms.Form):
         for name in ("outcome", "grounds", "rereview_on"):
             if name in self.fields:
                 self.fields[name].required = True
+        if self.action == "approve" and dataset is not None and dataset.publication_outcome == PublicationForm.OPEN:
+            # Only an aggregated or redacted form is confirmed with a release time.
+            del self.fields["confirm_alternative"]
+        elif self.action == "approve":
+            self.fields["confirm_alternative"].help_text = _("Nötig, wenn Sie einen Veröffentlichungstermin setzen.")
+        if self.action == "reschedule":
+            self.fields["release_at"].label = _("Neuer Veröffentlichungstermin")
+            self.fields["release_at"].help_text = _(
+                "Leer lassen, um die Sperrfrist aufzuheben: Dann veröffentlichen die Datenverantwortlichen von Hand."
+            )
+            if dataset is not None:
+                self.fields["release_at"].initial = dataset.release_at
         if "grounds" in self.fields:
             terms = VocabularyTerm.objects.in_force().filter(vocabulary=Vocabulary.EXCLUSION_GROUND).order_by("code")
             self.fields["grounds"].choices = [(term.code, term.label) for term in terms]

@@ -19,6 +19,7 @@ from governance.vocabularies import Vocabulary
 
 from .engine import PUBLISHABLE_FORMS
 from .models import REVIEW_STATES, Dataset, DatasetState
+from .workflow import release_label
 
 S = DatasetState
 
@@ -42,14 +43,25 @@ TASK_ROLES = {
 }
 
 
+# Approved and waiting to be published by hand: not under a release time (Sperrfrist).
+TO_PUBLISH = Q(state=S.APPROVED, publication_outcome__in=PUBLISHABLE_FORMS, release_at__isnull=True)
+RELEASE_PLANNED = gettext_lazy("Veröffentlichung geplant am %(time)s")
+
+
 def waiting_datasets():
     """Datasets that wait for someone, with the condition per state."""
     return (
         Q(state=S.RETURNED)
-        | Q(state=S.APPROVED, publication_outcome__in=PUBLISHABLE_FORMS)
+        | TO_PUBLISH
         | Q(state__in=(S.IN_REVIEW, S.ETHICS_REVIEW, S.LEGAL_REVIEW))
         | Q(state=S.PUBLISHED, rereview_requested_at__isnull=False)
     )
+
+
+def task_label(dataset: Dataset) -> str:
+    if dataset.state == S.APPROVED and dataset.release_at is not None:
+        return RELEASE_PLANNED % {"time": release_label(dataset.release_at)}
+    return TASK_LABELS[dataset.state]
 
 
 def task_since(dataset: Dataset):
@@ -59,12 +71,16 @@ def task_since(dataset: Dataset):
 
 
 def task_due(dataset: Dataset) -> date | None:
+    if dataset.release_at is not None:  # nothing to do: the release happens on its own
+        return None
     return due_after(task_since(dataset))
 
 
 def tasks_for(user) -> list[Task]:
     """What waits for `user`, oldest first: per role in the publisher's organisation;
-    legal and ethics reviews only where the four-eyes principle lets the user act."""
+    legal and ethics reviews only where the four-eyes principle lets the user act. A
+    release planned for a set time (Sperrfrist) is shown to the stewards and the legal
+    reviewers (who may move it), without a due date: nobody has to act."""
     if not user.is_authenticated:
         return []
 
@@ -73,8 +89,9 @@ def tasks_for(user) -> list[Task]:
 
     not_involved = ~Q(submitted_by=user) & ~Q(current_classification__classified_by=user)
     condition = (
-        (Q(state__in=(S.RETURNED,)) | Q(state=S.APPROVED, publication_outcome__in=PUBLISHABLE_FORMS))
-        & Q(publisher__in=orgs(Role.STEWARD))
+        (Q(state__in=(S.RETURNED,)) | TO_PUBLISH) & Q(publisher__in=orgs(Role.STEWARD))
+        | Q(state=S.APPROVED, release_at__isnull=False)
+        & (Q(publisher__in=orgs(Role.STEWARD)) | Q(publisher__in=orgs(Role.LEGAL_REVIEWER)))
         | Q(state=S.IN_REVIEW, publisher__in=orgs(Role.OWNER))
         | Q(state=S.ETHICS_REVIEW, publisher__in=orgs(Role.ETHICS_BOARD_MEMBER)) & not_involved
         | (Q(state=S.LEGAL_REVIEW) | Q(state=S.PUBLISHED, rereview_requested_at__isnull=False))
@@ -90,7 +107,7 @@ def tasks_for(user) -> list[Task]:
             Task(
                 dataset.title,
                 dataset.get_absolute_url() + "#workflow",
-                TASK_LABELS[dataset.state],
+                task_label(dataset),
                 dataset.publisher.name,
                 task_since(dataset),
                 due,

@@ -91,6 +91,10 @@ class DatasetQuerySet(models.QuerySet):
         """The only datasets the public portal and public APIs may ever show."""
         return self.filter(state=DatasetState.PUBLISHED)
 
+    def embargoed(self):
+        """Approved datasets waiting for their release time (Sperrfrist): nothing of them is public."""
+        return self.filter(state=DatasetState.APPROVED, release_at__isnull=False)
+
 
 class Dataset(models.Model):
     """A dataset of the Stadtverbund's inventory, described in DCAT-AP.de 3.0 terms,
@@ -207,6 +211,20 @@ class Dataset(models.Model):
         _("Erneute Prüfung verlangt am"), null=True, blank=True, editable=False
     )
     rereview_reason = models.CharField(_("Anlass der erneuten Prüfung"), max_length=300, blank=True, editable=False)
+    # Timed release (Sperrfrist): set by the legal approval, the dataset stays approved
+    # until then and is published by catalog.tasks.release_due in the name of `release_by`.
+    release_at = models.DateTimeField(
+        _("Veröffentlichung geplant am"), null=True, blank=True, editable=False, db_index=True
+    )
+    release_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Veröffentlichung geplant von"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
     history = HistoricalRecords(m2m_fields=[keywords, themes])
 
     objects = DatasetQuerySet.as_manager()

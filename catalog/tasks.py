@@ -6,10 +6,16 @@ catalog.workflow enqueues notify_assignment through an import inside a function:
 sanctioned lazy edge of the catalog, because these tasks wrap the workflow and its mail."""
 
 from celery import shared_task
+from django.utils import timezone
 
 from .models import Dataset
 from .notifications import notify, overdue_datasets
+from .workflow import release_due_datasets
 from .workflow import run_rereview_triggers as run_triggers
+
+# What a release time publishes, each a callable taking `now` and returning how many it
+# released: the datasets under a Sperrfrist; other kinds of due items join here.
+RELEASES = (release_due_datasets,)
 
 
 @shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
@@ -33,3 +39,12 @@ def send_overdue_reminders() -> int:
 def run_rereview_triggers() -> int:
     """Re-open review when a re-review date is reached or the rules in force changed."""
     return run_triggers()
+
+
+@shared_task(acks_late=True)
+def release_due() -> int:
+    """Publish what has reached its release time (Sperrfrist), in the name of whoever
+    set it (scheduled every minute by celery beat, RELEASE_DUE_INTERVAL). Safe to run
+    twice or side by side: each item is locked and checked again (catalog.workflow.release)."""
+    now = timezone.now()
+    return sum(release(now=now) for release in RELEASES)

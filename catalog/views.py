@@ -79,7 +79,7 @@ def dataset_detail(request, name):
         request.user,
         name,
         queryset=Dataset.objects.select_related(
-            "owner", "steward", "current_classification__classified_by", "quality_score"
+            "owner", "steward", "current_classification__classified_by", "quality_score", "release_by"
         ).prefetch_related("keywords", "themes"),
     )
     roles = roles_held(request.user, dataset.publisher)
@@ -109,6 +109,7 @@ def dataset_detail(request, name):
             "change": change,
             "transitions": transitions,
             "decisions": inbox.decision_trail(dataset),
+            "release_label": workflow.release_label(dataset.release_at) if dataset.release_at else "",
         },
     )
 

@@ -5,6 +5,8 @@ and tasks call these transitions alike.
     (ethics_review: the ethics app opens a review on `dataset_state_changed`; the board's
     vote closes it and calls record_ethics_outcome; "revise" returns the dataset)
     legal_review ─approve/refuse─▶ approved ─publish─▶ published ─withdraw─▶ withdrawn
+    approved with a release time (Sperrfrist) ─release (catalog.tasks.release_due, as the
+    approver)─▶ published; until then no one publishes by hand, legal may reschedule
     in_review/ethics_review/legal_review/approved ─return─▶ returned (reasons mandatory)
     published/approved ─rereview─▶ review again (a published dataset whose outcome is
     no longer open is unpublished at once)
@@ -25,11 +27,13 @@ inbox in catalog.inbox.
 
 from __future__ import annotations
 
-from datetime import date
+import logging
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -67,6 +71,7 @@ from .services import classify_dataset
 from .signals import dataset_state_changed
 
 S = DatasetState
+logger = logging.getLogger(__name__)
 
 # ---------------------------------------------------------------------------
 # Who may do what
@@ -85,9 +90,10 @@ TRANSITIONS = transitions.table(
     # On to the ethics board or to legal review, as the rules say.
     Transition("sign_off", gettext_lazy("Als Dateneigentümer:in freigeben"), states=(S.IN_REVIEW,),
                roles=(Role.OWNER,), primary=True),
+    # With a release time (Sperrfrist), catalog.tasks.release_due publishes it then.
     Transition("approve", gettext_lazy("Rechtlich freigeben"), states=(S.LEGAL_REVIEW,), target=S.APPROVED,
-               roles=(Role.LEGAL_REVIEWER,), four_eyes=True, fields=("confirmed", "reasons"), primary=True,
-               four_eyes_message=FOUR_EYES),
+               roles=(Role.LEGAL_REVIEWER,), four_eyes=True, primary=True, four_eyes_message=FOUR_EYES,
+               fields=("confirmed", "release_at", "confirm_alternative", "reasons")),
     Transition("refuse", gettext_lazy("Veröffentlichung ablehnen"), states=(S.LEGAL_REVIEW,), target=S.APPROVED,
                roles=(Role.LEGAL_REVIEWER,), four_eyes=True, reason_required=True,
                fields=("outcome", "grounds", "rereview_on", "reasons"), four_eyes_message=FOUR_EYES),
@@ -97,6 +103,10 @@ TRANSITIONS = transitions.table(
                roles=(Role.OWNER, Role.LEGAL_REVIEWER), stage_roles=ROLE_STAGE, reason_required=True),
     Transition("publish", gettext_lazy("Veröffentlichen"), states=(S.APPROVED,), target=S.PUBLISHED,
                roles=PUBLISHERS, fields=("confirm_alternative", "reasons"), primary=True),
+    # Only while a release time is set; without one (lifted) the steward publishes by hand.
+    Transition("reschedule", gettext_lazy("Sperrfrist ändern oder aufheben"), states=(S.APPROVED,),
+               roles=(Role.LEGAL_REVIEWER,), four_eyes=True, reason_required=True, fields=("release_at", "reasons"),
+               four_eyes_message=FOUR_EYES),
     Transition("confirm_rereview", gettext_lazy("Veröffentlichung nach erneuter Prüfung bestätigen"),
                states=(S.PUBLISHED,), roles=(Role.LEGAL_REVIEWER,), four_eyes=True, primary=True,
                four_eyes_message=FOUR_EYES),
@@ -140,6 +150,16 @@ def _conditions(action: str, dataset: Dataset) -> list[str | None]:
             _("Nach der Entscheidung „%(outcome)s“ wird der Datensatz nicht veröffentlicht.")
             % {"outcome": dataset.get_publication_outcome_display()}
         ]
+    if action == "publish" and dataset.release_at is not None and dataset.release_at > timezone.now():
+        return [
+            _(
+                "Sperrfrist bis %(time)s: Der Datensatz wird dann automatisch veröffentlicht und ist bis dahin "
+                "nirgends öffentlich."
+            )
+            % {"time": release_label(dataset.release_at)}
+        ]
+    if action == "reschedule" and dataset.release_at is None:
+        return [_("Für diesen Datensatz ist keine Sperrfrist gesetzt.")]
     if action == "confirm_rereview" and dataset.rereview_requested_at is None:
         return [_("Für diesen Datensatz ist keine erneute Prüfung offen.")]
     return []
@@ -345,11 +365,25 @@ def record_ethics_outcome(
 
 
 def approve(
-    dataset: Dataset, *, by, expected_version: int | None, confirmed: bool = False, reasons: str = ""
+    dataset: Dataset,
+    *,
+    by,
+    expected_version: int | None,
+    confirmed: bool = False,
+    reasons: str = "",
+    release_at: datetime | None = None,
+    confirm_alternative: bool = False,
 ) -> Decision:
     """The legal reviewer (not the one who classified or submitted) makes the decision
     final. The rules are evaluated once more; a block's exclusion grounds and the
-    reviews the app does not track (DPO, statistics office, ISB) need confirming."""
+    reviews the app does not track (DPO, statistics office, ISB) need confirming.
+
+    With a `release_at` (Sperrfrist) the dataset stays approved and invisible until
+    then, and catalog.tasks.release_due publishes it in the reviewer's name. Nobody
+    confirms anything at that moment: an aggregated or redacted form is confirmed now
+    (`confirm_alternative`, as on publish), and no one is asked to publish."""
+    if release_at is not None:
+        release_at = _check_release_at(release_at)
     with transaction.atomic():
         dataset = _lock(dataset, expected_version)
         _guard("approve", dataset, by)
@@ -374,23 +408,26 @@ def approve(
         dataset.publication_outcome = outcome
         dataset.publication_basis = basis_of(evaluation)
         dataset.rereview_on = evaluation.rereview_on
+        reasons = reasons.strip() or _("Rechtlich geprüft und freigegeben.")
+        note = outcome
+        if release_at is not None:
+            _check_release_form(dataset, confirm_alternative)
+            dataset.release_at, dataset.release_by = release_at, by
+            reasons += " " + _("Sperrfrist: Veröffentlichung am %(time)s.") % {"time": release_label(release_at)}
+            note = f"{outcome}, Sperrfrist {timezone.localtime(release_at).isoformat()}"
         _save(
             dataset,
             by=by,
             action="approved",
             state=S.APPROVED,
-            fields=["publication_outcome", "publication_basis", "rereview_on"],
-            note=outcome,
+            fields=["publication_outcome", "publication_basis", "rereview_on", "release_at", "release_by"],
+            note=note,
         )
         decision = _decide(
-            dataset,
-            by=by,
-            kind=DecisionKind.PUBLICATION,
-            outcome=outcome,
-            reasons=reasons.strip() or _("Rechtlich geprüft und freigegeben."),
-            evaluation=evaluation,
+            dataset, by=by, kind=DecisionKind.PUBLICATION, outcome=outcome, reasons=reasons, evaluation=evaluation
         )
-        _notify(dataset)
+        if release_at is None:  # with a release time nobody is asked to publish
+            _notify(dataset)
     return decision
 
 
@@ -450,7 +487,9 @@ def return_to_draft(dataset: Dataset, *, by, expected_version: int | None, reaso
         dataset = _lock(dataset, expected_version)
         _guard("return", dataset, by)
         dataset.ethics_outcome = ""
-        _save(dataset, by=by, action="returned", state=S.RETURNED, fields=["ethics_outcome"])
+        dataset.release_at = dataset.release_by = None
+        fields = ["ethics_outcome", "release_at", "release_by"]
+        _save(dataset, by=by, action="returned", state=S.RETURNED, fields=fields)
         decision = _decide(dataset, by=by, kind=DecisionKind.REVIEW, outcome=DecisionOutcome.RETURNED, reasons=reasons)
         _notify(dataset)
     return decision
@@ -465,31 +504,43 @@ def publish(
     with transaction.atomic():
         dataset = _lock(dataset, expected_version)
         _guard("publish", dataset, by)
-        outcome = dataset.publication_outcome
-        if outcome != OPEN and not confirm_alternative:
-            raise ValidationError(
-                {
-                    "confirm_alternative": _(
-                        "Bitte bestätigen Sie, dass die Distributionen nur in der freigegebenen Form "
-                        "(„%(form)s“) vorliegen."
-                    )
-                    % {"form": dataset.get_publication_outcome_display()}
-                }
-            )
-        fields = []
-        if dataset.issued is None:
-            dataset.issued = timezone.now()
-            fields.append("issued")
-        _save(dataset, by=by, action="published", state=S.PUBLISHED, fields=fields)
-        decision = _decide(
-            dataset,
-            by=by,
-            kind=DecisionKind.PUBLICATION,
-            outcome=outcome,
-            reasons=reasons.strip() or _("Veröffentlicht im Open-Data-Portal."),
-            rereview_on=dataset.rereview_on,
+        _check_alternative_confirmed(dataset, confirm_alternative)
+        decision = _publish(
+            dataset, by=by, action="published", reasons=reasons.strip() or _("Veröffentlicht im Open-Data-Portal.")
         )
     return decision
+
+
+def _check_alternative_confirmed(dataset: Dataset, confirmed: bool) -> None:
+    if dataset.publication_outcome != OPEN and not confirmed:
+        raise ValidationError(
+            {
+                "confirm_alternative": _(
+                    "Bitte bestätigen Sie, dass die Distributionen nur in der freigegebenen Form "
+                    "(„%(form)s“) vorliegen."
+                )
+                % {"form": dataset.get_publication_outcome_display()}
+            }
+        )
+
+
+def _publish(dataset: Dataset, *, by, action: str, reasons: str) -> Decision:
+    """Put the locked, approved dataset on the portal: the one code path of publishing
+    by hand and of the release at its time. A release time still set is used up."""
+    fields = ["release_at", "release_by"]
+    dataset.release_at = dataset.release_by = None
+    if dataset.issued is None:
+        dataset.issued = timezone.now()
+        fields.append("issued")
+    _save(dataset, by=by, action=action, state=S.PUBLISHED, fields=fields)
+    return _decide(
+        dataset,
+        by=by,
+        kind=DecisionKind.PUBLICATION,
+        outcome=dataset.publication_outcome,
+        reasons=reasons,
+        rereview_on=dataset.rereview_on,
+    )
 
 
 def withdraw(dataset: Dataset, *, by, expected_version: int | None, reasons: str) -> Decision:
@@ -542,14 +593,16 @@ def start_rereview(
             dataset.publication_outcome = evaluation.outcome
             dataset.publication_basis = basis_of(evaluation)
             dataset.rereview_requested_at, dataset.rereview_reason = None, ""
+            dataset.release_at = dataset.release_by = None  # a new review, a new release time if any
             _save(
                 dataset,
                 by=by,
                 action="unpublished" if was_published else "rereview",
                 state=_review_state(dataset, evaluation),
-                fields=["publication_outcome", "publication_basis", "rereview_requested_at", "rereview_reason"],
+                fields=["publication_outcome", "publication_basis", "rereview_requested_at", "rereview_reason",
+                        "release_at", "release_by"],
                 note=reasons,
-            )
+            )  # fmt: skip
             if was_published:
                 text = _("Veröffentlichung sofort aufgehoben, erneute Prüfung: %(reasons)s") % {"reasons": reasons}
             else:
@@ -604,7 +657,8 @@ def perform(action: str, dataset: Dataset, *, by, data: dict) -> Decision | None
         return sign_off(dataset, by=by, expected_version=version, reasons=reasons)
     if action == "approve":
         return approve(dataset, by=by, expected_version=version, confirmed=data.get("confirmed", False),
-                       reasons=reasons)  # fmt: skip
+                       reasons=reasons, release_at=data.get("release_at"),
+                       confirm_alternative=data.get("confirm_alternative", False))  # fmt: skip
     if action == "refuse":
         return refuse(
             dataset,
@@ -622,11 +676,137 @@ def perform(action: str, dataset: Dataset, *, by, data: dict) -> Decision | None
                        confirm_alternative=data.get("confirm_alternative", False), reasons=reasons)  # fmt: skip
     if action == "withdraw":
         return withdraw(dataset, by=by, expected_version=version, reasons=reasons)
+    if action == "reschedule":
+        return reschedule(dataset, by=by, expected_version=version, release_at=data.get("release_at"), reasons=reasons)
     if action == "rereview":
         return start_rereview(dataset, by=by, expected_version=version, reasons=reasons)
     if action == "confirm_rereview":
         return confirm_rereview(dataset, by=by, expected_version=version, reasons=reasons)
     raise WorkflowError(_("Unbekannte Aktion."))
+
+
+# ---------------------------------------------------------------------------
+# Timed release (Sperrfrist): legal approval sets the time, the periodic task publishes
+
+# How far ahead a release time may lie.
+RELEASE_HORIZON = timedelta(days=365)
+
+
+def release_label(moment: datetime) -> str:
+    """A release time as people read it: "01.03.2027, 08:00 Uhr" (local time)."""
+    local = timezone.localtime(moment)
+    return _("%(date)s, %(time)s Uhr") % {
+        "date": date_format(local, "SHORT_DATE_FORMAT"),
+        "time": time_format(local, "H:i"),
+    }
+
+
+def _check_release_at(release_at: datetime) -> datetime:
+    """The release time, aware; in the future and at most RELEASE_HORIZON ahead."""
+    if timezone.is_naive(release_at):
+        release_at = timezone.make_aware(release_at)
+    now = timezone.now()
+    if release_at <= now:
+        raise ValidationError({"release_at": _("Der Veröffentlichungstermin muss in der Zukunft liegen.")})
+    if release_at > now + RELEASE_HORIZON:
+        raise ValidationError(
+            {"release_at": _("Der Veröffentlichungstermin darf höchstens ein Jahr in der Zukunft liegen.")}
+        )
+    return release_at
+
+
+def _check_release_form(dataset: Dataset, confirm_alternative: bool) -> None:
+    """A release time only for a form that is published, and an alternative form confirmed now."""
+    if dataset.publication_outcome not in PUBLISHABLE_FORMS:
+        raise ValidationError(
+            {
+                "release_at": _(
+                    "Nach der Entscheidung „%(outcome)s“ wird der Datensatz nicht veröffentlicht; eine Sperrfrist "
+                    "ist nicht möglich."
+                )
+                % {"outcome": dataset.get_publication_outcome_display()}
+            }
+        )
+    _check_alternative_confirmed(dataset, confirm_alternative)
+
+
+def reschedule(
+    dataset: Dataset, *, by, expected_version: int | None, release_at: datetime | None, reasons: str
+) -> Decision:
+    """A legal reviewer (four eyes, as for approval) moves the release time of an
+    approved dataset, or lifts it (`release_at` None): then it waits for the steward to
+    publish by hand, as without an embargo. The reviewer becomes the one in whose name
+    the release happens."""
+    reasons = _require_reasons(reasons)
+    if release_at is not None:
+        release_at = _check_release_at(release_at)
+    with transaction.atomic():
+        dataset = _lock(dataset, expected_version)
+        _guard("reschedule", dataset, by)
+        dataset.release_at, dataset.release_by = release_at, (by if release_at is not None else None)
+        if release_at is not None:
+            text = _("Sperrfrist verlegt auf %(time)s: %(reasons)s")
+            note = timezone.localtime(release_at).isoformat()
+        else:
+            text = _("Sperrfrist aufgehoben: %(reasons)s")
+            note = "aufgehoben"
+        _save(dataset, by=by, action="rescheduled", fields=["release_at", "release_by"], note=note)
+        decision = _decide(
+            dataset,
+            by=by,
+            kind=DecisionKind.PUBLICATION,
+            outcome=dataset.publication_outcome,
+            reasons=text % {"time": release_label(release_at) if release_at else "", "reasons": reasons},
+        )
+        if release_at is None:  # now the steward is asked to publish
+            _notify(dataset)
+    return decision
+
+
+def due_for_release(now: datetime | None = None):
+    """The approved datasets whose release time has come."""
+    return Dataset.objects.embargoed().filter(
+        release_at__lte=now or timezone.now(), publication_outcome__in=PUBLISHABLE_FORMS
+    )
+
+
+def release(dataset_id: int, *, now: datetime | None = None) -> Decision | None:
+    """Publish one dataset whose release time has come, through the same code path as
+    `publish`, in the name of whoever set the time (`release_by`, the approving legal
+    reviewer): they decided it, the scheduler only keeps the date.
+
+    Safe to run twice and side by side: the row is locked with SKIP LOCKED and checked
+    again under the lock, so None means there is nothing to do now (released already,
+    no longer approved, the time moved or lifted meanwhile, or someone else holds the row:
+    the next run takes it)."""
+    with transaction.atomic():
+        dataset = (
+            due_for_release(now)
+            .select_related("publisher", "current_classification", "release_by")
+            .select_for_update(of=("self",), skip_locked=True)
+            .filter(pk=dataset_id)
+            .first()
+        )
+        if dataset is None:
+            return None
+        reasons = _("Zum festgelegten Termin (%(time)s) veröffentlicht (Sperrfrist).") % {
+            "time": release_label(dataset.release_at)
+        }
+        return _publish(dataset, by=dataset.release_by, action="released", reasons=reasons)
+
+
+def release_due_datasets(*, now: datetime | None = None) -> int:
+    """Release every dataset that is due (catalog.tasks.release_due, every minute).
+    One that fails is logged and stays due; the others are released all the same.
+    Returns how many were published."""
+    now = now or timezone.now()
+    released = 0
+    for dataset_id in due_for_release(now).order_by("release_at", "pk").values_list("pk", flat=True):
+        try:
+            released += release(dataset_id, now=now) is not None
+        except Exception:
+            logger.exception("Release of dataset %s failed; it stays due.", dataset_id)
+    return released
 
 
 # ---------------------------------------------------------------------------

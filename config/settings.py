@@ -214,6 +214,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Without the broker a running task cannot be acknowledged any more: stop it, it comes again.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TIMEZONE = TIME_ZONE
+# Seconds between two looks for datasets whose release time (Sperrfrist) has come.
+RELEASE_DUE_INTERVAL = float(env("RELEASE_DUE_INTERVAL", "60"))
 CELERY_BEAT_SCHEDULE = {
     # Deputies and time-limited roles start and end on their own: this applies them.
     "sync-role-permissions": {
@@ -224,6 +226,13 @@ CELERY_BEAT_SCHEDULE = {
     # review; overdue tasks get a reminder.
     "workflow-rereview-triggers": {"task": "catalog.tasks.run_rereview_triggers", "schedule": 6 * 3600.0},
     "workflow-overdue-reminders": {"task": "catalog.tasks.send_overdue_reminders", "schedule": 24 * 3600.0},
+    # Timed release (Sperrfrist): datasets whose release time has come are published. A run
+    # not taken up before the next one is due is dropped (the next one does the same).
+    "release-due": {
+        "task": "catalog.tasks.release_due",
+        "schedule": RELEASE_DUE_INTERVAL,
+        "options": {"expires": RELEASE_DUE_INTERVAL},
+    },
     # Ethics board: owners of overdue conditions get a reminder.
     "ethics-condition-reminders": {"task": "ethics.tasks.send_condition_reminders", "schedule": 24 * 3600.0},
     # Data sharing: agreements take effect and expire, ended grants lose their permission.

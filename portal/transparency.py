@@ -4,7 +4,9 @@ transparency dashboard.
 
 Which datasets the register lists (only those with a final decision that is not
 "open as it is"; datasets still in draft, review or returned are work in progress and
-not listed, nor are approved datasets waiting to be published):
+not listed, nor are approved datasets waiting to be published, by hand or at a release
+time (Sperrfrist): nothing of an embargoed dataset, not even its title, is public before
+it; an alternative form enters the register when it is released):
 - approved with the outcome "nur intern" or "nicht veröffentlichungsfähig"
   (refused by the legal reviewer, or blocked by a rule and approved as such);
 - withdrawn from the portal;

@@ -229,6 +229,7 @@ class DatasetInternalSerializer(serializers.ModelSerializer):
             "state_changed_at",
             "rereview_on",
             "rereview_requested_at",
+            "release_at",
             "created",
         ]
         read_only_fields = fields
@@ -456,6 +457,15 @@ class TransitionInputSerializer(serializers.Serializer):
         help_text=_("Ablehnen: Ausschlussgründe."),
     )
     rereview_on = serializers.DateField(required=False, allow_null=True, default=None)
+    release_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_(
+            "Freigeben: Veröffentlichungstermin (Sperrfrist), höchstens ein Jahr im Voraus; bis dahin ist der "
+            "Datensatz nirgends öffentlich. Sperrfrist ändern: der neue Termin, null hebt sie auf."
+        ),
+    )
 
     def validate_grounds(self, value):
         known = set(
@@ -536,7 +546,7 @@ LIST_COLUMNS = (
 )  # fmt: skip
 INTERNAL_LIST_COLUMNS = (
     "version", "publication_outcome", "ethics_outcome", "steward__username", "owner__username", "state_changed_at",
-    "rereview_on", "rereview_requested_at", "created", "current_classification__number",
+    "rereview_on", "rereview_requested_at", "release_at", "created", "current_classification__number",
     "current_classification__personal_data", "current_classification__confidentiality",
     "current_classification__protection_confidentiality", "current_classification__protection_integrity",
     "current_classification__protection_availability", "current_classification__classified_at",
