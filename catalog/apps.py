@@ -54,6 +54,7 @@ WORKFLOW_REASON_LABELS = {
     "catalog.change.applied": _("Freigegebene Änderung übernommen"),
     "catalog.change.returned": _("Änderung zurückgegeben"),
     "catalog.change.ethics_decided": _("Ergebnis der Ethikprüfung zur Änderung"),
+    "catalog.change.scheduled": _("Änderung freigegeben, Übernahme zum Termin (Sperrfrist)"),
     "catalog.change.discarded": _("Änderung verworfen"),
     "catalog.change.distribution_approved": _("Datei mit der Änderung freigegeben"),
     "catalog.change.distribution_replaced": _("Datei durch freigegebene Fassung ersetzt"),

@@ -20,6 +20,7 @@ dataset pinned to the rule and policy versions in force, like a publication.
 from __future__ import annotations
 
 import difflib
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -58,15 +59,16 @@ from .models import (
 )
 from .signals import change_state_changed
 from .tabular_validation import tabular_format
-from .workflow import ETHICS_DECISION, involved_user_ids, start_rereview
+from .workflow import ETHICS_DECISION, check_release_at, involved_user_ids, release_label, start_rereview
 
 C = ChangeState
+logger = logging.getLogger(__name__)
 DECISION_FIELDS = ("licence", "hvd_category", "publisher")
 FOUR_EYES = gettext_lazy(
     "Vier-Augen-Prinzip: Wer die Änderung bearbeitet, eingereicht oder schon freigegeben hat, kann sie nicht "
     "selbst prüfen oder freigeben."
 )
-STAGE_ROLES = {C.IN_REVIEW: Role.OWNER, C.LEGAL_REVIEW: Role.LEGAL_REVIEWER}
+STAGE_ROLES = {C.IN_REVIEW: Role.OWNER, C.LEGAL_REVIEW: Role.LEGAL_REVIEWER, C.SCHEDULED: Role.LEGAL_REVIEWER}
 
 TRANSITIONS = transitions.table(
     Transition("submit_change", gettext_lazy("Änderung zur Prüfung einreichen"), states=(C.OPEN, C.RETURNED),
@@ -74,11 +76,12 @@ TRANSITIONS = transitions.table(
     Transition("sign_off_change", gettext_lazy("Änderung als Dateneigentümer:in freigeben"), states=(C.IN_REVIEW,),
                roles=(Role.OWNER,), four_eyes=True, primary=True, four_eyes_message=FOUR_EYES),
     Transition("approve_change", gettext_lazy("Änderung rechtlich freigeben"), states=(C.LEGAL_REVIEW,),
-               roles=(Role.LEGAL_REVIEWER,), four_eyes=True, fields=("confirmed", "reasons"), primary=True,
-               four_eyes_message=FOUR_EYES),
+               roles=(Role.LEGAL_REVIEWER,), four_eyes=True, fields=("confirmed", "release_at", "reasons"),
+               primary=True, four_eyes_message=FOUR_EYES),
+    # Also cancels a scheduled release (Sperrfrist) before it happens.
     Transition("return_change", gettext_lazy("Änderung zur Überarbeitung zurückgeben"),
-               states=(C.IN_REVIEW, C.LEGAL_REVIEW), target=C.RETURNED, roles=(Role.OWNER, Role.LEGAL_REVIEWER),
-               stage_roles=STAGE_ROLES, reason_required=True),
+               states=(C.IN_REVIEW, C.LEGAL_REVIEW, C.SCHEDULED), target=C.RETURNED,
+               roles=(Role.OWNER, Role.LEGAL_REVIEWER), stage_roles=STAGE_ROLES, reason_required=True),
     Transition("discard_change", gettext_lazy("Änderung verwerfen"), states=(C.OPEN, C.RETURNED),
                target=C.DISCARDED, roles=(Role.STEWARD,), fields=("reasons",)),
 )  # fmt: skip
@@ -406,10 +409,19 @@ def record_ethics_outcome(change: DatasetChange, *, by, outcome: str, reasons: s
 
 
 def approve_change(
-    change: DatasetChange, *, by, expected_version: int | None, confirmed: bool = False, reasons: str = ""
+    change: DatasetChange,
+    *,
+    by,
+    expected_version: int | None,
+    confirmed: bool = False,
+    reasons: str = "",
+    release_at=None,
 ) -> Decision:
     """The legal reviewer approves: the rules are evaluated once more on the changed
-    dataset; every new table must have passed its checks first."""
+    dataset; every new table must have passed its checks first. With a `release_at`
+    (Sperrfrist) the change waits, invisible, and is applied then (release_due_changes)."""
+    if release_at is not None:
+        release_at = check_release_at(release_at)
     with transaction.atomic():
         change = _lock(change, expected_version)
         _guard("approve_change", change, by)
@@ -424,14 +436,30 @@ def approve_change(
                     )
                 }
             )
-        decision = _approve(change, by=by, evaluation=evaluation,
+        decision = _approve(change, by=by, evaluation=evaluation, release_at=release_at,
                             reasons=reasons.strip() or _("Rechtlich geprüft und freigegeben."))  # fmt: skip
     return decision
 
 
-def _approve(change: DatasetChange, *, by, evaluation, reasons: str) -> Decision:
+def _approve(change: DatasetChange, *, by, evaluation, reasons: str, release_at=None) -> Decision:
     """The last review is given: check that the changed dataset may be published in the
-    form it is, then apply the change (inside the caller's transaction)."""
+    form it is, then apply the change, or schedule it (inside the caller's transaction)."""
+    outcome = _admissible(change, evaluation)
+    change.approved_by = by
+    if release_at is not None:
+        change.release_at = release_at
+        _save(change, by=by, action="scheduled", state=C.SCHEDULED, fields=["approved_by", "release_at"],
+              note=timezone.localtime(release_at).isoformat())  # fmt: skip
+        reasons += " " + _("Sperrfrist: Übernahme am %(time)s.") % {"time": release_label(release_at)}
+    else:
+        _save(change, by=by, action="approved", fields=["approved_by"])
+        apply_change(change, by=by, evaluation=evaluation)
+    return _decide(change, by=by, kind=DecisionKind.PUBLICATION, outcome=outcome, reasons=reasons,
+                   evaluation=evaluation)  # fmt: skip
+
+
+def _admissible(change: DatasetChange, evaluation) -> str:
+    """The outcome the changed dataset gets; a WorkflowError if it may not go public so."""
     waiting = unchecked_files(change)
     if waiting:
         raise WorkflowError(
@@ -459,11 +487,55 @@ def _approve(change: DatasetChange, *, by, evaluation, reasons: str) -> Decision
             )
             % {"outcome": dict(DecisionOutcome.choices).get(outcome, outcome)}
         )
-    change.approved_by = by
-    _save(change, by=by, action="approved", fields=["approved_by"])
-    apply_change(change, by=by, evaluation=evaluation)
-    return _decide(change, by=by, kind=DecisionKind.PUBLICATION, outcome=outcome, reasons=reasons,
-                   evaluation=evaluation)  # fmt: skip
+    return outcome
+
+
+def release_change(change_id: int, *, now=None) -> Decision | None:
+    """Apply a scheduled change whose release time has come, in the name of the legal
+    reviewer who set the time. Locked with SKIP LOCKED and checked again, so running it
+    twice or side by side applies it once. If the rules in force meanwhile forbid it, the
+    change goes back to the steward instead, with the reason."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        change = (
+            DatasetChange.objects.select_for_update(of=("self",), skip_locked=True)
+            .select_related("dataset__publisher", "dataset__current_classification", "approved_by")
+            .filter(pk=change_id, state=C.SCHEDULED, release_at__lte=now)
+            .first()
+        )
+        if change is None:
+            return None
+        transitions.lock(Dataset.objects.all(), change.dataset_id)
+        by = change.approved_by
+        evaluation = evaluate(change)
+        try:
+            outcome = _admissible(change, evaluation)
+        except WorkflowError as error:
+            _save(change, by=None, action="returned", state=C.RETURNED, note=_("Sperrfrist"))
+            return _decide(change, by=None, kind=DecisionKind.REVIEW, outcome=DecisionOutcome.RETURNED,
+                           reasons=_("Zum Termin nicht übernommen: %(reason)s") % {"reason": error})  # fmt: skip
+        apply_change(change, by=by, evaluation=evaluation)
+        return _decide(
+            change, by=by, kind=DecisionKind.PUBLICATION, outcome=outcome, evaluation=evaluation,
+            reasons=_("Zum festgelegten Termin (%(time)s) übernommen (Sperrfrist).")
+            % {"time": release_label(change.release_at)},
+        )  # fmt: skip
+
+
+def release_due_changes(*, now=None) -> int:
+    """Apply every scheduled change that is due (catalog.tasks.release_due); one that
+    fails is logged and stays due. Returns how many were applied."""
+    now = now or timezone.now()
+    released = 0
+    due = DatasetChange.objects.filter(state=C.SCHEDULED, release_at__lte=now).order_by("release_at", "pk")
+    for change_id in due.values_list("pk", flat=True):
+        try:
+            decision = release_change(change_id, now=now)
+        except Exception:
+            logger.exception("Release of change %s failed; it stays due.", change_id)
+            continue
+        released += decision is not None and decision.kind == DecisionKind.PUBLICATION
+    return released
 
 
 def apply_change(change: DatasetChange, *, by, evaluation) -> Dataset:
@@ -528,7 +600,7 @@ def perform(action: str, change: DatasetChange, *, by, data: dict):
         return sign_off_change(change, by=by, expected_version=version, reasons=reasons)
     if action == "approve_change":
         return approve_change(change, by=by, expected_version=version, confirmed=data.get("confirmed", False),
-                              reasons=reasons)  # fmt: skip
+                              reasons=reasons, release_at=data.get("release_at"))  # fmt: skip
     if action == "return_change":
         return return_change(change, by=by, expected_version=version, reasons=reasons)
     if action == "discard_change":

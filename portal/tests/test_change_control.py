@@ -5,16 +5,19 @@ leaves every public output at once."""
 
 import json
 import re
+from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from catalog import changes, services
 from catalog.errors import CatalogError, ConflictError, WorkflowError, WorkflowRefused
 from catalog.models import ACTIVE_CHANGE_STATES, ChangeState, Dataset, DatasetChange, Distribution
 from catalog.tabular_validation import check_distribution
+from catalog.tasks import release_due
 from governance import services as governance
 from governance.models import Decision, DecisionKind, Role
 
@@ -249,3 +252,34 @@ def test_whoever_edited_the_change_does_not_sign_it_off(published, flow_a, org_a
     refusal = changes.judgement("sign_off_change", DatasetChange.objects.get(pk=change.pk), owner)
     assert refusal is not None
     assert refusal.kind == "four_eyes"
+
+
+def test_an_approved_change_with_a_release_time_goes_public_then(published, flow_a, client):
+    services.update_dataset(
+        published, by=flow_a.steward, fields={"description": "Bestand zum 31.12."},
+        expected_version=services.edit_version(published),
+    )  # fmt: skip
+    services.update_dataset(
+        published, by=flow_a.steward, fields={"licence": "cc-by/4.0"}, expected_version=services.edit_version(published)
+    )  # legal review needed (licence)
+    change = change_of(published)
+    step("submit_change", change, flow_a.steward)
+    step("sign_off_change", change, flow_a.owner)
+    release_at = timezone.now() + timedelta(days=3)
+    step("approve_change", change, flow_a.legal, release_at=release_at)
+
+    change.refresh_from_db()
+    assert change.state == ChangeState.SCHEDULED
+    assert "Bestand zum 31.12." not in public_view(client, published)["page"]
+    assert release_due.apply().get() == 0  # not yet
+
+    DatasetChange.objects.filter(pk=change.pk).update(release_at=timezone.now() - timedelta(minutes=1))
+    assert release_due.apply().get() == 1  # as celery beat sends it
+    assert release_due.apply().get() == 0  # once
+
+    change.refresh_from_db()
+    assert change.state == ChangeState.APPLIED
+    assert "Bestand zum 31.12." in public_view(client, published)["page"]
+    last = Decision.objects.filter(subject_id=str(published.pk)).latest("decided_at", "pk")
+    assert last.actor == flow_a.legal
+    assert "Sperrfrist" in last.reasons
