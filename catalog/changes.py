@@ -112,13 +112,29 @@ def evaluate(change: DatasetChange, on=None):
     return decide(candidate(change), distributions=resulting_distributions(change), on=on)
 
 
+def word_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """A long text's change as runs of words: ("=", kept), ("-", removed), ("+", added).
+    Descriptions are often one paragraph, so lines would mark the whole text as changed."""
+    before, after = old.split(), new.split()
+    runs = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=before, b=after, autojunk=False).get_opcodes():
+        if tag == "equal":
+            runs.append(("=", " ".join(before[i1:i2])))
+            continue
+        if i2 > i1:
+            runs.append(("-", " ".join(before[i1:i2])))
+        if j2 > j1:
+            runs.append(("+", " ".join(after[j1:j2])))
+    return runs
+
+
 @dataclass(frozen=True)
 class FieldChange:
     name: str
     label: str
     old: str
     new: str
-    lines: list  # difflib rows for long texts: (tag, text)
+    lines: list  # word runs of a long text (word_diff): (tag, text)
 
 
 def _display(dataset: Dataset, name: str) -> str:
@@ -145,13 +161,7 @@ def field_changes(change: DatasetChange) -> list[FieldChange]:
     for name in CHANGEABLE_FIELDS:
         if name in change.proposed and change.proposed[name] != now[name]:
             old, new = _display(current, name), _display(proposed, name)
-            lines = []
-            if name == "description":
-                lines = [
-                    (line[0], line[2:])
-                    for line in difflib.ndiff(old.splitlines(), new.splitlines())
-                    if line[:1] in "+- "
-                ]
+            lines = word_diff(old, new) if name == "description" else []
             label = str(Dataset._meta.get_field(name).verbose_name)
             rows.append(FieldChange(name, label, old, new, lines))
     for name, label in (("keywords", _("Schlagwörter")), ("themes", _("Themen"))):
