@@ -283,3 +283,23 @@ def test_an_approved_change_with_a_release_time_goes_public_then(published, flow
     last = Decision.objects.filter(subject_id=str(published.pk)).latest("decided_at", "pk")
     assert last.actor == flow_a.legal
     assert "Sperrfrist" in last.reasons
+
+
+def test_each_stage_mails_the_people_it_waits_for(published, flow_a, django_capture_on_commit_callbacks):
+    for person, address in ((flow_a.owner, "owner@stadt-a.example"), (flow_a.legal, "legal@stadt-a.example")):
+        person.email = address
+        person.save(update_fields=["email"])
+    services.update_dataset(
+        published, by=flow_a.steward, fields={"licence": "cc-by/4.0"}, expected_version=services.edit_version(published)
+    )
+    change = change_of(published)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        step("submit_change", change, flow_a.steward)
+    assert [message.to for message in mail.outbox] == [["owner@stadt-a.example"]]
+    assert "Änderung freigeben" in mail.outbox[0].subject
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        step("sign_off_change", change, flow_a.owner)
+    assert [message.to for message in mail.outbox] == [["legal@stadt-a.example"]]
+    assert change.get_absolute_url() in mail.outbox[0].body
