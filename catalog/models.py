@@ -452,7 +452,8 @@ CHANGEABLE_FIELDS = (
 
 class DatasetChange(models.Model):
     """A pending change of an approved or published dataset (issue 20): the metadata it
-    proposes (`proposed`: every changeable field, keywords and themes, as JSON), the files
+    proposes (`proposed`: the changeable fields, keywords and themes in which it differs
+    from the approved state, as JSON), the files
     it adds (Distribution.change, status PROPOSED) and the current files it removes. The
     public keeps the dataset's approved state until the change has passed its review
     (catalog.changes) and is applied."""

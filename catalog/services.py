@@ -326,7 +326,7 @@ def open_change(dataset: Dataset, *, by, expected_version: int | None = None) ->
         if expected_version is not None and expected_version != dataset.version:
             raise ConflictError(STALE_EDIT)
         number = (DatasetChange.objects.filter(dataset=dataset).aggregate(n=Max("number"))["n"] or 0) + 1
-        change = DatasetChange(dataset=dataset, number=number, created_by=by, proposed=field_values(dataset))
+        change = DatasetChange(dataset=dataset, number=number, created_by=by, proposed={})
         change._history_user = by
         change._change_reason = "catalog.change.opened"
         change.save()
@@ -351,7 +351,8 @@ def _save_change(change: DatasetChange, *, by, reason: str, note: str = "") -> N
 def propose_edit(
     dataset: Dataset, *, by, fields: dict, expected_version: int | None, keywords=None, themes=None, reason: str = ""
 ) -> DatasetChange:
-    """Record an edit of an approved or published dataset in its pending change."""
+    """Record an edit of an approved or published dataset in its pending change: the
+    fields, keywords and themes in which it differs from the approved state."""
     with transaction.atomic():
         change = open_change(dataset, by=by, expected_version=expected_version)
         proposed = {**change.proposed, **_json_fields(fields)}
@@ -359,9 +360,13 @@ def propose_edit(
             proposed["keywords"] = sorted(normalise_keywords(keywords))
         if themes is not None:
             proposed["themes"] = sorted(getattr(theme, "code", theme) for theme in themes)
+        current = Dataset.objects.get(pk=dataset.pk)
         candidate = apply_values(Dataset.objects.get(pk=dataset.pk), proposed)
         candidate.full_clean(validate_unique=False)
-        change.proposed = proposed
+        # Only what differs from the approved state: applied later, the change then does not
+        # undo what reached the dataset meanwhile by its documented direct path (a trusted source).
+        approved = field_values(current)
+        change.proposed = {name: value for name, value in proposed.items() if approved.get(name) != value}
         _save_change(change, by=by, reason="catalog.change.edited", note=reason)
     return change
 

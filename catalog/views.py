@@ -190,8 +190,10 @@ def dataset_edit(request, name):
         services.apply_values(instance, change.proposed)
     form = DatasetForm(request.POST or None, instance=instance, user=request.user)
     if change is not None:
-        form.fields["keywords"].initial = ", ".join(change.proposed.get("keywords", []))
-        form.fields["themes"].initial = list(change.proposed.get("themes", []))
+        if "keywords" in change.proposed:
+            form.fields["keywords"].initial = ", ".join(change.proposed["keywords"])
+        if "themes" in change.proposed:
+            form.fields["themes"].initial = list(change.proposed["themes"])
     form.fields["version"].initial = services.edit_version(dataset)
     if request.method == "POST" and form.is_valid():
         if not form.has_changed():

@@ -15,9 +15,17 @@ from django.utils import timezone
 
 from catalog import changes, services
 from catalog.errors import CatalogError, ConflictError, WorkflowError, WorkflowRefused
-from catalog.models import ACTIVE_CHANGE_STATES, ChangeState, Dataset, DatasetChange, Distribution
+from catalog.models import (
+    ACTIVE_CHANGE_STATES,
+    ChangeState,
+    Dataset,
+    DatasetChange,
+    Distribution,
+    PersonalDataStatus,
+)
 from catalog.tabular_validation import check_distribution
 from catalog.tasks import release_due
+from catalog.tests.conftest import classification_fields
 from governance import services as governance
 from governance.models import Decision, DecisionKind, Role
 
@@ -96,7 +104,10 @@ def test_an_edit_and_a_file_after_legal_approval_are_not_published_with_the_data
 def test_a_small_cells_finding_on_a_public_file_withdraws_it_at_once(
     flow_a, org_a, client, django_capture_on_commit_callbacks
 ):
-    dataset = flow_a.create(org_a, "einwohner-kleinraeumig", title="Einwohner kleinräumig", csv=None)
+    aggregated = classification_fields(personal_data=PersonalDataStatus.AGGREGATED)  # the rules weigh small cells
+    dataset = flow_a.create(
+        org_a, "einwohner-kleinraeumig", title="Einwohner kleinräumig", csv=None, classification=aggregated
+    )
     distribution = services.add_distribution(
         dataset, by=flow_a.steward, title="Einwohner je Block", upload=csv_upload("bloecke.csv", SMALL_CELLS_CSV)
     )
@@ -303,3 +314,10 @@ def test_each_stage_mails_the_people_it_waits_for(published, flow_a, django_capt
         step("sign_off_change", change, flow_a.owner)
     assert [message.to for message in mail.outbox] == [["legal@stadt-a.example"]]
     assert change.get_absolute_url() in mail.outbox[0].body
+
+
+def test_small_cells_the_rules_do_not_weigh_leave_a_public_file_alone(published, flow_a, client):
+    distribution = published.distributions.get()  # tree numbers 1, 2, 3: "small", but no personal reference
+    check_distribution(distribution.pk)
+    assert Distribution.objects.get(pk=distribution.pk).status == "current"
+    assert download_status(client, published, distribution) == 200
