@@ -27,12 +27,16 @@ def make_organisation(slug, *, parent=None, **fields) -> Organisation:
     return Organisation.objects.create(slug=slug, parent=parent, **{**defaults, **fields})
 
 
-def make_user(username, **fields):
+def make_user(username, *, home: Organisation | None = None, **fields):
+    """An account of `home`, the way the application makes one; without a home, an account
+    no governance admin manages (as an old one the migration found no home for)."""
+    if home is not None:
+        return services.create_account(username, home=home, by=None, password=PASSWORD, **fields)
     return get_user_model().objects.create_user(username=username, password=PASSWORD, **fields)
 
 
 def make_role_holder(username, role: Role, organisation: Organisation, **user_fields):
-    user = make_user(username, **user_fields)
+    user = make_user(username, home=user_fields.pop("home", organisation), **user_fields)
     services.assign_role(user, role, organisation, by=None)
     return user
 

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
@@ -238,7 +237,6 @@ class Network:
 
 
 def create_network() -> Network:
-    User = get_user_model()
     password_hash = make_password(PASSWORD)  # one slow hash for all bench users
     cities, units, stewards = {}, {}, {}
     with transaction.atomic():
@@ -283,12 +281,14 @@ def create_network() -> Network:
                 )
 
         def person(username, role, organisation):
-            user = User.objects.create(
-                username=username,
+            user = governance.create_account(
+                username,
+                home=organisation,
+                by=None,
+                hashed_password=password_hash,
                 first_name=str(Role(role).label),
                 last_name=organisation.name,
                 email=f"{username}@bench.example",
-                password=password_hash,
             )
             governance.assign_role(user, role, organisation, by=None, note="Benchmark")
             return user

@@ -3,18 +3,19 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from governance import token_views
+from governance.forms import OwnPasswordChangeForm, PasswordFromResetLinkForm
 from portal import views as portal_views
 
 account_urls = [
     path("anmelden/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("abmelden/", auth_views.LogoutView.as_view(), name="logout"),
-    path("passwort/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("passwort/", auth_views.PasswordChangeView.as_view(form_class=OwnPasswordChangeForm), name="password_change"),
     path("passwort/geaendert/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("passwort-vergessen/", auth_views.PasswordResetView.as_view(), name="password_reset"),
     path("passwort-vergessen/gesendet/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
         "passwort-neu/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        auth_views.PasswordResetConfirmView.as_view(form_class=PasswordFromResetLinkForm),
         name="password_reset_confirm",
     ),
     path(

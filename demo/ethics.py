@@ -41,13 +41,13 @@ def _second_members() -> None:
         organisation = Organisation.objects.filter(slug=slug).first()
         if organisation is None:
             continue
-        user, created = get_user_model().objects.get_or_create(
-            username=username,
-            defaults={"first_name": "Zweites Beiratsmitglied", "last_name": organisation.name,
-                      "email": f"{username}@demo.example", "password": password},
+        if get_user_model().objects.filter(username=username).exists():
+            continue
+        user = governance.create_account(
+            username, home=organisation, by=None, hashed_password=password, first_name="Zweites Beiratsmitglied",
+            last_name=organisation.name, email=f"{username}@demo.example",
         )  # fmt: skip
-        if created:
-            governance.assign_role(user, Role.ETHICS_BOARD_MEMBER, organisation, by=None, note="Demo")
+        governance.assign_role(user, Role.ETHICS_BOARD_MEMBER, organisation, by=None, note="Demo")
     governance.sync_role_permissions()
 
 

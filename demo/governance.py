@@ -154,14 +154,14 @@ def seed_demo() -> list[tuple[str, str, str]]:
     for slug, organisation in organisations.items():
         for role, _prefix in ROLE_USERNAMES.items():
             username = demo_username(role, slug)
-            user, _created = User.objects.get_or_create(
-                username=username,
-                defaults={
-                    "first_name": Role(role).label,
-                    "last_name": organisation.name,
-                    "email": f"{username}@demo.example",
-                    "password": password_hash,
-                },
+            user = User.objects.filter(username=username).first() or services.create_account(
+                username,
+                home=organisation,
+                by=None,
+                hashed_password=password_hash,
+                first_name=Role(role).label,
+                last_name=organisation.name,
+                email=f"{username}@demo.example",
             )
             if not RoleAssignment.objects.active().filter(user=user, role=role, organisation=organisation).exists():
                 services.assign_role(user, role, organisation, by=None, note="Demo")

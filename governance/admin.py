@@ -1,15 +1,20 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import permissions
+from core.errors import PermissionRefused
+
+from . import audit, permissions, services
 from .models import (
+    Account,
     AuditEvent,
     Decision,
     Organisation,
@@ -196,16 +201,93 @@ if admin.site.is_registered(User):
     admin.site.unregister(User)
 
 
+def home_organisation_field():
+    return forms.ModelChoiceField(
+        label=_("Heimatorganisation"),
+        queryset=Organisation.objects.none(),
+        help_text=Account._meta.get_field("home_organisation").help_text,
+    )
+
+
+class HomeOrganisationMixin:
+    """The account's home, chosen among the organisations the signed-in admin may give
+    (`homes`, set per request by StadtdatenUserAdmin.get_form)."""
+
+    homes = Organisation.objects.none()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "home_organisation" in self.fields:
+            self.fields["home_organisation"].queryset = self.homes
+
+
+class AccountCreationForm(HomeOrganisationMixin, AdminUserCreationForm):
+    home_organisation = home_organisation_field()
+
+
+class AccountChangeForm(HomeOrganisationMixin, UserChangeForm):
+    home_organisation = home_organisation_field()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        account = Account.objects.filter(user=self.instance).first() if self.instance.pk else None
+        if account is not None:
+            self.initial["home_organisation"] = account.home_organisation_id
+        if "home_organisation" in self.fields:
+            # Superusers (the platform's operators) may be without a home; nobody else.
+            self.fields["home_organisation"].required = not self.instance.is_superuser
+
+
+class JournaledPasswordChangeForm(AdminPasswordChangeForm):
+    """Sets the password through the service, which checks and journals it. Django's admin
+    builds this form without the request; the journal knows the request's user."""
+
+    def save(self, commit=True):
+        password = self.cleaned_data["password1"] if self.cleaned_data["set_usable_password"] else None
+        services.set_account_password(self.user, password, by=audit.current_user())
+        return self.user
+
+
+# What the change form may change on the user row (the password has a view of its own).
+ACCOUNT_FIELDS = {field.name for field in User._meta.concrete_fields} - {"password", "id"}
+
+
 @admin.register(User)
 class StadtdatenUserAdmin(HiddenRowsAreNotFoundMixin, UserAdmin):
-    """Governance admins manage accounts; only a superuser hands out superuser,
-    staff, group or direct permissions (no privilege escalation through the admin)."""
+    """Governance admins manage the accounts whose home organisation lies where they are
+    admin (permissions.manageable_accounts): create them there, change, deactivate, set
+    passwords. Only a superuser hands out superuser, staff, group or direct permissions
+    (no privilege escalation through the admin). Every write goes through the account
+    services, which journal it."""
 
+    form = AccountChangeForm
+    add_form = AccountCreationForm
+    change_password_form = JournaledPasswordChangeForm
+    fieldsets = ((None, {"fields": ("username", "password", "home_organisation")}), *UserAdmin.fieldsets[1:])
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "home_organisation", "usable_password", "password1", "password2"),
+            },
+        ),
+    )
     limited_fieldsets = (
-        (None, {"fields": ("username", "password")}),
+        (None, {"fields": ("username", "password", "home_organisation")}),
         (_("Persönliche Daten"), {"fields": ("first_name", "last_name", "email")}),
         (_("Status"), {"fields": ("is_active", "last_login", "date_joined")}),
     )
+    list_display = ("username", "first_name", "last_name", "email", "home", "is_active")
+    list_select_related = ("account__home_organisation",)
+    search_fields = (*UserAdmin.search_fields, "account__home_organisation__name")
+
+    @admin.display(description=_("Heimatorganisation"), ordering="account__home_organisation__name")
+    def home(self, obj):
+        try:
+            return obj.account.home_organisation
+        except Account.DoesNotExist:
+            return "–"
 
     def get_fieldsets(self, request, obj=None):
         if obj is not None and not request.user.is_superuser:
@@ -217,8 +299,50 @@ class StadtdatenUserAdmin(HiddenRowsAreNotFoundMixin, UserAdmin):
             return super().get_readonly_fields(request, obj)
         return ["last_login", "date_joined"]
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.homes = permissions.account_homes(request.user).order_by("name")  # a new class per call
+        return form
+
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
             return queryset
         return queryset.filter(pk__in=permissions.manageable_accounts(request.user).values("pk"))
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) and (
+            obj is None or permissions.can_manage_account(request.user, obj)
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (
+            obj is None or permissions.can_manage_account(request.user, obj)
+        )
+
+    def refuse_foreign_home(self, request):
+        """A home the admin may not give is refused (403) like any other foreign object,
+        not merely shown as an invalid choice."""
+        value = request.POST.get("home_organisation", "") if request.method == "POST" else ""
+        home = Organisation.objects.filter(pk=value).first() if value.isdigit() else None
+        if home is not None and not permissions.may_home_account(request.user, home):
+            raise PermissionDenied
+
+    def add_view(self, request, form_url="", extra_context=None):
+        self.refuse_foreign_home(request)
+        return super().add_view(request, form_url, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        self.refuse_foreign_home(request)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        home = form.cleaned_data.get("home_organisation")
+        try:
+            if not change:
+                services.open_account(obj, home=home, by=request.user)
+                return
+            changes = {name: form.cleaned_data[name] for name in form.changed_data if name in ACCOUNT_FIELDS}
+            services.update_account(obj, by=request.user, changes=changes, home=home)
+        except PermissionRefused as error:
+            raise PermissionDenied(str(error)) from error

@@ -2,11 +2,13 @@ import json
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from . import services
 from .models import AuditAction, Organisation, PolicyDocument, PolicySection, PolicyVersion, Role, RoleAssignment
-from .permissions import possible_parents
+from .permissions import manageable_accounts, possible_parents
 from .rules import ALTERNATIVE_FORMS, ConditionError, Effect, ReviewRole, validate_condition
 
 
@@ -64,8 +66,9 @@ EMPTY_LABEL = _("Bitte wählen")
 class RoleAssignmentForm(forms.Form):
     user = forms.ModelChoiceField(
         label=_("Person"),
-        queryset=get_user_model().objects.filter(is_active=True).order_by("last_name", "username"),
+        queryset=get_user_model().objects.none(),
         empty_label=EMPTY_LABEL,
+        help_text=_("Zur Wahl stehen die Konten, die Sie verwalten."),
     )
     role = forms.ChoiceField(label=_("Rolle"), choices=Role.choices)
     valid_from = forms.DateTimeField(label=_("Gültig ab"), required=False, widget=LOCAL_DATETIME)
@@ -76,6 +79,13 @@ class RoleAssignmentForm(forms.Form):
         widget=LOCAL_DATETIME,
     )
     note = forms.CharField(label=_("Anmerkung"), max_length=300, required=False)
+
+    def __init__(self, *args, manager, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A role goes only to an account the admin manages (its home lies in their city).
+        self.fields["user"].queryset = (
+            manageable_accounts(manager).filter(is_active=True).order_by("last_name", "username")
+        )
 
     def clean(self):
         data = super().clean()
@@ -303,3 +313,24 @@ class ApiTokenForm(forms.Form):
         if not name:
             raise forms.ValidationError(_("Bitte geben Sie eine Bezeichnung an."))
         return name
+
+
+# ---------------------------------------------------------------------------
+# A person's own password: changed or reset through the service, which journals it.
+
+
+class OwnPasswordChangeForm(PasswordChangeForm):
+    def save(self, commit=True):
+        services.set_account_password(self.user, self.cleaned_data["new_password1"], by=self.user)
+        return self.user
+
+
+class PasswordFromResetLinkForm(SetPasswordForm):
+    """The new password from a reset link: the link stands for the person, who is not
+    signed in."""
+
+    def save(self, commit=True):
+        services.set_account_password(
+            self.user, self.cleaned_data["new_password1"], by=None, reason="governance.account.password_reset"
+        )
+        return self.user

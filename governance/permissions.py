@@ -141,27 +141,55 @@ def get_assignment_for_user(user, pk: int, *, manage: bool = False, deputise: bo
     return assignment
 
 
+# ---------------------------------------------------------------------------
+# Accounts: every account has a home organisation (governance.Account). The admin site,
+# the role assignment form and the account services all ask the two functions below.
+
+
+def account_homes(user):
+    """The organisations the user may give an account as its home (new accounts, moves):
+    those where they are governance admin, with the units below."""
+    return organisations_with_role(user, Role.GOVERNANCE_ADMIN)
+
+
+def may_home_account(user, organisation: Organisation) -> bool:
+    return has_role(user, Role.GOVERNANCE_ADMIN, organisation)
+
+
 def manageable_accounts(user):
-    """The accounts a governance admin manages in the admin site: not superusers, and
-    only people whose roles (current or still to come) all lie in organisations the
-    admin administers, so nobody takes over an account that acts in another tenant."""
+    """The accounts the user manages (personal data, password, deactivation, roles).
+
+    A governance admin manages the accounts whose home lies where their role applies (an
+    admin of a city: every account of the city), as long as the account holds no role, in
+    force or still to come, outside those organisations: nobody takes over an account that
+    acts elsewhere. Superusers manage every account; only they manage superusers and
+    accounts without a home."""
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
     from .models import RoleAssignment
 
-    accounts = get_user_model().objects.filter(is_superuser=False)
+    accounts = get_user_model().objects.all()
     if not user.is_authenticated or not user.is_active:
         return accounts.none()
-    own = organisations_with_role(user, Role.GOVERNANCE_ADMIN)
-    if not own.exists():
-        return accounts.none()
+    if user.is_superuser:
+        return accounts
+    own = account_homes(user).values("pk")
     elsewhere = (
         RoleAssignment.objects.filter(revoked_at__isnull=True)
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=timezone.now()))
-        .exclude(organisation__in=own.values("pk"))
+        .exclude(organisation__in=own)
     )
-    return accounts.exclude(pk__in=elsewhere.values("user"))
+    return accounts.filter(is_superuser=False, account__home_organisation__in=own).exclude(
+        pk__in=elsewhere.values("user")
+    )
+
+
+def can_manage_account(user, account) -> bool:
+    """Whether the user may manage this account (a User); the one rule, for one object."""
+    if account is None or account.pk is None:
+        return False
+    return manageable_accounts(user).filter(pk=account.pk).exists()
 
 
 # ---------------------------------------------------------------------------

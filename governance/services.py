@@ -18,11 +18,12 @@ from guardian.models import UserObjectPermission
 
 from core import transitions
 from core.errors import ConflictError as BaseConflict
-from core.errors import DomainError
+from core.errors import DomainError, PermissionRefused
 from core.transitions import Transition
 
-from . import audit
+from . import audit, permissions
 from .models import (
+    Account,
     ApiToken,
     AuditAction,
     Decision,
@@ -212,6 +213,124 @@ def _journal_permission_changes(added, removed) -> None:
             reason="governance.permissions.synced",
             data=data,
         )
+
+
+# ---------------------------------------------------------------------------
+# Accounts: every account belongs to a home organisation, and only the governance admins
+# over it manage the account (governance.permissions.manageable_accounts). These are the
+# only ways the application creates accounts and changes their password, status or home;
+# each is journaled on the Account (never the password itself). `by=None` is the system
+# (seeding, migrations of data), which no permission check stands in front of.
+
+ACCOUNT_REFUSED = gettext_lazy("Dieses Konto verwalten nur die Governance-Admins seiner Heimatorganisation.")
+HOME_REFUSED = gettext_lazy(
+    "Als Heimatorganisation kommen nur Organisationen in Frage, deren Governance-Admin Sie sind."
+)
+
+
+def _guard_account(user, *, by, own: bool = False) -> None:
+    if by is None or (own and by.pk == user.pk):
+        return
+    if not permissions.can_manage_account(by, user):
+        raise PermissionRefused(ACCOUNT_REFUSED)
+
+
+def _guard_home(home: Organisation, *, by) -> None:
+    if by is not None and not permissions.may_home_account(by, home):
+        raise PermissionRefused(HOME_REFUSED)
+
+
+def _journal_account(user, *, by, reason: str, changes: dict | None = None) -> None:
+    account = Account.objects.filter(user=user).first()
+    audit.append(
+        action=AuditAction.UPDATE,
+        # A superuser without a home is journaled as the user, network-wide.
+        instance=account or user,
+        object_repr=user.get_username(),
+        actor=by if by is not None else audit.UNSET,
+        reason=reason,
+        data={"changes": changes} if changes else {},
+    )
+
+
+def create_account(
+    username: str, *, home: Organisation, by, password: str | None = None, hashed_password: str = "", **fields
+):
+    """A new account of `home`: with the password, an already hashed one (seeds share one
+    slow hash) or none usable (the person sets it through the reset mail)."""
+    user = get_user_model()(username=username, **fields)
+    if hashed_password:
+        user.password = hashed_password
+    elif password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    open_account(user, home=home, by=by)
+    return user
+
+
+def open_account(user, *, home: Organisation, by) -> Account:
+    """Save a new user (built by a form or by create_account) together with its home."""
+    _guard_home(home, by=by)
+    with transaction.atomic():
+        user.save()
+        account = Account(user=user, home_organisation=home, created_by=by)
+        account._change_reason = "governance.account.created"
+        account._history_user = by
+        account.save()
+    return account
+
+
+def set_account_password(user, password: str | None, *, by, reason: str = "governance.account.password_set") -> None:
+    """Set the account's password, or with None disable password sign-in. The person
+    themself may (their own password, a reset link); otherwise only who manages it."""
+    _guard_account(user, by=by, own=True)
+    with transaction.atomic():
+        if password is None:
+            user.set_unusable_password()
+            reason = "governance.account.password_disabled"
+        else:
+            user.set_password(password)
+        user.save(update_fields=["password"])
+        _journal_account(user, by=by, reason=reason)
+
+
+ACCOUNT_JOURNALED_FIELDS = ("username", "first_name", "last_name", "email", "is_active", "is_staff", "is_superuser")
+
+
+def update_account(user, *, by, changes: dict, home: Organisation | None = None):
+    """Apply an edit of the account (personal data, status; a superuser also staff and
+    superuser status) and, with `home`, move it to another home of the manager's.
+    Deactivation and reactivation are journaled under their own reasons."""
+    _guard_account(user, by=by)
+    with transaction.atomic():
+        stored = get_user_model().objects.select_for_update().get(pk=user.pk)
+        for name, value in changes.items():
+            setattr(user, name, value)
+        user.save()
+        changed = {
+            name: {"old": audit.to_jsonable(getattr(stored, name)), "new": audit.to_jsonable(getattr(user, name))}
+            for name in ACCOUNT_JOURNALED_FIELDS
+            if getattr(stored, name) != getattr(user, name)
+        }
+        if "is_active" in changed:
+            reason = "governance.account.reactivated" if user.is_active else "governance.account.deactivated"
+        else:
+            reason = "governance.account.changed"
+        if changed:
+            _journal_account(user, by=by, reason=reason, changes=changed)
+        account = Account.objects.select_for_update().filter(user=user).first()
+        if home is not None and (account is None or account.home_organisation_id != home.pk):
+            _guard_home(home, by=by)
+            if account is None:
+                account = Account(user=user, home_organisation=home, created_by=by)
+                account._change_reason = "governance.account.home_given"
+            else:
+                account.home_organisation = home
+                account._change_reason = "governance.account.home_changed"
+            account._history_user = by
+            account.save()
+    return user
 
 
 def update_organisation(

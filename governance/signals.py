@@ -8,6 +8,7 @@ from simple_history.signals import pre_create_historical_record
 
 from . import audit, services
 from .models import (
+    Account,
     Decision,
     ImmutableError,
     Organisation,
@@ -78,6 +79,7 @@ audit.register(
     ),
 )
 audit.register(RoleAssignment, organisation=lambda assignment: assignment.organisation_id)
+audit.register(Account, organisation=lambda account: account.home_organisation_id)
 audit.register(PolicyDocument, organisation=lambda document: document.issuer_id)
 audit.register(PolicyVersion, organisation=lambda version: version.document.issuer_id)
 audit.register(PolicySection, organisation=lambda section: section.policy_version.document.issuer_id)

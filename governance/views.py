@@ -4,6 +4,7 @@ from datetime import datetime, time, timedelta
 from functools import wraps
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -156,12 +157,22 @@ def organisation_history(request, slug):
     return render(request, "governance/organisation_history.html", {"organisation": organisation, "entries": entries})
 
 
+def refuse_foreign_account(user, value: str) -> None:
+    """A person whose account the admin does not manage is refused (403) like any other
+    foreign object, not merely shown as an invalid choice."""
+    person = get_user_model().objects.filter(pk=value).first() if value.isdigit() else None
+    if person is not None and not permissions.can_manage_account(user, person):
+        raise PermissionDenied
+
+
 @staff_required
 def role_assign(request, slug):
     organisation = permissions.get_organisation_for_user(request.user, slug)
     if not permissions.can_manage_roles(request.user, organisation):
         raise PermissionDenied
-    form = RoleAssignmentForm(request.POST or None)
+    if request.method == "POST":
+        refuse_foreign_account(request.user, request.POST.get("user", ""))
+    form = RoleAssignmentForm(request.POST or None, manager=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             services.assign_role(

@@ -2,9 +2,10 @@
 
 from io import StringIO
 
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from governance.models import Organisation, RoleAssignment
+from governance.models import Account, Organisation, RoleAssignment
 
 
 def test_demo_data_can_be_loaded_twice(db, settings, tmp_path):
@@ -18,3 +19,7 @@ def test_demo_data_can_be_loaded_twice(db, settings, tmp_path):
     assert (Organisation.objects.count(), RoleAssignment.objects.count()) == counts
     assert counts == (10, 52)  # a role per role and organisation, plus two second ethics board members
     assert "steward.lindenau-umwelt" in out.getvalue()
+    # Every demo account belongs to the organisation of its role.
+    assert not get_user_model().objects.filter(account__isnull=True).exists()
+    homes = set(Account.objects.values_list("user", "home_organisation"))
+    assert homes == set(RoleAssignment.objects.values_list("user", "organisation"))

@@ -3,6 +3,7 @@
 import each other, never this package).
 
 - organisations: the members of the Stadtverbund and their tree
+- accounts: every person's account and its home organisation
 - roles: role assignments and deputies
 - immutable: the refusals of records that never change (append-only querysets)
 - terms: versioned reference vocabularies
@@ -12,6 +13,7 @@ import each other, never this package).
 - tokens: personal API tokens
 """
 
+from .accounts import Account
 from .audit import GENESIS_HASH, AuditAction, AuditEvent, AuditVerification
 from .decisions import Decision, DecisionKind, DecisionOutcome, DecisionPolicyVersion, DecisionRuleVersion
 from .immutable import AppendOnlyQuerySet, BulkWriteRefused, ImmutableError, InsertOnlyQuerySet
@@ -34,6 +36,7 @@ from .tokens import ApiToken, ApiTokenQuerySet
 
 __all__ = [
     "GENESIS_HASH",
+    "Account",
     "ApiToken",
     "ApiTokenQuerySet",
     "AppendOnlyQuerySet",

@@ -116,7 +116,7 @@ def test_invalid_input_gets_field_errors_in_german(client_for, owner_a, org_a):
 
 
 def test_a_governance_admin_assigns_and_revokes_roles(client_for, admin_a, org_a):
-    person = make_user("neu")
+    person = make_user("neu", home=org_a)
     client = client_for(admin_a)
 
     response = client.post(

@@ -23,6 +23,7 @@ from .matrix import (
     EVERYONE,
     NO_OBJECT,
     NOBODY,
+    OUTSIDER,
     OWNER_A,
     SIGNED_IN,
     STAFF,
@@ -322,8 +323,17 @@ def tomorrow_and_next_week() -> dict:
     return {"valid_from": local(now + timedelta(days=1)), "valid_until": local(now + timedelta(days=8))}
 
 
+# Role assignment: at A or B to the outsider (an account of A), and at A to an account of B
+# (only who manages an account gives it a role; B's admins manage B's accounts).
+ROLE_ASSIGNMENTS = {"org_a": ("org_a", OUTSIDER), "org_b": ("org_b", OUTSIDER), "org_a_to_b": ("org_a", "newhire_b")}
+
+
+def role_assign_kwargs(world, label):
+    return organisation_slug(world, ROLE_ASSIGNMENTS[label][0])
+
+
 def role_assign_form(world, label):
-    return {"user": world.user("outsider").pk, "role": "steward", "note": "Matrix"}
+    return {"user": world.user(ROLE_ASSIGNMENTS[label][1]).pk, "role": "steward", "note": "Matrix"}
 
 
 def deputy_form(world, label):
@@ -359,12 +369,13 @@ GOVERNANCE = [
     ),
     Route(
         "governance:role_assign",
-        objects=("org_a", "org_b"),
-        kwargs=organisation_slug,
-        get={"org_a": ONLY_ADMIN_A},
+        objects=tuple(ROLE_ASSIGNMENTS),
+        kwargs=role_assign_kwargs,
+        get={"org_a": ONLY_ADMIN_A, "org_a_to_b": ONLY_ADMIN_A},
         post={"org_a": ONLY_ADMIN_A},
         data=role_assign_form,
-        why="Roles are handed out by the organisation's governance admin only.",
+        why="Roles are handed out by the organisation's governance admin only, and only to accounts they manage: "
+        "A's admin giving a role to an account of B is refused (403), not just an invalid choice.",
     ),
     Route(
         "governance:role_revoke",
@@ -708,7 +719,12 @@ def admin_objects():
     axes_row = {"username": USERNAMES[STEWARD_A], "ip_address": "192.0.2.1", "user_agent": "Matrix"}
     return {
         "auth.group": {"group": lambda world: Group.objects.order_by("pk").first()},
-        "auth.user": {"user_a": lambda world: world.user(STEWARD_A), "user_b": lambda world: world.user(STEWARD_B)},
+        "auth.user": {
+            "user_a": lambda world: world.user(STEWARD_A),
+            "user_b": lambda world: world.user(STEWARD_B),
+            "newhire_a": lambda world: world.user("newhire_a"),
+            "newhire_b": lambda world: world.user("newhire_b"),
+        },
         "axes.accessattempt": {
             "attempt": lambda world: AccessAttempt.objects.get_or_create(
                 **axes_row, defaults={"get_data": "", "post_data": "", "failures_since_start": 1}
@@ -770,13 +786,19 @@ def strategy_admin_objects():
     }
 
 
+# Accounts of A (a steward, a new hire without a role) and of B: admin_a manages A's only.
+# A new account is made with a home in A or in B; admin_a may give only A's.
+ACCOUNTS_OF_A = {"user_a", "newhire_a"}
+ADMIN_ADD_OBJECTS = {"auth.user": ("home_a", "home_b")}
+
 # What admin_a (governance admin of A) may do in the admin, per model: see (change list,
-# change form read-only, history), add, change. Nobody but a superuser deletes anything,
-# touches groups or login records, or changes roles there (roles go through the
-# governance services); decisions and the journal are append-only for everyone.
+# change form read-only, history), add (True, or the labels of ADMIN_ADD_OBJECTS), change.
+# Nobody but a superuser deletes anything, touches groups or login records, or changes
+# roles there (roles go through the governance services); decisions and the journal are
+# append-only for everyone.
 ADMIN_A_MAY = {
     "governance.organisation": {"view": {"org_a"}, "change": {"org_a"}, "add": True},
-    "auth.user": {"view": {"user_a"}, "change": {"user_a"}, "add": True},
+    "auth.user": {"view": ACCOUNTS_OF_A, "change": ACCOUNTS_OF_A, "add": {"home_a"}},
     "governance.roleassignment": {"view": {"role_a"}},
     "governance.policydocument": {"view": {"document"}},
     "governance.policyversion": {"view": {"version"}},
@@ -790,8 +812,10 @@ ADMIN_A_MAY = {
 ADMIN_WHY = {
     "governance.organisation": "A governance admin keeps the master data of their organisations (B's: 404); "
     "deleting an organisation is for a superuser.",
-    "auth.user": "Governance admins manage the accounts of people whose roles all lie in their organisations "
-    "(B's steward: 404), without superuser, staff, group or permission fields.",
+    "auth.user": "Governance admins manage the accounts whose home organisation lies in their organisations "
+    "and that hold no role elsewhere: B's accounts answer 404, with a role or without (a new hire), also when "
+    "the post moves them to A. They create accounts with a home of theirs only (a home in B: 403), and "
+    "never see superuser, staff, group or permission fields. On the new hires the change cells deactivate.",
     "governance.roleassignment": "Read-only: roles change through the governance pages, whose services keep "
     "the object permissions in step.",
     "governance.decision": "Append-only, also in the admin; an auditor reads their organisations' decisions.",
@@ -838,10 +862,15 @@ def admin_form_values(obj, **changes) -> dict:
 def admin_change_data(world, model_label, label):
     obj = admin_row(world, model_label, label)
     if model_label == "auth.user":
+        # The home is A's for all four: for B's accounts that is a takeover attempt.
+        home = organisation(world, "org_a").pk
+        if label.startswith("newhire"):  # deactivate the account
+            return {"username": obj.username, "home_organisation": home, "email": obj.email}
         # The escalation fields are posted too: the form of a non-superuser must ignore them.
         group = ADMIN_OBJECTS["auth.group"]["group"](world)
         return {
             "username": obj.username,
+            "home_organisation": home,
             "first_name": "Geändert",
             "last_name": obj.last_name,
             "email": obj.email,
@@ -853,9 +882,11 @@ def admin_change_data(world, model_label, label):
     return admin_form_values(obj, **({"name": f"{obj} (geändert)"} if hasattr(obj, "name") else {}))
 
 
-def admin_add_data(world, model_label):
+def admin_add_data(world, model_label, label=NO_OBJECT):
     if model_label == "auth.user":
-        return {"username": "neu.lindenau", "usable_password": "true", "password1": "Matrix-Passwort-2026!",
+        city = {"home_a": "org_a", "home_b": "org_b"}[label]
+        return {"username": f"neu.{ORGANISATIONS[city]}", "home_organisation": organisation(world, city).pk,
+                "usable_password": "true", "password1": "Matrix-Passwort-2026!",
                 "password2": "Matrix-Passwort-2026!"}  # fmt: skip
     if model_label == "auth.group":
         return {"name": "Matrix-Gruppe"}
@@ -883,7 +914,9 @@ def admin_routes() -> list[Route]:
         model_label = model._meta.label_lower
         prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"
         labels = tuple(ADMIN_OBJECTS[model_label])  # a newly registered model fails here until it has a row
+        add_labels = ADMIN_ADD_OBJECTS.get(model_label, (NO_OBJECT,))
         may = ADMIN_A_MAY.get(model_label, {})
+        may_add = add_labels if may.get("add") is True else tuple(may.get("add", ()))
         view = dict.fromkeys(may.get("view", ()), ONLY_ADMIN_A)
         change = dict.fromkeys(may.get("change", ()), ONLY_ADMIN_A)
         any_view = ONLY_ADMIN_A if view else NOBODY
@@ -902,9 +935,10 @@ def admin_routes() -> list[Route]:
             ),
             Route(
                 f"{prefix}_add",
-                get=ONLY_ADMIN_A if may.get("add") else NOBODY,
-                post=ONLY_ADMIN_A if may.get("add") else NOBODY,
-                data=lambda world, label, model_label=model_label: admin_add_data(world, model_label),
+                objects=add_labels,
+                get=dict.fromkeys(add_labels, ONLY_ADMIN_A if may_add else NOBODY),
+                post=dict.fromkeys(may_add, ONLY_ADMIN_A),
+                data=lambda world, label, model_label=model_label: admin_add_data(world, model_label, label),
                 why=why,
             ),
             Route(
@@ -1017,12 +1051,13 @@ ADMIN = [
     ),
     Route(
         "admin:auth_user_password_change",
-        objects=("user_a", "user_b"),
+        objects=tuple(ADMIN_OBJECTS["auth.user"]),
         kwargs=user_object_id,
-        get={"user_a": ONLY_ADMIN_A},
-        post={"user_a": ONLY_ADMIN_A},
+        get=dict.fromkeys(ACCOUNTS_OF_A, ONLY_ADMIN_A),
+        post=dict.fromkeys(ACCOUNTS_OF_A, ONLY_ADMIN_A),
         data={"usable_password": "true", "password1": "Matrix-Passwort-2026!", "password2": "Matrix-Passwort-2026!"},
-        why="Setting someone's password is managing their account: only for accounts the admin manages.",
+        why="Setting someone's password is managing their account: only for accounts the admin manages. B's new "
+        "hire has no role anywhere, and still belongs to B (issue 20: the takeover across cities).",
     ),
     *admin_routes(),
 ]

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 ANONYMOUS = "anonymous"
-OUTSIDER = "outsider"  # an account with no role anywhere (what a citizen's account would be)
+OUTSIDER = "outsider"  # an account of org A with no role anywhere (what a citizen's account would be)
 STEWARD_A = "steward_a"
 STEWARD_B = "steward_b"
 OWNER_A = "owner_a"
@@ -29,6 +29,10 @@ USERNAMES = {
     ETHICS_A: "ethics.lindenau",
     ADMIN_A: "admin.lindenau",
 }
+
+# Accounts without a role (just hired) whose home is org A or org B: the objects of the
+# account cells, not people the matrix signs in as.
+NEW_HIRES = {"newhire_a": ("neueinstellung.lindenau", "lindenau"), "newhire_b": ("neueinstellung.eichberg", "eichberg")}
 
 # Datasets of the demo catalog, one per workflow state (org A unless the label ends in _b).
 DATASETS = {
@@ -52,9 +56,18 @@ class World:
 
     @classmethod
     def load(cls) -> "World":
+        from governance import services
+        from governance.models import Organisation
+
         User = get_user_model()
-        User.objects.get_or_create(username=USERNAMES[OUTSIDER], defaults={"email": "buerger@example.org"})
+        accounts = {OUTSIDER: (USERNAMES[OUTSIDER], "lindenau"), **NEW_HIRES}
+        emails = {OUTSIDER: "buerger@example.org"}
+        for label, (username, home) in accounts.items():
+            if not User.objects.filter(username=username).exists():
+                email = emails.get(label, f"{username}@example.org")
+                services.create_account(username, home=Organisation.objects.get(slug=home), by=None, email=email)
         users = {role: User.objects.get(username=name) for role, name in USERNAMES.items()}
+        users.update({label: User.objects.get(username=name) for label, (name, _home) in NEW_HIRES.items()})
         world = cls(users=users)
         for role in ROLES:  # log everyone in now, inside the world's transaction
             world.client(role)
