@@ -762,12 +762,30 @@ def waiting_changes_for(user):
     return list(changes.order_by("state_changed_at", "pk"))
 
 
+BLOCKED_TASK = gettext_lazy("Gesperrte Datei ersetzen oder entfernen")
+
+
+def blocked_files_for(user):
+    """Blocked files of published datasets: their owner and steward decide what replaces them."""
+    organisations = organisations_with_role(user, Role.OWNER, Role.STEWARD).values("pk")
+    return (
+        Distribution.objects.filter(status=DistributionStatus.BLOCKED, dataset__publisher__in=organisations)
+        .select_related("dataset__publisher")
+        .order_by("modified", "pk")
+    )
+
+
 def tasks_for(user) -> list[Task]:
-    """The task inbox's pending changes (registered in catalog.apps)."""
+    """The task inbox's pending changes and blocked files (registered in catalog.apps)."""
     if not user.is_authenticated:
         return []
     today = timezone.localdate()
     tasks = []
+    for distribution in blocked_files_for(user):
+        dataset, due = distribution.dataset, due_after(distribution.modified)
+        tasks.append(Task(f"{dataset.title}: {distribution.title}", dataset.get_absolute_url() + "#distributionen",
+                          BLOCKED_TASK, dataset.publisher.name, distribution.modified, due,
+                          bool(due and due < today), subject=dataset))  # fmt: skip
     for change in waiting_changes_for(user):
         since = change.state_changed_at or change.modified
         due = due_after(since)

@@ -26,6 +26,7 @@ from catalog.models import (
 from catalog.tabular_validation import check_distribution
 from catalog.tasks import release_due
 from catalog.tests.conftest import classification_fields
+from governance import inbox as governance_inbox
 from governance import services as governance
 from governance.models import Decision, DecisionKind, Role
 
@@ -129,6 +130,11 @@ def test_a_small_cells_finding_on_a_public_file_withdraws_it_at_once(
     assert fresh(dataset).rereview_requested_at is not None
     recipients = {address for message in mail.outbox for address in message.to}
     assert {"owner@stadt-a.example", "legal@stadt-a.example"} <= recipients
+    # A task for each: legal confirms the dataset without the file, the owner has it replaced.
+    assert "Erneute Prüfung" in [task.label for task in governance_inbox.tasks_for(flow_a.legal)]
+    assert "Gesperrte Datei ersetzen oder entfernen" in [
+        task.label for task in governance_inbox.tasks_for(flow_a.owner)
+    ]
 
 
 # ---------------------------------------------------------------------------
