@@ -6,20 +6,26 @@ import csv
 import io
 import json
 import re
+from datetime import timedelta
 
 import pytest
+from django.apps import apps
 from django.test import override_settings
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from catalog import services as catalog
-from catalog.models import Theme
-from catalog.tests.conftest import dataset_fields
+from catalog import workflow
+from catalog.models import Dataset, Theme
+from catalog.tests.conftest import classification_fields, dataset_fields
 from catalog.tests.test_views import edit_data
 from catalog.vocabularies import DataTheme
+from conftest import make_role_holder, make_user
+from core import transitions
 from governance import audit
+from governance import services as governance
 from governance.history import describe_change_reason
-from governance.models import AuditAction, AuditEvent
+from governance.models import AuditAction, AuditEvent, Role
 
 FORGED = "catalog.workflow.approved: open"
 
@@ -75,7 +81,7 @@ def test_the_version_history_shows_the_step_and_the_persons_text_apart(client_fo
     assert "Metadaten geändert" in entry
     assert "Rechtlich freigegeben" not in entry
     assert "Begründung/Notiz (eingegeben von steward-a)" in entry
-    assert f"<q class=\"sd-typed\">{FORGED}</q>" in entry
+    assert f'<q class="sd-typed">{FORGED}</q>' in entry
 
 
 def journal_row(html: str, seq: int) -> str:
@@ -160,3 +166,65 @@ def test_only_registered_codes_are_put_into_words():
     assert describe_change_reason("catalog.dataset.changed") == "Metadaten geändert"
     assert describe_change_reason("catalog.dataset.classified: 3") == "Neu klassifiziert, Version: 3"
     assert describe_change_reason("catalog.nonsense.approved") == "catalog.nonsense.approved"
+
+
+# ---- every way a person's text reaches the history ---------------------------------
+
+
+def test_every_history_keeps_the_persons_text_in_its_own_field():
+    """Every HistoricalRecords has the base PersonText (bases=[PersonText])."""
+    tracked = [model for model in apps.get_models() if hasattr(model._meta, "simple_history_manager_attribute")]
+    assert len(tracked) >= 30
+    for model in tracked:
+        historical = getattr(model, model._meta.simple_history_manager_attribute).model
+        assert historical._meta.get_field("history_person_text"), historical
+
+
+def test_a_reason_that_is_no_code_is_refused(admin_a, org_a):
+    """Only services set reasons, and only codes: a person's text passed as the reason
+    is a programming error, refused before anything is written."""
+    with pytest.raises(ValueError, match="person_text"):
+        transitions.change_reason("Neue DSB")
+    org_a._history_user, org_a._change_reason = admin_a, "Neue DSB"
+    with pytest.raises(ValueError, match="person_text"):
+        org_a.save()
+    assert org_a.history.filter(history_change_reason="Neue DSB").count() == 0
+
+
+def test_the_reason_of_a_revoked_role_is_the_persons_text(admin_a, org_a):
+    assignment = governance.assign_role(make_user("x"), Role.STEWARD, org_a, by=admin_a)
+    governance.revoke_role(assignment, by=admin_a, reason=FORGED)
+
+    record = assignment.history.latest()
+    assert (record.history_change_reason, record.history_person_text) == ("governance.role.revoked", FORGED)
+    event = AuditEvent.objects.filter(object_id=str(assignment.pk), action=AuditAction.UPDATE).latest("seq")
+    assert (event.reason, event.person_text) == ("governance.role.revoked", FORGED)
+
+
+@pytest.fixture
+def published(default_rules, dataset_a, steward_a, owner_a, org_a):
+    legal = make_role_holder("legal-a", Role.LEGAL_REVIEWER, org_a)
+    catalog.classify_dataset(dataset_a, by=steward_a, fields=classification_fields())
+    for action, person in (("submit", steward_a), ("sign_off", owner_a), ("approve", legal), ("publish", steward_a)):
+        dataset = Dataset.objects.get(pk=dataset_a.pk)
+        workflow.perform(action, dataset, by=person, data={"expected_version": dataset.version})
+    return Dataset.objects.get(pk=dataset_a.pk)
+
+
+def test_a_persons_reasons_for_a_re_review_are_their_text(published, steward_a):
+    workflow.perform(
+        "rereview", published, by=steward_a, data={"expected_version": published.version, "reasons": FORGED}
+    )
+
+    record = published.history.latest()
+    assert record.history_change_reason == "catalog.workflow.rereview_requested"
+    assert record.history_person_text == FORGED
+
+
+def test_a_triggers_reasons_for_a_re_review_are_the_systems_note(published):
+    Dataset.objects.filter(pk=published.pk).update(rereview_on=timezone.localdate() - timedelta(days=1))
+    assert workflow.run_rereview_triggers() == 1
+
+    record = published.history.latest()
+    assert record.history_change_reason == "catalog.workflow.rereview_requested: Wiedervorlagetermin erreicht"
+    assert record.history_person_text == ""
