@@ -37,12 +37,15 @@ def set_keywords_and_themes(dataset: Dataset, keywords, themes) -> None:
         dataset.themes.set(Theme.objects.filter(code__in=[getattr(theme, "code", theme) for theme in themes]))
 
 
-def create_dataset(*, by, fields: dict, keywords=(), themes=(), reason: str = "") -> Dataset:
+def create_dataset(
+    *, by, fields: dict, keywords=(), themes=(), reason: str = "", code: str = "catalog.dataset.created"
+) -> Dataset:
+    """A new dataset. `reason`: what the person typed for it; `code`: the history reason
+    of a caller that is a service itself (the import, harvesting)."""
     dataset = Dataset(created_by=by, **fields)
     dataset.full_clean()
     with transaction.atomic():
-        dataset._history_user = by
-        dataset._change_reason = reason or "catalog.dataset.created"
+        transitions.stamp(dataset, by=by, reason=code, person_text=reason)
         dataset.save()
         set_keywords_and_themes(dataset, keywords, themes)
     return dataset
@@ -74,9 +77,19 @@ def _rereview(dataset: Dataset, *, by, reasons: str) -> None:
 
 
 def update_dataset(
-    dataset: Dataset, *, by, fields: dict, expected_version: int, keywords=None, themes=None, reason: str = ""
+    dataset: Dataset,
+    *,
+    by,
+    fields: dict,
+    expected_version: int,
+    keywords=None,
+    themes=None,
+    reason: str = "",
+    code: str = "catalog.dataset.changed",
 ) -> Dataset:
-    """Apply an edit made on `expected_version`; refuse it if the dataset has moved on."""
+    """Apply an edit made on `expected_version`; refuse it if the dataset has moved on.
+    `reason`: what the person typed (kept as their text, never as a reason code);
+    `code`: the history reason of a caller that is a service itself (the import)."""
     with transaction.atomic():
         dataset = transitions.lock(
             Dataset.objects.all(),
@@ -90,7 +103,7 @@ def update_dataset(
         for name, value in fields.items():
             setattr(dataset, name, value)
         dataset.full_clean()
-        transitions.save(dataset, by=by, reason=reason or "catalog.dataset.changed")
+        transitions.save(dataset, by=by, reason=code, person_text=reason)
         set_keywords_and_themes(dataset, keywords, themes)
         if decision_inputs != [
             getattr(dataset, f"{name}_id" if name == "publisher" else name) for name in DECISION_FIELDS

@@ -228,10 +228,12 @@ def _guard(action: str, dataset: Dataset, by) -> None:
     _raise(judgement(action, dataset, by))
 
 
-def _save(dataset: Dataset, *, by, action: str, state: str | None = None, fields=(), note: str = "") -> None:
+def _save(
+    dataset: Dataset, *, by, action: str, state: str | None = None, fields=(), note: str = "", person_text: str = ""
+) -> None:
     old_state = transitions.save(
-        dataset, by=by, reason=f"catalog.workflow.{action}", note=note, fields=fields, state=state,
-        changed_at="state_changed_at",
+        dataset, by=by, reason=f"catalog.workflow.{action}", note=note, person_text=person_text, fields=fields,
+        state=state, changed_at="state_changed_at",
     )  # fmt: skip
     if dataset.state != old_state:
         dataset_state_changed.send(sender=Dataset, dataset=dataset, old_state=old_state, new_state=dataset.state, by=by)
@@ -566,6 +568,8 @@ def start_rereview(
     Decision says why. Triggers of the system pass by=None and check_role=False.
     Returns None if the dataset is not approved or published (its review is open anyway)."""
     reasons = _require_reasons(reasons)
+    # A person's reasons are their text; a trigger's are the system's note.
+    said = {"person_text": reasons} if check_role else {"note": reasons}
     with transaction.atomic():
         dataset = _lock(dataset, expected_version)
         if check_role:
@@ -582,7 +586,7 @@ def start_rereview(
             dataset.rereview_reason = reasons[:300]
             _save(
                 dataset, by=by, action="rereview_requested", fields=["rereview_requested_at", "rereview_reason"],
-                note=reasons,
+                **said,
             )  # fmt: skip
             decision = _decide(
                 dataset, by=by, kind=DecisionKind.REVIEW, outcome=evaluation.outcome, evaluation=evaluation,
@@ -601,7 +605,7 @@ def start_rereview(
                 state=_review_state(dataset, evaluation),
                 fields=["publication_outcome", "publication_basis", "rereview_requested_at", "rereview_reason",
                         "release_at", "release_by"],
-                note=reasons,
+                **said,
             )  # fmt: skip
             if was_published:
                 text = _("Veröffentlichung sofort aufgehoben, erneute Prüfung: %(reasons)s") % {"reasons": reasons}

@@ -116,8 +116,7 @@ def revoke_role(assignment: RoleAssignment, *, by, reason: str) -> RoleAssignmen
         if assignment.revoked_at:
             raise GovernanceError(_("Diese Rolle wurde bereits entzogen."))
         assignment.revoked_at = timezone.now()
-        assignment._change_reason = f"governance.role.revoked: {reason}"
-        assignment._history_user = by
+        transitions.stamp(assignment, by=by, reason="governance.role.revoked", person_text=reason)
         assignment.save(update_fields=["revoked_at"])
         # A deputy stands in for an assignment; without it the deputy ends too.
         affected = [assignment.user, *(d.user for d in assignment.deputies.select_related("user"))]
@@ -337,7 +336,7 @@ def update_organisation(
     organisation: Organisation, *, by, changes: dict, expected_version: int, reason: str = ""
 ) -> Organisation:
     """Apply an edit made on `expected_version`; refuse it if the row has moved on, so
-    no one silently overwrites a colleague's change."""
+    no one silently overwrites a colleague's change. `reason`: what the person typed."""
     with transaction.atomic():
         organisation = transitions.lock(
             Organisation.objects.all(),
@@ -349,7 +348,7 @@ def update_organisation(
         for field, value in changes.items():
             setattr(organisation, field, value)
         organisation.full_clean()
-        transitions.save(organisation, by=by, reason=reason or "governance.organisation.changed")
+        transitions.save(organisation, by=by, reason="governance.organisation.changed", person_text=reason)
         if "parent" in changes:
             # Roles cover sub-units, so moving a unit moves who may act on it.
             sync_role_permissions()
@@ -615,7 +614,7 @@ def repeal_version(version: PolicyVersion, *, by, on: date, reason: str) -> Poli
             raise ValidationError({"on": _("Die Fassung endet ohnehin schon früher.")})
         version.valid_until = on
         transitions.save(
-            version, by=by, reason="governance.policy.repealed", note=reason, state=PolicyStatus.REPEALED,
+            version, by=by, reason="governance.policy.repealed", person_text=reason, state=PolicyStatus.REPEALED,
             state_field="status", fields=["valid_until"], versioned=False,
         )  # fmt: skip
     return version

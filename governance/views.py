@@ -35,7 +35,7 @@ from .forms import (
     RoleAssignmentForm,
     RuleVersionForm,
 )
-from .history import IGNORED_FIELDS, display_value, history_entries
+from .history import IGNORED_FIELDS, display_value, history_entries, reason_code, reason_label, reason_labels
 from .models import (
     AuditAction,
     AuditEvent,
@@ -721,9 +721,11 @@ class Echo:
         return value
 
 
+# The payload (audit.payload(); person_text only when there is one) and the hash, then
+# the words of the reason code, which the hash does not cover.
 EXPORT_COLUMNS = [
     "seq", "time", "actor_id", "actor", "action", "content_type", "object_id", "object", "version_id",
-    "organisation_id", "request_id", "reason", "data", "prev_hash", "hash",
+    "organisation_id", "request_id", "reason", "person_text", "data", "prev_hash", "hash", "reason_label",
 ]  # fmt: skip
 
 
@@ -731,8 +733,10 @@ EXPORT_COLUMNS = [
 @staff_required
 def audit_export(request, fmt):
     """The filtered events as CSV or JSON, streamed. Each row carries the canonical
-    payload and its hash, so the recipient can recompute every hash. The export is
-    itself journaled."""
+    payload and its hash, so the recipient can recompute every hash. The reason is the
+    service's code, its words come beside it (CSV: `reason_label`; JSON: the legend
+    `reason_labels` after the events), and what a person typed is `person_text`, never
+    put into words. The export is itself journaled."""
     if not permissions.can_audit(request.user):
         raise PermissionDenied
     if fmt not in ("csv", "json"):
@@ -761,18 +765,21 @@ def audit_export(request, fmt):
             yield writer.writerow(EXPORT_COLUMNS)
             for record in records():
                 record["data"] = journal.canonical_json(record["data"])
+                record["reason_label"] = reason_label(record["reason"])
                 yield writer.writerow(
-                    [record[column] if record[column] is not None else "" for column in EXPORT_COLUMNS]
+                    [record.get(column) if record.get(column) is not None else "" for column in EXPORT_COLUMNS]
                 )
 
         response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     else:
 
         def chunks():
+            codes = set()
             yield '{"exported_at": ' + json.dumps(timezone.now().isoformat()) + ', "events": [\n'
             for index, record in enumerate(records()):
+                codes.add(reason_code(record["reason"]))
                 yield ("" if index == 0 else ",\n") + journal.canonical_json(record)
-            yield "\n]}\n"
+            yield '\n], "reason_labels": ' + journal.canonical_json(reason_labels(codes)) + "}\n"
 
         response = StreamingHttpResponse(chunks(), content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.{fmt}"'

@@ -401,7 +401,7 @@ class Run:
             fields={**mapped.fields, "name": mapped.name},
             keywords=mapped.keywords,
             themes=mapped.themes,
-            reason=reason("created", self.source),
+            code=reason("created", self.source),
         )
         resources = {}
         for values in mapped.resources:
@@ -519,7 +519,7 @@ class Run:
                 expected_version=version,
                 keywords=keywords,
                 themes=themes,
-                reason=change_reason,
+                code=change_reason,
             )
 
     def sync_distributions(self, dataset: Dataset, record: HarvestRecord, resources: list, change_reason: str):

@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .history import PersonText
+
 
 class OrgType(models.TextChoices):
     KERNVERWALTUNG = "kern", _("Kernverwaltung")
@@ -88,7 +90,7 @@ class Organisation(models.Model):
     email = models.EmailField(_("E-Mail"), blank=True)
     # Optimistic locking: an edit names the version it started from (see services).
     version = models.PositiveIntegerField(default=1, editable=False)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[PersonText])
 
     objects = OrganisationQuerySet.as_manager()
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .history import PersonText
 from .organisations import Organisation
 
 
@@ -69,7 +70,7 @@ class RoleAssignment(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
     )
     note = models.CharField(_("Anmerkung"), max_length=300, blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[PersonText])
 
     objects = RoleAssignmentQuerySet.as_manager()
 

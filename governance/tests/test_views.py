@@ -72,7 +72,7 @@ def test_an_owner_changes_their_organisation_and_leaves_a_version(client_for, ow
     assert org_a.version == 2
     latest = org_a.history.latest()
     assert latest.history_user == owner_a
-    assert latest.history_change_reason == "Neue DSB"
+    assert (latest.history_change_reason, latest.history_person_text) == ("governance.organisation.changed", "Neue DSB")
     page = client.get(reverse("governance:organisation_history", args=[org_a.slug]))
     assert page.status_code == 200
     [change] = page.context["entries"][0]["changes"]
