@@ -1,12 +1,13 @@
 import json
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .models import AuditAction, Organisation, PolicyDocument, PolicySection, PolicyVersion, Role, RoleAssignment
-from .permissions import possible_parents
+from .permissions import city_members, possible_parents
 from .rules import ALTERNATIVE_FORMS, ConditionError, Effect, ReviewRole, validate_condition
 
 
@@ -85,10 +86,14 @@ class RoleAssignmentForm(forms.Form):
 
 
 class DeputyForm(forms.Form):
+    """Who stands in for the holder of `principal`, and when: people of the same city,
+    for a bounded period (the services check both again)."""
+
     deputy = forms.ModelChoiceField(
         label=_("Vertretung durch"),
-        queryset=get_user_model().objects.filter(is_active=True).order_by("last_name", "username"),
+        queryset=get_user_model().objects.none(),
         empty_label=EMPTY_LABEL,
+        help_text=_("Personen derselben Stadt (mit einer Rolle in ihren Organisationen)."),
     )
     valid_from = forms.DateTimeField(label=_("Von"), widget=LOCAL_DATETIME)
     valid_until = forms.DateTimeField(label=_("Bis"), widget=LOCAL_DATETIME)
@@ -96,7 +101,12 @@ class DeputyForm(forms.Form):
 
     def __init__(self, *args, principal: RoleAssignment, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["deputy"].queryset = self.fields["deputy"].queryset.exclude(pk=principal.user_id)
+        self.fields["deputy"].queryset = (
+            city_members(principal.organisation).exclude(pk=principal.user_id).order_by("last_name", "username")
+        )
+        self.fields["valid_until"].help_text = _("Höchstens %(days)d Tage nach dem Beginn.") % {
+            "days": settings.DEPUTY_MAX_DAYS
+        }
 
     def clean(self):
         data = super().clean()

@@ -328,13 +328,13 @@ def test_whoever_classified_or_submitted_cannot_approve(ready, steward_a, owner_
     assert fresh(ready).state == S.LEGAL_REVIEW
 
 
-def test_a_deputy_of_the_legal_reviewer_may_approve(ready, steward_a, owner_a, legal_a, org_a):
-    from conftest import make_user
+def test_a_deputy_of_the_legal_reviewer_may_approve(ready, steward_a, owner_a, legal_a, org_a, admin_a):
+    from conftest import make_role_holder
 
     principal = legal_a.role_assignments.get()
-    deputy = make_user("deputy")
-    governance.assign_role(deputy, Role.LEGAL_REVIEWER, org_a, by=legal_a, deputy_for=principal,
-                           valid_until=timezone.now() + timedelta(days=7))  # fmt: skip
+    deputy = make_role_holder("deputy", Role.STEWARD, org_a)  # someone of the same city
+    governance.appoint_deputy(principal, deputy, by=admin_a, valid_from=timezone.now(),
+                              valid_until=timezone.now() + timedelta(days=7))  # fmt: skip
     to_legal_review(ready, steward_a, owner_a)
 
     workflow.approve(ready, by=deputy, expected_version=fresh(ready).version)
