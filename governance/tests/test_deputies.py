@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from conftest import make_role_holder, make_user
 from governance import permissions, services
+from governance.history import describe_change_reason
 from governance.models import AuditEvent, Role, RoleAssignment
 
 
@@ -155,6 +156,18 @@ def test_a_proposal_does_nothing_until_an_admin_approves(principal, owner_a, adm
         services.approve_deputy(approved, by=admin_a)
 
 
+def test_a_proposal_waits_in_the_admins_inbox(principal, owner_a, admin_a, colleague):
+    from governance import inbox
+
+    services.propose_deputy(principal, colleague, by=owner_a, **period(start=2))
+    [task] = inbox.deputy_proposals(admin_a)
+    assert task.label == "Vertretung genehmigen"
+    assert task.url.endswith("#org-proposals")
+    assert task.due == (timezone.localtime() + timedelta(days=2)).date()
+    assert inbox.deputy_proposals(owner_a) == []
+    assert inbox.deputy_proposals(colleague) == []
+
+
 def test_only_the_holder_proposes(principal, steward_a, colleague):
     with pytest.raises(services.DeputyRefused):
         services.propose_deputy(principal, colleague, by=steward_a, **period())
@@ -189,6 +202,7 @@ def test_the_principal_ends_their_deputy_early(principal, owner_a, admin_a, coll
 
     assert not permissions.has_role(fresh(colleague), Role.OWNER, org_a)
     event = journal("governance.deputy.ended").get()
+    assert describe_change_reason(event.reason).startswith("Vertretung beendet")
     assert event.actor == owner_a
     assert "Früher zurück" in event.reason
     with pytest.raises(services.GovernanceError):
