@@ -85,11 +85,17 @@ class RoleAssignmentForm(forms.Form):
         return data
 
 
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        full_name = obj.get_full_name()
+        return f"{full_name} ({obj.get_username()})" if full_name else obj.get_username()
+
+
 class DeputyForm(forms.Form):
     """Who stands in for the holder of `principal`, and when: people of the same city,
     for a bounded period (the services check both again)."""
 
-    deputy = forms.ModelChoiceField(
+    deputy = PersonChoiceField(
         label=_("Vertretung durch"),
         queryset=get_user_model().objects.none(),
         empty_label=EMPTY_LABEL,
