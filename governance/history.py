@@ -81,6 +81,10 @@ def history_entries(records) -> list[dict]:
 REASON_LABELS = {
     "governance.role.assigned": _lazy("Rolle zugewiesen"),
     "governance.role.revoked": _lazy("Rolle entzogen"),
+    "governance.deputy.appointed": _lazy("Vertretung eingerichtet"),
+    "governance.deputy.proposed": _lazy("Vertretung vorgeschlagen"),
+    "governance.deputy.approved": _lazy("Vertretung genehmigt"),
+    "governance.deputy.ended": _lazy("Vertretung beendet"),
     "governance.organisation.created": _lazy("Organisation angelegt"),
     "governance.organisation.changed": _lazy("Organisation geändert"),
     "governance.organisation.admin_changed": _lazy("In der Verwaltungsoberfläche geändert"),

@@ -123,6 +123,19 @@ class Organisation(models.Model):
                     raise ValidationError({"parent": _("Eine Organisation kann nicht unter sich selbst stehen.")})
                 ancestor = ancestor.parent
 
+    def lineage(self) -> list["Organisation"]:
+        """The organisation and every one above it, up to the root of its tree."""
+        chain = [self]
+        while chain[-1].parent_id and chain[-1].parent_id not in {organisation.pk for organisation in chain}:
+            chain.append(chain[-1].parent)
+        return chain
+
+    @property
+    def city(self) -> "Organisation":
+        """The root of the organisation's tree: the city (with its offices and enterprises)
+        it belongs to, the tenant of the network."""
+        return self.lineage()[-1]
+
     @property
     def controller(self) -> "Organisation":
         """The legal entity answerable under data protection law (Art. 4 Nr. 7 DSGVO)."""
