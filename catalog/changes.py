@@ -39,7 +39,7 @@ from core.transitions import require_reasons as _require_reasons
 from governance import services as governance
 from governance.inbox import Task, due_after
 from governance.models import Decision, DecisionKind, DecisionOutcome, Organisation, Role, RoleAssignment
-from governance.permissions import organisations_with_role, roles_held
+from governance.permissions import organisations_with_role, roles_held, with_principals_and_deputies
 from governance.rules import PENDING
 
 from . import services
@@ -59,7 +59,7 @@ from .models import (
 )
 from .signals import change_state_changed
 from .tabular_validation import tabular_format
-from .workflow import ETHICS_DECISION, check_release_at, involved_user_ids, release_label, start_rereview
+from .workflow import ETHICS_DECISION, check_release_at, release_label, start_rereview
 
 C = ChangeState
 logger = logging.getLogger(__name__)
@@ -245,13 +245,18 @@ def review_reasons(change: DatasetChange, evaluation) -> list[str]:
 
 def involved(change: DatasetChange) -> set[int]:
     """Who may not review the change: everyone who edited it, submitted it or signed it
-    off, and whoever classified or submitted the dataset (with their principals and
-    deputies, as catalog.workflow.involved_user_ids counts them)."""
+    off, and whoever classified the dataset as it stands, with their principals and
+    deputies while the change was under way (a deputy and their principal are one
+    person). The sign-offs of the dataset's first publication do not count: each change
+    is a round of its own."""
     ids = set(change.editors.values_list("pk", flat=True))
     ids |= {change.submitted_by_id, change.created_by_id}
-    if change.state == C.LEGAL_REVIEW:
+    if change.state in (C.ETHICS_REVIEW, C.LEGAL_REVIEW, C.SCHEDULED):
         ids.add(change.signed_off_by_id)
-    return (ids - {None}) | involved_user_ids(change.dataset)
+    classification = change.dataset.current_classification
+    if classification is not None:
+        ids.add(classification.classified_by_id)
+    return with_principals_and_deputies(ids - {None}, since=change.created)
 
 
 def _conditions(action: str, change: DatasetChange) -> list[str | None]:
@@ -311,10 +316,12 @@ def _guard(action: str, change: DatasetChange, by) -> None:
     transitions.guard(judgement(action, change, by), conflict=WorkflowError, forbidden=WorkflowRefused)
 
 
-def _save(change: DatasetChange, *, by, action: str, state: str | None = None, fields=(), note: str = "") -> None:
+def _save(
+    change: DatasetChange, *, by, action: str, state: str | None = None, fields=(), note: str = "", person_text=""
+) -> None:
     old_state = transitions.save(
-        change, by=by, reason=f"catalog.change.{action}", note=note, fields=fields, state=state,
-        changed_at="state_changed_at",
+        change, by=by, reason=f"catalog.change.{action}", note=note, person_text=person_text, fields=fields,
+        state=state, changed_at="state_changed_at",
     )  # fmt: skip
     if change.state != old_state:
         change_state_changed.send(sender=DatasetChange, change=change, old_state=old_state, new_state=change.state,
@@ -597,7 +604,7 @@ def discard_change(change: DatasetChange, *, by, expected_version: int | None, r
         _guard("discard_change", change, by)
         for distribution in change.added_distributions.filter(status=DistributionStatus.PROPOSED):
             services.delete_distribution(distribution, by=by, reason="catalog.change.discarded")
-        _save(change, by=by, action="discarded", state=C.DISCARDED, note=reasons)
+        _save(change, by=by, action="discarded", state=C.DISCARDED, person_text=reasons)
 
 
 def perform(action: str, change: DatasetChange, *, by, data: dict):
@@ -744,20 +751,21 @@ def waiting_changes_for(user):
     def orgs(role):
         return organisations_with_role(user, role).values("pk")
 
-    # The four-eyes set of involved(), as SQL: one query however many changes wait.
+    # The four-eyes set of involved(), as SQL: the user and whoever they stand in for or
+    # who stands in for them (one query), then one query however many changes wait.
+    people = with_principals_and_deputies({user.pk})
     not_involved = (
-        ~Q(editors=user)
-        & ~Q(submitted_by=user)
-        & ~Q(created_by=user)
-        & ~Q(dataset__submitted_by=user)
-        & ~Q(dataset__current_classification__classified_by=user)
+        ~Q(editors__in=people)
+        & ~Q(submitted_by__in=people)
+        & ~Q(created_by__in=people)
+        & ~Q(dataset__current_classification__classified_by__in=people)
     )
     changes = DatasetChange.objects.filter(
         Q(state=C.RETURNED, dataset__publisher__in=orgs(Role.STEWARD))
         | Q(state=C.IN_REVIEW, dataset__publisher__in=orgs(Role.OWNER)) & not_involved
         | Q(state=C.LEGAL_REVIEW, dataset__publisher__in=orgs(Role.LEGAL_REVIEWER))
         & not_involved
-        & ~Q(signed_off_by=user)
+        & ~Q(signed_off_by__in=people)
     ).select_related("dataset__publisher")
     return list(changes.order_by("state_changed_at", "pk"))
 

@@ -29,7 +29,13 @@ class DatasetVersion:
 
     @property
     def reason(self):
+        """The service's reason code (governance.history.describe_change_reason)."""
         return self.record.history_change_reason
+
+    @property
+    def person_text(self):
+        """What the person typed for this version, never a code."""
+        return self.record.history_person_text
 
 
 def dataset_versions(dataset: Dataset) -> list[DatasetVersion]:
@@ -43,7 +49,7 @@ def dataset_versions(dataset: Dataset) -> list[DatasetVersion]:
 
 def classification_number(record) -> int | None:
     """The classification version a dataset version was made by, if any (the service
-    names it in the change reason)."""
+    names it in the note of its change reason; only services write reasons)."""
     code, _sep, number = (record.history_change_reason or "").partition(": ")
     return int(number) if code == "catalog.dataset.classified" and number.isdigit() else None
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from governance.models import Organisation
+from governance.models import Organisation, PersonText
 from governance.rules import OUTCOME_CHOICES
 
 from .errors import ImmutableError
@@ -225,7 +225,7 @@ class Dataset(models.Model):
         related_name="+",
         editable=False,
     )
-    history = HistoricalRecords(m2m_fields=[keywords, themes])
+    history = HistoricalRecords(m2m_fields=[keywords, themes], bases=[PersonText])
 
     objects = DatasetQuerySet.as_manager()
 
@@ -371,7 +371,7 @@ class Distribution(models.Model):
     )
     created = models.DateTimeField(_("Angelegt am"), auto_now_add=True)
     modified = models.DateTimeField(_("Geändert am"), auto_now=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[PersonText])
 
     objects = DistributionQuerySet.as_manager()
 
@@ -496,7 +496,7 @@ class DatasetChange(models.Model):
     # Timed release (embargo): the approved change goes public at this moment.
     release_at = models.DateTimeField(_("Veröffentlichung am"), null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
-    history = HistoricalRecords(m2m_fields=[removed_distributions])
+    history = HistoricalRecords(m2m_fields=[removed_distributions], bases=[PersonText])
 
     class Meta:
         verbose_name = _("Ausstehende Änderung")
@@ -813,7 +813,7 @@ class HarvestSource(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False)
     created = models.DateTimeField(_("Eingerichtet am"), auto_now_add=True)
     modified = models.DateTimeField(_("Geändert am"), auto_now=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[PersonText])
 
     class Meta:
         verbose_name = _("Harvesting-Quelle")
@@ -843,7 +843,7 @@ class HarvestOrganisationMapping(models.Model):
     organisation = models.ForeignKey(
         Organisation, verbose_name=_("Organisation"), on_delete=models.PROTECT, related_name="+"
     )
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[PersonText])
 
     class Meta:
         verbose_name = _("Zuordnung einer Organisation")

@@ -52,12 +52,15 @@ def set_keywords_and_themes(dataset: Dataset, keywords, themes) -> None:
         dataset.themes.set(Theme.objects.filter(code__in=[getattr(theme, "code", theme) for theme in themes]))
 
 
-def create_dataset(*, by, fields: dict, keywords=(), themes=(), reason: str = "") -> Dataset:
+def create_dataset(
+    *, by, fields: dict, keywords=(), themes=(), reason: str = "", code: str = "catalog.dataset.created"
+) -> Dataset:
+    """A new dataset. `reason`: what the person typed for it; `code`: the history reason
+    of a caller that is a service itself (the import, harvesting)."""
     dataset = Dataset(created_by=by, **fields)
     dataset.full_clean()
     with transaction.atomic():
-        dataset._history_user = by
-        dataset._change_reason = reason or "catalog.dataset.created"
+        transitions.stamp(dataset, by=by, reason=code, person_text=reason)
         dataset.save()
         set_keywords_and_themes(dataset, keywords, themes)
     return dataset
@@ -100,13 +103,18 @@ def update_dataset(
     keywords=None,
     themes=None,
     reason: str = "",
+    code: str = "catalog.dataset.changed",
     direct: bool = False,
 ) -> Dataset:
     """Apply an edit made on `expected_version` (edit_version(): the dataset's version, or
-    its pending change's); refuse it if the dataset has moved on. An approved or published
-    dataset is not changed: the edit goes into its pending change (propose_edit) and the
-    public keeps the approved state. Only `direct=True` (a trusted harvest source, whose
-    path is documented and recorded as such) changes it in place."""
+    its pending change's); refuse it if the dataset has moved on. `reason`: what the
+    person typed (kept as their text, never as a reason code); `code`: the history reason
+    of a caller that is a service itself (the import, harvesting).
+
+    An approved or published dataset is not changed: the edit goes into its pending
+    change (propose_edit) and the public keeps the approved state. Only `direct=True` (a
+    trusted harvest source, whose path is documented and recorded as such) changes it in
+    place."""
     if not direct and under_change_control(dataset):
         propose_edit(
             dataset, by=by, fields=fields, expected_version=expected_version, keywords=keywords, themes=themes,
@@ -125,7 +133,7 @@ def update_dataset(
         for name, value in fields.items():
             setattr(dataset, name, value)
         dataset.full_clean()
-        transitions.save(dataset, by=by, reason=reason or "catalog.dataset.changed")
+        transitions.save(dataset, by=by, reason=code, person_text=reason)
         set_keywords_and_themes(dataset, keywords, themes)
         if decision_inputs != [
             getattr(dataset, f"{name}_id" if name == "publisher" else name) for name in DECISION_FIELDS
@@ -327,8 +335,7 @@ def open_change(dataset: Dataset, *, by, expected_version: int | None = None) ->
             raise ConflictError(STALE_EDIT)
         number = (DatasetChange.objects.filter(dataset=dataset).aggregate(n=Max("number"))["n"] or 0) + 1
         change = DatasetChange(dataset=dataset, number=number, created_by=by, proposed={})
-        change._history_user = by
-        change._change_reason = "catalog.change.opened"
+        transitions.stamp(change, by=by, reason="catalog.change.opened")
         change.save()
     elif expected_version is not None and expected_version != change.version:
         raise ConflictError(STALE_EDIT)
@@ -343,9 +350,9 @@ def open_change(dataset: Dataset, *, by, expected_version: int | None = None) ->
     return change
 
 
-def _save_change(change: DatasetChange, *, by, reason: str, note: str = "") -> None:
+def _save_change(change: DatasetChange, *, by, reason: str, note: str = "", person_text: str = "") -> None:
     change.editors.add(by)
-    transitions.save(change, by=by, reason=reason, note=note)
+    transitions.save(change, by=by, reason=reason, note=note, person_text=person_text)
 
 
 def propose_edit(
@@ -367,7 +374,7 @@ def propose_edit(
         # undo what reached the dataset meanwhile by its documented direct path (a trusted source).
         approved = field_values(current)
         change.proposed = {name: value for name, value in proposed.items() if approved.get(name) != value}
-        _save_change(change, by=by, reason="catalog.change.edited", note=reason)
+        _save_change(change, by=by, reason="catalog.change.edited", person_text=reason)
     return change
 
 

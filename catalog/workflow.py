@@ -30,6 +30,7 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime, timedelta
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -42,7 +43,7 @@ from core.transitions import STATE, Refusal, Transition
 from core.transitions import require_reasons as _require_reasons
 from governance import services as governance
 from governance.models import Decision, DecisionKind, DecisionOutcome, Role
-from governance.permissions import roles_held
+from governance.permissions import roles_held, with_principals_and_deputies
 from governance.rules import PENDING, ReviewRole, RuleEvaluation
 from governance.vocabularies import PublicationForm
 
@@ -133,12 +134,41 @@ ETHICS_OUTCOME = Transition(
 )
 
 
-def involved_user_ids(dataset: Dataset) -> set[int]:
-    """Who classified or submitted the dataset: the four-eyes principle keeps them out."""
+def involved_user_ids(dataset: Dataset, also=()) -> set[int]:
+    """The four-eyes set: who acted on the dataset in this review round (acted_on_round)
+    and the people in `also`, with their principals and deputies for the round (a deputy
+    and the person they stand in for are one person here). Three queries."""
+    since = _round_started_at(dataset)
+    return with_principals_and_deputies(acted_on_round(dataset, since) | set(also), since=since)
+
+
+def acted_on_round(dataset: Dataset, since=None) -> set[int]:
+    """Who submitted the dataset, classified it, or signed it off since it was last
+    submitted (`since`): none of them reviews or decides it."""
     ids = {dataset.submitted_by_id}
     if dataset.current_classification is not None:
         ids.add(dataset.current_classification.classified_by_id)
+    if since is not None:
+        ids |= set(
+            Decision.objects.filter(
+                subject_type=ContentType.objects.get_for_model(Dataset),
+                subject_id=str(dataset.pk),
+                kind=DecisionKind.REVIEW,
+                outcome=DecisionOutcome.APPROVED,
+                decided_at__gte=since,
+            ).values_list("actor", flat=True)
+        )
     return ids - {None}
+
+
+def _round_started_at(dataset: Dataset):
+    """When the dataset was last submitted (None if never: then nobody signed it off)."""
+    return (
+        dataset.history.filter(history_change_reason__startswith="catalog.workflow.submitted")
+        .order_by("-history_date")
+        .values_list("history_date", flat=True)
+        .first()
+    )
 
 
 def _conditions(action: str, dataset: Dataset) -> list[str | None]:
@@ -228,10 +258,12 @@ def _guard(action: str, dataset: Dataset, by) -> None:
     _raise(judgement(action, dataset, by))
 
 
-def _save(dataset: Dataset, *, by, action: str, state: str | None = None, fields=(), note: str = "") -> None:
+def _save(
+    dataset: Dataset, *, by, action: str, state: str | None = None, fields=(), note: str = "", person_text: str = ""
+) -> None:
     old_state = transitions.save(
-        dataset, by=by, reason=f"catalog.workflow.{action}", note=note, fields=fields, state=state,
-        changed_at="state_changed_at",
+        dataset, by=by, reason=f"catalog.workflow.{action}", note=note, person_text=person_text, fields=fields,
+        state=state, changed_at="state_changed_at",
     )  # fmt: skip
     if dataset.state != old_state:
         dataset_state_changed.send(sender=Dataset, dataset=dataset, old_state=old_state, new_state=dataset.state, by=by)
@@ -566,6 +598,8 @@ def start_rereview(
     Decision says why. Triggers of the system pass by=None and check_role=False.
     Returns None if the dataset is not approved or published (its review is open anyway)."""
     reasons = _require_reasons(reasons)
+    # A person's reasons are their text; a trigger's are the system's note.
+    said = {"person_text": reasons} if check_role else {"note": reasons}
     with transaction.atomic():
         dataset = _lock(dataset, expected_version)
         if check_role:
@@ -582,7 +616,7 @@ def start_rereview(
             dataset.rereview_reason = reasons[:300]
             _save(
                 dataset, by=by, action="rereview_requested", fields=["rereview_requested_at", "rereview_reason"],
-                note=reasons,
+                **said,
             )  # fmt: skip
             decision = _decide(
                 dataset, by=by, kind=DecisionKind.REVIEW, outcome=evaluation.outcome, evaluation=evaluation,
@@ -601,7 +635,7 @@ def start_rereview(
                 state=_review_state(dataset, evaluation),
                 fields=["publication_outcome", "publication_basis", "rereview_requested_at", "rereview_reason",
                         "release_at", "release_by"],
-                note=reasons,
+                **said,
             )  # fmt: skip
             if was_published:
                 text = _("Veröffentlichung sofort aufgehoben, erneute Prüfung: %(reasons)s") % {"reasons": reasons}

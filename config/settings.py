@@ -252,6 +252,8 @@ DISCLOSURE_IGNORE_COLUMNS = env(
 WORKFLOW_DUE_WORKING_DAYS = int(env("WORKFLOW_DUE_WORKING_DAYS", "10"))
 # How many counted (not recused) votes of the data-ethics board close a review.
 ETHICS_QUORUM = int(env("ETHICS_QUORUM", "2"))
+# The longest period, in days, a deputy (Vertretung) is appointed for (about six months).
+DEPUTY_MAX_DAYS = int(env("DEPUTY_MAX_DAYS", "183"))
 
 REST_FRAMEWORK = {
     # A personal API token first (it also makes anonymous requests get 401, not 403),

@@ -22,11 +22,18 @@ the optimistic version check) → judge again under the lock → mutate → `sav
 counted up, history user and reason "<app>.<object>.<action>") → a Decision where the
 step decides (governance.services.record_decision) → signals and mail after commit.
 
+A history entry says two things apart: the *reason*, a namespaced code the service
+chooses (with an optional `note` the service sets: a version number, an outcome code),
+and the *person's text*, whatever the person typed for the change. The text goes to its
+own field (`person_text`), never into the reason: the journal puts registered codes into
+words, so typed text that looked like a code would forge a step nobody took.
+
 Model-free: nothing here imports an app.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -44,6 +51,11 @@ FORBIDDEN = frozenset({ROLE, FOUR_EYES})  # 403; the rest is 409
 
 # simple-history keeps at most 100 characters of a change reason.
 REASON_LENGTH = 100
+# A reason code: lower-case words joined by dots, at least two ("catalog.dataset.changed").
+REASON_CODE = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+")
+# The instance attribute the history (governance.signals) reads the person's text from,
+# as simple-history reads `_change_reason`.
+PERSON_TEXT_ATTRIBUTE = "_person_text"
 
 
 @dataclass(frozen=True)
@@ -223,10 +235,26 @@ def lock(queryset, pk, *, expected_version: int | None = None, message="", confl
     return locked
 
 
+def is_reason_code(code: str) -> bool:
+    return bool(REASON_CODE.fullmatch(code or ""))
+
+
 def change_reason(code: str, note: str = "") -> str:
-    """The history reason of a step: its namespaced code, and a note after a colon."""
+    """The history reason of a step: its namespaced code, and a note the service sets
+    after a colon (or already in `code`, as "<code>: <note>"). Never a person's text (see
+    `stamp`): a code that is not one is a programming error."""
+    if not is_reason_code(code.partition(": ")[0]):
+        raise ValueError(f"{code!r} is not a reason code; a person's text goes to person_text")
     note = (note or "").strip()
     return (f"{code}: {note}" if note else code)[:REASON_LENGTH]
+
+
+def stamp(instance, *, by, reason: str, note: str = "", person_text: str = "") -> None:
+    """Tell the history who saves `instance` and why, for the next save(): the service's
+    reason code (and its note), and apart from it the text the person typed."""
+    instance._history_user = by
+    instance._change_reason = change_reason(reason, note)
+    setattr(instance, PERSON_TEXT_ATTRIBUTE, (person_text or "").strip())
 
 
 def save(
@@ -235,6 +263,7 @@ def save(
     by,
     reason: str,
     note: str = "",
+    person_text: str = "",
     fields: Iterable[str] | None = None,
     state=None,
     state_field: str = "state",
@@ -242,9 +271,10 @@ def save(
     now=None,
     versioned: bool = True,
 ):
-    """Save what a step changed, with the history user and reason: moves `state_field`
-    to `state` (stamping `changed_at` with `now`), counts the version up (`versioned`)
-    and saves `fields` (None: the whole row). Returns the state before."""
+    """Save what a step changed, with the history user, reason and the person's text
+    (`stamp`): moves `state_field` to `state` (stamping `changed_at` with `now`), counts
+    the version up (`versioned`) and saves `fields` (None: the whole row). Returns the
+    state before."""
     old_state = getattr(instance, state_field, None)
     update = list(fields) if fields is not None else None
     if state is not None and state != old_state:
@@ -259,8 +289,7 @@ def save(
             update.append("version")
     if update is not None and any(f.name == "modified" for f in instance._meta.concrete_fields):
         update.append("modified")  # auto_now is saved only when named
-    instance._history_user = by
-    instance._change_reason = change_reason(reason, note)
+    stamp(instance, by=by, reason=reason, note=note, person_text=person_text)
     if update is None:
         instance.save()
     else:

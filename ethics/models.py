@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from catalog.models import Dataset, DatasetChange, EthicsOutcome
-from governance.models import Organisation
+from governance.models import Organisation, PersonText
 
 
 class ImmutableError(Exception):
@@ -55,7 +55,7 @@ class DataUse(models.Model):
     )
     created = models.DateTimeField(_("Angelegt am"), auto_now_add=True)
     modified = models.DateTimeField(_("Geändert am"), auto_now=True)
-    history = HistoricalRecords(m2m_fields=[datasets])
+    history = HistoricalRecords(m2m_fields=[datasets], bases=[PersonText])
 
     class Meta:
         verbose_name = _("Datennutzung")
@@ -243,7 +243,7 @@ class EthicsReview(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("Abgeschlossen von"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="+",
     )  # fmt: skip
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[PersonText])
 
     objects = EthicsReviewQuerySet.as_manager()
 
@@ -297,7 +297,7 @@ class Answer(models.Model):
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
     value = models.CharField(_("Antwort"), max_length=20, blank=True)
     text = models.TextField(_("Erläuterung"), blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[PersonText])
 
     class Meta:
         verbose_name = _("Antwort")
@@ -331,7 +331,7 @@ class Vote(models.Model):
     minority_opinion = models.TextField(_("Sondervotum"), blank=True)
     in_minority = models.BooleanField(_("In der Minderheit"), default=False)
     cast_at = models.DateTimeField(_("Abgegeben am"), default=timezone.now)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[PersonText])
 
     class Meta:
         verbose_name = _("Votum")
@@ -375,7 +375,7 @@ class Condition(models.Model):
         on_delete=models.PROTECT, related_name="+",
     )  # fmt: skip
     created = models.DateTimeField(_("Angelegt am"), auto_now_add=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[PersonText])
 
     objects = ConditionQuerySet.as_manager()
 

@@ -30,7 +30,7 @@ from core.errors import ConflictError as BaseConflict
 from core.errors import DomainError
 from governance import services as governance
 from governance.models import DecisionKind, DecisionOutcome, Role
-from governance.permissions import has_role
+from governance.permissions import deputy_links, has_role, with_principals_and_deputies
 
 from .models import (
     AITier,
@@ -194,10 +194,16 @@ def judge_board_step(transition: transitions.Transition, user, review: EthicsRev
     """The Refusal of a board step for `user` (None: they may take it now)."""
 
     def involved():
-        ids = {review.applicant_id, review.answered_by_id}
-        if review.change_id:  # whoever edited, submitted or signed off the change
-            ids |= changes.involved(review.change)
-        return ids | workflow.involved_user_ids(review.dataset) if review.dataset_id else ids
+        # Asked up to three times a page (vote, close, conditions): worked out once per review.
+        if not hasattr(review, "_four_eyes"):
+            applicant_side = {review.applicant_id, review.answered_by_id}
+            if review.change_id:  # whoever edited, submitted or signed off the change
+                applicant_side |= changes.involved(review.change)
+            if review.dataset_id:
+                review._four_eyes = workflow.involved_user_ids(review.dataset, also=applicant_side)
+            else:
+                review._four_eyes = with_principals_and_deputies(applicant_side, since=review.opened_at)
+        return review._four_eyes
 
     return transitions.judge(
         transition,
@@ -215,9 +221,47 @@ def vote_refusal(user, review: EthicsReview) -> str | None:
     return str(refusal) if refusal else None
 
 
+def one_voice_refusal(user, review: EthicsReview) -> str | None:
+    """A deputy and the board member they stand in for are one voice: whoever of the two
+    votes second is refused (a recusal takes no voice and is always possible)."""
+    partners = with_principals_and_deputies({user.pk}, role=Role.ETHICS_BOARD_MEMBER, since=_voting_since(review))
+    partners.discard(user.pk)
+    voted = [vote for vote in review.votes.select_related("member") if vote.member_id in partners and vote.counts]
+    if not voted:
+        return None
+    return _(
+        "Vertretung und vertretene Person haben im Beirat zusammen eine Stimme, und %(person)s hat sie bereits "
+        "abgegeben."
+    ) % {"person": voted[0].member.get_full_name() or voted[0].member.get_username()}
+
+
+def counted_votes(review: EthicsReview, votes) -> list[Vote]:
+    """The votes that count towards quorum and majority: not recused, and one per voice,
+    since a deputy and the member they stand in for are one voice (if both have voted,
+    as before the rule or before the deputy was appointed, the earlier vote counts)."""
+    votes = sorted((vote for vote in votes if vote.counts), key=lambda vote: (vote.cast_at, vote.pk))
+    links = deputy_links({vote.member_id for vote in votes}, role=Role.ETHICS_BOARD_MEMBER, since=_voting_since(review))
+    partners: dict[int, set[int]] = {}
+    for deputy, principal in links:
+        partners.setdefault(deputy, set()).add(principal)
+        partners.setdefault(principal, set()).add(deputy)
+    counted, voiced = [], set()
+    for vote in votes:
+        if vote.member_id in voiced:
+            continue
+        counted.append(vote)
+        voiced |= {vote.member_id, *partners.get(vote.member_id, ())}
+    return counted
+
+
+def _voting_since(review: EthicsReview):
+    # A deputy who stood in at any time since the board received the review shares the voice.
+    return review.submitted_at or review.opened_at
+
+
 def close_refusal(user, review: EthicsReview) -> str | None:
     def quorum():
-        counted = sum(1 for vote in review.votes.all() if vote.counts)
+        counted = len(counted_votes(review, review.votes.all()))
         if counted < review.quorum:
             return _("Das Quorum ist nicht erreicht: %(counted)d von %(quorum)d gültigen Stimmen.") % {
                 "counted": counted,
@@ -372,7 +416,8 @@ def cast_vote(
     minority_opinion: str = "",
 ) -> Vote:
     """A board member votes (again: the vote is replaced) or declares a conflict of
-    interest; a recused member's vote does not count."""
+    interest; a recused member's vote does not count. A deputy and the member they stand
+    in for have one voice: the second of them to vote is refused (ConflictError)."""
     reasoning, conflict_note = (reasoning or "").strip(), (conflict_note or "").strip()
     if recused:
         if not conflict_note:
@@ -388,6 +433,8 @@ def cast_vote(
         message = vote_refusal(by, review)
         if message:
             raise EthicsError(message)
+        if not recused and (message := one_voice_refusal(by, review)):
+            raise ConflictError(message)
         row = Vote.objects.filter(review=review, member=by).first() or Vote(review=review, member=by)
         row.vote, row.reasoning, row.recused, row.conflict_note = vote, reasoning, recused, conflict_note
         row.minority_opinion = (minority_opinion or "").strip()
@@ -462,7 +509,8 @@ def close_review(
         if message:
             raise EthicsError(message)
         votes = list(review.votes.select_for_update())
-        outcome = majority(votes)
+        counted = counted_votes(review, votes)
+        outcome = majority(counted)
         if review.hard_stop:
             outcome = EthicsOutcome.REJECTED
             reasoning = f"{HARD_STOP_REASON} {reasoning}"
@@ -474,8 +522,9 @@ def close_review(
                 condition._history_user, condition._change_reason = by, "ethics.condition_dropped"
                 condition.delete()
             conditions = []
+        counted_ids = {vote.pk for vote in counted}
         for vote in votes:
-            in_minority = vote.counts and vote.vote != outcome
+            in_minority = vote.pk in counted_ids and vote.vote != outcome
             if in_minority != vote.in_minority:
                 vote.in_minority = in_minority
                 _save(vote, by=by, action="minority_marked", fields=["in_minority"])

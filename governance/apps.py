@@ -7,4 +7,6 @@ class GovernanceConfig(AppConfig):
     verbose_name = _("Governance")
 
     def ready(self):
-        from . import checks, signals  # noqa: F401
+        from . import checks, inbox, signals  # noqa: F401 (signals: connected on import)
+
+        inbox.register_task_provider(inbox.deputy_proposals)

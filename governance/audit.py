@@ -7,11 +7,12 @@ here (`register(..., track_saves=True)`), e.g. the catalog's immutable Classific
 Decisions and permission changes append their events explicitly (services).
 
 Chain: event n stores prev_hash = hash of event n-1 and hash = SHA-256(prev_hash +
-canonical JSON of its payload). Appends are serialized so concurrent transactions
-never fork the chain: on PostgreSQL by a transaction-scoped advisory lock taken before
-the head is read (held until commit or rollback); SQLite has one writer at a time
-anyway. The unique `seq` is the last net: two appends that read the same head cannot
-both commit.
+canonical JSON of its payload). The payload names the person's text only when there is
+one: events written before it had a column of its own hash as they did. Appends are
+serialized so concurrent transactions never fork the chain: on PostgreSQL by a
+transaction-scoped advisory lock taken before the head is read (held until commit or
+rollback); SQLite has one writer at a time anyway. The unique `seq` is the last net: two
+appends that read the same head cannot both commit.
 
 What bypasses it: QuerySet.update(), bulk_create() and bulk_update() send no signals,
 so they write no history and no audit. Code must not use them on history-tracked
@@ -36,6 +37,8 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.signals import post_create_historical_m2m_records, post_create_historical_record
+
+from core.transitions import PERSON_TEXT_ATTRIBUTE
 
 from .models import GENESIS_HASH, AuditAction, AuditEvent, AuditVerification
 
@@ -114,7 +117,7 @@ def canonical_json(value) -> str:
 def payload(event: AuditEvent) -> dict:
     """Everything an event says, in the canonical form its hash covers."""
     content_type = ContentType.objects.get_for_id(event.content_type_id) if event.content_type_id else None
-    return {
+    fields = {
         "seq": event.seq,
         "time": event.time.astimezone(UTC).isoformat(),
         "actor_id": event.actor_id,
@@ -130,6 +133,9 @@ def payload(event: AuditEvent) -> dict:
         "data": event.data,
         "prev_hash": event.prev_hash,
     }
+    if event.person_text:
+        fields["person_text"] = event.person_text
+    return fields
 
 
 def compute_hash(prev_hash: str, event_payload: dict) -> str:
@@ -170,12 +176,14 @@ def append(
     organisation_id: int | object | None = UNSET,
     actor=UNSET,
     reason: str = "",
+    person_text: str = "",
     data: dict | None = None,
     time=None,
     using: str | None = None,
 ) -> AuditEvent:
     """Append one event to the chain, inside the caller's transaction if there is one
-    (otherwise in its own)."""
+    (otherwise in its own). `reason`: the service's code; `person_text`: what the person
+    typed, never a code."""
     if instance is not None:
         content_type = content_type or ContentType.objects.get_for_model(type(instance))
         object_id = object_id or str(instance.pk)
@@ -197,6 +205,7 @@ def append(
         organisation_id=None if organisation_id is UNSET else organisation_id,
         request_id=request_id_var.get()[:64],
         reason=(reason or "")[:500],
+        person_text=(person_text or "").strip(),
         data=to_jsonable(data or {}),
     )
     with transaction.atomic(using=using, savepoint=False):
@@ -298,6 +307,7 @@ def _journal_history_record(sender, instance, history_instance, history_user, hi
         version_id=history_instance.pk,
         actor=history_user if history_user is not None else current_user(),
         reason=history_change_reason or "",
+        person_text=getattr(history_instance, "history_person_text", ""),
         data=data,
         time=history_instance.history_date,
         using=kwargs.get("using") or router.db_for_write(model),
@@ -315,6 +325,7 @@ def _journal_save(sender, instance, created, raw=False, using=None, **kwargs):
         actor=actor,
         data={"snapshot": model_snapshot(instance)},
         reason=getattr(instance, "_change_reason", ""),
+        person_text=getattr(instance, PERSON_TEXT_ATTRIBUTE, ""),
         using=using,
     )
 

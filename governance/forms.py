@@ -1,6 +1,7 @@
 import json
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.db import models
@@ -8,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .models import AuditAction, Organisation, PolicyDocument, PolicySection, PolicyVersion, Role, RoleAssignment
-from .permissions import manageable_accounts, possible_parents
+from .permissions import city_members, manageable_accounts, possible_parents
 from .rules import ALTERNATIVE_FORMS, ConditionError, Effect, ReviewRole, validate_condition
 
 
@@ -94,11 +95,21 @@ class RoleAssignmentForm(forms.Form):
         return data
 
 
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        full_name = obj.get_full_name()
+        return f"{full_name} ({obj.get_username()})" if full_name else obj.get_username()
+
+
 class DeputyForm(forms.Form):
-    deputy = forms.ModelChoiceField(
+    """Who stands in for the holder of `principal`, and when: people of the same city,
+    for a bounded period (the services check both again)."""
+
+    deputy = PersonChoiceField(
         label=_("Vertretung durch"),
-        queryset=get_user_model().objects.filter(is_active=True).order_by("last_name", "username"),
+        queryset=get_user_model().objects.none(),
         empty_label=EMPTY_LABEL,
+        help_text=_("Personen derselben Stadt (mit einer Rolle in ihren Organisationen)."),
     )
     valid_from = forms.DateTimeField(label=_("Von"), widget=LOCAL_DATETIME)
     valid_until = forms.DateTimeField(label=_("Bis"), widget=LOCAL_DATETIME)
@@ -106,7 +117,12 @@ class DeputyForm(forms.Form):
 
     def __init__(self, *args, principal: RoleAssignment, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["deputy"].queryset = self.fields["deputy"].queryset.exclude(pk=principal.user_id)
+        self.fields["deputy"].queryset = (
+            city_members(principal.organisation).exclude(pk=principal.user_id).order_by("last_name", "username")
+        )
+        self.fields["valid_until"].help_text = _("Höchstens %(days)d Tage nach dem Beginn.") % {
+            "days": settings.DEPUTY_MAX_DAYS
+        }
 
     def clean(self):
         data = super().clean()

@@ -75,10 +75,16 @@ def history_entries(records) -> list[dict]:
     ]
 
 
-# Services write change reasons as namespaced codes, optionally followed by ": <detail>".
+# Services write change reasons as namespaced codes, optionally followed by ": <note>"
+# (a note the service sets: a version number, an outcome code, a source's name). What a
+# person types is kept apart (PersonText.history_person_text, AuditEvent.person_text).
 REASON_LABELS = {
     "governance.role.assigned": _lazy("Rolle zugewiesen"),
     "governance.role.revoked": _lazy("Rolle entzogen"),
+    "governance.deputy.appointed": _lazy("Vertretung eingerichtet"),
+    "governance.deputy.proposed": _lazy("Vertretung vorgeschlagen"),
+    "governance.deputy.approved": _lazy("Vertretung genehmigt"),
+    "governance.deputy.ended": _lazy("Vertretung beendet"),
     "governance.organisation.created": _lazy("Organisation angelegt"),
     "governance.organisation.changed": _lazy("Organisation geändert"),
     "governance.organisation.admin_changed": _lazy("In der Verwaltungsoberfläche geändert"),
@@ -122,8 +128,14 @@ def register_reason_labels(labels: dict) -> None:
     REASON_LABELS.update(labels)
 
 
+def reason_code(reason: str | None) -> str:
+    """The code of a change reason (without the service's note)."""
+    return (reason or "").partition(": ")[0]
+
+
 def describe_change_reason(reason: str | None) -> str:
-    """A change reason for people; reasons typed by a person pass unchanged."""
+    """A change reason for people: a registered code in words, with the service's note
+    after it. Anything else shows as it is stored, never put into words."""
     if not reason:
         return "–"
     code, _sep, detail = reason.partition(": ")
@@ -131,3 +143,14 @@ def describe_change_reason(reason: str | None) -> str:
     if label is None:
         return reason
     return f"{label}: {detail}" if detail else str(label)
+
+
+def reason_label(reason: str | None) -> str:
+    """The words of a reason's code if it is registered, else nothing."""
+    label = REASON_LABELS.get(reason_code(reason))
+    return str(label) if label is not None else ""
+
+
+def reason_labels(codes) -> dict[str, str]:
+    """The words for those of `codes` that are registered (for an export's legend)."""
+    return {code: str(REASON_LABELS[code]) for code in sorted(set(codes)) if code in REASON_LABELS}

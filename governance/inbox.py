@@ -54,3 +54,47 @@ def tasks_for(user) -> list:
     tasks = [task for provider in _providers for task in provider(user)]
     tasks.sort(key=lambda task: (task.due or date.max, task.title))
     return tasks
+
+
+def deputy_proposals(user) -> list:
+    """Governance's own tasks: the deputies proposed in a governance admin's organisations
+    that wait for their approval (not those they are part of). One query."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from .models import Role, RoleAssignment
+    from .permissions import organisations_with_role
+
+    if not user.is_authenticated:
+        return []
+    proposals = (
+        RoleAssignment.objects.proposed()
+        .filter(organisation__in=organisations_with_role(user, Role.GOVERNANCE_ADMIN).values("pk"))
+        .exclude(user=user)
+        .exclude(deputy_for__user=user)
+        .exclude(created_by=user)
+        .select_related("user", "deputy_for__user", "organisation")
+        .order_by("valid_from", "pk")
+    )
+    today = timezone.localdate()
+    tasks = []
+    for proposal in proposals:
+        # It should be decided before the deputy would start.
+        due = timezone.localdate(proposal.valid_from)
+        tasks.append(
+            Task(
+                _("%(deputy)s vertritt %(principal)s (%(role)s)")
+                % {
+                    "deputy": proposal.user.get_full_name() or proposal.user.get_username(),
+                    "principal": proposal.deputy_for.user.get_full_name() or proposal.deputy_for.user.get_username(),
+                    "role": proposal.get_role_display(),
+                },
+                reverse("governance:organisation_detail", args=[proposal.organisation.slug]) + "#org-proposals",
+                _("Vertretung genehmigen"),
+                proposal.organisation.name,
+                due=due,
+                overdue=due < today,
+                subject=proposal,
+            )
+        )
+    return tasks

@@ -9,6 +9,7 @@ endpoint asks here; nothing else reads guardian directly.
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
+from django.utils import timezone
 from guardian.models import UserObjectPermission
 from guardian.shortcuts import get_objects_for_user
 
@@ -116,16 +117,10 @@ def get_organisation_for_user(user, slug: str, *, change: bool = False) -> Organ
     return organisation
 
 
-def can_appoint_deputy(user, assignment) -> bool:
-    """The holder of a role chooses their own deputy; a governance admin may too."""
-    if assignment.deputy_for_id or assignment.revoked_at:
-        return False
-    return assignment.user_id == user.pk or can_manage_roles(user, assignment.organisation)
-
-
-def get_assignment_for_user(user, pk: int, *, manage: bool = False, deputise: bool = False):
-    """Fetch a role assignment in an organisation the user may see; with manage=True the
-    user must be a governance admin there, with deputise=True allowed to appoint a deputy."""
+def get_assignment_for_user(user, pk: int, *, manage: bool = False, appoint: bool = False, propose: bool = False):
+    """Fetch a role assignment in an organisation the user may see (404 otherwise); with
+    manage=True the user must be a governance admin there, with appoint=True allowed to
+    appoint a deputy for it, with propose=True to propose one (403 otherwise)."""
     from .models import RoleAssignment
 
     try:
@@ -136,7 +131,9 @@ def get_assignment_for_user(user, pk: int, *, manage: bool = False, deputise: bo
         raise Http404 from None
     if manage and not can_manage_roles(user, assignment.organisation):
         raise PermissionDenied
-    if deputise and not can_appoint_deputy(user, assignment):
+    if appoint and not can_appoint_deputy(user, assignment):
+        raise PermissionDenied
+    if propose and not can_propose_deputy(user, assignment):
         raise PermissionDenied
     return assignment
 
@@ -154,6 +151,118 @@ def account_homes(user):
 
 def may_home_account(user, organisation: Organisation) -> bool:
     return has_role(user, Role.GOVERNANCE_ADMIN, organisation)
+
+
+# Deputies (Vertretungen) are granted, not taken: a governance admin of the principal's
+# organisation appoints one, or approves what the holder of the role proposed; nobody
+# grants a deputy to themselves. The deputy comes from the same city.
+
+
+def _may_have_deputy(assignment) -> bool:
+    """A role of one's own, neither revoked nor over (a deputy is not deputised)."""
+    over = assignment.valid_until is not None and assignment.valid_until <= timezone.now()
+    return not assignment.deputy_for_id and not assignment.revoked_at and not over
+
+
+def can_appoint_deputy(user, assignment) -> bool:
+    return (
+        _may_have_deputy(assignment)
+        and assignment.user_id != user.pk
+        and can_manage_roles(user, assignment.organisation)
+    )
+
+
+def can_propose_deputy(user, assignment) -> bool:
+    """The holder of the role proposes; a governance admin decides."""
+    return _may_have_deputy(assignment) and user.is_authenticated and assignment.user_id == user.pk
+
+
+def can_approve_deputy(user, deputy) -> bool:
+    """A governance admin of the organisation approves a proposal, unless it is their
+    own role, they proposed it or they are the one proposed."""
+    return (
+        deputy.is_proposal
+        and not deputy.revoked_at
+        and user.pk not in {deputy.user_id, deputy.deputy_for.user_id, deputy.created_by_id}
+        and can_manage_roles(user, deputy.organisation)
+    )
+
+
+def can_end_deputy(user, deputy) -> bool:
+    """A deputy (or a proposal) is ended early by the person it stands in for, by the
+    deputy themselves or by a governance admin of the organisation."""
+    if not deputy.deputy_for_id or deputy.revoked_at:
+        return False
+    return user.pk in {deputy.user_id, deputy.deputy_for.user_id} or can_manage_roles(user, deputy.organisation)
+
+
+def get_deputy_for_user(user, pk: int, *, approve: bool = False, end: bool = False):
+    """Fetch a deputy (or a proposal) in an organisation the user may see (404
+    otherwise), which they may approve or end (403 otherwise)."""
+    from .models import RoleAssignment
+
+    try:
+        deputy = RoleAssignment.objects.select_related("organisation", "user", "deputy_for__user").get(
+            pk=pk, deputy_for__isnull=False, organisation__in=visible_organisations(user)
+        )
+    except RoleAssignment.DoesNotExist:
+        raise Http404 from None
+    if approve and not can_approve_deputy(user, deputy):
+        raise PermissionDenied
+    if end and not can_end_deputy(user, deputy):
+        raise PermissionDenied
+    return deputy
+
+
+def city_members(organisation: Organisation):
+    """The active accounts that belong to the city of `organisation`, from which its
+    deputies come: whose home organisation (governance.Account) lies in the city's tree
+    and who hold no role of their own (in force or still to come) outside it."""
+    from django.contrib.auth import get_user_model
+
+    from .models import RoleAssignment
+
+    tree = Organisation.objects.subtree_ids([organisation.city])
+    own = RoleAssignment.objects.filter(deputy_for__isnull=True, revoked_at__isnull=True).filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gt=timezone.now())
+    )
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, account__home_organisation__in=tree)
+        .exclude(pk__in=own.exclude(organisation__in=tree).values("user"))
+    )
+
+
+def deputy_links(user_ids, *, role=None, since=None, at=None) -> set[tuple[int, int]]:
+    """(deputy, principal) pairs of user ids: the granted deputies that stood in at some
+    time between `since` and `at` (default both now) and involve one of `user_ids`; with
+    `role`, only deputies for that role. Revoked ones count for the time they stood in."""
+    from .models import RoleAssignment
+
+    ids = set(user_ids) - {None}
+    if not ids:
+        return set()
+    at = at or timezone.now()
+    since = since or at
+    links = (
+        RoleAssignment.objects.granted()
+        .filter(deputy_for__isnull=False, valid_from__lte=at, valid_until__gt=since)
+        .filter(Q(revoked_at__isnull=True) | Q(revoked_at__gt=since))
+        .filter(Q(user__in=ids) | Q(deputy_for__user__in=ids))
+    )
+    if role is not None:
+        links = links.filter(role=role)
+    return set(links.values_list("user", "deputy_for__user"))
+
+
+def with_principals_and_deputies(user_ids, *, role=None, since=None, at=None) -> set[int]:
+    """The people `user_ids` and everyone who stood in for one of them, or for whom one
+    of them stood in (see deputy_links): the four-eyes principle treats a deputy and
+    their principal as one person. In one query."""
+    ids = set(user_ids) - {None}
+    for deputy, principal in deputy_links(ids, role=role, since=since, at=at):
+        ids |= {deputy, principal}
+    return ids
 
 
 def manageable_accounts(user):

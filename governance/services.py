@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -42,6 +42,7 @@ from .models import (
     RuleVersion,
     VocabularyTerm,
 )
+from .permissions import can_appoint_deputy, can_approve_deputy, can_end_deputy, can_propose_deputy, city_members
 from .policytext import parse_sections
 from .rules import RuleEvaluation, evaluate_rules
 from .vocabularies import Vocabulary
@@ -62,6 +63,10 @@ def role_group(role: Role) -> Group:
     return group
 
 
+class DeputyRefused(GovernanceError, PermissionRefused):
+    """Not this person's to grant, approve or end (403): deputies are granted, not taken."""
+
+
 def assign_role(
     user,
     role: Role,
@@ -70,16 +75,16 @@ def assign_role(
     by,
     valid_from: datetime | None = None,
     valid_until: datetime | None = None,
-    deputy_for: RoleAssignment | None = None,
     note: str = "",
 ) -> RoleAssignment:
+    """Give `user` a role of their own. Deputies have their own door (appoint_deputy,
+    propose_deputy), with the rules of who grants them."""
     assignment = RoleAssignment(
         user=user,
         role=role,
         organisation=organisation,
         valid_from=valid_from or timezone.now(),
         valid_until=valid_until,
-        deputy_for=deputy_for,
         created_by=by,
         note=note,
     )
@@ -92,32 +97,166 @@ def assign_role(
     return assignment
 
 
+# ---------------------------------------------------------------------------
+# Deputies (Vertretungen): granted by a governance admin of the principal's organisation
+# (permissions.can_appoint_deputy), directly or on the holder's proposal; from the same
+# city; for at most DEPUTY_MAX_DAYS; each step a journal event (governance.deputy.*).
+
+
+def check_deputy(
+    principal: RoleAssignment, deputy, *, valid_from: datetime, valid_until: datetime, exclude=None
+) -> None:
+    """The rules a deputy must meet, as field errors of the deputy form: the role is the
+    principal's own and in force or to come; the deputy is someone else of the same
+    city who does not hold the role there already (themselves or as a deputy) in that
+    period. The length of the period is the model's rule (RoleAssignment.clean)."""
+    if principal.deputy_for_id or principal.revoked_at:
+        raise GovernanceError(_("Für diese Rolle kann keine Vertretung eingerichtet werden."))
+    if principal.valid_until is not None and principal.valid_until <= timezone.now():
+        raise GovernanceError(_("Die vertretene Rolle ist abgelaufen."))
+    if valid_until is not None and valid_until <= timezone.now():
+        raise ValidationError({"valid_until": _("Das Ende einer Vertretung liegt in der Zukunft.")})
+    if deputy.pk == principal.user_id:
+        raise ValidationError({"deputy": _("Niemand kann sich selbst vertreten.")})
+    city = principal.organisation.city
+    if not city_members(principal.organisation).filter(pk=deputy.pk).exists():
+        raise ValidationError(
+            {"deputy": _("Vertreten kann nur, wer zu %(city)s gehört (dort eine Rolle innehat).") % {"city": city}}
+        )
+    covering = [organisation.pk for organisation in principal.organisation.lineage()]
+    holds_already = (
+        RoleAssignment.objects.granted()
+        .filter(user=deputy, role=principal.role, organisation__in=covering, revoked_at__isnull=True)
+        .filter(valid_from__lt=valid_until)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=valid_from))
+    )
+    if exclude is not None:
+        holds_already = holds_already.exclude(pk=exclude.pk)
+    if holds_already.exists():
+        raise ValidationError(
+            {
+                "deputy": _(
+                    "%(person)s hat diese Rolle für %(organisation)s in diesem Zeitraum bereits (selbst oder "
+                    "als Vertretung)."
+                )
+                % {"person": audit.describe_actor(deputy), "organisation": principal.organisation}
+            }
+        )
+
+
+def _deputy(principal, deputy, *, by, valid_from, valid_until, note, approved: bool, reason: str) -> RoleAssignment:
+    with transaction.atomic():
+        principal = (
+            RoleAssignment.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=principal.pk)
+        )
+        now = timezone.now()
+        assignment = RoleAssignment(
+            user=deputy,
+            role=principal.role,
+            organisation=principal.organisation,
+            deputy_for=principal,
+            valid_from=valid_from or now,
+            valid_until=valid_until,
+            created_by=by,
+            approved_at=now if approved else None,
+            approved_by=by if approved else None,
+            note=note,
+        )
+        assignment.full_clean()
+        check_deputy(principal, deputy, valid_from=assignment.valid_from, valid_until=valid_until)
+        assignment._change_reason = reason
+        assignment._history_user = by
+        assignment.save()
+        sync_role_permissions(users=[deputy])
+    return assignment
+
+
 def appoint_deputy(
     principal: RoleAssignment, deputy, *, by, valid_from: datetime, valid_until: datetime, note: str = ""
 ) -> RoleAssignment:
-    """Let `deputy` stand in for the holder of `principal` for a period (Vertretung)."""
-    return assign_role(
-        deputy,
-        Role(principal.role),
-        principal.organisation,
-        by=by,
-        valid_from=valid_from,
-        valid_until=valid_until,
-        deputy_for=principal,
-        note=note,
-    )
+    """A governance admin of the principal's organisation lets `deputy` stand in for the
+    holder of `principal` for a period (Vertretung), in force at once."""
+    if not can_appoint_deputy(by, principal):
+        raise DeputyRefused(
+            _("Eine Vertretung richten Governance-Admins der Organisation ein, nicht für ihre eigene Rolle.")
+        )
+    return _deputy(
+        principal, deputy, by=by, valid_from=valid_from, valid_until=valid_until, note=note, approved=True,
+        reason="governance.deputy.appointed",
+    )  # fmt: skip
+
+
+def propose_deputy(
+    principal: RoleAssignment, deputy, *, by, valid_from: datetime, valid_until: datetime, note: str = ""
+) -> RoleAssignment:
+    """The holder of `principal` proposes a deputy; it does nothing until a governance
+    admin of the organisation approves it (approve_deputy)."""
+    if not can_propose_deputy(by, principal):
+        raise DeputyRefused(_("Eine Vertretung schlägt vor, wer die Rolle selbst innehat."))
+    return _deputy(
+        principal, deputy, by=by, valid_from=valid_from, valid_until=valid_until, note=note, approved=False,
+        reason="governance.deputy.proposed",
+    )  # fmt: skip
+
+
+def approve_deputy(proposal: RoleAssignment, *, by) -> RoleAssignment:
+    """A governance admin grants a proposed deputy; the rules are checked again (the
+    deputy may have moved to another city meanwhile)."""
+    with transaction.atomic():
+        proposal = (
+            RoleAssignment.objects.select_for_update(of=("self",))
+            .select_related("organisation", "user", "deputy_for__user", "deputy_for__organisation")
+            .get(pk=proposal.pk)
+        )
+        if not can_approve_deputy(by, proposal):
+            raise DeputyRefused(
+                _("Diesen Vorschlag genehmigen Governance-Admins der Organisation, die nicht selbst beteiligt sind.")
+            )
+        check_deputy(
+            proposal.deputy_for,
+            proposal.user,
+            valid_from=proposal.valid_from,
+            valid_until=proposal.valid_until,
+            exclude=proposal,
+        )
+        proposal.approved_at, proposal.approved_by = timezone.now(), by
+        proposal._change_reason = "governance.deputy.approved"
+        proposal._history_user = by
+        proposal.save(update_fields=["approved_at", "approved_by"])
+        sync_role_permissions(users=[proposal.user])
+    return proposal
+
+
+def end_deputy(deputy: RoleAssignment, *, by, reason: str) -> RoleAssignment:
+    """End a deputy early, or withdraw (decline) a proposal: the person stood in for,
+    the deputy or a governance admin of the organisation."""
+    if not can_end_deputy(by, deputy):
+        raise DeputyRefused(
+            _("Eine Vertretung beenden die vertretene Person, die Vertretung selbst oder Governance-Admins.")
+        )
+    return _revoke(deputy, by=by, reason=reason)
 
 
 def revoke_role(assignment: RoleAssignment, *, by, reason: str) -> RoleAssignment:
+    """Take a role away (a governance admin; the views check). A deputy revoked here has
+    ended like one ended by end_deputy."""
+    return _revoke(assignment, by=by, reason=reason)
+
+
+def _revoke(assignment: RoleAssignment, *, by, reason: str) -> RoleAssignment:
     if not reason.strip():
         raise ValidationError({"reason": _("Bitte geben Sie einen Grund an.")})
     with transaction.atomic():
         assignment = RoleAssignment.objects.select_for_update().get(pk=assignment.pk)
         if assignment.revoked_at:
-            raise GovernanceError(_("Diese Rolle wurde bereits entzogen."))
+            raise GovernanceError(
+                _("Diese Vertretung ist bereits beendet.")
+                if assignment.deputy_for_id
+                else _("Diese Rolle wurde bereits entzogen.")
+            )
         assignment.revoked_at = timezone.now()
-        assignment._change_reason = f"governance.role.revoked: {reason}"
-        assignment._history_user = by
+        code = "governance.deputy.ended" if assignment.deputy_for_id else "governance.role.revoked"
+        transitions.stamp(assignment, by=by, reason=code, person_text=reason)
         assignment.save(update_fields=["revoked_at"])
         # A deputy stands in for an assignment; without it the deputy ends too.
         affected = [assignment.user, *(d.user for d in assignment.deputies.select_related("user"))]
@@ -337,7 +476,7 @@ def update_organisation(
     organisation: Organisation, *, by, changes: dict, expected_version: int, reason: str = ""
 ) -> Organisation:
     """Apply an edit made on `expected_version`; refuse it if the row has moved on, so
-    no one silently overwrites a colleague's change."""
+    no one silently overwrites a colleague's change. `reason`: what the person typed."""
     with transaction.atomic():
         organisation = transitions.lock(
             Organisation.objects.all(),
@@ -349,7 +488,7 @@ def update_organisation(
         for field, value in changes.items():
             setattr(organisation, field, value)
         organisation.full_clean()
-        transitions.save(organisation, by=by, reason=reason or "governance.organisation.changed")
+        transitions.save(organisation, by=by, reason="governance.organisation.changed", person_text=reason)
         if "parent" in changes:
             # Roles cover sub-units, so moving a unit moves who may act on it.
             sync_role_permissions()
@@ -615,7 +754,7 @@ def repeal_version(version: PolicyVersion, *, by, on: date, reason: str) -> Poli
             raise ValidationError({"on": _("Die Fassung endet ohnehin schon früher.")})
         version.valid_until = on
         transitions.save(
-            version, by=by, reason="governance.policy.repealed", note=reason, state=PolicyStatus.REPEALED,
+            version, by=by, reason="governance.policy.repealed", person_text=reason, state=PolicyStatus.REPEALED,
             state_field="status", fields=["valid_until"], versioned=False,
         )  # fmt: skip
     return version

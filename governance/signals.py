@@ -6,6 +6,8 @@ from django.dispatch import receiver
 from django.urls import reverse
 from simple_history.signals import pre_create_historical_record
 
+from core import transitions
+
 from . import audit, services
 from .models import (
     Account,
@@ -109,14 +111,24 @@ def allow_truncate_in_tests(sender, connection, **kwargs):
             cursor.execute("SET stadtdaten.allow_truncate = 'on'")
 
 
-# simple-history stores the change reason in a CharField(max_length=100); reasons that
-# carry a person's text ("governance.role.revoked: <reason>") may be longer and would
-# make PostgreSQL refuse the whole change. The full text stays in the Decision.
+# simple-history stores the change reason in a CharField(max_length=100); a service's
+# note after the code may make it longer and would make PostgreSQL refuse the whole
+# change. (A person's text has its own field and is never cut.)
 CHANGE_REASON_MAX_LENGTH = 100
 
 
 @receiver(pre_create_historical_record)
-def shorten_change_reason(sender, history_instance, **kwargs):
+def reason_and_person_text(sender, instance, history_instance, **kwargs):
+    """The history keeps the service's reason code and, apart from it, the person's text
+    (core.transitions.stamp). A reason that is no code is a programming error: it would
+    be a person's text passed as the reason, the way to forge a step in the journal."""
     reason = history_instance.history_change_reason
-    if reason and len(reason) > CHANGE_REASON_MAX_LENGTH:
-        history_instance.history_change_reason = reason[: CHANGE_REASON_MAX_LENGTH - 1] + "…"
+    if reason:
+        code = reason.partition(": ")[0]
+        if not transitions.is_reason_code(code):
+            raise ValueError(f"{reason!r} is no reason code; a person's text goes to person_text")
+        if len(reason) > CHANGE_REASON_MAX_LENGTH:
+            history_instance.history_change_reason = reason[: CHANGE_REASON_MAX_LENGTH - 1] + "…"
+    text = getattr(instance, transitions.PERSON_TEXT_ATTRIBUTE, "")
+    if text:
+        history_instance.history_person_text = text

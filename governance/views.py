@@ -35,7 +35,7 @@ from .forms import (
     RoleAssignmentForm,
     RuleVersionForm,
 )
-from .history import IGNORED_FIELDS, display_value, history_entries
+from .history import IGNORED_FIELDS, display_value, history_entries, reason_code, reason_label, reason_labels
 from .models import (
     AuditAction,
     AuditEvent,
@@ -71,13 +71,22 @@ def staff_required(view):
 @staff_required
 def tasks(request):
     now = timezone.now()
-    mine = RoleAssignment.objects.filter(user=request.user, revoked_at__isnull=True).select_related(
-        "organisation", "deputy_for__user"
+    mine = (
+        RoleAssignment.objects.granted()
+        .filter(user=request.user, revoked_at__isnull=True)
+        .select_related("organisation", "deputy_for__user")
     )
     active_ids = set(RoleAssignment.objects.active(now).filter(user=request.user).values_list("pk", flat=True))
-    deputies_for_me = (
-        RoleAssignment.objects.active(now).filter(deputy_for__user=request.user).select_related("user", "organisation")
+    # Who stands in for me, now or later, and what I proposed: one query.
+    for_me = (
+        RoleAssignment.objects.filter(
+            deputy_for__user=request.user, deputy_for__revoked_at__isnull=True, revoked_at__isnull=True
+        )
+        .filter(valid_until__gt=now)
+        .select_related("user", "organisation")
+        .order_by("valid_from", "pk")
     )
+    for_me = list(for_me)
     return render(
         request,
         "governance/tasks.html",
@@ -85,7 +94,9 @@ def tasks(request):
             "tasks": inbox.tasks_for(request.user),
             "assignments": [a for a in mine if a.pk in active_ids],
             "upcoming": [a for a in mine if a.pk not in active_ids and a.valid_from > now],
-            "deputies_for_me": deputies_for_me,
+            "deputies_for_me": [deputy for deputy in for_me if not deputy.is_proposal],
+            "my_proposals": [deputy for deputy in for_me if deputy.is_proposal],
+            "end_form": RevokeForm(),
         },
     )
 
@@ -107,11 +118,20 @@ def organisation_detail(request, slug):
         .select_related("user", "deputy_for__user")
         .order_by("role", "user__last_name")
     )
-    upcoming = RoleAssignment.objects.filter(
-        organisation=organisation, revoked_at__isnull=True, valid_from__gt=timezone.now()
-    ).select_related("user")
+    upcoming = (
+        RoleAssignment.objects.granted()
+        .filter(organisation=organisation, revoked_at__isnull=True, valid_from__gt=timezone.now())
+        .select_related("user")
+    )
     children = permissions.visible_organisations(request.user).filter(parent=organisation)
     can_manage = permissions.can_manage_roles(request.user, organisation)
+    proposals = (
+        RoleAssignment.objects.proposed()
+        .filter(organisation=organisation)
+        .select_related("user", "deputy_for__user", "created_by")
+        if can_manage
+        else RoleAssignment.objects.none()
+    )
     return render(
         request,
         "governance/organisation_detail.html",
@@ -123,6 +143,7 @@ def organisation_detail(request, slug):
             "can_change": permissions.can_change_organisation(request.user, organisation),
             "can_manage_roles": can_manage,
             "revoke_form": RevokeForm() if can_manage else None,
+            "proposals": [(proposal, permissions.can_approve_deputy(request.user, proposal)) for proposal in proposals],
         },
     )
 
@@ -209,13 +230,32 @@ def role_revoke(request, pk):
     return redirect(assignment.organisation)
 
 
+# Deputies: a governance admin appoints (deputy_create) or approves what the holder of
+# the role proposed (deputy_propose); the principal, the deputy or an admin ends one.
+
+
 @staff_required
 def deputy_create(request, pk):
-    principal = permissions.get_assignment_for_user(request.user, pk, deputise=True)
+    principal = permissions.get_assignment_for_user(request.user, pk, appoint=True)
+    return _deputy_form(request, principal, services.appoint_deputy, _("Die Vertretung ist eingerichtet."))
+
+
+@staff_required
+def deputy_propose(request, pk):
+    principal = permissions.get_assignment_for_user(request.user, pk, propose=True)
+    return _deputy_form(
+        request,
+        principal,
+        services.propose_deputy,
+        _("Ihr Vorschlag wartet auf die Genehmigung der Governance-Admins; bis dahin gilt die Vertretung nicht."),
+    )
+
+
+def _deputy_form(request, principal, service, success: str):
     form = DeputyForm(request.POST or None, principal=principal)
     if request.method == "POST" and form.is_valid():
         try:
-            services.appoint_deputy(
+            service(
                 principal,
                 form.cleaned_data["deputy"],
                 by=request.user,
@@ -223,12 +263,55 @@ def deputy_create(request, pk):
                 valid_until=form.cleaned_data["valid_until"],
                 note=form.cleaned_data["note"],
             )
-        except ValidationError as error:
+        except (ValidationError, services.GovernanceError) as error:
             add_errors(form, error)
         else:
-            messages.success(request, _("Die Vertretung wurde eingerichtet."))
+            messages.success(request, success)
+            if service is services.appoint_deputy:
+                return redirect(principal.organisation)
             return redirect("governance:tasks")
-    return render(request, "governance/deputy_form.html", {"principal": principal, "form": form})
+    return render(
+        request,
+        "governance/deputy_form.html",
+        {"principal": principal, "form": form, "proposing": service is services.propose_deputy},
+    )
+
+
+@staff_required
+@require_POST
+def deputy_approve(request, pk):
+    proposal = permissions.get_deputy_for_user(request.user, pk, approve=True)
+    try:
+        services.approve_deputy(proposal, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except services.GovernanceError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Die Vertretung ist genehmigt."))
+    return redirect(proposal.organisation)
+
+
+@staff_required
+@require_POST
+def deputy_end(request, pk):
+    deputy = permissions.get_deputy_for_user(request.user, pk, end=True)
+    form = RevokeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Bitte geben Sie einen Grund an."))
+    else:
+        try:
+            services.end_deputy(deputy, by=request.user, reason=form.cleaned_data["reason"])
+        except services.GovernanceError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                _("Der Vorschlag ist zurückgezogen.") if deputy.is_proposal else _("Die Vertretung ist beendet."),
+            )
+    if request.user.pk in {deputy.user_id, deputy.deputy_for.user_id}:
+        return redirect("governance:tasks")
+    return redirect(deputy.organisation)
 
 
 # ---------------------------------------------------------------------------
@@ -721,9 +804,11 @@ class Echo:
         return value
 
 
+# The payload (audit.payload(); person_text only when there is one) and the hash, then
+# the words of the reason code, which the hash does not cover.
 EXPORT_COLUMNS = [
     "seq", "time", "actor_id", "actor", "action", "content_type", "object_id", "object", "version_id",
-    "organisation_id", "request_id", "reason", "data", "prev_hash", "hash",
+    "organisation_id", "request_id", "reason", "person_text", "data", "prev_hash", "hash", "reason_label",
 ]  # fmt: skip
 
 
@@ -731,8 +816,10 @@ EXPORT_COLUMNS = [
 @staff_required
 def audit_export(request, fmt):
     """The filtered events as CSV or JSON, streamed. Each row carries the canonical
-    payload and its hash, so the recipient can recompute every hash. The export is
-    itself journaled."""
+    payload and its hash, so the recipient can recompute every hash. The reason is the
+    service's code, its words come beside it (CSV: `reason_label`; JSON: the legend
+    `reason_labels` after the events), and what a person typed is `person_text`, never
+    put into words. The export is itself journaled."""
     if not permissions.can_audit(request.user):
         raise PermissionDenied
     if fmt not in ("csv", "json"):
@@ -761,18 +848,21 @@ def audit_export(request, fmt):
             yield writer.writerow(EXPORT_COLUMNS)
             for record in records():
                 record["data"] = journal.canonical_json(record["data"])
+                record["reason_label"] = reason_label(record["reason"])
                 yield writer.writerow(
-                    [record[column] if record[column] is not None else "" for column in EXPORT_COLUMNS]
+                    [record.get(column) if record.get(column) is not None else "" for column in EXPORT_COLUMNS]
                 )
 
         response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     else:
 
         def chunks():
+            codes = set()
             yield '{"exported_at": ' + json.dumps(timezone.now().isoformat()) + ', "events": [\n'
             for index, record in enumerate(records()):
+                codes.add(reason_code(record["reason"]))
                 yield ("" if index == 0 else ",\n") + journal.canonical_json(record)
-            yield "\n]}\n"
+            yield '\n], "reason_labels": ' + journal.canonical_json(reason_labels(codes)) + "}\n"
 
         response = StreamingHttpResponse(chunks(), content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.{fmt}"'

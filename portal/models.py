@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from catalog.models import Dataset
-from governance.models import Organisation
+from governance.models import Organisation, PersonText
 
 
 class TextListField(models.Field):
@@ -150,7 +150,7 @@ class DataRequest(models.Model):
     decline_ground = models.CharField(_("Ausschlussgrund"), max_length=64, blank=True)
     created = models.DateTimeField(_("Eingegangen am"), auto_now_add=True, db_index=True)
     answered_at = models.DateTimeField(_("Beantwortet am"), null=True, blank=True)
-    history = HistoricalRecords(excluded_fields=["email"])
+    history = HistoricalRecords(excluded_fields=["email"], bases=[PersonText])
 
     class Meta:
         verbose_name = _("Datenwunsch")
@@ -202,7 +202,7 @@ class Comment(models.Model):
     )
     created = models.DateTimeField(_("Geschrieben am"), auto_now_add=True)
     moderated_at = models.DateTimeField(_("Moderiert am"), null=True, blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[PersonText])
 
     class Meta:
         verbose_name = _("Kommentar")

@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from catalog.models import Dataset
-from governance.models import Organisation, PolicyVersion, Role
+from governance.models import Organisation, PersonText, PolicyVersion, Role
 
 
 class AgreementType(models.TextChoices):
@@ -178,7 +178,7 @@ class SharingAgreement(models.Model):
     end_reason = models.TextField(_("Grund der Beendigung"), blank=True, editable=False)
     created = models.DateTimeField(_("Angelegt am"), auto_now_add=True)
     modified = models.DateTimeField(_("Geändert am"), auto_now=True)
-    history = HistoricalRecords(m2m_fields=[datasets])
+    history = HistoricalRecords(m2m_fields=[datasets], bases=[PersonText])
 
     objects = SharingAgreementQuerySet.as_manager()
 
@@ -290,7 +290,7 @@ class AccessRequest(models.Model):
     decided_at = models.DateTimeField(_("Entschieden am"), null=True, blank=True, editable=False)
     decision_reasons = models.TextField(_("Begründung der Entscheidung"), blank=True, editable=False)
     created = models.DateTimeField(_("Beantragt am"), auto_now_add=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[PersonText])
 
     class Meta:
         verbose_name = _("Zugangsantrag")
@@ -415,7 +415,7 @@ class AccessGrant(models.Model):
     # When the grant was found to be over for good (revoked, expired, agreement ended)
     # and its guardian permission was taken away.
     ended_at = models.DateTimeField(_("Beendet am"), null=True, blank=True, editable=False)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[PersonText])
 
     objects = AccessGrantQuerySet.as_manager()
 

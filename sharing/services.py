@@ -411,7 +411,7 @@ def update_agreement(
                 {"recipient": _("Sie haben in keiner der beiden Organisationen eine passende Rolle.")}
             )
         agreement.full_clean()
-        transitions.save(agreement, by=by, reason="sharing.agreement.changed", note=reason)
+        transitions.save(agreement, by=by, reason="sharing.agreement.changed", person_text=reason)
         agreement.datasets.set(datasets)
     return agreement
 
@@ -557,8 +557,7 @@ def terminate_agreement(agreement: SharingAgreement, *, by, expected_version: in
         _decide(
             agreement, kind=DecisionKind.SHARING, by=by, outcome=DecisionOutcome.WITHDRAWN, reasons=reasons, now=now
         )
-        _end_agreement_grants(agreement, by=by, reason=_("Vereinbarung beendet: %(reasons)s") % {"reasons": reasons},
-                              now=now)  # fmt: skip
+        _end_agreement_grants(agreement, by=by, note=_("Vereinbarung beendet"), person_text=reasons, now=now)
     return agreement
 
 
@@ -880,7 +879,7 @@ def revoke_grant(grant: AccessGrant, *, by, reasons: str, now=None) -> AccessGra
             .get(pk=grant.pk)
         )
         _guard(judge_revocation(grant, by, now=now))
-        _end_grant(grant, by=by, reason=reasons, now=now, revoke=True)
+        _end_grant(grant, by=by, person_text=reasons, now=now, revoke=True)
         _decide(
             grant.request or grant,
             kind=DecisionKind.ACCESS,
@@ -893,45 +892,50 @@ def revoke_grant(grant: AccessGrant, *, by, reasons: str, now=None) -> AccessGra
     return grant
 
 
-def _end_agreement_grants(agreement: SharingAgreement, *, by, reason: str, now) -> int:
+def _end_agreement_grants(agreement: SharingAgreement, *, by, note: str, now, person_text: str = "") -> int:
     grants = list(
         agreement.grants.select_for_update(of=("self",))
         .filter(revoked_at__isnull=True, ended_at__isnull=True)
         .select_related("dataset", "user")
     )
     for grant in grants:
-        _end_grant(grant, by=by, reason=reason, now=now, revoke=grant.valid_until > now)
+        _end_grant(grant, by=by, note=note, person_text=person_text, now=now, revoke=grant.valid_until > now)
     return len(grants)
 
 
-def _end_grant(grant: AccessGrant, *, by, reason: str, now, revoke: bool) -> None:
+def _end_grant(grant: AccessGrant, *, by, now, revoke: bool, note: str = "", person_text: str = "") -> None:
     """Record that a grant is over (revoked early, or past its end) and take its
-    permission away, unless another live grant still covers the same person and dataset."""
+    permission away, unless another live grant still covers the same person and dataset.
+    `note`: why, in the system's words; `person_text`: the reasons the person typed."""
     fields = ["ended_at"]
     grant.ended_at = now
     if revoke:
+        reason = f"{note}: {person_text}" if note and person_text else (person_text or note)
         grant.revoked_at, grant.revoked_by, grant.revocation_reason = now, by, reason[:500]
         fields += ["revoked_at", "revoked_by", "revocation_reason"]
     code = "sharing.grant.revoked" if revoke else "sharing.grant.expired"
-    transitions.save(grant, by=by, reason=code, note=reason, fields=fields, versioned=False)
+    transitions.save(grant, by=by, reason=code, note=note, person_text=person_text, fields=fields, versioned=False)
     still_live = (
         AccessGrant.objects.live(now).filter(user=grant.user_id, dataset=grant.dataset_id).exclude(pk=grant.pk).exists()
     )
     if not still_live:
-        _remove_permission(grant, by=by, reason="sharing.permission.removed", note=reason)
+        _remove_permission(grant, by=by, reason="sharing.permission.removed", note=note, person_text=person_text)
 
 
 def _view_permission() -> Permission:
     return Permission.objects.get(content_type__app_label="catalog", codename="view_dataset")
 
 
-def _permission_event(grant: AccessGrant, *, by, reason: str, change: str, note: str = "") -> None:
+def _permission_event(
+    grant: AccessGrant, *, by, reason: str, change: str, note: str = "", person_text: str = ""
+) -> None:
     audit.append(
         action=AuditAction.PERMISSION,
         instance=grant,
         actor=by,
         organisation_id=grant.dataset.publisher_id,
         reason=reason,
+        person_text=person_text,
         data={
             change: [[grant.user_id, audit.describe_actor(grant.user), VIEW_PERMISSION]],
             "dataset": [grant.dataset_id, grant.dataset.title],
@@ -949,11 +953,11 @@ def _assign_permission(grant: AccessGrant, *, by, reason: str) -> None:
     _permission_event(grant, by=by, reason=reason, change="granted")
 
 
-def _remove_permission(grant: AccessGrant, *, by, reason: str, note: str = "") -> None:
+def _remove_permission(grant: AccessGrant, *, by, reason: str, note: str = "", person_text: str = "") -> None:
     from guardian.shortcuts import remove_perm
 
     remove_perm(VIEW_PERMISSION, grant.user, grant.dataset)
-    _permission_event(grant, by=by, reason=reason, change="revoked", note=note)
+    _permission_event(grant, by=by, reason=reason, change="revoked", note=note, person_text=person_text)
 
 
 def permission_pairs() -> set[tuple[int, int]]:
@@ -989,7 +993,7 @@ def apply_periods(now=None) -> dict[str, int]:
             agreement.ended_at, agreement.end_reason = now, _("Gültigkeitszeitraum abgelaufen.")
             _save(agreement, by=None, action="expired", status=A.EXPIRED, fields=["ended_at", "end_reason"], now=now)
             counts["grants_ended"] += _end_agreement_grants(
-                agreement, by=None, reason=_("Vereinbarung abgelaufen"), now=now
+                agreement, by=None, note=_("Vereinbarung abgelaufen"), now=now
             )
             counts["expired"] += 1
         ended = (
@@ -1001,7 +1005,7 @@ def apply_periods(now=None) -> dict[str, int]:
         for grant in ended:
             revoke = grant.agreement_id is not None and grant.valid_until > now  # its agreement ended
             reason = _("Vereinbarung beendet") if revoke else _("Zeitraum abgelaufen")
-            _end_grant(grant, by=None, reason=reason, now=now, revoke=revoke)
+            _end_grant(grant, by=None, note=reason, now=now, revoke=revoke)
             counts["grants_ended"] += 1
 
         # The mirror: a permission for every live grant, none for a pair without one

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from catalog.models import Dataset
 from core.forms import add_errors
-from governance.history import history_entries
+from governance.history import describe_change_reason, history_entries
 from governance.models import Decision
 from governance.permissions import organisations_with_role
 from governance.views import staff_required
@@ -202,9 +202,7 @@ def decisions_about(subject) -> list[Decision]:
 def _history(agreement) -> list[dict]:
     entries = history_entries(agreement.history.select_related("history_user").order_by("-history_date", "-history_id"))
     for entry in entries:
-        code, _sep, note = (entry["record"].history_change_reason or "").partition(": ")
-        label = REASON_LABELS.get(code)
-        entry["reason"] = (f"{label}: {note}" if note else str(label)) if label else (code or "–")
+        entry["reason"] = describe_change_reason(entry["record"].history_change_reason)
     return entries
 
 

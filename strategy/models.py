@@ -20,7 +20,7 @@ from simple_history.models import HistoricalRecords
 
 from catalog.models import Dataset
 from ethics.models import EthicsReview
-from governance.models import AppendOnlyQuerySet, Organisation, PolicyDocument, PolicyVersion, Rule
+from governance.models import AppendOnlyQuerySet, Organisation, PersonText, PolicyDocument, PolicyVersion, Rule
 
 CODE_VALIDATOR = RegexValidator(
     r"^[A-Z0-9][A-Z0-9.-]*$", _("Großbuchstaben, Ziffern, Punkt und Bindestrich, z. B. HF1-M10.")
@@ -56,7 +56,7 @@ class Strategy(models.Model):
     is_public = models.BooleanField(_("Im Portal veröffentlicht"), default=False)
     version = models.PositiveIntegerField(default=1, editable=False)
     created = models.DateTimeField(_("Angelegt am"), auto_now_add=True)
-    history = HistoricalRecords(m2m_fields=[policy_versions])
+    history = HistoricalRecords(m2m_fields=[policy_versions], bases=[PersonText])
 
     objects = PublicQuerySet.as_manager()
 
@@ -88,7 +88,7 @@ class FieldOfAction(models.Model):
     position = models.PositiveIntegerField(_("Reihenfolge"), default=0)
     is_public = models.BooleanField(_("Im Portal veröffentlicht"), default=True)
     version = models.PositiveIntegerField(default=1, editable=False)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[PersonText])
 
     objects = PublicQuerySet.as_manager()
 
@@ -114,7 +114,7 @@ class Goal(models.Model):
     position = models.PositiveIntegerField(_("Reihenfolge"), default=0)
     is_public = models.BooleanField(_("Im Portal veröffentlicht"), default=True)
     version = models.PositiveIntegerField(default=1, editable=False)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[PersonText])
 
     objects = PublicQuerySet.as_manager()
 
@@ -196,7 +196,9 @@ class Measure(models.Model):
     is_public = models.BooleanField(_("Im Portal veröffentlicht"), default=True)
     version = models.PositiveIntegerField(default=1, editable=False)
     created = models.DateTimeField(_("Angelegt am"), auto_now_add=True)
-    history = HistoricalRecords(m2m_fields=[partner_organisations, policy_documents, rules, datasets, ethics_reviews])
+    history = HistoricalRecords(
+        m2m_fields=[partner_organisations, policy_documents, rules, datasets, ethics_reviews], bases=[PersonText]
+    )
 
     objects = PublicQuerySet.as_manager()
 
@@ -261,7 +263,7 @@ class Milestone(models.Model):
     )
     position = models.PositiveIntegerField(_("Reihenfolge"), default=0)
     version = models.PositiveIntegerField(default=1, editable=False)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[PersonText])
 
     class Meta:
         verbose_name = _("Meilenstein")
@@ -326,7 +328,7 @@ class Indicator(models.Model):
     is_public = models.BooleanField(_("Im Portal veröffentlicht"), default=True)
     position = models.PositiveIntegerField(_("Reihenfolge"), default=0)
     version = models.PositiveIntegerField(default=1, editable=False)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[PersonText])
 
     objects = PublicQuerySet.as_manager()
 
@@ -363,7 +365,7 @@ class IndicatorValue(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(_("Erfasst am"), auto_now=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[PersonText])
 
     class Meta:
         verbose_name = _("Indikatorwert")

@@ -28,7 +28,8 @@ from .models import (
     ValueOrigin,
 )
 
-# Change reasons ("strategy.<what>.<action>"), optionally followed by ": <detail>".
+# Change reasons ("strategy.<what>.<action>"); what the person typed (a note, the reason
+# of a status change) goes to the history apart from them, as their text.
 REASON_MEASURE_STATUS = "strategy.measure.status"
 REASON_LABELS = {
     "strategy.strategy.created": gettext_lazy("Strategie angelegt"),
@@ -39,6 +40,7 @@ REASON_LABELS = {
     "strategy.goal.changed": gettext_lazy("Ziel geändert"),
     "strategy.measure.created": gettext_lazy("Maßnahme angelegt"),
     "strategy.measure.changed": gettext_lazy("Maßnahme geändert"),
+    "strategy.measure.budget_reported": gettext_lazy("Verausgabtes Budget gemeldet"),
     REASON_MEASURE_STATUS: gettext_lazy("Umsetzungsstand geändert"),
     "strategy.milestone.added": gettext_lazy("Meilenstein angelegt"),
     "strategy.milestone.changed": gettext_lazy("Meilenstein geändert"),
@@ -92,17 +94,11 @@ def _locked(model, instance, expected_version: int | None):
     return transitions.lock(model.objects.all(), instance.pk, expected_version=expected_version, conflict=ConflictError)
 
 
-def save_versioned(instance, *, by, reason: str) -> None:
-    """Validate and save a governed row with its history user and reason, counting
-    its version up (callers hold the row lock)."""
+def save_versioned(instance, *, by, reason: str, person_text: str = "") -> None:
+    """Validate and save a governed row with its history user, reason code and the
+    person's text, counting its version up (callers hold the row lock)."""
     instance.full_clean()
-    transitions.save(instance, by=by, reason=reason)
-
-
-def _reason(code: str, note: str = "") -> str:
-    note = (note or "").strip()
-    # simple-history keeps 100 characters of a change reason.
-    return _truncate(f"{code}: {note}" if note else code, 100)
+    transitions.save(instance, by=by, reason=reason, person_text=person_text)
 
 
 def _apply(instance, changes: dict, fields: tuple, m2m: tuple = ()) -> dict:
@@ -129,24 +125,25 @@ def _m2m_changes(instance, related: dict) -> dict:
     return changes
 
 
-def _set_m2m(instance, changes: dict, *, by, reason: str) -> None:
+def _set_m2m(instance, changes: dict, *, by, reason: str, person_text: str = "") -> None:
     """Each change of links leaves its own history row (simple-history), with the
-    instance's user, reason and version."""
-    instance._history_user, instance._change_reason = by, reason
+    instance's user, reason, the person's text and version."""
+    transitions.stamp(instance, by=by, reason=reason, person_text=person_text)
     for name, wanted in changes.items():
         getattr(instance, name).set(wanted)
 
 
-def _create(model, *, by, values: dict, fields: tuple, m2m: tuple = (), reason: str):
+def _create(model, *, by, values: dict, fields: tuple, m2m: tuple = (), reason: str, person_text: str = ""):
     instance = model()
     related = _apply(instance, values, fields, m2m)
     with transaction.atomic():
-        save_versioned(instance, by=by, reason=reason)
+        save_versioned(instance, by=by, reason=reason, person_text=person_text)
         _set_m2m(
             instance,
             {name: wanted for name, wanted in _m2m_changes(instance, related).items() if wanted},
             by=by,
             reason=reason,
+            person_text=person_text,
         )
     return instance
 
@@ -155,7 +152,17 @@ def _tracked_values(instance, fields: tuple) -> dict:
     return {name: getattr(instance, instance._meta.get_field(name).attname) for name in fields}
 
 
-def _update(instance, *, by, changes: dict, expected_version: int | None, fields: tuple, m2m: tuple = (), reason: str):
+def _update(
+    instance,
+    *,
+    by,
+    changes: dict,
+    expected_version: int | None,
+    fields: tuple,
+    m2m: tuple = (),
+    reason: str,
+    person_text: str = "",
+):
     """Lock the row, check the editor's version, apply the changes and save a new
     version – unless nothing changed (then no version and no journal entry)."""
     model = type(instance)
@@ -164,7 +171,7 @@ def _update(instance, *, by, changes: dict, expected_version: int | None, fields
         before = _tracked_values(locked, fields)
         related = _m2m_changes(locked, _apply(locked, changes, fields, m2m))
         if _tracked_values(locked, fields) != before:
-            save_versioned(locked, by=by, reason=reason)
+            save_versioned(locked, by=by, reason=reason, person_text=person_text)
         elif related:
             # A change of links only is a new version too: whoever edited the old one
             # must not overwrite it unknowingly. (No history row of its own: the link
@@ -172,7 +179,7 @@ def _update(instance, *, by, changes: dict, expected_version: int | None, fields
             locked.full_clean()
             locked.version += 1
             model.objects.filter(pk=locked.pk).update(version=locked.version)
-        _set_m2m(locked, related, by=by, reason=reason)
+        _set_m2m(locked, related, by=by, reason=reason, person_text=person_text)
     return locked
 
 
@@ -187,7 +194,8 @@ def create_strategy(*, by, note: str = "", **values) -> Strategy:
         values=values,
         fields=STRATEGY_FIELDS,
         m2m=STRATEGY_M2M,
-        reason=_reason("strategy.strategy.created", note),
+        reason="strategy.strategy.created",
+        person_text=note,
     )
 
 
@@ -199,7 +207,8 @@ def update_strategy(strategy: Strategy, *, by, changes: dict, expected_version: 
         expected_version=expected_version,
         fields=STRATEGY_FIELDS,
         m2m=STRATEGY_M2M,
-        reason=_reason("strategy.strategy.changed", note),
+        reason="strategy.strategy.changed",
+        person_text=note,
     )
 
 
@@ -209,7 +218,8 @@ def create_field_of_action(strategy: Strategy, *, by, note: str = "", **values) 
         by=by,
         values={**values, "strategy": strategy},
         fields=(*FIELD_OF_ACTION_FIELDS, "strategy"),
-        reason=_reason("strategy.field.created", note),
+        reason="strategy.field.created",
+        person_text=note,
     )
 
 
@@ -222,7 +232,8 @@ def update_field_of_action(
         changes=changes,
         expected_version=expected_version,
         fields=FIELD_OF_ACTION_FIELDS,
-        reason=_reason("strategy.field.changed", note),
+        reason="strategy.field.changed",
+        person_text=note,
     )
 
 
@@ -232,7 +243,8 @@ def create_goal(field_of_action: FieldOfAction, *, by, note: str = "", **values)
         by=by,
         values={**values, "field_of_action": field_of_action},
         fields=(*GOAL_FIELDS, "field_of_action"),
-        reason=_reason("strategy.goal.created", note),
+        reason="strategy.goal.created",
+        person_text=note,
     )
 
 
@@ -243,7 +255,8 @@ def update_goal(goal: Goal, *, by, changes: dict, expected_version: int | None, 
         changes=changes,
         expected_version=expected_version,
         fields=GOAL_FIELDS,
-        reason=_reason("strategy.goal.changed", note),
+        reason="strategy.goal.changed",
+        person_text=note,
     )
 
 
@@ -259,7 +272,8 @@ def create_measure(goal: Goal, *, by, note: str = "", **values) -> Measure:
         values={**values, "goal": goal},
         fields=MEASURE_FIELDS,
         m2m=MEASURE_M2M,
-        reason=_reason("strategy.measure.created", note),
+        reason="strategy.measure.created",
+        person_text=note,
     )
 
 
@@ -273,20 +287,23 @@ def update_measure(measure: Measure, *, by, changes: dict, expected_version: int
         expected_version=expected_version,
         fields=MEASURE_FIELDS,
         m2m=MEASURE_M2M,
-        reason=_reason("strategy.measure.changed", note),
+        reason="strategy.measure.changed",
+        person_text=note,
     )
 
 
 def report_budget_spent(measure: Measure, *, by, budget_spent, expected_version: int | None, note: str = "") -> Measure:
     """Progress reporting may set what was spent, nothing else of the plan. The
-    reporter's `note` (e.g. „Rechnung Q3 bezahlt“) becomes part of the change reason."""
-    note = (note or "").strip()
-    return update_measure(
+    reporter's `note` (e.g. „Rechnung Q3 bezahlt“) is kept as their text."""
+    return _update(
         measure,
         by=by,
         changes={"budget_spent": budget_spent},
         expected_version=expected_version,
-        note=f"{_('Verausgabtes Budget')} – {note}" if note else _("Verausgabtes Budget"),
+        fields=MEASURE_FIELDS,
+        m2m=MEASURE_M2M,
+        reason="strategy.measure.budget_reported",
+        person_text=note,
     )
 
 
@@ -313,7 +330,7 @@ def add_milestone(
             "done_date": done_date,
         },
         fields=(*MILESTONE_FIELDS, "measure"),
-        reason=_reason("strategy.milestone.added"),
+        reason="strategy.milestone.added",
     )
 
 
@@ -326,7 +343,7 @@ def update_milestone(milestone: Milestone, *, by, changes: dict, expected_versio
         changes=changes,
         expected_version=expected_version,
         fields=MILESTONE_FIELDS,
-        reason=_reason("strategy.milestone.changed"),
+        reason="strategy.milestone.changed",
     )
 
 
@@ -344,7 +361,7 @@ def complete_milestone(
             raise GovernanceError(_("Dieser Meilenstein ist bereits erreicht."))
         locked.done_date = done_date
         locked.evidence = (evidence or "").strip() or locked.evidence
-        save_versioned(locked, by=by, reason=_reason("strategy.milestone.completed"))
+        save_versioned(locked, by=by, reason="strategy.milestone.completed")
     return locked
 
 
@@ -400,7 +417,8 @@ def create_indicator(goal: Goal, *, by, note: str = "", **values) -> Indicator:
         by=by,
         values={**values, "goal": goal},
         fields=(*INDICATOR_FIELDS, "goal"),
-        reason=_reason("strategy.indicator.created", note),
+        reason="strategy.indicator.created",
+        person_text=note,
     )
 
 
@@ -414,7 +432,8 @@ def update_indicator(
         changes=changes,
         expected_version=expected_version,
         fields=INDICATOR_FIELDS,
-        reason=_reason("strategy.indicator.changed", note),
+        reason="strategy.indicator.changed",
+        person_text=note,
     )
 
 
@@ -459,7 +478,7 @@ def record_indicator_value(
         by=by,
         source=source,
         note=note,
-        reason=_reason("strategy.indicator_value.recorded"),
+        reason="strategy.indicator_value.recorded",
     )
 
 
@@ -487,7 +506,7 @@ def record_snapshots(on: date | None = None) -> int:
             day=on,
             value=value,
             origin=ValueOrigin.SNAPSHOT,
-            reason=_reason("strategy.indicator_value.snapshot"),
+            reason="strategy.indicator_value.snapshot",
         )
         written += 1
     return written
@@ -518,9 +537,7 @@ def change_measure_status(
         measure.status = status
         measure.status_reason = reason
         measure.status_changed_at = now
-        # The history keeps 100 characters of the reason; the full text is in status_reason
-        # (a versioned field) and in the status change row.
-        save_versioned(measure, by=by, reason=_truncate(f"{REASON_MEASURE_STATUS}: {reason}", 100))
+        save_versioned(measure, by=by, reason=REASON_MEASURE_STATUS, person_text=reason)
         MeasureStatusChange.objects.create(
             measure=measure, old_status=old_status, new_status=status, reason=reason, changed_by=by, changed_at=now
         )
@@ -535,7 +552,3 @@ def vote(measure: Measure, *, voter: str) -> bool:
     except IntegrityError:
         return False
     return True
-
-
-def _truncate(text: str, length: int) -> str:
-    return text if len(text) <= length else text[: length - 1] + "…"

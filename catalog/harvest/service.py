@@ -401,7 +401,7 @@ class Run:
             fields={**mapped.fields, "name": mapped.name},
             keywords=mapped.keywords,
             themes=mapped.themes,
-            reason=reason("created", self.source),
+            code=reason("created", self.source),
         )
         resources = {}
         for values in mapped.resources:
@@ -523,7 +523,7 @@ class Run:
                 expected_version=version,
                 keywords=keywords,
                 themes=themes,
-                reason=change_reason,
+                code=change_reason,
                 direct=direct,
             )
 

@@ -513,7 +513,7 @@ def write(inventory_import: InventoryImport, plans: list[RowPlan]) -> None:
                     fields=plan.fields,
                     keywords=plan.keywords or (),
                     themes=plan.themes or (),
-                    reason=IMPORT_REASON,
+                    code=IMPORT_REASON,
                 )
                 created += 1
             else:
@@ -526,7 +526,7 @@ def write(inventory_import: InventoryImport, plans: list[RowPlan]) -> None:
                         expected_version=plan.version,
                         keywords=plan.keywords,
                         themes=plan.themes,
-                        reason=IMPORT_REASON,
+                        code=IMPORT_REASON,
                     )
                 updated += 1
             if plan.classification is not None:

@@ -311,7 +311,11 @@ def test_stewards_of_the_publisher_change_a_dataset(as_persona, persona, status,
     if status == 200:
         assert response.json()["title"] == "Baumkataster 2025"
         assert response.json()["internal"]["version"] == draft_a.version + 1
-        assert dataset.history.first().history_change_reason == "Neuer Jahrgang"
+        record = dataset.history.first()
+        assert (record.history_change_reason, record.history_person_text) == (
+            "catalog.dataset.changed",
+            "Neuer Jahrgang",
+        )
         assert [k.name for k in dataset.keywords.all()] == ["Bäume"]  # not sent: kept
     else:
         assert dataset.title == "Baumkataster"

@@ -306,7 +306,8 @@ def test_an_edit_is_saved_as_a_new_version_with_its_reason(client_for, steward_a
     assert dataset_a.version == 2
     assert sorted(k.name for k in dataset_a.keywords.all()) == ["Bäume", "Stadtklima"]
     latest = dataset_a.history.latest()
-    assert (latest.history_user, latest.history_change_reason) == (steward_a, "Neuer Stand")
+    assert (latest.history_user, latest.history_change_reason) == (steward_a, "catalog.dataset.changed")
+    assert latest.history_person_text == "Neuer Stand"  # the steward's text, apart from the code
 
 
 def test_the_name_cannot_be_changed_after_creation(client_for, steward_a, dataset_a):

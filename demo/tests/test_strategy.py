@@ -68,7 +68,9 @@ def test_the_demo_has_measures_in_every_status_with_reasons(demo):
         change = measure.status_changes.last()
         assert change.reason == measure.status_reason
         assert change.changed_by is not None
-        assert AuditEvent.objects.filter(object_id=str(measure.pk), reason__startswith="strategy.measure.status: ")
+        assert AuditEvent.objects.filter(
+            object_id=str(measure.pk), reason="strategy.measure.status", person_text=measure.status_reason
+        )
     assert MeasureStatusChange.objects.filter(changed_by__username="steward.lindenau").exists()
 
 

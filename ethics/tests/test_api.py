@@ -393,10 +393,12 @@ def test_the_detail_costs_the_same_for_few_or_many_votes(
     services.cast_vote(review, by=board_a, vote="approved", reasoning="passt")
     client.get(review_url(review))  # warms the per-process caches
     # Session, user, does the user hold a role, the review (with subject and classification),
-    # votes, conditions, the reader's roles for answering and voting (2 × 2), questions, answers.
-    with django_assert_num_queries(12):
+    # votes, conditions, the reader's roles for answering and voting (2 × 2), questions, answers;
+    # the four-eyes set (when the dataset was submitted, who signed it off since, their
+    # principals and deputies: 3, once), the deputies among the voters (one voice, for the quorum).
+    with django_assert_num_queries(16):
         assert len(client.get(review_url(review)).json()["votes"]) == 1
     for member in (board_a2, board_a3):
         services.cast_vote(review, by=member, vote="approved", reasoning="passt")
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(16):
         assert len(client.get(review_url(review)).json()["votes"]) == 3

@@ -10,12 +10,14 @@ import each other, never this package).
 - policies: policy documents, versions, sections, rules and rule versions
 - decisions: append-only decisions and the rule and policy versions they applied
 - audit: the hash-chained audit journal and its verifications
+- history: the base of every historical model (the person's text of a change)
 - tokens: personal API tokens
 """
 
 from .accounts import Account
 from .audit import GENESIS_HASH, AuditAction, AuditEvent, AuditVerification
 from .decisions import Decision, DecisionKind, DecisionOutcome, DecisionPolicyVersion, DecisionRuleVersion
+from .history import PersonText
 from .immutable import AppendOnlyQuerySet, BulkWriteRefused, ImmutableError, InsertOnlyQuerySet
 from .organisations import DataProtectionRegime, DNGRole, Organisation, OrganisationQuerySet, OrgType
 from .policies import (
@@ -57,6 +59,7 @@ __all__ = [
     "OrgType",
     "Organisation",
     "OrganisationQuerySet",
+    "PersonText",
     "PolicyDocument",
     "PolicyKind",
     "PolicySection",

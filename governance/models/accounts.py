@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .history import PersonText
 from .organisations import Organisation
 
 
@@ -28,7 +29,7 @@ class Account(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
     )
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[PersonText])
 
     class Meta:
         verbose_name = _("Konto")

@@ -26,7 +26,8 @@ GENESIS_HASH = "0" * 64
 class AuditEvent(models.Model):
     """One entry of the append-only, hash-chained audit journal. `hash` is SHA-256
     over `prev_hash` and the canonical JSON of the event (see audit.payload()), so a
-    changed, removed or reordered entry breaks the chain at that point."""
+    changed, removed or reordered entry breaks the chain at that point. `reason` is the
+    code a service chose; `person_text` what the person typed (a reason, a note)."""
 
     seq = models.PositiveBigIntegerField(_("Nummer"), unique=True)
     time = models.DateTimeField(_("Zeitpunkt"))
@@ -65,7 +66,10 @@ class AuditEvent(models.Model):
         related_name="+",
     )
     request_id = models.CharField(_("Anfrage-Kennung"), max_length=64, blank=True)
-    reason = models.CharField(_("Grund"), max_length=500, blank=True)
+    # The service's reason code (and its note); never a person's text.
+    reason = models.CharField(_("Vorgang"), max_length=500, blank=True)
+    # What the person typed for the change, kept apart from the code.
+    person_text = models.TextField(_("Begründung/Notiz der Person"), blank=True, default="")
     data = models.JSONField(_("Daten"), default=dict, blank=True)
     prev_hash = models.CharField(_("Vorheriger Hash"), max_length=64)
     hash = models.CharField(_("Hash"), max_length=64, unique=True)

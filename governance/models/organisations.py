@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .history import PersonText
+
 
 class OrgType(models.TextChoices):
     KERNVERWALTUNG = "kern", _("Kernverwaltung")
@@ -88,7 +90,7 @@ class Organisation(models.Model):
     email = models.EmailField(_("E-Mail"), blank=True)
     # Optimistic locking: an edit names the version it started from (see services).
     version = models.PositiveIntegerField(default=1, editable=False)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[PersonText])
 
     objects = OrganisationQuerySet.as_manager()
 
@@ -120,6 +122,19 @@ class Organisation(models.Model):
                 if ancestor.pk == self.pk:
                     raise ValidationError({"parent": _("Eine Organisation kann nicht unter sich selbst stehen.")})
                 ancestor = ancestor.parent
+
+    def lineage(self) -> list["Organisation"]:
+        """The organisation and every one above it, up to the root of its tree."""
+        chain = [self]
+        while chain[-1].parent_id and chain[-1].parent_id not in {organisation.pk for organisation in chain}:
+            chain.append(chain[-1].parent)
+        return chain
+
+    @property
+    def city(self) -> "Organisation":
+        """The root of the organisation's tree: the city (with its offices and enterprises)
+        it belongs to, the tenant of the network."""
+        return self.lineage()[-1]
 
     @property
     def controller(self) -> "Organisation":

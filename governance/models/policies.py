@@ -14,6 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from ..rules import ALTERNATIVE_FORMS, ConditionError, Effect, ReviewRole, describe_condition, validate_condition
 from ..vocabularies import Vocabulary
+from .history import PersonText
 from .immutable import ImmutableError
 from .organisations import Organisation
 from .terms import VocabularyTerm
@@ -61,7 +62,7 @@ class PolicyDocument(models.Model):
         help_text=_("Leer lassen, wenn es für alle Mitglieder des Stadtverbunds gilt."),
     )
     created = models.DateTimeField(_("Angelegt am"), auto_now_add=True)
-    history = HistoricalRecords(m2m_fields=[applies_to])
+    history = HistoricalRecords(m2m_fields=[applies_to], bases=[PersonText])
 
     class Meta:
         verbose_name = _("Richtliniendokument")
@@ -133,7 +134,7 @@ class PolicyVersion(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
     )
     created = models.DateTimeField(_("Angelegt am"), auto_now_add=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[PersonText])
 
     objects = PolicyVersionQuerySet.as_manager()
 
@@ -224,7 +225,7 @@ class PolicySection(DraftOnlyMixin, models.Model):
     heading = models.CharField(_("Überschrift"), max_length=300, blank=True)
     text = models.TextField(_("Text"), blank=True)
     position = models.PositiveIntegerField(_("Reihenfolge"))
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[PersonText])
 
     class Meta:
         verbose_name = _("Abschnitt")
@@ -252,7 +253,7 @@ class Rule(models.Model):
         PolicyDocument, verbose_name=_("Dokument"), on_delete=models.PROTECT, related_name="rules"
     )
     created = models.DateTimeField(_("Angelegt am"), auto_now_add=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[PersonText])
 
     class Meta:
         verbose_name = _("Regel")
@@ -297,7 +298,7 @@ class RuleVersion(DraftOnlyMixin, models.Model):
     conditions_text = models.TextField(_("Auflagen"), blank=True)
     rereview_months = models.PositiveSmallIntegerField(_("Wiedervorlage nach Monaten"), null=True, blank=True)
     explanation = models.TextField(_("Erläuterung"), blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[PersonText])
 
     objects = RuleVersionQuerySet.as_manager()
 

@@ -1,6 +1,8 @@
 """Who holds which role in which organisation, for which period, and who stands in for
 whom (deputies)."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -9,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .history import PersonText
 from .organisations import Organisation
 
 
@@ -28,18 +31,34 @@ class Role(models.TextChoices):
         return f"governance.act_as_{self.value}"
 
 
+# A deputy proposed by the holder of the role, not yet approved by a governance admin.
+PROPOSAL = Q(deputy_for__isnull=False, approved_at__isnull=True)
+
+
 class RoleAssignmentQuerySet(models.QuerySet):
     def active(self, at=None):
-        """Assignments in force at the given time; a deputy only while the person it
+        """Assignments in force at the given time (the one door: permissions, inboxes and
+        votes all ask here); a deputy only once approved, and only while the person it
         stands in for still holds the role."""
         at = at or timezone.now()
         in_period = Q(valid_from__lte=at) & (Q(valid_until__isnull=True) | Q(valid_until__gt=at))
         principal_in_period = Q(deputy_for__valid_from__lte=at) & (
             Q(deputy_for__valid_until__isnull=True) | Q(deputy_for__valid_until__gt=at)
         )
-        return self.filter(in_period, Q(deputy_for__isnull=True) | principal_in_period, revoked_at__isnull=True).filter(
-            Q(deputy_for__isnull=True) | Q(deputy_for__revoked_at__isnull=True)
+        return (
+            self.granted()
+            .filter(in_period, Q(deputy_for__isnull=True) | principal_in_period, revoked_at__isnull=True)
+            .filter(Q(deputy_for__isnull=True) | Q(deputy_for__revoked_at__isnull=True))
         )
+
+    def granted(self):
+        """Assignments that were given: every role, and the deputies a governance admin
+        appointed or approved (not the proposals still waiting)."""
+        return self.exclude(PROPOSAL)
+
+    def proposed(self):
+        """Deputies the holder of a role proposed, waiting for a governance admin."""
+        return self.filter(PROPOSAL, revoked_at__isnull=True)
 
 
 class RoleAssignment(models.Model):
@@ -65,11 +84,23 @@ class RoleAssignment(models.Model):
     valid_from = models.DateTimeField(_("Gültig ab"), default=timezone.now)
     valid_until = models.DateTimeField(_("Gültig bis"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("Entzogen am"), null=True, blank=True, editable=False)
+    # A deputy acts only once a governance admin granted it: appointed it (then at once)
+    # or approved the holder's proposal. Empty for a deputy: a proposal; for a role: unused.
+    approved_at = models.DateTimeField(_("Genehmigt am"), null=True, blank=True, editable=False)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Genehmigt von"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
     )
     note = models.CharField(_("Anmerkung"), max_length=300, blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[PersonText])
 
     objects = RoleAssignmentQuerySet.as_manager()
 
@@ -92,7 +123,7 @@ class RoleAssignment(models.Model):
     def __str__(self):
         text = f"{self.user} – {self.get_role_display()} – {self.organisation}"
         if self.deputy_for_id:
-            text += " " + str(_("(Vertretung)"))
+            text += " " + str(_("(Vorschlag einer Vertretung)") if self.approved_at is None else _("(Vertretung)"))
         return text
 
     def clean(self):
@@ -110,6 +141,19 @@ class RoleAssignment(models.Model):
                 raise ValidationError({"deputy_for": _("Niemand kann sich selbst vertreten.")})
             if principal.deputy_for_id:
                 raise ValidationError({"deputy_for": _("Eine Vertretung kann nicht weiter vertreten werden.")})
+            if self.valid_from and self.valid_until - self.valid_from > timedelta(days=settings.DEPUTY_MAX_DAYS):
+                raise ValidationError(
+                    {
+                        "valid_until": _(
+                            "Eine Vertretung gilt höchstens %(days)d Tage; bitte wählen Sie ein früheres Ende."
+                        )
+                        % {"days": settings.DEPUTY_MAX_DAYS}
+                    }
+                )
+
+    @property
+    def is_proposal(self) -> bool:
+        return bool(self.deputy_for_id) and self.approved_at is None
 
     def is_active(self, at=None) -> bool:
         return RoleAssignment.objects.active(at).filter(pk=self.pk).exists()

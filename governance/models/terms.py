@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ..vocabularies import Vocabulary
+from .history import PersonText
 
 
 class VocabularyTermQuerySet(models.QuerySet):
@@ -33,7 +34,7 @@ class VocabularyTerm(models.Model):
     source_url = models.URLField(_("Quelle (Adresse)"), max_length=500, blank=True)
     valid_from = models.DateField(_("Gültig ab"))
     valid_until = models.DateField(_("Gültig bis (ausschließlich)"), null=True, blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[PersonText])
 
     objects = VocabularyTermQuerySet.as_manager()
 

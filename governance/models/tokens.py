@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .history import PersonText
+
 
 class ApiTokenQuerySet(models.QuerySet):
     def active(self, at=None):
@@ -38,7 +40,7 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(_("Zuletzt benutzt"), null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(_("Widerrufen am"), null=True, blank=True, editable=False)
     # The hash stays out of history and journal; the last use changes too often to journal.
-    history = HistoricalRecords(excluded_fields=["key_hash", "last_used_at"])
+    history = HistoricalRecords(excluded_fields=["key_hash", "last_used_at"], bases=[PersonText])
 
     objects = ApiTokenQuerySet.as_manager()
 

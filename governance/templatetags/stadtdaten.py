@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from django import template
+from django.utils.translation import gettext as _
 
 from governance.history import describe_change_reason
 
@@ -10,6 +11,17 @@ register = template.Library()
 @register.filter
 def change_reason(reason):
     return describe_change_reason(reason)
+
+
+@register.filter
+def person_name(person):
+    """Who typed a text: a user's full name or user name; a name already written out
+    (an audit event's actor) as it is; nobody: the system."""
+    if not person:
+        return _("System")
+    if isinstance(person, str):
+        return person
+    return person.get_full_name() or person.get_username()
 
 
 @register.filter

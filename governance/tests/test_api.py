@@ -261,11 +261,12 @@ def test_an_admin_edits_an_organisation_with_a_version_and_a_reason(client_for, 
     assert response.json()["municipality_key"] == "16053000"
     assert response.json()["version"] == 2
     record = org_a.history.order_by("-history_date").first()
-    assert (record.history_user, record.history_change_reason, record.municipality_key) == (
+    assert (record.history_user, record.history_change_reason, record.history_person_text) == (
         admin_a,
+        "governance.organisation.changed",
         "AGS ergänzt",
-        "16053000",
     )
+    assert record.municipality_key == "16053000"
 
 
 def test_an_owner_edits_their_organisation_as_in_the_ui(client_for, owner_a, org_a):

@@ -49,7 +49,9 @@ def test_every_change_of_a_governed_object_appends_one_event(admin_a, org_a):
         "email": {"old": "", "new": "amt@stadt-a.example"},
         "version": {"old": 1, "new": 2},
     }
-    assert (updated.actor, updated.actor_repr, updated.reason) == (admin_a, "Ada Admin (admin-a)", "Kontakt")
+    assert (updated.actor, updated.actor_repr) == (admin_a, "Ada Admin (admin-a)")
+    # The service's code, and apart from it what the person typed.
+    assert (updated.reason, updated.person_text) == ("governance.organisation.changed", "Kontakt")
     assert updated.organisation_id == organisation.pk
     assert updated.version_id == organisation.history.order_by("history_id")[1].history_id
     assert deleted.data["snapshot"]["email"] == "amt@stadt-a.example"

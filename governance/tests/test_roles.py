@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from conftest import make_user
+from conftest import make_role_holder, make_user
 from governance import permissions, services, tasks
 from governance.models import Role, RoleAssignment
 
@@ -29,12 +29,17 @@ def test_a_person_can_hold_several_roles_in_several_organisations(org_a, org_b):
     assert person.groups.filter(name__in=["Rolle: steward", "Rolle: legal_reviewer"]).count() == 2
 
 
-def test_a_deputy_acts_only_within_the_period(owner_a, org_a):
+def colleague_in(organisation):
+    """Someone of the same city (a deputy comes from there): a steward of the organisation."""
+    return make_role_holder("vertretung", Role.STEWARD, organisation)
+
+
+def test_a_deputy_acts_only_within_the_period(owner_a, admin_a, org_a):
     now = timezone.now()
     principal = RoleAssignment.objects.get(user=owner_a)
-    deputy = make_user("vertretung")
+    deputy = colleague_in(org_a)
     services.appoint_deputy(
-        principal, deputy, by=owner_a, valid_from=now + timedelta(days=1), valid_until=now + timedelta(days=8)
+        principal, deputy, by=admin_a, valid_from=now + timedelta(days=1), valid_until=now + timedelta(days=8)
     )
     assert not permissions.has_role(deputy, Role.OWNER, org_a), "not before the period starts"
 
@@ -48,13 +53,13 @@ def test_a_deputy_acts_only_within_the_period(owner_a, org_a):
     assert permissions.has_role(owner_a, Role.OWNER, org_a), "the principal keeps the role"
 
 
-def test_the_periodic_task_applies_expiry(owner_a, org_a):
+def test_the_periodic_task_applies_expiry(owner_a, admin_a, org_a):
     now = timezone.now()
-    deputy = make_user("vertretung")
+    deputy = colleague_in(org_a)
     assignment = services.appoint_deputy(
         RoleAssignment.objects.get(user=owner_a),
         deputy,
-        by=owner_a,
+        by=admin_a,
         valid_from=now - timedelta(days=2),
         valid_until=now + timedelta(days=1),
     )
@@ -70,8 +75,8 @@ def test_the_periodic_task_applies_expiry(owner_a, org_a):
 def test_revoking_a_role_ends_its_deputies_and_is_recorded(owner_a, admin_a, org_a):
     now = timezone.now()
     principal = RoleAssignment.objects.get(user=owner_a)
-    deputy = make_user("vertretung")
-    services.appoint_deputy(principal, deputy, by=owner_a, valid_from=now, valid_until=now + timedelta(days=5))
+    deputy = colleague_in(org_a)
+    services.appoint_deputy(principal, deputy, by=admin_a, valid_from=now, valid_until=now + timedelta(days=5))
 
     services.revoke_role(principal, by=admin_a, reason="Wechsel in ein anderes Amt")
 
@@ -81,7 +86,10 @@ def test_revoking_a_role_ends_its_deputies_and_is_recorded(owner_a, admin_a, org
     assert not permissions.has_role(deputy, Role.OWNER, org_a)
     record = principal.history.latest()
     assert record.history_user == admin_a
-    assert record.history_change_reason == "governance.role.revoked: Wechsel in ein anderes Amt"
+    assert (record.history_change_reason, record.history_person_text) == (
+        "governance.role.revoked",
+        "Wechsel in ein anderes Amt",
+    )
     with pytest.raises(services.GovernanceError):
         services.revoke_role(principal, by=admin_a, reason="noch einmal")
 
@@ -93,43 +101,42 @@ def test_revoking_a_role_ends_its_deputies_and_is_recorded(owner_a, admin_a, org
         ({"user": "self"}, "deputy_for"),
     ],
 )
-def test_invalid_deputies_are_refused(owner_a, org_a, deputy_kwargs, field):
+def test_invalid_deputies_are_refused(owner_a, admin_a, org_a, deputy_kwargs, field):
     principal = RoleAssignment.objects.get(user=owner_a)
-    user = owner_a if deputy_kwargs.get("user") == "self" else make_user("vertretung")
+    user = owner_a if deputy_kwargs.get("user") == "self" else colleague_in(org_a)
     with pytest.raises(ValidationError) as error:
-        services.assign_role(
+        services.appoint_deputy(
+            principal,
             user,
-            Role.OWNER,
-            org_a,
-            by=owner_a,
-            deputy_for=principal,
+            by=admin_a,
+            valid_from=timezone.now(),
             valid_until=deputy_kwargs.get("valid_until", timezone.now() + timedelta(days=1)),
         )
     assert field in error.value.message_dict
 
 
 def test_a_deputy_takes_the_same_role_in_the_same_organisation(owner_a, org_a, org_b):
+    # The services always copy role and organisation from the principal; the model says so too.
     principal = RoleAssignment.objects.get(user=owner_a)
     with pytest.raises(ValidationError) as error:
-        services.assign_role(
-            make_user("vertretung"),
-            Role.OWNER,
-            org_b,
-            by=owner_a,
+        RoleAssignment(
+            user=make_user("vertretung"),
+            role=Role.OWNER,
+            organisation=org_b,
             deputy_for=principal,
             valid_until=timezone.now() + timedelta(days=1),
-        )
+        ).full_clean()
     assert "deputy_for" in error.value.message_dict
 
 
-def test_logging_in_applies_a_deputy_period_that_has_just_begun(owner_a, org_a, client):
+def test_logging_in_applies_a_deputy_period_that_has_just_begun(owner_a, admin_a, org_a, client):
     from conftest import PASSWORD
 
-    deputy = make_user("vertretung")
+    deputy = colleague_in(org_a)
     assignment = services.appoint_deputy(
         RoleAssignment.objects.get(user=owner_a),
         deputy,
-        by=owner_a,
+        by=admin_a,
         valid_from=timezone.now() + timedelta(hours=1),
         valid_until=timezone.now() + timedelta(days=3),
     )

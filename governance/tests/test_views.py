@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from conftest import make_user
+from conftest import make_role_holder, make_user
 from governance.models import Organisation, Role, RoleAssignment
 
 
@@ -72,7 +72,7 @@ def test_an_owner_changes_their_organisation_and_leaves_a_version(client_for, ow
     assert org_a.version == 2
     latest = org_a.history.latest()
     assert latest.history_user == owner_a
-    assert latest.history_change_reason == "Neue DSB"
+    assert (latest.history_change_reason, latest.history_person_text) == ("governance.organisation.changed", "Neue DSB")
     page = client.get(reverse("governance:organisation_history", args=[org_a.slug]))
     assert page.status_code == 200
     [change] = page.context["entries"][0]["changes"]
@@ -140,15 +140,16 @@ def test_a_steward_cannot_assign_roles(client_for, steward_a, org_a):
     assert not RoleAssignment.objects.filter(role=Role.GOVERNANCE_ADMIN).exists()
 
 
-def test_a_role_holder_appoints_their_own_deputy(client_for, owner_a, org_a):
-    deputy = make_user("urlaubsvertretung")
+def test_a_role_holder_proposes_their_deputy_and_does_not_appoint_them(client_for, owner_a, org_a):
+    deputy = make_role_holder("urlaubsvertretung", Role.STEWARD, org_a)
     principal = RoleAssignment.objects.get(user=owner_a)
-    response = client_for(owner_a).post(
-        reverse("governance:deputy_create", args=[principal.pk]),
-        {"deputy": deputy.pk, "valid_from": "2030-07-01T08:00", "valid_until": "2030-07-21T18:00"},
-    )
+    data = {"deputy": deputy.pk, "valid_from": "2030-07-01T08:00", "valid_until": "2030-07-21T18:00"}
+    client = client_for(owner_a)
+    assert client.post(reverse("governance:deputy_create", args=[principal.pk]), data).status_code == 403
+    response = client.post(reverse("governance:deputy_propose", args=[principal.pk]), data)
     assert response.status_code == 302
-    assert RoleAssignment.objects.get(user=deputy).deputy_for == principal
+    proposal = RoleAssignment.objects.get(user=deputy, deputy_for=principal)
+    assert proposal.is_proposal, "a governance admin still has to approve it"
 
 
 def test_only_governance_admins_see_the_audit_trail(client_for, steward_a, admin_a, org_a):
@@ -173,7 +174,8 @@ def test_a_governance_admin_sees_only_their_organisations_in_the_admin(client_fo
 
 def test_the_task_list_shows_my_roles_with_few_queries(client_for, steward_a, django_assert_max_num_queries):
     client = client_for(steward_a)
-    with django_assert_max_num_queries(12):
+    # 13 since the inbox asks for deputies waiting for a governance admin's approval.
+    with django_assert_max_num_queries(13):
         response = client.get("/intern/")
     assert response.status_code == 200
     assert [a.role for a in response.context["assignments"]] == [Role.STEWARD]

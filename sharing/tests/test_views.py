@@ -211,7 +211,11 @@ def test_a_draft_can_be_edited_by_its_side_only(
     )
     assert response.status_code == 302
     assert fresh(agreement).title == "Entwurf, geändert"
-    assert fresh(agreement).history.first().history_change_reason == "sharing.agreement.changed: Titel präzisiert"
+    record = fresh(agreement).history.first()
+    assert (record.history_change_reason, record.history_person_text) == (
+        "sharing.agreement.changed",
+        "Titel präzisiert",
+    )
 
 
 # ---------------------------------------------------------------------------

@@ -210,7 +210,10 @@ def test_the_responsible_person_changes_a_status_and_the_admin_audits_it(page, p
     assert page.console_errors == []
 
     log_in(page, "albers", "/intern/audit/")
-    row = page.locator("tr", has_text=f"Umsetzungsstand geändert: {REASON}")
+    # The step in words, and the person's reason apart from it, as their text.
+    row = page.locator("tr", has_text="Umsetzungsstand geändert").filter(
+        has=page.locator("q.sd-typed", has_text=REASON)
+    )
     expect(row).to_have_count(1)
     assert "Sabine Sommer" in row.inner_text()
     assert "HF1-M03" in row.inner_text()

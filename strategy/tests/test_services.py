@@ -39,14 +39,17 @@ def test_a_measure_change_is_a_new_version_with_history_and_journal(measure, adm
     history = list(changed.history.order_by("history_id"))
     assert [row.history_type for row in history] == ["+", "~", "~"]
     assert history[1].history_user == admin_a
-    assert history[1].history_change_reason == "strategy.measure.changed: Haushalt 2026"
+    assert (history[1].history_change_reason, history[1].history_person_text) == (
+        "strategy.measure.changed",
+        "Haushalt 2026",
+    )
     assert history[1].budget_planned == Decimal("25000.00")
     assert history[0].budget_planned == Decimal("10000.00")
     events = journal(changed)
     assert [event.action for event in events] == [AuditAction.CREATE, AuditAction.UPDATE, AuditAction.UPDATE]
-    assert events[1].reason == "strategy.measure.changed: Haushalt 2026"
+    assert (events[1].reason, events[1].person_text) == ("strategy.measure.changed", "Haushalt 2026")
     assert events[1].actor == admin_a
-    assert describe_change_reason(events[1].reason) == "Maßnahme geändert: Haushalt 2026"
+    assert describe_change_reason(events[1].reason) == "Maßnahme geändert"
 
 
 def test_a_change_of_links_only_is_a_new_version_too(measure, admin_a, org_b):
@@ -148,8 +151,8 @@ def test_a_status_change_is_recorded_with_its_reason(measure, steward_a):
         steward_a,
     )
     event = journal(changed)[-1]
-    assert event.reason == "strategy.measure.status: Auftrag vergeben"
-    assert describe_change_reason(event.reason) == "Umsetzungsstand geändert: Auftrag vergeben"
+    assert (event.reason, event.person_text) == ("strategy.measure.status", "Auftrag vergeben")
+    assert describe_change_reason(event.reason) == "Umsetzungsstand geändert"
 
 
 def test_a_past_status_change_keeps_its_date_and_the_future_is_refused(measure, steward_a):

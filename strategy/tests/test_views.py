@@ -195,7 +195,8 @@ def test_the_status_change_is_in_the_audit_journal_with_person_and_reason(client
     event = AuditEvent.objects.filter(object_id=str(measure.pk), reason__startswith="strategy.measure.status").get()
     assert event.actor == steward_a
     html = client_for(admin_a).get(reverse("governance:audit")).content.decode()
-    assert "Umsetzungsstand geändert: Lieferengpass beim Dienstleister" in html
+    assert "Umsetzungsstand geändert" in html
+    assert '<q class="sd-typed">Lieferengpass beim Dienstleister</q>' in html  # the person's text, apart
     assert steward_a.username in html or steward_a.get_full_name() in html
 
 
@@ -390,14 +391,18 @@ def test_the_responsible_person_reports_the_budget_spent_with_a_note(client_for,
     measure.refresh_from_db()
     assert (measure.budget_spent, measure.budget_planned, measure.version) == (Decimal("2500.50"), Decimal("10000"), 2)
     record = measure.history.order_by("-history_id").first()
-    assert record.history_change_reason == "strategy.measure.changed: Verausgabtes Budget – Rechnung Q3 bezahlt"
+    assert (record.history_change_reason, record.history_person_text) == (
+        "strategy.measure.budget_reported",
+        "Rechnung Q3 bezahlt",
+    )
     assert record.history_user == steward_a
     html = client.get(measure.get_absolute_url()).content.decode()
     assert "Der verausgabte Betrag wurde gespeichert." in html
     assert "10.000 € geplant, 2.500,50 € verausgabt" in html
     assert "Überschreitung" not in html
     history = client.get(reverse("strategy:measure_history", args=[measure.code])).content.decode()
-    assert "Maßnahme geändert: Verausgabtes Budget – Rechnung Q3 bezahlt" in history
+    assert "Verausgabtes Budget gemeldet" in history
+    assert '<q class="sd-typed">Rechnung Q3 bezahlt</q>' in history
     # The changed field with its old and new value.
     assert '<th scope="row" class="kern-table__header">Verausgabt (€)</th>' in history
     assert '<td class="kern-table__cell sd-diff-value">2500.50</td>' in history
@@ -414,9 +419,7 @@ def test_spending_more_than_planned_is_saved_with_a_warning_and_shown_as_overrun
     assert "Überschreitung um 2.500 €" in html  # the measure page, in words
     measure.refresh_from_db()
     assert measure.budget_spent == Decimal("12500")
-    assert measure.history.order_by("-history_id").first().history_change_reason == (
-        "strategy.measure.changed: Verausgabtes Budget"
-    )
+    assert measure.history.order_by("-history_id").first().history_change_reason == "strategy.measure.budget_reported"
     overview = client_for(steward_b).get(reverse("strategy:strategy_detail", args=[strategy.slug]))
     assert "Überschreitung um 2.500 €" in overview.content.decode()
 

@@ -21,6 +21,7 @@ from .matrix import (
     ADMIN_A,
     ETHICS_A,
     EVERYONE,
+    LEGAL_A,
     NO_OBJECT,
     NOBODY,
     OUTSIDER,
@@ -64,7 +65,8 @@ def organisation_slug(world, label):
     return {"slug": ORGANISATIONS[label]}
 
 
-# A steward's own role: its holder may name a deputy, the governance admin may revoke it.
+# A steward's own role: its holder may propose a deputy, the governance admin appoints one
+# and may revoke the role.
 ASSIGNMENTS = {"steward_a_role": (STEWARD_A, "org_a"), "steward_b_role": (STEWARD_B, "org_b")}
 
 
@@ -82,6 +84,37 @@ def assignment(world: World, label: str):
 
 def assignment_pk(world, label):
     return {"pk": assignment(world, label).pk}
+
+
+# Deputies for the stewards' roles, made inside the test: label -> (the role, the deputy of
+# the same city, who appointed it; None: the holder proposed it and it waits for approval).
+DEPUTIES = {
+    "proposal_a": ("steward_a_role", "owner.lindenau", None),
+    "deputy_a": ("steward_a_role", "legal.lindenau", "admin.lindenau"),
+    "proposal_b": ("steward_b_role", "owner.eichberg", None),
+    "deputy_b": ("steward_b_role", "legal.eichberg", "admin.eichberg"),
+}
+
+
+def deputy(world: World, label: str):
+    from governance import services
+    from governance.models import RoleAssignment
+
+    role_label, username, appointed_by = DEPUTIES[label]
+    principal, person = assignment(world, role_label), user(username)
+    found = RoleAssignment.objects.filter(deputy_for=principal, user=person, revoked_at__isnull=True).first()
+    if found is None:
+        now = timezone.now()
+        period = {"valid_from": now + timedelta(days=1), "valid_until": now + timedelta(days=8)}
+        if appointed_by is None:
+            found = services.propose_deputy(principal, person, by=principal.user, **period, note="Matrix")
+        else:
+            found = services.appoint_deputy(principal, person, by=user(appointed_by), **period, note="Matrix")
+    return found
+
+
+def deputy_pk(world, label):
+    return {"pk": deputy(world, label).pk}
 
 
 def organisation_form(world, label):
@@ -337,7 +370,9 @@ def role_assign_form(world, label):
 
 
 def deputy_form(world, label):
-    return {"deputy": world.user("outsider").pk, **tomorrow_and_next_week(), "note": "Urlaub"}
+    """A colleague of the same city (the owner) stands in for the steward for a week."""
+    colleague = {"steward_a_role": "owner.lindenau", "steward_b_role": "owner.eichberg"}[label]
+    return {"deputy": user(colleague).pk, **tomorrow_and_next_week(), "note": "Urlaub"}
 
 
 READ_ONLY_PAGE = "A page; a POST gets 405 (require_GET), so no form can be posted to it by mistake."
@@ -389,10 +424,42 @@ GOVERNANCE = [
         "governance:deputy_create",
         objects=tuple(ASSIGNMENTS),
         kwargs=assignment_pk,
-        get={"steward_a_role": {STEWARD_A, ADMIN_A}, "steward_b_role": {STEWARD_B}},
-        post={"steward_a_role": {STEWARD_A, ADMIN_A}, "steward_b_role": {STEWARD_B}},
+        get={"steward_a_role": ONLY_ADMIN_A},
+        post={"steward_a_role": ONLY_ADMIN_A},
         data=deputy_form,
-        why="The holder of a role names their own deputy; their governance admin may too.",
+        why="Deputies are granted, not taken: the governance admin of the role's organisation appoints one "
+        "(the holder proposes, below).",
+    ),
+    Route(
+        "governance:deputy_propose",
+        objects=tuple(ASSIGNMENTS),
+        kwargs=assignment_pk,
+        get={"steward_a_role": {STEWARD_A}, "steward_b_role": {STEWARD_B}},
+        post={"steward_a_role": {STEWARD_A}, "steward_b_role": {STEWARD_B}},
+        data=deputy_form,
+        why="Only the holder of the role proposes a deputy; the proposal does nothing until approved.",
+    ),
+    Route(
+        "governance:deputy_approve",
+        objects=("proposal_a", "deputy_a", "proposal_b"),
+        kwargs=deputy_pk,
+        post={"proposal_a": ONLY_ADMIN_A},
+        why="POST only; a governance admin of the organisation approves a proposal (not one they are part "
+        "of); an appointed deputy is not approved again, another city's proposal is not found (404).",
+    ),
+    Route(
+        "governance:deputy_end",
+        objects=tuple(DEPUTIES),
+        kwargs=deputy_pk,
+        post={
+            "proposal_a": {STEWARD_A, OWNER_A, ADMIN_A},
+            "deputy_a": {STEWARD_A, LEGAL_A, ADMIN_A},
+            "proposal_b": {STEWARD_B},
+            "deputy_b": {STEWARD_B},
+        },
+        data={"reason": "Früher zurück"},
+        why="POST only; the person stood in for, the deputy (or the one proposed) and the organisation's "
+        "governance admin end a deputy early or withdraw, decline a proposal.",
     ),
     Route("governance:policy_list", get=STAFF, why="Everyone in the internal area reads the policies."),
     Route(
