@@ -26,9 +26,10 @@ from catalog.models import (
 from catalog.tabular_validation import check_distribution
 from catalog.tasks import release_due
 from catalog.tests.conftest import classification_fields
+from conftest import make_role_holder
 from governance import inbox as governance_inbox
 from governance import services as governance
-from governance.models import Decision, DecisionKind, Role
+from governance.models import Decision, DecisionKind, Role, RoleAssignment
 
 PERSONAL_CSV = (
     b"Name;Anschrift;Geburtsdatum\nErika Mustermann;Lindenweg 3;1964-08-12\nMax Muster;Am Markt 1;1981-02-03\n"
@@ -327,3 +328,23 @@ def test_small_cells_the_rules_do_not_weigh_leave_a_public_file_alone(published,
     check_distribution(distribution.pk)
     assert Distribution.objects.get(pk=distribution.pk).status == "current"
     assert download_status(client, published, distribution) == 200
+
+
+def test_a_legal_reviewer_whose_deputy_edited_the_change_does_not_approve_it(published, flow_a, org_a):
+    admin = make_role_holder("admin-a", Role.GOVERNANCE_ADMIN, org_a)
+    legal_role = RoleAssignment.objects.get(user=flow_a.legal, role=Role.LEGAL_REVIEWER)
+    now = timezone.now()
+    governance.appoint_deputy(
+        legal_role, flow_a.steward, by=admin, valid_from=now - timedelta(hours=1), valid_until=now + timedelta(days=7)
+    )
+    services.update_dataset(
+        published, by=flow_a.steward, fields={"licence": "cc-by/4.0"}, expected_version=services.edit_version(published)
+    )
+    change = change_of(published)
+    step("submit_change", change, flow_a.steward)
+    step("sign_off_change", change, flow_a.owner)
+
+    refusal = changes.judgement("approve_change", DatasetChange.objects.get(pk=change.pk), flow_a.legal)
+    assert refusal is not None
+    assert refusal.kind == "four_eyes"
+    assert change not in changes.waiting_changes_for(flow_a.legal)
