@@ -33,6 +33,7 @@ from catalog.models import (
     DatasetState,
     Distribution,
     DistributionKind,
+    DistributionStatus,
     Keyword,
     PersonalDataStatus,
     ProtectionNeed,
@@ -634,6 +635,7 @@ class Seeder:
                     "byte_size": None if service or kind == DistributionKind.API else rng.randint(2_000, 50_000_000),
                     "checksum_sha256": "",
                     "licence": "",
+                    "status": DistributionStatus.CURRENT,
                     "created": created + timedelta(minutes=position),
                     "modified": modified,
                 }

@@ -43,6 +43,22 @@ WORKFLOW_REASON_LABELS = {
     "catalog.workflow.rereview_confirmed": _("Veröffentlichung nach erneuter Prüfung bestätigt"),
     "catalog.workflow.harvest_published": _("Aus dem Harvesting veröffentlicht"),
     "catalog.workflow.harvest_withdrawn": _("An der Harvesting-Quelle entfernt und zurückgezogen"),
+    # Pending changes of approved and published datasets (catalog.changes)
+    "catalog.change.opened": _("Änderung begonnen"),
+    "catalog.change.edited": _("Änderung bearbeitet"),
+    "catalog.change.distribution_added": _("Datei zur Änderung hinzugefügt"),
+    "catalog.change.distribution_removed": _("Datei zum Entfernen vorgemerkt"),
+    "catalog.change.submitted": _("Änderung zur Prüfung eingereicht"),
+    "catalog.change.signed_off": _("Änderung von Dateneigentümer:in freigegeben"),
+    "catalog.change.approved": _("Änderung freigegeben"),
+    "catalog.change.applied": _("Freigegebene Änderung übernommen"),
+    "catalog.change.returned": _("Änderung zurückgegeben"),
+    "catalog.change.ethics_decided": _("Ergebnis der Ethikprüfung zur Änderung"),
+    "catalog.change.scheduled": _("Änderung freigegeben, Übernahme zum Termin (Sperrfrist)"),
+    "catalog.change.discarded": _("Änderung verworfen"),
+    "catalog.change.distribution_approved": _("Datei mit der Änderung freigegeben"),
+    "catalog.change.distribution_replaced": _("Datei durch freigegebene Fassung ersetzt"),
+    "catalog.distribution.blocked": _("Datei nach der Geheimhaltungsprüfung gesperrt"),
 }
 
 
@@ -63,14 +79,18 @@ class CatalogConfig(AppConfig):
 
         history.register_reason_labels(WORKFLOW_REASON_LABELS)
         inbox.register_task_provider(catalog_inbox.tasks_for)
+        from . import changes
+
+        inbox.register_task_provider(changes.tasks_for)
         from .quality import inbox as quality_inbox
 
         inbox.register_task_provider(quality_inbox.tasks_for)
 
-        from .models import Classification, Dataset, Distribution
+        from .models import Classification, Dataset, DatasetChange, Distribution
 
         audit.register(Dataset, organisation=lambda dataset: dataset.publisher_id, version_url=dataset_history_url)
         audit.register(Distribution, organisation=lambda distribution: distribution.dataset.publisher_id)
+        audit.register(DatasetChange, organisation=lambda change: change.dataset.publisher_id)
         audit.register(
             Classification,
             organisation=lambda classification: classification.dataset.publisher_id,
@@ -86,8 +106,8 @@ class CatalogConfig(AppConfig):
         # and its distributions; a new or changed external address is checked.
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
-        from .receivers import distribution_changed, rereview, rescore_after_change
-        from .signals import decision_inputs_changed
+        from .receivers import block_public_file, distribution_changed, rereview, rescore_after_change
+        from .signals import decision_inputs_changed, small_cells_found
 
         post_save.connect(rescore_after_change, sender=Dataset, dispatch_uid="quality_dataset_saved")
         post_save.connect(distribution_changed, sender=Distribution, dispatch_uid="quality_distribution_saved")
@@ -95,6 +115,7 @@ class CatalogConfig(AppConfig):
         for through in (Dataset.keywords.through, Dataset.themes.through):
             m2m_changed.connect(rescore_after_change, sender=through, dispatch_uid=f"quality_{through.__name__}")
         decision_inputs_changed.connect(rereview, sender=Dataset, dispatch_uid="catalog_rereview")
+        small_cells_found.connect(block_public_file, sender=Distribution, dispatch_uid="catalog_block_public_file")
 
         # Celery tasks live beside the services they wrap; importing those modules here
         # registers them in the worker, which autodiscovers only catalog.tasks.

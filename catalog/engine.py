@@ -16,7 +16,7 @@ from governance.rules import PENDING, ReviewRole, RuleEvaluation, evaluate_rules
 from governance.vocabularies import PublicationForm
 
 from .errors import WorkflowError
-from .models import Dataset, DistributionReport, ReportKind
+from .models import Dataset, DistributionReport, DistributionStatus, ReportKind
 from .vocabularies import LICENCES_BY_CODE
 
 OPEN = PublicationForm.OPEN
@@ -26,8 +26,9 @@ NON_PUBLIC_FORMS = (PublicationForm.INTERNAL, PublicationForm.CLOSED)
 CONFIRMED_REVIEWS = (ReviewRole.DPO, ReviewRole.STATISTICS_OFFICE, ReviewRole.ISB)
 
 
-def dataset_facts(dataset: Dataset, classification) -> dict:
-    """The facts (governance.rules.FACTS) of a dataset and one classification version."""
+def dataset_facts(dataset: Dataset, classification, *, distributions=None) -> dict:
+    """The facts (governance.rules.FACTS) of a dataset and one classification version;
+    `distributions`: the tables whose disclosure checks count (default: the current ones)."""
     c = classification
     facts = {
         "personal_data": int(c.personal_data),
@@ -49,27 +50,32 @@ def dataset_facts(dataset: Dataset, classification) -> dict:
     }
     if dataset.ethics_outcome:
         facts["ethics_outcome"] = dataset.ethics_outcome
-    small_cells = disclosure_findings(dataset)
+    small_cells = disclosure_findings(dataset, distributions=distributions)
     if small_cells is not None:
         facts["small_cells"] = small_cells
     return facts
 
 
-def disclosure_findings(dataset: Dataset) -> bool | None:
+def disclosure_findings(dataset: Dataset, *, distributions=None) -> bool | None:
     """Whether the disclosure check (catalog.disclosure) flagged small counts in the
-    current version of any uploaded table; None if no table has been checked (one query)."""
+    current version of any uploaded table of the dataset's approved state (or of the
+    given `distributions`: what a pending change would make of it); None if no table
+    has been checked (one query). A blocked file is no longer part of the dataset."""
     if dataset.pk is None:
         return None
-    results = DistributionReport.objects.filter(
-        distribution__dataset=dataset,
-        kind=ReportKind.DISCLOSURE,
-        checksum_sha256=F("distribution__checksum_sha256"),
-    ).values_list("valid", flat=True)
+    reports = DistributionReport.objects.filter(
+        kind=ReportKind.DISCLOSURE, checksum_sha256=F("distribution__checksum_sha256")
+    )
+    if distributions is None:
+        reports = reports.filter(distribution__dataset=dataset, distribution__status=DistributionStatus.CURRENT)
+    else:
+        reports = reports.filter(distribution__in=distributions)
+    results = reports.values_list("valid", flat=True)
     results = list(results)
     return (not all(results)) if results else None
 
 
-def decide(dataset: Dataset, *, rule_versions=None, on: date | None = None) -> RuleEvaluation:
+def decide(dataset: Dataset, *, rule_versions=None, on: date | None = None, distributions=None) -> RuleEvaluation:
     """Evaluate the dataset's current classification against the rules in force on
     `on` (default today), or against the given rule versions (then one query: the
     disclosure reports of the dataset's tables)."""
@@ -78,7 +84,8 @@ def decide(dataset: Dataset, *, rule_versions=None, on: date | None = None) -> R
     on = on or timezone.localdate()
     if rule_versions is None:
         rule_versions = governance.in_force(on).rule_versions
-    return evaluate_rules(rule_versions, dataset_facts(dataset, dataset.current_classification), on=on)
+    facts = dataset_facts(dataset, dataset.current_classification, distributions=distributions)
+    return evaluate_rules(rule_versions, facts, on=on)
 
 
 def needs_ethics_board(evaluation: RuleEvaluation) -> bool:

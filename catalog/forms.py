@@ -572,6 +572,16 @@ class DistributionForm(forms.Form):
             *licence_choices(),
         ]
         self.fields["licence"].help_text = _("Nur ändern, wenn diese Distribution anders lizenziert ist.")
+        if dataset.state in (DatasetState.APPROVED, DatasetState.PUBLISHED):
+            # On an approved or published dataset a new file can take the place of a current one
+            # (same address for users once the change is approved).
+            self.fields["replaces"] = forms.ModelChoiceField(
+                label=_("Ersetzt"),
+                queryset=dataset.distributions.current().order_by("created", "pk"),
+                required=False,
+                empty_label=_("nichts – eine zusätzliche Distribution"),
+                help_text=_("Die neue Fassung tritt nach der Freigabe an die Stelle der gewählten Distribution."),
+            )
 
     def clean(self):
         data = super().clean()

@@ -303,6 +303,24 @@ def distribution_upload_path(distribution, filename):
     return f"distributions/{distribution.dataset.identifier}/{uuid.uuid4().hex}/{filename}"
 
 
+class DistributionStatus(models.TextChoices):
+    CURRENT = "current", _("Teil des Datensatzes")
+    PROPOSED = "proposed", _("Vorgeschlagen, noch nicht freigegeben")
+    BLOCKED = "blocked", _("Gesperrt nach der Geheimhaltungsprüfung")
+
+
+class DistributionQuerySet(models.QuerySet):
+    def current(self):
+        """The distributions that are part of the dataset's approved state."""
+        return self.filter(status=DistributionStatus.CURRENT)
+
+    def public(self):
+        """The only distributions the public portal and public APIs may ever show or
+        serve: current ones of published datasets. A proposed file (of a pending change)
+        and a blocked one (small cells found) never are."""
+        return self.filter(status=DistributionStatus.CURRENT, dataset__state=DatasetState.PUBLISHED)
+
+
 class Distribution(models.Model):
     """One way to get a dataset: an uploaded file or a link to a download, API or service."""
 
@@ -326,23 +344,55 @@ class Distribution(models.Model):
         blank=True,
         help_text=_("Leer lassen, um die Lizenz des Datensatzes zu übernehmen."),
     )
+    # CURRENT: part of the approved state; PROPOSED: added by a pending change (`change`,
+    # kept after approval as provenance), possibly replacing a current one (`replaces`);
+    # BLOCKED: taken off every public output because the disclosure check found small
+    # cells (catalog.changes.block_distribution).
+    status = models.CharField(
+        _("Stand"), max_length=16, choices=DistributionStatus.choices, default=DistributionStatus.CURRENT
+    )
+    change = models.ForeignKey(
+        "DatasetChange",
+        verbose_name=_("Ausstehende Änderung"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="added_distributions",
+        editable=False,
+    )
+    replaces = models.ForeignKey(
+        "self",
+        verbose_name=_("Ersetzt"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replacements",
+        editable=False,
+    )
     created = models.DateTimeField(_("Angelegt am"), auto_now_add=True)
     modified = models.DateTimeField(_("Geändert am"), auto_now=True)
     history = HistoricalRecords(bases=[PersonText])
+
+    objects = DistributionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("Distribution")
         verbose_name_plural = _("Distributionen")
         ordering = ["dataset", "created", "pk"]
+        indexes = [models.Index(fields=["dataset", "status"])]
         constraints = [
             models.CheckConstraint(
                 condition=(Q(file="") & ~Q(access_url="")) | (~Q(file="") & Q(access_url="")),
                 name="distribution_file_xor_url",
-            )
+            ),
         ]
 
     def __str__(self):
         return self.title
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == DistributionStatus.CURRENT and self.dataset.state == DatasetState.PUBLISHED
 
     @property
     def effective_licence(self) -> str:
@@ -351,6 +401,130 @@ class Distribution(models.Model):
     @property
     def is_upload(self) -> bool:
         return bool(self.file)
+
+
+class ChangeState(models.TextChoices):
+    OPEN = "open", _("In Bearbeitung")
+    IN_REVIEW = "in_review", _("Freigabe durch Dateneigentümer:in")
+    ETHICS_REVIEW = "ethics_review", _("Ethikprüfung")
+    LEGAL_REVIEW = "legal_review", _("Rechtsprüfung")
+    SCHEDULED = "scheduled", _("Freigegeben, Veröffentlichung geplant")
+    APPLIED = "applied", _("Übernommen")
+    RETURNED = "returned", _("Zurückgegeben")
+    DISCARDED = "discarded", _("Verworfen")
+
+
+# A dataset has at most one change in one of these states.
+ACTIVE_CHANGE_STATES = (
+    ChangeState.OPEN,
+    ChangeState.IN_REVIEW,
+    ChangeState.ETHICS_REVIEW,
+    ChangeState.LEGAL_REVIEW,
+    ChangeState.SCHEDULED,
+    ChangeState.RETURNED,
+)
+# The steward still edits the change in these; in the others it is under review or done.
+EDITABLE_CHANGE_STATES = (ChangeState.OPEN, ChangeState.RETURNED)
+# The fields of a dataset a change may propose (the metadata form's, without the name).
+CHANGEABLE_FIELDS = (
+    "title",
+    "description",
+    "publisher",
+    "owner",
+    "steward",
+    "contact_name",
+    "contact_email",
+    "contact_url",
+    "licence",
+    "attribution_text",
+    "geocoding_level",
+    "municipality_key",
+    "spatial_label",
+    "spatial_resolution_m",
+    "temporal_start",
+    "temporal_end",
+    "update_frequency",
+    "language",
+    "hvd_category",
+    "landing_page",
+)
+
+
+class DatasetChange(models.Model):
+    """A pending change of an approved or published dataset (issue 20): the metadata it
+    proposes (`proposed`: the changeable fields, keywords and themes in which it differs
+    from the approved state, as JSON), the files
+    it adds (Distribution.change, status PROPOSED) and the current files it removes. The
+    public keeps the dataset's approved state until the change has passed its review
+    (catalog.changes) and is applied."""
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="changes")
+    number = models.PositiveIntegerField(_("Nummer"))
+    state = models.CharField(_("Status"), max_length=16, choices=ChangeState.choices, default=ChangeState.OPEN)
+    proposed = models.JSONField(_("Vorgeschlagene Angaben"), default=dict, blank=True, editable=False)
+    removed_distributions = models.ManyToManyField(
+        Distribution, verbose_name=_("Zu entfernende Distributionen"), blank=True, related_name="removal_changes"
+    )
+    # Everyone who edited the pending content: the four-eyes principle keeps them out of its review.
+    editors = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+", editable=False)
+    # What the rules said on submission: which reviews the change needs.
+    needs_legal = models.BooleanField(_("Rechtsprüfung erforderlich"), default=False, editable=False)
+    outcome = models.CharField(
+        _("Ergebnis der Regeln"), max_length=16, choices=OUTCOME_CHOICES, blank=True, editable=False
+    )
+    review_reasons = models.JSONField(_("Anlässe der Prüfung"), default=list, blank=True, editable=False)
+    # The ethics board's outcome on the change's new data, when the rules send them to the board.
+    ethics_outcome = models.CharField(
+        _("Ergebnis der Ethikprüfung"), max_length=16, choices=EthicsOutcome.choices, blank=True, editable=False
+    )
+    created = models.DateTimeField(_("Angelegt am"), auto_now_add=True)
+    modified = models.DateTimeField(_("Geändert am"), auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    state_changed_at = models.DateTimeField(_("Status seit"), null=True, blank=True, editable=False)
+    applied_at = models.DateTimeField(_("Übernommen am"), null=True, blank=True, editable=False)
+    # Timed release (embargo): the approved change goes public at this moment.
+    release_at = models.DateTimeField(_("Veröffentlichung am"), null=True, blank=True, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    history = HistoricalRecords(m2m_fields=[removed_distributions], bases=[PersonText])
+
+    class Meta:
+        verbose_name = _("Ausstehende Änderung")
+        verbose_name_plural = _("Ausstehende Änderungen")
+        ordering = ["dataset", "-number"]
+        indexes = [models.Index(fields=["state", "release_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["dataset", "number"], name="dataset_change_number_unique"),
+            models.UniqueConstraint(
+                fields=["dataset"],
+                condition=Q(state__in=["open", "in_review", "ethics_review", "legal_review", "scheduled", "returned"]),
+                name="dataset_change_one_active",
+            ),
+        ]
+
+    def __str__(self):
+        return gettext("Änderung %(number)s an „%(title)s“") % {"number": self.number, "title": self.dataset.title}
+
+    def get_absolute_url(self):
+        return reverse("catalog:change_detail", args=[self.dataset.name, self.number])
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in ACTIVE_CHANGE_STATES
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in EDITABLE_CHANGE_STATES
 
 
 class Confidentiality(models.IntegerChoices):

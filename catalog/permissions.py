@@ -2,13 +2,21 @@
 here; the public portal never does: it only reads Dataset.objects.published()."""
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
 from governance.models import Role
 from governance.permissions import has_role, organisations_with_role
 
-from .models import Dataset, DatasetState, HarvestJob, HarvestOrganisationMapping, HarvestSource
+from .models import (
+    ChangeState,
+    Dataset,
+    DatasetChange,
+    DatasetState,
+    HarvestJob,
+    HarvestOrganisationMapping,
+    HarvestSource,
+)
 
 # Roles that let a person read the internal catalog of an organisation (and the units below).
 READING_ROLES = (Role.STEWARD, Role.OWNER, Role.LEGAL_REVIEWER, Role.GOVERNANCE_ADMIN)
@@ -16,13 +24,14 @@ READING_ROLES = (Role.STEWARD, Role.OWNER, Role.LEGAL_REVIEWER, Role.GOVERNANCE_
 
 def visible_datasets(user):
     """Datasets of the organisations in which the user holds a reading role; members
-    of the ethics board see only the datasets waiting for the board's outcome."""
+    of the ethics board see only the datasets waiting for the board's outcome (or
+    whose pending change does)."""
+    board = organisations_with_role(user, Role.ETHICS_BOARD_MEMBER).values("pk")
+    waiting_change = DatasetChange.objects.filter(dataset=OuterRef("pk"), state=ChangeState.ETHICS_REVIEW)
     return Dataset.objects.filter(
         Q(publisher__in=organisations_with_role(user, *READING_ROLES).values("pk"))
-        | Q(
-            state=DatasetState.ETHICS_REVIEW,
-            publisher__in=organisations_with_role(user, Role.ETHICS_BOARD_MEMBER).values("pk"),
-        )
+        | Q(state=DatasetState.ETHICS_REVIEW, publisher__in=board)
+        | Q(Exists(waiting_change), publisher__in=board)
     )
 
 

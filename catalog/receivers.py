@@ -5,7 +5,7 @@ and changed decision inputs re-open review."""
 from django.conf import settings
 from django.db import transaction
 
-from . import workflow
+from . import changes, workflow
 from .linkcheck import check_link
 from .models import Dataset
 from .quality.store import score_dataset
@@ -62,3 +62,8 @@ def distribution_changed(sender, instance, **kwargs):
 def rereview(sender, dataset, by, reasons, **kwargs):
     """catalog.signals.decision_inputs_changed: review opens again."""
     workflow.start_rereview(dataset, by=by, reasons=reasons, check_role=False)
+
+
+def block_public_file(sender, distribution, reasons, **kwargs):
+    """catalog.signals.small_cells_found: a public file leaves the public at once."""
+    changes.block_distribution(distribution, reasons=reasons)

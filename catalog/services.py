@@ -1,6 +1,9 @@
 """Writes of the catalog: views, the inventory import, the API and tasks call these."""
 
+import json
+
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
@@ -8,7 +11,19 @@ from django.utils.translation import gettext as _
 from core import transitions
 
 from .errors import CatalogError, ConflictError
-from .models import Classification, Dataset, DatasetState, Distribution, DistributionKind, Keyword, Theme
+from .models import ACTIVE_CHANGE_STATES as ACTIVE
+from .models import (
+    CHANGEABLE_FIELDS,
+    Classification,
+    Dataset,
+    DatasetChange,
+    DatasetState,
+    Distribution,
+    DistributionKind,
+    DistributionStatus,
+    Keyword,
+    Theme,
+)
 from .signals import decision_inputs_changed
 from .tabular_validation import validate_distribution
 from .uploads import check_upload
@@ -76,6 +91,9 @@ def _rereview(dataset: Dataset, *, by, reasons: str) -> None:
         decision_inputs_changed.send(sender=Dataset, dataset=dataset, by=by, reasons=reasons)
 
 
+STALE_EDIT = _("Der Datensatz wurde inzwischen von jemand anderem geändert. Bitte laden Sie die Seite neu.")
+
+
 def update_dataset(
     dataset: Dataset,
     *,
@@ -86,19 +104,31 @@ def update_dataset(
     themes=None,
     reason: str = "",
     code: str = "catalog.dataset.changed",
+    direct: bool = False,
 ) -> Dataset:
-    """Apply an edit made on `expected_version`; refuse it if the dataset has moved on.
-    `reason`: what the person typed (kept as their text, never as a reason code);
-    `code`: the history reason of a caller that is a service itself (the import)."""
+    """Apply an edit made on `expected_version` (edit_version(): the dataset's version, or
+    its pending change's); refuse it if the dataset has moved on. `reason`: what the
+    person typed (kept as their text, never as a reason code); `code`: the history reason
+    of a caller that is a service itself (the import, harvesting).
+
+    An approved or published dataset is not changed: the edit goes into its pending
+    change (propose_edit) and the public keeps the approved state. Only `direct=True` (a
+    trusted harvest source, whose path is documented and recorded as such) changes it in
+    place."""
+    if not direct and under_change_control(dataset):
+        propose_edit(
+            dataset, by=by, fields=fields, expected_version=expected_version, keywords=keywords, themes=themes,
+            reason=reason,
+        )  # fmt: skip
+        return Dataset.objects.get(pk=dataset.pk)
     with transaction.atomic():
         dataset = transitions.lock(
-            Dataset.objects.all(),
-            dataset.pk,
-            expected_version=expected_version,
-            message=_("Der Datensatz wurde inzwischen von jemand anderem geändert. Bitte laden Sie die Seite neu."),
+            Dataset.objects.all(), dataset.pk, expected_version=expected_version, message=STALE_EDIT,
             conflict=ConflictError,
-        )
+        )  # fmt: skip
         refuse_while_in_review(dataset)
+        if not direct and under_change_control(dataset):
+            raise ConflictError(STALE_EDIT)  # approved meanwhile
         decision_inputs = [getattr(dataset, f"{name}_id" if name == "publisher" else name) for name in DECISION_FIELDS]
         for name, value in fields.items():
             setattr(dataset, name, value)
@@ -153,14 +183,19 @@ def add_distribution(
     kind: str = DistributionKind.DOWNLOAD,
     description: str = "",
     licence: str = "",
+    replaces: Distribution | None = None,
 ) -> Distribution:
-    """Attach a checked upload or an external link to the dataset."""
+    """Attach a checked upload or an external link to the dataset. On an approved or
+    published dataset the distribution is proposed by its pending change (replacing
+    `replaces`, if given): nobody outside sees it before the change is approved."""
     refuse_while_in_review(dataset)
     if bool(upload) == bool(access_url):
         raise ValidationError({"file": _("Bitte entweder eine Datei hochladen oder eine Adresse angeben.")})
     distribution = Distribution(
         dataset=dataset, title=title, description=description, kind=kind, licence=licence, access_url=access_url
     )
+    if replaces is not None and (replaces.dataset_id != dataset.pk or replaces.status != DistributionStatus.CURRENT):
+        raise ValidationError({"replaces": _("Ersetzt werden kann nur eine veröffentlichte Distribution.")})
     if upload:
         checked = check_upload(upload)  # raises ValidationError with a German message
         distribution.format = checked.file_type.code
@@ -176,10 +211,18 @@ def add_distribution(
     try:
         distribution.full_clean(exclude=["file"])
         with transaction.atomic():
+            if under_change_control(dataset):
+                change = open_change(dataset, by=by)
+                distribution.status, distribution.change, distribution.replaces = (
+                    DistributionStatus.PROPOSED, change, replaces,
+                )  # fmt: skip
             distribution._history_user = by
             distribution._change_reason = "catalog.distribution.added"
             distribution.save()
-            touch_dataset(dataset, by=by, reason=f"catalog.distribution.added: {title}")
+            if distribution.change_id:
+                _save_change(change, by=by, reason="catalog.change.distribution_added", note=title)
+            else:
+                touch_dataset(dataset, by=by, reason=f"catalog.distribution.added: {title}")
             if distribution.format in ("CSV", "XLSX") and distribution.file:
                 validate_distribution.delay_on_commit(distribution.pk)
     except Exception:
@@ -190,22 +233,149 @@ def add_distribution(
 
 
 def remove_distribution(distribution: Distribution, *, by) -> None:
+    """Remove a distribution. One that is part of an approved or published dataset is
+    only marked for removal by the pending change: it stays public until the change is
+    approved. A proposed file (not yet public) or a blocked one goes at once."""
     dataset = distribution.dataset
     refuse_while_in_review(dataset)
     with transaction.atomic():
-        distribution._history_user = by
-        distribution._change_reason = "catalog.distribution.removed"
-        distribution.delete()
-        touch_dataset(dataset, by=by, reason=f"catalog.distribution.removed: {distribution.title}")
-        # The stored file goes only once the deletion is certain.
-        if distribution.file:
-            transaction.on_commit(lambda: distribution.file.storage.delete(distribution.file.name))
+        if distribution.status == DistributionStatus.CURRENT and under_change_control(dataset):
+            change = open_change(dataset, by=by)
+            change.removed_distributions.add(distribution)
+            _save_change(change, by=by, reason="catalog.change.distribution_removed", note=distribution.title)
+            return
+        if distribution.change_id and not distribution.change.is_editable:
+            raise CatalogError(_("Die Änderung ist in Prüfung; ihre Dateien bleiben, bis sie entschieden ist."))
+        delete_distribution(distribution, by=by)
+        if distribution.change_id:
+            _save_change(distribution.change, by=by, reason="catalog.change.distribution_removed",
+                         note=distribution.title)  # fmt: skip
+        else:
+            touch_dataset(dataset, by=by, reason=f"catalog.distribution.removed: {distribution.title}")
+
+
+def delete_distribution(distribution: Distribution, *, by, reason: str = "catalog.distribution.removed") -> None:
+    distribution._history_user = by
+    distribution._change_reason = reason
+    distribution.delete()
+    # The stored file goes only once the deletion is certain.
+    if distribution.file:
+        name, storage = distribution.file.name, distribution.file.storage
+        transaction.on_commit(lambda: storage.delete(name))
 
 
 def touch_dataset(dataset: Dataset, *, by, reason: str) -> None:
     """A change to a distribution is a change of the dataset: new version, new `modified`."""
     dataset = transitions.lock(Dataset.objects.all(), dataset.pk)
     transitions.save(dataset, by=by, reason=reason, fields=[])
+
+
+# ---------------------------------------------------------------------------
+# Pending changes of approved and published datasets (issue 20). Edits collect in the
+# dataset's one active DatasetChange; its review and application are catalog.changes.
+
+CONTROLLED_STATES = (DatasetState.APPROVED, DatasetState.PUBLISHED)
+
+
+def under_change_control(dataset: Dataset) -> bool:
+    """Edits of an approved or published dataset are pending changes, not changes."""
+    return dataset.state in CONTROLLED_STATES
+
+
+def active_change(dataset: Dataset) -> DatasetChange | None:
+    return DatasetChange.objects.filter(dataset=dataset, state__in=ACTIVE).order_by("-number").first()
+
+
+def edit_version(dataset: Dataset) -> int:
+    """The version an editor starts from: that of the pending change, if there is one."""
+    change = active_change(dataset) if under_change_control(dataset) else None
+    return change.version if change is not None else dataset.version
+
+
+def field_values(dataset: Dataset) -> dict:
+    """The changeable fields, keywords and themes of a dataset as JSON values."""
+    values = {}
+    for name in CHANGEABLE_FIELDS:
+        field = Dataset._meta.get_field(name)
+        values[name] = field.value_from_object(dataset)
+    values = json.loads(DjangoJSONEncoder().encode(values))
+    values["keywords"] = sorted(dataset.keywords.values_list("name", flat=True))
+    values["themes"] = sorted(dataset.themes.values_list("code", flat=True))
+    return values
+
+
+def apply_values(dataset: Dataset, values: dict) -> Dataset:
+    """Set the changeable fields of `dataset` (in memory) to JSON `values`."""
+    for name in CHANGEABLE_FIELDS:
+        if name not in values:
+            continue
+        field = Dataset._meta.get_field(name)
+        value = values[name]
+        setattr(dataset, field.attname, None if value is None else field.to_python(value))
+    return dataset
+
+
+def _json_fields(fields: dict) -> dict:
+    plain = {}
+    for name, value in fields.items():
+        if name not in CHANGEABLE_FIELDS:
+            continue
+        plain[name] = value.pk if hasattr(value, "pk") else value
+    return json.loads(DjangoJSONEncoder().encode(plain))
+
+
+def open_change(dataset: Dataset, *, by, expected_version: int | None = None) -> DatasetChange:
+    """The dataset's pending change that `by` may edit now, created if there is none;
+    locked for the rest of the transaction. `expected_version` is the version the editor
+    started from (edit_version()); a stale one is a conflict."""
+    dataset = transitions.lock(Dataset.objects.all(), dataset.pk)
+    change = DatasetChange.objects.select_for_update().filter(dataset=dataset, state__in=ACTIVE).first()
+    if change is None:
+        if expected_version is not None and expected_version != dataset.version:
+            raise ConflictError(STALE_EDIT)
+        number = (DatasetChange.objects.filter(dataset=dataset).aggregate(n=Max("number"))["n"] or 0) + 1
+        change = DatasetChange(dataset=dataset, number=number, created_by=by, proposed={})
+        transitions.stamp(change, by=by, reason="catalog.change.opened")
+        change.save()
+    elif expected_version is not None and expected_version != change.version:
+        raise ConflictError(STALE_EDIT)
+    if not change.is_editable:
+        raise CatalogError(
+            _(
+                "Die ausstehende Änderung ist in Prüfung (%(state)s) und kann so lange nicht ergänzt werden. "
+                "Nach einer Rückgabe können Sie sie wieder bearbeiten."
+            )
+            % {"state": change.get_state_display()}
+        )
+    return change
+
+
+def _save_change(change: DatasetChange, *, by, reason: str, note: str = "", person_text: str = "") -> None:
+    change.editors.add(by)
+    transitions.save(change, by=by, reason=reason, note=note, person_text=person_text)
+
+
+def propose_edit(
+    dataset: Dataset, *, by, fields: dict, expected_version: int | None, keywords=None, themes=None, reason: str = ""
+) -> DatasetChange:
+    """Record an edit of an approved or published dataset in its pending change: the
+    fields, keywords and themes in which it differs from the approved state."""
+    with transaction.atomic():
+        change = open_change(dataset, by=by, expected_version=expected_version)
+        proposed = {**change.proposed, **_json_fields(fields)}
+        if keywords is not None:
+            proposed["keywords"] = sorted(normalise_keywords(keywords))
+        if themes is not None:
+            proposed["themes"] = sorted(getattr(theme, "code", theme) for theme in themes)
+        current = Dataset.objects.get(pk=dataset.pk)
+        candidate = apply_values(Dataset.objects.get(pk=dataset.pk), proposed)
+        candidate.full_clean(validate_unique=False)
+        # Only what differs from the approved state: applied later, the change then does not
+        # undo what reached the dataset meanwhile by its documented direct path (a trusted source).
+        approved = field_values(current)
+        change.proposed = {name: value for name, value in proposed.items() if approved.get(name) != value}
+        _save_change(change, by=by, reason="catalog.change.edited", person_text=reason)
+    return change
 
 
 # ---------------------------------------------------------------------------
@@ -216,19 +386,37 @@ def touch_dataset(dataset: Dataset, *, by, reason: str) -> None:
 LINK_FIELDS = ("title", "description", "access_url", "format", "kind", "licence")
 
 
-def add_link_distribution(dataset: Dataset, values: dict, *, by, change_reason: str) -> Distribution:
+# A trusted source writes directly (`direct=True`, its documented path); any other source
+# proposes its changes to an approved or published dataset through the pending change.
+
+
+def add_link_distribution(
+    dataset: Dataset, values: dict, *, by, change_reason: str, direct: bool = False, replaces=None
+) -> Distribution:
     """A harvested resource as a link distribution (`values` holds LINK_FIELDS)."""
     distribution = Distribution(dataset=dataset, media_type=FILE_TYPES_BY_CODE[values["format"]].media_type)
     for name in LINK_FIELDS:
         setattr(distribution, name, values[name])
     distribution.full_clean(exclude=["file", "dataset"])
+    if not direct and under_change_control(dataset):
+        change = open_change(dataset, by=by)
+        distribution.status, distribution.change, distribution.replaces = DistributionStatus.PROPOSED, change, replaces
+        _save_change(change, by=by, reason="catalog.change.distribution_added", note=distribution.title)
     distribution._history_user = by
     distribution._change_reason = change_reason
     distribution.save()
     return distribution
 
 
-def change_link_distribution(distribution: Distribution, values: dict, *, by, change_reason: str) -> None:
+def change_link_distribution(
+    distribution: Distribution, values: dict, *, by, change_reason: str, direct: bool = False
+) -> Distribution:
+    """Returns the distribution that now stands for the resource (a proposed replacement
+    when the change is not direct on an approved or published dataset)."""
+    if not direct and distribution.status == DistributionStatus.CURRENT and under_change_control(distribution.dataset):
+        return add_link_distribution(
+            distribution.dataset, values, by=by, change_reason=change_reason, replaces=distribution
+        )
     for name in LINK_FIELDS:
         setattr(distribution, name, values[name])
     distribution.media_type = FILE_TYPES_BY_CODE[values["format"]].media_type
@@ -236,9 +424,15 @@ def change_link_distribution(distribution: Distribution, values: dict, *, by, ch
     distribution._history_user = by
     distribution._change_reason = change_reason
     distribution.save()
+    return distribution
 
 
-def remove_link_distribution(distribution: Distribution, *, by, change_reason: str) -> None:
+def remove_link_distribution(distribution: Distribution, *, by, change_reason: str, direct: bool = False) -> None:
+    if not direct and distribution.status == DistributionStatus.CURRENT and under_change_control(distribution.dataset):
+        change = open_change(distribution.dataset, by=by)
+        change.removed_distributions.add(distribution)
+        _save_change(change, by=by, reason="catalog.change.distribution_removed", note=distribution.title)
+        return
     distribution._history_user = by
     distribution._change_reason = change_reason
     distribution.delete()

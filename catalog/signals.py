@@ -13,3 +13,13 @@ dataset_state_changed = Signal()
 # dataset, by, reasons. The workflow re-opens review (connected in catalog.apps), so the
 # services need not import the workflow, which imports them.
 decision_inputs_changed = Signal()
+
+# Sent by catalog.tabular_validation when the disclosure check finds small cells in a
+# file: sender=Distribution, distribution, reasons. catalog.changes takes a public file
+# off every public output at once (connected in catalog.apps).
+small_cells_found = Signal()
+
+# Sent by catalog.changes inside the step's transaction when a pending change entered a
+# new state: sender=DatasetChange, change, old_state, new_state, by. The ethics app opens
+# a review of the change when it enters "ethics_review".
+change_state_changed = Signal()

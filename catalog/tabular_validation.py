@@ -31,6 +31,7 @@ from frictionless.exception import FrictionlessException
 
 from .disclosure import check_disclosure
 from .models import Distribution, DistributionReport, ReportKind
+from .signals import small_cells_found
 
 TABULAR_FORMATS = {"CSV": "csv", "XLSX": "xlsx"}
 MAX_ERRORS = 50
@@ -252,6 +253,11 @@ def check_distribution(distribution_id: int) -> dict | None:
             defaults={"valid": disclosure["valid"], "summary": summary, "report": disclosure},
         )
         result["disclosure"] = report.valid
+        if not report.valid:
+            reasons = _("Die Geheimhaltungsprüfung fand kleine Fallzahlen in der Datei „%(title)s“.") % {
+                "title": distribution.title
+            }
+            small_cells_found.send(sender=Distribution, distribution=distribution, reasons=reasons)
     return result
 
 

@@ -8,6 +8,7 @@ sanctioned lazy edge of the catalog, because these tasks wrap the workflow and i
 from celery import shared_task
 from django.utils import timezone
 
+from .changes import release_due_changes
 from .models import Dataset
 from .notifications import notify, overdue_datasets
 from .workflow import release_due_datasets
@@ -15,7 +16,7 @@ from .workflow import run_rereview_triggers as run_triggers
 
 # What a release time publishes, each a callable taking `now` and returning how many it
 # released: the datasets under a Sperrfrist; other kinds of due items join here.
-RELEASES = (release_due_datasets,)
+RELEASES = (release_due_datasets, release_due_changes)
 
 
 @shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)

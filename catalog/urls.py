@@ -27,6 +27,12 @@ urlpatterns = [
     path("<slug:name>/klassifizieren/", views.dataset_classify, name="dataset_classify"),
     path("<slug:name>/workflow/<str:action>/", views.dataset_transition, name="dataset_transition"),
     path("<slug:name>/verlauf/", views.dataset_history, name="dataset_history"),
+    path("<slug:name>/aenderungen/<int:number>/", views.change_detail, name="change_detail"),
+    path(
+        "<slug:name>/aenderungen/<int:number>/schritt/<str:action>/",
+        views.change_transition,
+        name="change_transition",
+    ),
     path("<slug:name>/distributionen/neu/", views.distribution_create, name="distribution_create"),
     path("<slug:name>/distributionen/<int:pk>/datei/", views.distribution_file, name="distribution_file"),
     path("<slug:name>/distributionen/<int:pk>/entfernen/", views.distribution_delete, name="distribution_delete"),

@@ -12,15 +12,16 @@ from django.forms.models import model_to_dict
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from core.errors import PermissionRefused
 from core.forms import add_errors
-from governance.history import history_entries, readable_changes
+from governance.history import describe_change_reason, history_entries, readable_changes
 from governance.models import Role
 from governance.permissions import roles_held
 
-from . import inbox, permissions, services, workflow
+from . import changes, inbox, permissions, services, workflow
 from .errors import CatalogError, ConflictError
 from .forms import (
     ClassificationForm,
@@ -31,7 +32,7 @@ from .forms import (
     VersionCompareForm,
 )
 from .history import classification_changes, classification_number, dataset_versions
-from .models import Classification, Dataset
+from .models import Classification, Dataset, DatasetChange
 
 PAGE_SIZE = 25
 
@@ -89,6 +90,11 @@ def dataset_detail(request, name):
         )
         for transition in workflow.available_transitions(dataset, request.user, roles=roles)
     ]
+    change = services.active_change(dataset) if services.under_change_control(dataset) else None
+    removed = set(change.removed_distributions.values_list("pk", flat=True)) if change else set()
+    distributions = list(dataset.distributions.prefetch_related("reports"))
+    for distribution in distributions:
+        distribution.marked_for_removal = distribution.pk in removed
     return render(
         request,
         "catalog/dataset_detail.html",
@@ -96,9 +102,11 @@ def dataset_detail(request, name):
             "dataset": dataset,
             "classification": dataset.current_classification,
             # Through the related manager every distribution knows its dataset: no query each.
-            "distributions": list(dataset.distributions.prefetch_related("reports")),
+            "distributions": distributions,
             # Stewards edit (catalog.permissions.can_edit_dataset), except while the dataset is in review.
             "can_edit": Role.STEWARD in roles and not dataset.is_in_review,
+            "change_control": services.under_change_control(dataset),
+            "change": change,
             "transitions": transitions,
             "decisions": inbox.decision_trail(dataset),
             "release_label": workflow.release_label(dataset.release_at) if dataset.release_at else "",
@@ -175,7 +183,18 @@ def dataset_create(request):
 def dataset_edit(request, name):
     dataset = permissions.get_dataset_for_user(request.user, name, edit=True)
     # The form works on its own copy, so a refused edit leaves the page's title as stored.
-    form = DatasetForm(request.POST or None, instance=Dataset.objects.get(pk=dataset.pk), user=request.user)
+    # An approved or published dataset is edited as its pending change would make it.
+    change = services.active_change(dataset) if services.under_change_control(dataset) else None
+    instance = Dataset.objects.get(pk=dataset.pk)
+    if change is not None:
+        services.apply_values(instance, change.proposed)
+    form = DatasetForm(request.POST or None, instance=instance, user=request.user)
+    if change is not None:
+        if "keywords" in change.proposed:
+            form.fields["keywords"].initial = ", ".join(change.proposed["keywords"])
+        if "themes" in change.proposed:
+            form.fields["themes"].initial = list(change.proposed["themes"])
+    form.fields["version"].initial = services.edit_version(dataset)
     if request.method == "POST" and form.is_valid():
         if not form.has_changed():
             messages.info(request, _("Sie haben nichts geändert; es wurde keine neue Version gespeichert."))
@@ -193,9 +212,23 @@ def dataset_edit(request, name):
         except (CatalogError, ValidationError) as error:
             add_errors(form, error)
         else:
+            if services.under_change_control(dataset):
+                change = services.active_change(dataset)
+                messages.success(request, PENDING_SAVED % {"number": change.number})
+                return redirect(change)
             messages.success(request, _("Die Änderungen wurden als neue Version gespeichert."))
             return redirect(dataset)
-    return render(request, "catalog/dataset_form.html", {"form": form, "dataset": dataset})
+    return render(
+        request,
+        "catalog/dataset_form.html",
+        {"form": form, "dataset": dataset, "change_control": services.under_change_control(dataset)},
+    )
+
+
+PENDING_SAVED = gettext_lazy(
+    "Gespeichert als ausstehende Änderung %(number)s. Öffentlich bleibt der freigegebene Stand, bis die Änderung "
+    "geprüft und freigegeben ist. Reichen Sie sie zur Prüfung ein, wenn sie vollständig ist."
+)
 
 
 @catalog_required
@@ -300,6 +333,7 @@ def distribution_create(request, name):
                 kind=data["kind"],
                 description=data["description"],
                 licence=data["licence"],
+                replaces=data.get("replaces"),
             )
         except CatalogError as error:
             form.add_error(None, str(error))
@@ -310,6 +344,9 @@ def distribution_create(request, name):
             else:
                 form.add_error("file", error)
         else:
+            if distribution.change_id:
+                messages.success(request, PENDING_SAVED % {"number": distribution.change.number})
+                return redirect(distribution.change)
             messages.success(
                 request, _("Die Distribution „%(title)s“ wurde hinzugefügt.") % {"title": distribution.title}
             )
@@ -341,10 +378,91 @@ def distribution_file(request, name, pk):
 def distribution_delete(request, name, pk):
     dataset = permissions.get_dataset_for_user(request.user, name, edit=True)
     distribution = get_object_or_404(dataset.distributions, pk=pk)
+    pending = distribution.status == "current" and services.under_change_control(dataset)
     try:
         services.remove_distribution(distribution, by=request.user)
     except CatalogError as error:
         messages.error(request, str(error))
         return redirect(f"{dataset.get_absolute_url()}#distributionen")
+    if pending:
+        change = services.active_change(dataset)
+        messages.success(request, PENDING_SAVED % {"number": change.number})
+        return redirect(change)
     messages.success(request, _("Die Distribution „%(title)s“ wurde entfernt.") % {"title": distribution.title})
     return redirect(f"{dataset.get_absolute_url()}#distributionen")
+
+
+# ---------------------------------------------------------------------------
+# Pending changes of approved and published datasets (catalog.changes)
+
+
+def _get_change(request, name, number) -> DatasetChange:
+    dataset = permissions.get_dataset_for_user(request.user, name)
+    return get_object_or_404(
+        DatasetChange.objects.select_related(
+            "dataset__publisher", "dataset__current_classification", "created_by", "submitted_by", "signed_off_by"
+        ),
+        dataset=dataset,
+        number=number,
+    )
+
+
+@catalog_required
+@require_safe
+def change_detail(request, name, number):
+    """A pending change: what it alters against the approved state (metadata and files),
+    where its review stands, and the steps the user may take."""
+    change = _get_change(request, name, number)
+    roles = roles_held(request.user, change.dataset.publisher)
+    return render(
+        request,
+        "catalog/change_detail.html",
+        {
+            "change": change,
+            "dataset": change.dataset,
+            "field_changes": changes.field_changes(change),
+            "file_changes": changes.file_changes(change),
+            "steps": [
+                (record, describe_change_reason(record.history_change_reason))
+                for record in change.history.select_related("history_user").order_by("history_date", "history_id")
+            ],
+            "transitions": [
+                (transition, TransitionForm(transition=transition, dataset=change))
+                for transition in changes.available_transitions(change, request.user, roles=roles)
+            ],
+            "can_edit": Role.STEWARD in roles and change.is_editable,
+        },
+    )
+
+
+@catalog_required
+@require_POST
+def change_transition(request, name, number, action):
+    if action not in changes.TRANSITIONS:
+        raise Http404
+    change = _get_change(request, name, number)
+    refusal = changes.judgement(action, change, request.user)
+    if refusal is not None and refusal.forbidden:
+        raise PermissionDenied(refusal.message)
+    form = TransitionForm(request.POST, transition=changes.TRANSITIONS[action], dataset=change)
+    if not form.is_valid():
+        messages.error(request, " ".join(" ".join(errors) for errors in form.errors.values()))
+        return redirect(change)
+    try:
+        changes.perform(action, change, by=request.user, data=form.cleaned_data)
+    except PermissionRefused as error:
+        raise PermissionDenied(str(error)) from error
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except ConflictError as error:
+        messages.error(request, str(error))
+    except CatalogError as error:
+        messages.warning(request, str(error))
+    else:
+        state = DatasetChange.objects.get(pk=change.pk).get_state_display()
+        messages.success(
+            request,
+            _("„%(action)s“ ist erledigt. Die Änderung ist jetzt: %(state)s.")
+            % {"action": changes.TRANSITIONS[action].label, "state": state},
+        )
+    return redirect(change)

@@ -415,7 +415,7 @@ def approve(
     confirms anything at that moment: an aggregated or redacted form is confirmed now
     (`confirm_alternative`, as on publish), and no one is asked to publish."""
     if release_at is not None:
-        release_at = _check_release_at(release_at)
+        release_at = check_release_at(release_at)
     with transaction.atomic():
         dataset = _lock(dataset, expected_version)
         _guard("approve", dataset, by)
@@ -735,7 +735,7 @@ def release_label(moment: datetime) -> str:
     }
 
 
-def _check_release_at(release_at: datetime) -> datetime:
+def check_release_at(release_at: datetime) -> datetime:
     """The release time, aware; in the future and at most RELEASE_HORIZON ahead."""
     if timezone.is_naive(release_at):
         release_at = timezone.make_aware(release_at)
@@ -773,7 +773,7 @@ def reschedule(
     the release happens."""
     reasons = _require_reasons(reasons)
     if release_at is not None:
-        release_at = _check_release_at(release_at)
+        release_at = check_release_at(release_at)
     with transaction.atomic():
         dataset = _lock(dataset, expected_version)
         _guard("reschedule", dataset, by)

@@ -24,11 +24,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from catalog import engine, services, workflow
+from catalog import changes, engine, services, workflow
 from catalog.models import (
+    ACTIVE_CHANGE_STATES,
     REVIEW_STATES,
     Confidentiality,
     Dataset,
+    DatasetChange,
     DatasetState,
     DistributionKind,
     PersonalDataStatus,
@@ -2426,7 +2428,50 @@ def seed_catalog_demo() -> list[Dataset]:
             owner = users[demo_username(Role.OWNER, demo.publisher)]
             created.append(_create(demo, organisation, steward, owner))
     seed_workflow_demo(users)
+    seed_change_demo(users)
     return created
+
+
+# A published dataset with a pending change waiting for legal review (issue 20): the
+# portal keeps the approved state; legal.lindenau finds the change in "Meine Aufgaben".
+CHANGE_DEMO = "luftqualitaet-lindenau"
+CHANGE_DEMO_CSV = "Datum;Station;NO2;PM10;PM2_5;O3\n" + "".join(
+    f"2025-03-{day:02d};{station};{no2};{pm10};{pm25};{o3}\n"
+    for day in range(1, 32)
+    for station, no2, pm10, pm25, o3 in (("Altstadt", 30 + day % 9, 18 + day % 7, 11 + day % 5, 40 + day % 11),
+                                        ("Wiesengrund", 12 + day % 5, 12 + day % 6, 8 + day % 4, 55 + day % 9))
+)  # fmt: skip
+
+
+def seed_change_demo(users: dict) -> bool:
+    """Edit the published air-quality dataset as its steward would in March (a sentence
+    and the month's file), submit the change and let the owner sign it off. Seeding again
+    does nothing once the dataset has had a change."""
+    dataset = Dataset.objects.filter(name=CHANGE_DEMO, state=DatasetState.PUBLISHED).first()
+    if dataset is None or DatasetChange.objects.filter(dataset=dataset).exists():
+        return False
+    slug = dataset.publisher.slug
+    steward, owner = users[demo_username(Role.STEWARD, slug)], users[demo_username(Role.OWNER, slug)]
+    with transaction.atomic():
+        services.update_dataset(
+            dataset,
+            by=steward,
+            fields={"description": dataset.description + " Ab März 2025 mit der neuen Station Südring."},
+            expected_version=services.edit_version(dataset),
+            reason="Monatsdatei März und neue Station",
+        )
+        services.add_distribution(
+            dataset,
+            by=steward,
+            title="Tagesmittelwerte März 2025",
+            upload=SimpleUploadedFile("luftqualitaet-lindenau-2025-03.csv", CHANGE_DEMO_CSV.encode()),
+        )
+        change = DatasetChange.objects.get(dataset=dataset, state__in=ACTIVE_CHANGE_STATES)
+        changes.submit_change(change, by=steward, expected_version=change.version)
+        change.refresh_from_db()
+        changes.sign_off_change(change, by=owner, expected_version=change.version,
+                                reasons="Fachlich geprüft; Werte plausibel.")  # fmt: skip
+    return True
 
 
 # ---------------------------------------------------------------------------

@@ -28,8 +28,8 @@ class EthicsConfig(AppConfig):
     verbose_name = _("Datenethik")
 
     def ready(self):
-        from catalog.models import Dataset
-        from catalog.signals import dataset_state_changed
+        from catalog.models import Dataset, DatasetChange
+        from catalog.signals import change_state_changed, dataset_state_changed
         from governance import audit, history, inbox
 
         from . import inbox as ethics_inbox
@@ -40,6 +40,10 @@ class EthicsConfig(AppConfig):
         dataset_state_changed.connect(
             services.on_dataset_state_changed, sender=Dataset, dispatch_uid="ethics.open_review", weak=False
         )
+        change_state_changed.connect(
+            services.on_change_state_changed, sender=DatasetChange, dispatch_uid="ethics.open_change_review",
+            weak=False,
+        )  # fmt: skip
         inbox.register_task_provider(ethics_inbox.tasks_for)
         history.register_reason_labels(REASON_LABELS)
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from catalog.models import Dataset, EthicsOutcome
+from catalog.models import Dataset, DatasetChange, EthicsOutcome
 from governance.models import Organisation, PersonText
 
 
@@ -203,6 +203,11 @@ class EthicsReview(models.Model):
     )  # fmt: skip
     data_use = models.ForeignKey(
         DataUse, verbose_name=_("Datennutzung"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="ethics_reviews",
+    )  # fmt: skip
+    # Set when the board reviews the new data of a pending change of a published dataset.
+    change = models.ForeignKey(
+        DatasetChange, verbose_name=_("Ausstehende Änderung"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="ethics_reviews",
     )  # fmt: skip
     organisation = models.ForeignKey(

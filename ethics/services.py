@@ -23,8 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from catalog import workflow
-from catalog.models import Dataset, DatasetState, EthicsOutcome
+from catalog import changes, workflow
+from catalog.models import ChangeState, Dataset, DatasetState, EthicsOutcome
 from core import transitions
 from core.errors import ConflictError as BaseConflict
 from core.errors import DomainError
@@ -197,6 +197,8 @@ def judge_board_step(transition: transitions.Transition, user, review: EthicsRev
         # Asked up to three times a page (vote, close, conditions): worked out once per review.
         if not hasattr(review, "_four_eyes"):
             applicant_side = {review.applicant_id, review.answered_by_id}
+            if review.change_id:  # whoever edited, submitted or signed off the change
+                applicant_side |= changes.involved(review.change)
             if review.dataset_id:
                 review._four_eyes = workflow.involved_user_ids(review.dataset, also=applicant_side)
             else:
@@ -286,9 +288,10 @@ def _save(instance, *, by, action: str, fields=None) -> None:
 # The transitions
 
 
-def open_review(subject, *, by=None, automatic: bool = False) -> EthicsReview:
-    """Open a review of a dataset (automatically, when it enters ethics review) or of a
-    data use (by hand). An open review of the same subject is returned as it is."""
+def open_review(subject, *, by=None, automatic: bool = False, change=None) -> EthicsReview:
+    """Open a review of a dataset (automatically, when it or a pending change of it enters
+    ethics review) or of a data use (by hand). An open review of the same subject is
+    returned as it is."""
     is_dataset = isinstance(subject, Dataset)
     if not is_dataset and not isinstance(subject, DataUse):
         raise EthicsError(_("Geprüft werden Datensätze und Datennutzungen."))
@@ -312,6 +315,7 @@ def open_review(subject, *, by=None, automatic: bool = False) -> EthicsReview:
             applicant=applicant_for(subject),
             quorum=quorum(),
             opened_automatically=automatic,
+            change=change,
         )
         _save(review, by=by, action="opened")
         _carry_over_answers(review)
@@ -535,7 +539,9 @@ def close_review(
             conditions=texts, rereview_on=next_review_on,
             exclusion_grounds=["ETHICS_BOARD_VETO"] if outcome == EthicsOutcome.REJECTED else [],
         )  # fmt: skip
-        if review.dataset_id and review.dataset.state == DatasetState.ETHICS_REVIEW:
+        if review.change_id and review.change.state == ChangeState.ETHICS_REVIEW:
+            changes.record_ethics_outcome(review.change, by=by, outcome=outcome, reasons=reasoning, conditions=texts)
+        elif review.dataset_id and review.dataset.state == DatasetState.ETHICS_REVIEW:
             workflow.record_ethics_outcome(
                 review.dataset, by=by, expected_version=None, outcome=outcome, reasons=reasoning, conditions=texts
             )
@@ -567,6 +573,13 @@ def on_dataset_state_changed(sender, *, dataset, old_state, new_state, by, **kwa
     review gets a review, opened automatically."""
     if new_state == DatasetState.ETHICS_REVIEW:
         open_review(dataset, by=by, automatic=True)
+
+
+def on_change_state_changed(sender, *, change, old_state, new_state, by, **kwargs) -> None:
+    """catalog.changes sends this inside the step: a pending change whose new data the
+    rules send to the board gets a review of its dataset, tied to the change."""
+    if new_state == ChangeState.ETHICS_REVIEW:
+        open_review(change.dataset, by=by, automatic=True, change=change)
 
 
 # ---------------------------------------------------------------------------

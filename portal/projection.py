@@ -212,7 +212,9 @@ class Projection:
         themes = Dataset.themes.through.objects.filter(dataset_id__in=by_pk).order_by("theme__code")
         for dataset_id, code in themes.values_list("dataset_id", "theme__code"):
             by_pk[dataset_id]["themes"].append(code)
-        distributions = Distribution.objects.filter(dataset_id__in=by_pk).order_by("dataset_id", "created", "pk")
+        distributions = (
+            Distribution.objects.current().filter(dataset_id__in=by_pk).order_by("dataset_id", "created", "pk")
+        )
         for distribution in distributions.values(*DISTRIBUTION_COLUMNS):
             by_pk[distribution["dataset_id"]]["distributions"].append(distribution)
         organisations = self.organisations

@@ -159,7 +159,7 @@ def _filter_facets(queryset, selected: dict[str, list[str]]):
             )
         elif facet.kind == "distributions":
             queryset = queryset.filter(
-                Exists(Distribution.objects.filter(dataset_id=OuterRef("pk"), format__in=values))
+                Exists(Distribution.objects.current().filter(dataset_id=OuterRef("pk"), format__in=values))
             )
         else:
             queryset = queryset.filter(**{f"{facet.path}__in": values})
@@ -380,7 +380,8 @@ def _page_hits(ids: list[int]) -> list[Hit]:
     )
     formats = defaultdict(list)
     distributions = (
-        Distribution.objects.filter(dataset_id__in=ids)
+        Distribution.objects.current()
+        .filter(dataset_id__in=ids)
         .exclude(format="")
         .values_list("dataset_id", "format")
         .distinct()

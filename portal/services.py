@@ -143,7 +143,9 @@ def _index_one(dataset_id: int) -> int:
     if row is None:
         return 0
     keyword_names = sorted(Keyword.objects.filter(datasets=dataset_id).values_list("name", flat=True))
-    formats = Distribution.objects.filter(dataset_id=dataset_id).exclude(format="").values_list("format", flat=True)
+    formats = (
+        Distribution.objects.current().filter(dataset_id=dataset_id).exclude(format="").values_list("format", flat=True)
+    )
     SearchDocument.objects.update_or_create(
         dataset_id=dataset_id,
         defaults={

@@ -180,7 +180,8 @@ def dataset_detail(request, name):
             "keywords",
             "themes",
             Prefetch(
-                "distributions", queryset=Distribution.objects.order_by("created", "pk").prefetch_related("reports")
+                "distributions",
+                queryset=Distribution.objects.current().order_by("created", "pk").prefetch_related("reports"),
             ),
         ),
         name=name,
@@ -254,7 +255,8 @@ def dataset_detail(request, name):
 
 def _published_upload(name, identifier) -> Distribution:
     distribution = (
-        Distribution.objects.filter(dataset__in=published_datasets(), dataset__name=name, identifier=identifier)
+        Distribution.objects.public()
+        .filter(dataset__in=published_datasets(), dataset__name=name, identifier=identifier)
         .select_related("dataset")
         .first()
     )

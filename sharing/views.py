@@ -516,7 +516,8 @@ def shared_dataset(request, name):
     return render(
         request,
         "sharing/shared_dataset.html",
-        {"dataset": dataset, "grant": grant, "distributions": list(dataset.distributions.all())},
+        # The approved state: a pending change's or a blocked file is for the publisher's staff only.
+        {"dataset": dataset, "grant": grant, "distributions": list(dataset.distributions.current())},
     )
 
 
@@ -525,7 +526,7 @@ def shared_dataset(request, name):
 def shared_file(request, name, pk):
     """Files of a shared dataset, after the same check as its page."""
     dataset = permissions.get_shared_dataset_for_user(request.user, name)
-    distribution = get_object_or_404(dataset.distributions.exclude(file=""), pk=pk)
+    distribution = get_object_or_404(dataset.distributions.current().exclude(file=""), pk=pk)
     try:
         handle = distribution.file.storage.open(distribution.file.name, "rb")
     except FileNotFoundError:

@@ -72,4 +72,4 @@ class DatasetFilter(django_filters.FilterSet):
         return datasets.filter(modified__gte=since)
 
     def filter_format(self, datasets, name, value):
-        return datasets.filter(Exists(Distribution.objects.filter(dataset=OuterRef("pk"), format=value)))
+        return datasets.filter(Exists(Distribution.objects.current().filter(dataset=OuterRef("pk"), format=value)))

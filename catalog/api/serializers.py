@@ -96,6 +96,7 @@ class DistributionSerializer(DistributionSummarySerializer):
             "licence",
             "access_url",
             "download_url",
+            "status",
             "created",
             "modified",
         ]

@@ -89,7 +89,8 @@ def _related_statements() -> dict[str, str]:
         ),
         "distributions": (
             f'SELECT {columns} FROM "{distribution.db_table}" '  # noqa: S608
-            'WHERE "dataset_id" = ANY(%s) ORDER BY "created", "id"'
+            # The approved state only: a pending change's files are shown in the catalog.
+            'WHERE "dataset_id" = ANY(%s) AND "status" = \'current\' ORDER BY "created", "id"'
         ),
     }
 
@@ -183,7 +184,7 @@ class DatasetViewSet(
             datasets = datasets.select_related("owner", "steward", "current_classification").prefetch_related(
                 "keywords",
                 "themes",
-                Prefetch("distributions", queryset=Distribution.objects.order_by("created", "pk")),
+                Prefetch("distributions", queryset=Distribution.objects.current().order_by("created", "pk")),
             )
         return datasets
 
@@ -393,7 +394,10 @@ class DistributionViewSet(
 
     def get_queryset(self):
         # Through the related manager every distribution knows its dataset: no query each.
-        return self.get_dataset().distributions.all()
+        dataset = self.get_dataset()
+        if dataset.is_internal:  # staff of the publisher see proposed and blocked files too
+            return dataset.distributions.all()
+        return dataset.distributions.current()
 
     def get_serializer_class(self):
         if self.action == "create":

@@ -504,9 +504,13 @@ class Run:
         """Write the changed keys of the mapped dataset, through the catalog services."""
         services.refuse_while_in_review(dataset)
         change_reason = reason("updated", self.source)
+        # A trusted source changes its published datasets directly (its documented path, the
+        # history names the source); any other source's changes become a pending change.
+        direct = self.source.trusted
         if "distributions" in changed:
             record.resources = self.sync_distributions(dataset, record, mapped.resources, change_reason)
-            services.touch_dataset(dataset, by=self.by, reason=reason("distributions", self.source))
+            if direct or not services.under_change_control(dataset):
+                services.touch_dataset(dataset, by=self.by, reason=reason("distributions", self.source))
         fields = {key: mapped.fields[key] for key in changed if key in mapped.fields}
         keywords = mapped.keywords if "keywords" in changed else None
         themes = mapped.themes if "themes" in changed else None
@@ -520,9 +524,11 @@ class Run:
                 keywords=keywords,
                 themes=themes,
                 code=change_reason,
+                direct=direct,
             )
 
     def sync_distributions(self, dataset: Dataset, record: HarvestRecord, resources: list, change_reason: str):
+        direct = self.source.trusted
         existing = {d.pk: d for d in Distribution.objects.filter(dataset=dataset, pk__in=record.resources.values())}
         wanted = {values["id"]: values for values in resources}
         linked = {}
@@ -531,16 +537,18 @@ class Run:
             if distribution is None:
                 continue  # removed here meanwhile: added again below if the source still has it
             if remote_id not in wanted:
-                services.remove_link_distribution(distribution, by=self.by, change_reason=change_reason)
+                services.remove_link_distribution(distribution, by=self.by, change_reason=change_reason, direct=direct)
                 continue
             values = wanted[remote_id]
             if distribution_snapshot(remote_id, distribution) != values:
-                services.change_link_distribution(distribution, values, by=self.by, change_reason=change_reason)
-            linked[remote_id] = pk
+                distribution = services.change_link_distribution(
+                    distribution, values, by=self.by, change_reason=change_reason, direct=direct
+                )
+            linked[remote_id] = distribution.pk
         for remote_id, values in wanted.items():
             if remote_id not in linked:
                 linked[remote_id] = services.add_link_distribution(
-                    dataset, values, by=self.by, change_reason=change_reason
+                    dataset, values, by=self.by, change_reason=change_reason, direct=direct
                 ).pk
         return linked
 

@@ -105,10 +105,11 @@ def _share(distributions, test) -> float:
 
 
 def assess(dataset, *, distributions=None, link_status: dict | None = None) -> Quality:
-    """The MQA score of `dataset`. `distributions` defaults to `dataset.distributions.all()`;
+    """The MQA score of `dataset`. `distributions` defaults to its current distributions (not
+    those of a pending change, which the public does not see);
     `link_status` maps distribution pk → reachable (bool) for external links."""
     if distributions is None:
-        distributions = list(dataset.distributions.all())
+        distributions = list(dataset.distributions.current())
     link_status = link_status or {}
     has_keywords = bool(dataset.keywords.all())
     has_themes = bool(dataset.themes.all())

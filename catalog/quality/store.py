@@ -38,7 +38,7 @@ def rescore(dataset_id: int):
     )
     if dataset is None:
         return None
-    distributions = list(dataset.distributions.all())
+    distributions = list(dataset.distributions.current())  # what the public sees is scored
     checks = latest_link_checks(distributions)
     quality = assess(dataset, distributions=distributions, link_status={pk: c.ok for pk, c in checks.items()})
     titles = {distribution.pk: distribution.title for distribution in distributions}

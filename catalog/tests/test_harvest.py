@@ -297,35 +297,40 @@ def test_an_untrusted_source_applies_its_changes_but_never_overwrites_a_local_ed
     assert counts(run(source, by=admin_a))["unchanged"] == 4
 
 
-def test_a_trusted_source_overwrites_local_edits_and_says_so(ckan, trusted_source, admin_a, org_a_department):
+def test_a_trusted_source_changes_its_published_dataset_directly_a_local_edit_stays_pending(
+    ckan, trusted_source, admin_a, org_a_department
+):
     from catalog import services
+    from catalog.models import ACTIVE_CHANGE_STATES, DatasetChange
 
     steward = make_role_holder("steward-umwelt", Role.STEWARD, org_a_department)
     run(trusted_source, by=admin_a)
     trees = Dataset.objects.get(name="baumkataster")
+    original_spatial = trees.spatial_label
+    # The dataset is published: the steward's edit is a pending change, reviewed before it applies.
     services.update_dataset(
         trees,
         by=steward,
         fields={"title": "Bäume (lokal)", "spatial_label": "Kernstadt"},
-        expected_version=trees.version,
+        expected_version=services.edit_version(trees),
     )
     package = ckan.package("baumkataster")
     package["title"], package["notes"] = "Baumkataster 2024", "Neue Beschreibung an der Quelle."
 
     job = run(trusted_source, by=admin_a)
 
-    assert entries(job, "updated") == {
-        "baumkataster": "Geändert: Titel, Beschreibung.; Lokale Änderungen an Titel wurden durch die Quelle "
-        "überschrieben."
-    }
+    # The trusted source keeps its documented direct path, recorded as such.
+    assert entries(job, "updated") == {"baumkataster": "Geändert: Titel, Beschreibung."}
     trees.refresh_from_db()
     assert (trees.title, trees.description, trees.spatial_label, trees.state) == (
         "Baumkataster 2024",
         "Neue Beschreibung an der Quelle.",
-        "Kernstadt",  # the source does not provide it: the catalog's own
+        original_spatial,
         S.PUBLISHED,
     )
-    assert trees.history.filter(title="Bäume (lokal)").exists()  # the overwritten version is kept
+    assert trees.history.latest("history_date").history_change_reason.startswith("catalog.harvest")
+    change = DatasetChange.objects.get(dataset=trees, state__in=ACTIVE_CHANGE_STATES)
+    assert (change.proposed["title"], change.proposed["spatial_label"]) == ("Bäume (lokal)", "Kernstadt")
 
 
 def test_a_dataset_in_review_is_not_changed_by_the_source(ckan, source, admin_a, org_a_department, default_rules):

@@ -124,7 +124,7 @@ def resource_show(data: dict, site: Site) -> dict:
     :rtype: dictionary
     """
     identifier = uuid_or_none(required(data, "id"))
-    dataset_ids = Distribution.objects.filter(identifier=identifier).values("dataset_id") if identifier else []
+    dataset_ids = Distribution.objects.public().filter(identifier=identifier).values("dataset_id") if identifier else []
     found = packages(Dataset.objects.published().filter(pk__in=dataset_ids).values(*COLUMNS)[:1], site.base_url)
     if not found:
         raise NotFound

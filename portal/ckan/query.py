@@ -445,7 +445,9 @@ def _like(path: str, term: Term, *, anchored: bool) -> Q:
 
 
 def _exists(model, **lookups) -> Q:
-    return Q(Exists(model.objects.filter(dataset_id=OuterRef("pk"), **lookups)))
+    # Only a dataset's current distributions are public (not those of a pending change).
+    rows = model.objects.current() if model is Distribution else model.objects
+    return Q(Exists(rows.filter(dataset_id=OuterRef("pk"), **lookups)))
 
 
 def _text_search_query(term: Term):

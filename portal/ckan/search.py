@@ -123,7 +123,7 @@ def _facet_rows(queryset, field_name: str):
     if field_name == "tags":
         links = Dataset.keywords.through.objects.filter(dataset_id__in=ids)
         return "keyword__name", links.values("keyword__name").annotate(n=Count("dataset_id"))
-    distributions = Distribution.objects.filter(dataset_id__in=ids)
+    distributions = Distribution.objects.current().filter(dataset_id__in=ids)
     return "format", distributions.values("format").annotate(n=Count("dataset_id", distinct=True))
 
 

@@ -14,8 +14,9 @@ from django.urls import reverse
 from rdflib import RDF, XSD, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.compare import graph_diff, to_isomorphic
 
-from catalog import services
-from catalog.models import Dataset, DatasetState, Distribution
+from catalog import changes, services
+from catalog.models import ChangeState, Dataset, DatasetChange, DatasetState, Distribution
+from catalog.tabular_validation import check_distribution
 from conftest import make_role_holder
 from governance.models import Role
 from portal import dcat, dcat_views
@@ -568,6 +569,13 @@ def test_an_uploaded_file_added_after_publication_is_issued_when_it_was_added(cl
     later = services.add_distribution(
         fresh(rich), by=flow_department.steward, title="Nachtrag", upload=SimpleUploadedFile("n.csv", b"a;b\r\n1;2\r\n")
     )
+    # Added to a published dataset, the file is a pending change until owner and legal approve it.
+    change = DatasetChange.objects.get(dataset=rich, state=ChangeState.OPEN)
+    check_distribution(later.pk)
+    for action, person in (("submit_change", flow_department.steward), ("sign_off_change", flow_department.owner),
+                           ("approve_change", flow_department.legal)):  # fmt: skip
+        change.refresh_from_db()
+        changes.perform(action, change, by=person, data={"expected_version": change.version})
     g = graph_of(client.get(f"/dataset/{rich.name}.ttl"))
     node = URIRef(f"{uri(rich.name)}#distribution-{later.identifier}")
     assert g.value(node, DCT.issued).toPython() == later.created

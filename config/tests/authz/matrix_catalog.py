@@ -90,6 +90,37 @@ TRANSITIONS = {
 }
 
 
+# The review of a pending change (catalog.changes.TRANSITIONS): "<action>@<change label>".
+CHANGE_TRANSITIONS = {
+    "submit_change@change_open": {STEWARD_A},
+    "discard_change@change_open": {STEWARD_A},
+    "sign_off_change@change_in_review": {OWNER_A},
+    "return_change@change_in_review": {OWNER_A},
+    "approve_change@change_legal_review": {LEGAL_A},
+    "return_change@change_legal_review": {LEGAL_A},  # the stage's role: not the owner any more
+}
+SEES_CHANGE = dict.fromkeys(("change_open", "change_in_review", "change_legal_review"), READERS_A)
+
+
+def change_kwargs(world, label):
+    change = world.pending_change(label)
+    return {"name": change.dataset.name, "number": change.number}
+
+
+def change_transition_kwargs(world, label):
+    return {**change_kwargs(world, last(label)), "action": first(label)}
+
+
+def change_transition_data(world, label):
+    action, change = first(label), world.pending_change(last(label))
+    change.refresh_from_db(fields=["version"])
+    return {
+        f"{action}-expected_version": change.version,
+        f"{action}-reasons": "Matrixprüfung: begründete Entscheidung.",
+        f"{action}-confirmed": "on",
+    }
+
+
 def transition_kwargs(world, label):
     return {"name": world.dataset(last(label)).name, "action": first(label)}
 
@@ -222,7 +253,8 @@ ROUTES = routes(
         kwargs=dataset_name,
         get=allowed_by(EDITS_DATASET),
         post=allowed_by(EDITS_DATASET),
-        why="The publisher's steward edits (a change of a published dataset re-opens review). " + IN_REVIEW_WHY,
+        why="The publisher's steward edits (on a published dataset the edit becomes a pending change that is "
+        "reviewed before the public sees it). " + IN_REVIEW_WHY,
     ),
     Route(
         "catalog:dataset_classify",
@@ -243,6 +275,25 @@ ROUTES = routes(
         why="Each step belongs to a role (catalog.workflow.TRANSITIONS; a return to the role of the stage); the "
         "governance admin audits but never decides, the board decides in the ethics app. Without the role: 403.",
     ),
+    # -- pending changes of approved and published datasets ----------------------------------
+    Route(
+        "catalog:change_detail",
+        objects=tuple(SEES_CHANGE),
+        kwargs=change_kwargs,
+        get=allowed_by(SEES_CHANGE),
+        why=READING_WHY,
+    ),
+    Route(
+        "catalog:change_transition",
+        objects=tuple(CHANGE_TRANSITIONS),
+        kwargs=change_transition_kwargs,
+        data=change_transition_data,
+        post=allowed_by(CHANGE_TRANSITIONS),
+        post_ok=frozenset({302}),
+        why="A change is reviewed like a publication (catalog.changes.TRANSITIONS): the steward submits or "
+        "discards, the owner signs off, the legal reviewer approves; whoever edited or submitted it does not "
+        "review it. Without the role: 403.",
+    ),
     # -- distributions --------------------------------------------------------------------
     Route(
         "catalog:distribution_create",
@@ -262,12 +313,13 @@ ROUTES = routes(
     ),
     Route(
         "catalog:distribution_delete",
-        objects=("draft", "in_review", "draft_b"),
+        objects=("draft", "in_review", "published", "draft_b"),
         kwargs=distribution_of,
         post=allowed_by(EDITS_DATASET) | {"in_review": {STEWARD_A}},
         post_ok=frozenset({302}),
         why="The publisher's steward removes distributions; in review the removal is refused with a message "
-        "(302 back to the dataset, nothing removed).",
+        "(302 back to the dataset, nothing removed); on a published dataset it is marked for removal by the "
+        "pending change.",
     ),
     # -- inventory import -----------------------------------------------------------------
     Route("catalog:import_start", get=STEWARDS, post=STEWARDS, why="Imports are for data stewards."),

@@ -219,6 +219,45 @@ def _world_shared_grant(self):
     return grant
 
 
+# Pending changes of published org A datasets (issue 20), one per state of its review.
+PENDING_CHANGES = {
+    "change_open": "abfallkalender-lindenau",
+    "change_in_review": "strassenverzeichnis-lindenau",
+    "change_legal_review": "spielplaetze-lindenau",
+}
+
+
+def _world_pending_change(self, label):
+    """A change made through the services, as steward and owner of org A would make it:
+    open (a new title), submitted, or signed off with a new link (so legal review follows)."""
+    from catalog import changes, services
+    from catalog.models import ACTIVE_CHANGE_STATES, Dataset, DatasetChange
+
+    dataset = Dataset.objects.get(name=PENDING_CHANGES[label])
+    change = DatasetChange.objects.filter(dataset=dataset, state__in=ACTIVE_CHANGE_STATES).first()
+    if change is not None:
+        return change
+    steward = self.user(STEWARD_A)
+    services.update_dataset(
+        dataset, by=steward, fields={"title": f"{dataset.title} (Matrix)"},
+        expected_version=services.edit_version(dataset),
+    )  # fmt: skip
+    if label == "change_legal_review":
+        services.add_distribution(
+            dataset, by=steward, title="Matrix-Dienst", access_url="https://geodienste.lindenau.example/matrix",
+            format="WMS_SRVC", kind="service",
+        )  # fmt: skip
+    change = DatasetChange.objects.get(dataset=dataset, state__in=ACTIVE_CHANGE_STATES)
+    if label != "change_open":
+        changes.submit_change(change, by=steward, expected_version=change.version)
+        change.refresh_from_db()
+    if label == "change_legal_review":
+        changes.sign_off_change(change, by=self.user(OWNER_A), expected_version=change.version)
+        change.refresh_from_db()
+    return change
+
+
+World.pending_change = _world_pending_change
 World.inventory_import = _world_inventory_import
 World.harvest_source = _world_harvest_source
 World.harvest_job = _world_harvest_job
