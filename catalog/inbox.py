@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from governance.inbox import Task, due_after
 from governance.models import Decision, Role, RuleVersion, VocabularyTerm
-from governance.permissions import organisations_with_role
+from governance.permissions import organisations_with_role, with_principals_and_deputies
 from governance.rules import ReviewRole
 from governance.vocabularies import Vocabulary
 
@@ -87,7 +87,9 @@ def tasks_for(user) -> list[Task]:
     def orgs(role):
         return organisations_with_role(user, role).values("pk")
 
-    not_involved = ~Q(submitted_by=user) & ~Q(current_classification__classified_by=user)
+    # The user and whoever they stand in for or who stands in for them are one person here.
+    people = with_principals_and_deputies({user.pk})
+    not_involved = ~Q(submitted_by__in=people) & ~Q(current_classification__classified_by__in=people)
     condition = (
         (Q(state__in=(S.RETURNED,)) | TO_PUBLISH) & Q(publisher__in=orgs(Role.STEWARD))
         | Q(state=S.APPROVED, release_at__isnull=False)

@@ -81,8 +81,8 @@ logger = logging.getLogger(__name__)
 ROLE_STAGE = {S.IN_REVIEW: Role.OWNER, S.LEGAL_REVIEW: Role.LEGAL_REVIEWER, S.APPROVED: Role.LEGAL_REVIEWER}
 PUBLISHERS = (Role.STEWARD, Role.OWNER, Role.LEGAL_REVIEWER)
 FOUR_EYES = gettext_lazy(
-    "Vier-Augen-Prinzip: Wer den Datensatz eingestuft oder eingereicht hat, kann ihn nicht selbst prüfen "
-    "oder freigeben."
+    "Vier-Augen-Prinzip: Wer den Datensatz eingestuft, eingereicht oder schon freigegeben hat – oder diese Person "
+    "vertritt oder von ihr vertreten wird –, kann ihn nicht selbst prüfen oder freigeben."
 )
 
 TRANSITIONS = transitions.table(
@@ -129,7 +129,8 @@ ETHICS_OUTCOME = Transition(
     reason_required=True,
     state_message=gettext_lazy("Der Datensatz ist nicht in der Ethikprüfung (jetzt: %(state)s)."),
     four_eyes_message=gettext_lazy(
-        "Vier-Augen-Prinzip: Wer den Datensatz eingestuft oder eingereicht hat, entscheidet nicht mit."
+        "Vier-Augen-Prinzip: Wer den Datensatz eingestuft, eingereicht oder freigegeben hat – oder diese Person "
+        "vertritt –, entscheidet nicht mit."
     ),
 )
 

@@ -504,8 +504,8 @@ def test_the_task_inbox_needs_a_fixed_number_of_queries(
     # catalog's quality tasks (broken links, overdue updates), 2 for the pending changes
     # (who the user stands in for or who stands in for them, then the changes), 1 for
     # blocked files, 1 for the strategy's overdue milestones, 1 for governance's deputies
-    # waiting for approval.
-    with django_assert_num_queries(16):
+    # waiting for approval, 1 for the deputy links of the catalog's own tasks.
+    with django_assert_num_queries(17):
         response = client.get(reverse("governance:tasks"))
     assert response.content.decode().count('#workflow">') == 6
 
@@ -554,3 +554,20 @@ def test_two_reviewers_approving_at_once_give_one_transition_and_one_conflict(
     assert fresh(dataset).state == S.APPROVED
     assert Decision.objects.filter(subject_id=str(dataset.pk), kind=DecisionKind.PUBLICATION,
                                    actor__in=[legal_a, legal_a2]).count() == 1  # fmt: skip
+
+
+def test_the_inbox_leaves_out_a_review_whose_submitter_stands_in_for_the_reviewer(
+    ready, steward_a, owner_a, legal_a, org_a
+):
+    from governance.models import RoleAssignment
+
+    admin = make_role_holder("admin-a", Role.GOVERNANCE_ADMIN, org_a)
+    now = timezone.now()
+    legal_role = RoleAssignment.objects.get(user=legal_a, role=Role.LEGAL_REVIEWER)
+    governance.appoint_deputy(
+        legal_role, steward_a, by=admin, valid_from=now - timedelta(hours=1), valid_until=now + timedelta(days=7)
+    )
+    dataset = to_legal_review(ready, steward_a, owner_a)
+
+    assert workflow.judgement("approve", dataset, legal_a).kind == "four_eyes"
+    assert dataset not in [task.subject for task in inbox.tasks_for(legal_a)]
