@@ -5,7 +5,7 @@ import json
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
 from core import transitions
@@ -287,9 +287,9 @@ def active_change(dataset: Dataset) -> DatasetChange | None:
 
 
 def edit_version(dataset: Dataset) -> int:
-    """The version an editor starts from: that of the pending change, if there is one."""
-    change = active_change(dataset) if under_change_control(dataset) else None
-    return change.version if change is not None else dataset.version
+    """The version an editor starts from, as stored now. Every edit counts it up, an edit
+    of the pending change too (pages, the API and the import all send it back)."""
+    return Dataset.objects.values_list("version", flat=True).get(pk=dataset.pk)
 
 
 def field_values(dataset: Dataset) -> dict:
@@ -326,19 +326,18 @@ def _json_fields(fields: dict) -> dict:
 
 def open_change(dataset: Dataset, *, by, expected_version: int | None = None) -> DatasetChange:
     """The dataset's pending change that `by` may edit now, created if there is none;
-    locked for the rest of the transaction. `expected_version` is the version the editor
-    started from (edit_version()); a stale one is a conflict."""
-    dataset = transitions.lock(Dataset.objects.all(), dataset.pk)
+    locked for the rest of the transaction. `expected_version` is the dataset's version
+    the editor started from (edit_version()); a stale one is a conflict."""
+    dataset = transitions.lock(
+        Dataset.objects.all(), dataset.pk, expected_version=expected_version, message=STALE_EDIT,
+        conflict=ConflictError,
+    )  # fmt: skip
     change = DatasetChange.objects.select_for_update().filter(dataset=dataset, state__in=ACTIVE).first()
     if change is None:
-        if expected_version is not None and expected_version != dataset.version:
-            raise ConflictError(STALE_EDIT)
         number = (DatasetChange.objects.filter(dataset=dataset).aggregate(n=Max("number"))["n"] or 0) + 1
         change = DatasetChange(dataset=dataset, number=number, created_by=by, proposed={})
         transitions.stamp(change, by=by, reason="catalog.change.opened")
         change.save()
-    elif expected_version is not None and expected_version != change.version:
-        raise ConflictError(STALE_EDIT)
     if not change.is_editable:
         raise CatalogError(
             _(
@@ -353,6 +352,10 @@ def open_change(dataset: Dataset, *, by, expected_version: int | None = None) ->
 def _save_change(change: DatasetChange, *, by, reason: str, note: str = "", person_text: str = "") -> None:
     change.editors.add(by)
     transitions.save(change, by=by, reason=reason, note=note, person_text=person_text)
+    # The dataset's version is the editors' token: an edit of its pending change counts it
+    # up too, so a second editor working from the same page gets a conflict, not a lost
+    # update. A plain UPDATE: the approved state, its history and `modified` stay as they are.
+    Dataset.objects.filter(pk=change.dataset_id).update(version=F("version") + 1)
 
 
 def propose_edit(

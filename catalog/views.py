@@ -194,7 +194,6 @@ def dataset_edit(request, name):
             form.fields["keywords"].initial = ", ".join(change.proposed["keywords"])
         if "themes" in change.proposed:
             form.fields["themes"].initial = list(change.proposed["themes"])
-    form.fields["version"].initial = services.edit_version(dataset)
     if request.method == "POST" and form.is_valid():
         if not form.has_changed():
             messages.info(request, _("Sie haben nichts geändert; es wurde keine neue Version gespeichert."))

@@ -149,7 +149,9 @@ def require_steward(user, dataset: Dataset) -> None:
         summary=_lazy("Datensatz ändern"),
         description=_lazy(
             "Mit `version`, der Version, die Sie gelesen haben: Hat inzwischen jemand anderes den Datensatz "
-            "geändert, antwortet die API mit 409 und ändert nichts."
+            "geändert, antwortet die API mit 409 und ändert nichts. Ist der Datensatz freigegeben oder "
+            "veröffentlicht, wird die Änderung eine ausstehende Änderung: Die Antwort zeigt weiter den "
+            "freigegebenen Stand (mit neuer `version`), geprüft und freigegeben wird die Änderung im Katalog."
         ),
         request=serializers.DatasetWriteSerializer,
         responses={200: serializers.DatasetSerializer, 409: OpenApiResponse(description=_lazy("Versionskonflikt"))},

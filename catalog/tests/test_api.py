@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from catalog import services, workflow
-from catalog.models import Classification, Dataset, DatasetState, PersonalDataStatus, Theme
+from catalog.models import Classification, Dataset, DatasetChange, DatasetState, PersonalDataStatus, Theme
 from catalog.vocabularies import DataTheme
 from conftest import make_role_holder
 from governance.models import Decision, DecisionKind, Role
@@ -770,3 +770,23 @@ def test_the_decision_trail_and_the_transitions_cost_the_same_for_one_or_many_de
     # user's roles there (own and group permissions).
     with django_assert_num_queries(6):
         assert [row["action"] for row in client.get(transitions_url(draft_a)).json()] == ["submit"]
+
+
+def test_an_edit_of_a_published_dataset_through_the_api_is_a_pending_change(client_for, steward_a, published_a, client):
+    api = client_for(steward_a)
+    url = dataset_url(published_a)
+    version = api.get(url).json()["internal"]["version"]
+
+    first = api.patch(url, {"title": "Bäume (neu)", "version": version}, content_type="application/json")
+    assert first.status_code == 200
+    assert first.json()["title"] == published_a.title  # the approved state stays
+    next_version = first.json()["internal"]["version"]
+    assert next_version > version
+    stale = api.patch(url, {"description": "Zweiter Stand", "version": version}, content_type="application/json")
+    assert stale.status_code == 409
+    second = api.patch(url, {"description": "Zweiter Stand", "version": next_version}, content_type="application/json")
+    assert second.status_code == 200
+
+    change = DatasetChange.objects.get(dataset=published_a)
+    assert change.proposed == {"title": "Bäume (neu)", "description": "Zweiter Stand"}
+    assert client.get(url).json()["title"] == published_a.title
