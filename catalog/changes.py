@@ -39,7 +39,7 @@ from core.transitions import require_reasons as _require_reasons
 from governance import services as governance
 from governance.inbox import Task, due_after
 from governance.models import Decision, DecisionKind, DecisionOutcome, Organisation, Role, RoleAssignment
-from governance.permissions import organisations_with_role, roles_held, with_principals_and_deputies
+from governance.permissions import linked_people, organisations_with_role, roles_held, with_principals_and_deputies
 from governance.rules import PENDING
 
 from . import services
@@ -753,7 +753,7 @@ def waiting_changes_for(user):
 
     # The four-eyes set of involved(), as SQL: the user and whoever they stand in for or
     # who stands in for them (one query), then one query however many changes wait.
-    people = with_principals_and_deputies({user.pk})
+    people = linked_people(user)
     not_involved = (
         ~Q(editors__in=people)
         & ~Q(submitted_by__in=people)

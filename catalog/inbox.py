@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from governance.inbox import Task, due_after
 from governance.models import Decision, Role, RuleVersion, VocabularyTerm
-from governance.permissions import organisations_with_role, with_principals_and_deputies
+from governance.permissions import linked_people, organisations_with_role
 from governance.rules import ReviewRole
 from governance.vocabularies import Vocabulary
 
@@ -88,7 +88,7 @@ def tasks_for(user) -> list[Task]:
         return organisations_with_role(user, role).values("pk")
 
     # The user and whoever they stand in for or who stands in for them are one person here.
-    people = with_principals_and_deputies({user.pk})
+    people = linked_people(user)
     not_involved = ~Q(submitted_by__in=people) & ~Q(current_classification__classified_by__in=people)
     condition = (
         (Q(state__in=(S.RETURNED,)) | TO_PUBLISH) & Q(publisher__in=orgs(Role.STEWARD))

@@ -265,6 +265,15 @@ def with_principals_and_deputies(user_ids, *, role=None, since=None, at=None) ->
     return ids
 
 
+def linked_people(user) -> set[int]:
+    """The user and whoever they stand in for or who stands in for them now: one person
+    for the four-eyes principle. Worked out once per user object (the task inbox asks
+    several times in one request)."""
+    if not hasattr(user, "_linked_people"):
+        user._linked_people = with_principals_and_deputies({user.pk})
+    return user._linked_people
+
+
 def manageable_accounts(user):
     """The accounts the user manages (personal data, password, deactivation, roles).
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from celery import shared_task
 from django.db import connections
+from django.db.models import Prefetch
 from django.utils import timezone
 
-from ..models import Dataset, LinkCheck, QualityScore
+from ..models import Dataset, Distribution, LinkCheck, QualityScore
 from .scoring import assess
 
 
@@ -32,13 +33,14 @@ def rescore(dataset_id: int):
     the dataset as it is now. Returns the row, or None if the dataset is gone."""
     dataset = (
         Dataset.objects.select_related("publisher")
-        .prefetch_related("keywords", "themes", "distributions")
+        # What the public sees is scored: the current distributions, not a pending change's.
+        .prefetch_related("keywords", "themes", Prefetch("distributions", queryset=Distribution.objects.current()))
         .filter(pk=dataset_id)
         .first()
     )
     if dataset is None:
         return None
-    distributions = list(dataset.distributions.current())  # what the public sees is scored
+    distributions = list(dataset.distributions.all())
     checks = latest_link_checks(distributions)
     quality = assess(dataset, distributions=distributions, link_status={pk: c.ok for pk, c in checks.items()})
     titles = {distribution.pk: distribution.title for distribution in distributions}

@@ -73,7 +73,8 @@ def test_a_change_after_publication_goes_public_only_after_owner_and_legal(page,
     expect(page.get_by_text("Änderung rechtlich prüfen")).to_be_visible()
     screenshot(page, "aenderung-aufgaben-recht")
     page.get_by_role("link", name="Baumkataster").click()
-    expect(page.get_by_text("Alle Bäume mit Pflanzjahr und Standort.")).to_be_visible()
+    # The word diff marks what the change adds to the description.
+    expect(page.locator("ins.sd-diff__added", has_text="Pflanzjahr")).to_be_visible()
     screenshot(page, "aenderung-rechtspruefung")
     assert axe_violations(page) == []
     page.get_by_role("button", name="Änderung rechtlich freigeben").click()
