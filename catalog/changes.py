@@ -65,8 +65,8 @@ C = ChangeState
 logger = logging.getLogger(__name__)
 DECISION_FIELDS = ("licence", "hvd_category", "publisher")
 FOUR_EYES = gettext_lazy(
-    "Vier-Augen-Prinzip: Wer die Änderung bearbeitet, eingereicht oder schon freigegeben hat, kann sie nicht "
-    "selbst prüfen oder freigeben."
+    "Vier-Augen-Prinzip: Wer die Änderung bearbeitet, eingereicht oder schon freigegeben hat – oder diese Person "
+    "vertritt oder von ihr vertreten wird –, kann sie nicht selbst prüfen oder freigeben."
 )
 STAGE_ROLES = {C.IN_REVIEW: Role.OWNER, C.LEGAL_REVIEW: Role.LEGAL_REVIEWER, C.SCHEDULED: Role.LEGAL_REVIEWER}
 
