@@ -14,7 +14,13 @@ ROOT = Path(__file__).resolve().parents[2]
 APPS = ["governance", "catalog", "ethics", "portal", "sharing", "config"]
 BULK_METHODS = {"update", "bulk_update", "bulk_create"}
 # "path:Model.method" of reviewed exceptions, with the reason next to each.
-ALLOWED: set[str] = set()
+ALLOWED: set[str] = {
+    # The edit token of a pending change (catalog.services._save_change): counting the
+    # dataset's `version` up makes a second editor's stale page a conflict. The approved
+    # state, its history and `modified` must stay untouched while the change is pending;
+    # the edit itself is in the change's history and the journal.
+    "catalog/services.py:Dataset.update",
+}
 
 
 def audited_model_names() -> set[str]:
