@@ -12,6 +12,7 @@ from governance.vocabularies import PublicationForm, Vocabulary
 
 from . import permissions
 from .models import (
+    CHANGEABLE_FIELDS,
     Classification,
     Confidentiality,
     Dataset,
@@ -220,29 +221,8 @@ class DatasetForm(ModelForm):
 
     class Meta(ModelForm.Meta):
         model = Dataset
-        fields = [
-            "title",
-            "name",
-            "description",
-            "publisher",
-            "owner",
-            "steward",
-            "contact_name",
-            "contact_email",
-            "contact_url",
-            "licence",
-            "attribution_text",
-            "geocoding_level",
-            "municipality_key",
-            "spatial_label",
-            "spatial_resolution_m",
-            "temporal_start",
-            "temporal_end",
-            "update_frequency",
-            "language",
-            "hvd_category",
-            "landing_page",
-        ]
+        # The fields a pending change may propose, with the name (fixed once created) after the title.
+        fields = ["title", "name", *CHANGEABLE_FIELDS[1:]]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 6}),
             "temporal_start": DATE_INPUT,
