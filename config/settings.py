@@ -383,6 +383,16 @@ IMPORT_BACKGROUND_ROWS = int(env("IMPORT_BACKGROUND_ROWS", "200"))
 # time limit (catalog.imports).
 IMPORT_MAX_ROWS = int(env("IMPORT_MAX_ROWS", "5000"))
 
+# Caps on reading one table (core.tables), for the validation, the disclosure check, the
+# preview, the conversions and the inventory import alike: the first cap reached stops the
+# reading with a German message instead of letting one file exhaust a worker. Rows count
+# empty rows too; the unpacked bytes are per member of an XLSX archive (one worksheet, the
+# shared strings); seconds are wall-clock time for one pass.
+TABLE_MAX_ROWS = int(env("TABLE_MAX_ROWS", "1048576"))
+TABLE_MAX_CELLS = int(env("TABLE_MAX_CELLS", "20000000"))
+TABLE_MAX_UNPACKED_BYTES = int(env("TABLE_MAX_UNPACKED_MB", "500")) * 2**20
+TABLE_MAX_SECONDS = int(env("TABLE_MAX_SECONDS", "600"))
+
 # Public participation (portal.views): at most N submissions per client IP in so many seconds.
 PORTAL_DATA_REQUEST_LIMIT = (5, 3600)
 PORTAL_COMMENT_LIMIT = (5, 3600)

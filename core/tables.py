@@ -13,8 +13,10 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import time
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import IO
 
 from openpyxl import load_workbook
@@ -30,6 +32,60 @@ class TableError(Exception):
 
 class NoSheetError(TableError):
     """An XLSX workbook without a sheet."""
+
+
+class TooLarge(TableError):
+    """Reading stopped at a cap (TableLimits): `limit` names which one ("rows", "cells",
+    "bytes", "seconds"), `cap` is its value. The callers say so in German."""
+
+    def __init__(self, limit: str, cap: int):
+        super().__init__(f"{limit} > {cap}")
+        self.limit, self.cap = limit, cap
+
+
+@dataclass(frozen=True)
+class TableLimits:
+    """What one pass over a table may cost (settings TABLE_MAX_*)."""
+
+    rows: int
+    cells: int
+    unpacked_bytes: int
+    seconds: float
+
+    @classmethod
+    def from_settings(cls) -> TableLimits:
+        from django.conf import settings  # the reader itself needs no Django
+
+        return cls(
+            rows=settings.TABLE_MAX_ROWS,
+            cells=settings.TABLE_MAX_CELLS,
+            unpacked_bytes=settings.TABLE_MAX_UNPACKED_BYTES,
+            seconds=settings.TABLE_MAX_SECONDS,
+        )
+
+
+def read_rows(binary: IO[bytes], file_format: str, limits: TableLimits | None = None) -> Iterator[list]:
+    """The rows of a CSV or XLSX file (`file_format` "CSV" or "XLSX"), the header first,
+    streamed within `limits` (default: the settings). Every row counts, empty ones too.
+    XLSX cells keep their types (int, float, bool, datetime, str, None); CSV cells are
+    text. Raises TooLarge at the first cap reached, TableError if the file is no table."""
+    limits = limits or TableLimits.from_settings()
+    rows = csv_rows(binary) if file_format.upper() == "CSV" else xlsx_rows(binary)
+    deadline = time.monotonic() + limits.seconds
+    count = cells = 0
+    try:
+        for row in rows:
+            count += 1
+            cells += len(row)
+            if count > limits.rows:
+                raise TooLarge("rows", limits.rows)
+            if cells > limits.cells:
+                raise TooLarge("cells", limits.cells)
+            if time.monotonic() > deadline:
+                raise TooLarge("seconds", int(limits.seconds))
+            yield row
+    finally:
+        rows.close()
 
 
 def encoding_of(sample: bytes, *, complete: bool = False) -> str:
