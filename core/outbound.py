@@ -322,6 +322,11 @@ class GuardedSession(requests.Session):
             watchdog.cancel()
             _local.call = previous
 
+    def resolve_redirects(self, *args, **kwargs):
+        # requests calls this even when told not to follow (to offer response.next), and
+        # reads the redirect's whole body in it; the guard follows redirects itself.
+        return iter(())
+
     def _timeout(self, timeout, deadline: Deadline):
         remaining = deadline.remaining()
         if remaining <= 0:

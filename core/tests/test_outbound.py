@@ -226,3 +226,27 @@ def test_the_pre_check_says_what_the_connection_would(server, settings):
     with pytest.raises(outbound.InternalAddress):
         outbound.check_url(f"{server.url}/", allowed=frozenset())  # a caller that admits nothing by name
     outbound.check_url("https://nirgends.invalid/")  # unresolvable: the connection will say so
+
+
+def test_a_redirect_body_is_never_read(settings):
+    """requests reads a redirect's body whole to release the connection, even when told
+    not to follow it; the guard hangs up instead."""
+
+    def answer(handler, served):
+        if handler.path == "/end":
+            return send(handler, 200, b"done")
+        handler.send_response(302)
+        handler.send_header("Location", "/end")
+        handler.send_header("Connection", "close")
+        handler.end_headers()
+        for _ in range(400 * 16):
+            handler.wfile.write(b" " * 65536)
+            served.sent[0] += 65536
+
+    with serving(answer) as served:
+        settings.OUTBOUND_ALLOWED_HOSTS = [served.host_port]
+        with outbound.session() as session:
+            response = session.get(f"{served.url}/start")
+
+    assert (response.status_code, response.content) == (200, b"done")
+    assert served.sent[0] < 32 * 2**20
