@@ -12,19 +12,18 @@ written from the calling thread only, so the threads need no connections."""
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import requests
 from celery import shared_task
 from django.conf import settings
 from django.db.models import F, Max, Q
 from django.utils import timezone
+
+from core import outbound
 
 from .models import Distribution, LinkCheck
 from .quality.store import rescore
@@ -45,29 +44,6 @@ class Result:
     duration_ms: int = 0
 
 
-class InternalAddress(requests.RequestException):
-    """The host resolves to a private, loopback or link-local address."""
-
-
-def _is_public(host: str | None) -> bool:
-    try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
-    except (socket.gaierror, UnicodeError):
-        return True  # unresolvable: requests reports the failed connection itself
-    return all(ipaddress.ip_address(address.split("%")[0]).is_global for address in addresses)
-
-
-class PublicAddressesOnly(requests.adapters.HTTPAdapter):
-    """Stewards and harvested sources choose these URLs: without this check the link
-    checker would probe the city's internal network for them (SSRF). Every redirect hop
-    passes through here too. LINKCHECK_ALLOW_PRIVATE lifts it (tests, intranet portals)."""
-
-    def send(self, request, **kwargs):
-        if not settings.LINKCHECK_ALLOW_PRIVATE and not _is_public(urlsplit(request.url).hostname):
-            raise InternalAddress(request=request)
-        return super().send(request, **kwargs)
-
-
 def _request(session: requests.Session, method: str, url: str) -> requests.Response:
     timeout = (settings.LINKCHECK_CONNECT_TIMEOUT, settings.LINKCHECK_READ_TIMEOUT)
     response = session.request(method, url, timeout=timeout, allow_redirects=True, stream=method == "GET")
@@ -79,11 +55,11 @@ def probe(url: str) -> Result:
     """Ask for `url` over HTTP. Does not touch the database (runs in worker threads)."""
     result = Result(url)
     started = time.monotonic()
-    with requests.Session() as session:
-        session.max_redirects = settings.LINKCHECK_MAX_REDIRECTS
+    # The outbound guard: stewards and harvested sources choose these URLs, and without it
+    # the checker would probe the city's internal network for them (SSRF), also through a
+    # redirect. OUTBOUND_ALLOWED_HOSTS admits an intranet portal's links (and the tests' server).
+    with outbound.session(max_redirects=settings.LINKCHECK_MAX_REDIRECTS) as session:
         session.headers["User-Agent"] = USER_AGENT
-        session.mount("http://", PublicAddressesOnly())
-        session.mount("https://", PublicAddressesOnly())
         try:
             try:
                 response = _request(session, "HEAD", url)
@@ -92,13 +68,15 @@ def probe(url: str) -> Result:
             except requests.Timeout:
                 # A server too slow for HEAD is not given a second, equally long chance.
                 raise
-            except (requests.TooManyRedirects, InternalAddress):
+            except (requests.TooManyRedirects, outbound.InternalAddress, outbound.NotAllowedScheme):
                 raise
             except requests.RequestException:
                 result.method = "GET"
                 response = _request(session, "GET", url)
-        except InternalAddress:
+        except outbound.InternalAddress:
             result.error = "Adresse im internen Netz, nicht geprüft"
+        except outbound.NotAllowedScheme as error:
+            result.error = str(error)
         except requests.TooManyRedirects:
             result.error = f"Mehr als {session.max_redirects} Weiterleitungen"
         except requests.Timeout:

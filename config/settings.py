@@ -439,8 +439,6 @@ LINKCHECK_MAX_WORKERS = int(env("LINKCHECK_MAX_WORKERS", "4"))
 LINKCHECK_CONNECT_TIMEOUT = float(env("LINKCHECK_CONNECT_TIMEOUT", "5"))
 LINKCHECK_READ_TIMEOUT = float(env("LINKCHECK_READ_TIMEOUT", "10"))
 LINKCHECK_MAX_REDIRECTS = int(env("LINKCHECK_MAX_REDIRECTS", "5"))
-# Links to private, loopback or link-local addresses are not checked (SSRF), unless allowed.
-LINKCHECK_ALLOW_PRIVATE = envbool("LINKCHECK_ALLOW_PRIVATE", "False")
 CELERY_BEAT_SCHEDULE["check-due-links"] = {"task": "catalog.tasks.check_due_links", "schedule": 24 * 3600.0}
 CELERY_BEAT_SCHEDULE["freshness-reminders"] = {
     "task": "catalog.tasks.send_freshness_reminders",
@@ -452,3 +450,14 @@ CELERY_BEAT_SCHEDULE["strategy-indicator-snapshots"] = {
     "task": "strategy.tasks.record_indicator_snapshots",
     "schedule": 24 * 3600.0,
 }
+# Outbound requests (core.outbound: the harvester, the link checker, anything that fetches
+# an address someone typed in). Only public addresses are fetched; an intranet source or a
+# test server is admitted by name: OUTBOUND_ALLOWED_HOSTS lists exact `host:port` pairs.
+# A body is read up to OUTBOUND_MAX_BODY_MB, a request ends after OUTBOUND_REQUEST_DEADLINE
+# seconds in all (however slowly the server sends), a harvest run after HARVEST_JOB_DEADLINE
+# seconds (below the task's time limit of 3 h, so the run records why it ended).
+OUTBOUND_ALLOWED_HOSTS = envlist("OUTBOUND_ALLOWED_HOSTS")
+OUTBOUND_MAX_BODY_BYTES = int(env("OUTBOUND_MAX_BODY_MB", "50")) * 2**20
+OUTBOUND_REQUEST_DEADLINE = float(env("OUTBOUND_REQUEST_DEADLINE", "120"))
+OUTBOUND_MAX_REDIRECTS = int(env("OUTBOUND_MAX_REDIRECTS", "5"))
+HARVEST_JOB_DEADLINE = float(env("HARVEST_JOB_DEADLINE", str(2 * 3600)))

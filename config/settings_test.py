@@ -24,5 +24,3 @@ AUDIT_ALLOW_TRUNCATE = True
 # Tests never reach the internet: links are checked only where a test asks for it
 # (against a local server).
 LINKCHECK_ON_CHANGE = False
-# The tests answer links from a local server on 127.0.0.1.
-LINKCHECK_ALLOW_PRIVATE = True

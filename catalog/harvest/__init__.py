@@ -6,6 +6,13 @@ reason names the source ("catalog.harvest.created: <source>").
 
 Rules (the README repeats them for administrators):
 
+- Every request goes through the outbound guard (core.outbound): public addresses
+  only (an intranet source by name on OUTBOUND_ALLOWED_HOSTS), bodies up to
+  OUTBOUND_MAX_BODY_BYTES, each request within OUTBOUND_REQUEST_DEADLINE and the run
+  within HARVEST_JOB_DEADLINE. A source on an internal address is refused when saved
+  and when run; a trusted source must be on a public address, allow-list or not; a
+  source that is this portal (SITE_URL, ALLOWED_HOSTS) or returns its datasets (their
+  identifiers or addresses of this portal) is refused.
 - Each record is written in its own transaction. A broken record (no id, name or
   title, an invalid address, an unknown licence, no contact e-mail …) is reported
   with its remote name and the reason and does not stop the run. A transport error

@@ -1,4 +1,5 @@
-"""Talking to a CKAN source: sessions with timeouts, paging with package_search, API errors in words."""
+"""Talking to a CKAN source: through the outbound guard (core.outbound), paging with
+package_search, API errors in words; which addresses a source may have."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from ckanapi import RemoteCKAN
 from ckanapi.errors import CKANAPIError, ServerIncompatibleError
 from django.conf import settings
 from django.utils.translation import gettext as _
+
+from core import outbound
 
 from ..errors import HarvestAborted
 from ..models import HarvestSource
@@ -21,25 +24,76 @@ def timeout():
     return settings.HARVEST_TIMEOUT
 
 
-class TimeoutSession(requests.Session):
-    """A session in which every request has a timeout: requests has none by default,
-    and ckanapi passes timeout=None unless CKANAPI_REQUEST_TIMEOUT is set."""
-
-    def __init__(self, timeout):
-        super().__init__()
-        self.timeout = timeout
-        self.headers["User-Agent"] = USER_AGENT
-
-    def request(self, method, url, **kwargs):
-        if kwargs.get("timeout") is None:
-            kwargs["timeout"] = self.timeout
-        return super().request(method, url, **kwargs)
+def allowed_for(trusted: bool) -> frozenset | None:
+    """The names a source may reach whatever their address: OUTBOUND_ALLOWED_HOSTS (None),
+    but none for a trusted source. It publishes straight onto the portal, so it must be a
+    public address that anyone can check; an intranet host on the allow-list is fine to
+    harvest as drafts, never to publish from."""
+    return frozenset() if trusted else None
 
 
-def client_for(source: HarvestSource) -> RemoteCKAN:
+def job_deadline() -> outbound.Deadline:
+    return outbound.Deadline(
+        settings.HARVEST_JOB_DEADLINE,
+        message=_("Der Abruf hat seine Höchstdauer erreicht. Der nächste Abruf setzt das Übernommene fort."),
+    )
+
+
+def client_for(source: HarvestSource, *, deadline: outbound.Deadline | None = None) -> RemoteCKAN:
+    """A ckanapi client whose every request goes through the outbound guard (addresses,
+    body cap, deadlines) with HARVEST_TIMEOUT as connect and read timeouts: ckanapi passes
+    timeout=None unless CKANAPI_REQUEST_TIMEOUT is set."""
+    session = outbound.session(allowed=allowed_for(source.trusted), deadline=deadline, timeout=timeout())
+    session.headers["User-Agent"] = USER_AGENT
     # GET only: package_search is side-effect free, and GET passes caches and proxies
     # that refuse POST (ckanext-harvest does the same).
-    return RemoteCKAN(source.url, user_agent=USER_AGENT, get_only=True, session=TimeoutSession(timeout()))
+    return RemoteCKAN(source.url, user_agent=USER_AGENT, get_only=True, session=session)
+
+
+def is_this_portal(url: str) -> bool:
+    """Is `url` this portal? Its base address (SITE_URL, host and port), or one of its
+    host names (ALLOWED_HOSTS, also ".domain" for its subdomains) unless that very
+    host:port is admitted on OUTBOUND_ALLOWED_HOSTS as another service."""
+    try:
+        host, port = outbound.host_port(url)
+        own = outbound.host_port(settings.SITE_URL)
+    except outbound.OutboundError:
+        return False
+    if (host, port) == own:
+        return True
+    if (host, port) in outbound.allowed_hosts():
+        return False
+    for name in settings.ALLOWED_HOSTS:
+        name = name.lower().strip("[]")
+        if name == host or (name.startswith(".") and (host == name[1:] or host.endswith(name))):
+            return True
+    return False
+
+
+def source_address_problem(url: str, *, trusted: bool) -> str | None:
+    """Why a source at `url` is not fetched, in words for the person configuring it, or
+    None. Checked when a source is saved and before every run; the connection is checked
+    again (a name may answer differently later)."""
+    try:
+        outbound.check_url(url, allowed=allowed_for(trusted))
+    except outbound.InternalAddress as error:
+        if trusted:
+            return _(
+                "Eine vertrauenswürdige Quelle veröffentlicht direkt und muss deshalb unter einer öffentlichen "
+                "Adresse erreichbar sein. Diese Adresse zeigt in ein internes Netz."
+            )
+        return "{} {}".format(
+            error,
+            _(
+                "Eine Quelle im internen Netz muss der Betrieb ausdrücklich freigeben "
+                "(OUTBOUND_ALLOWED_HOSTS, mit Host und Port)."
+            ),
+        )
+    except outbound.NotAllowedScheme:
+        return None  # the model's URL validator says so, in its own words
+    if is_this_portal(url):
+        return _("Das ist die Adresse dieses Portals; es kann sich nicht selbst abrufen.")
+    return None
 
 
 def normalise_source_url(url: str) -> str:
@@ -54,6 +108,8 @@ def search(ckan: RemoteCKAN, *, fq: str, start: int, rows: int) -> dict:
         params["fq"] = fq
     try:
         result = ckan.call_action("package_search", params, requests_kwargs={"timeout": timeout()})
+    except outbound.OutboundError as error:
+        raise HarvestAborted(str(error)) from None
     except requests.Timeout:
         raise HarvestAborted(_("Die Quelle hat nicht rechtzeitig geantwortet.")) from None
     except requests.RequestException as error:

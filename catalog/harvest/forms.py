@@ -10,7 +10,7 @@ from governance.permissions import has_role
 from ..forms import RadioSelect, checkbox_input
 from ..models import HarvestSource
 from ..permissions import harvest_admin_organisations
-from .client import normalise_source_url
+from .client import normalise_source_url, source_address_problem
 
 
 class PersonChoiceField(forms.ModelChoiceField):
@@ -106,6 +106,12 @@ class HarvestSourceForm(forms.ModelForm):
                 _("Die verantwortliche Person muss Governance-Admin von %(organisation)s sein.")
                 % {"organisation": organisation},
             )
+        url = cleaned.get("url")
+        if url and (url, cleaned.get("trusted")) != (self.initial.get("url"), self.initial.get("trusted")):
+            # Said next to the address, with the other errors; save_source checks again.
+            problem = source_address_problem(url, trusted=bool(cleaned.get("trusted")))
+            if problem:
+                self.add_error("url", problem)
         return cleaned
 
     def source_fields(self) -> dict:

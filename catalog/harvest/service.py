@@ -4,6 +4,7 @@ configuring sources. See catalog.harvest for the rules."""
 from __future__ import annotations
 
 import logging
+import uuid
 from collections import Counter
 from datetime import UTC, timedelta
 
@@ -31,6 +32,7 @@ from ..models import (
     HarvestSource,
     HarvestStatus,
 )
+from . import client
 from .client import client_for, search
 from .mapping import Mapped, Mapper, content_hash, keyword_key, serialise
 
@@ -280,13 +282,19 @@ class Run:
                 )
                 % {"person": person(self.by), "organisation": self.source.default_organisation}
             )
+        problem = client.source_address_problem(self.source.url, trusted=self.source.trusted)
+        if problem:
+            raise HarvestAborted(problem)
         self.mapper = Mapper(self.source)
         fq = self.filter_query()
         seen: set[str] = set()
         previous_ids = None
         start = 0
-        with client_for(self.source) as ckan:
+        deadline = client.job_deadline()
+        with client_for(self.source, deadline=deadline) as ckan:
             while True:
+                if deadline.remaining() <= 0:
+                    raise HarvestAborted(deadline.message)
                 result = search(ckan, fq=fq, start=start, rows=self.page_size)
                 if start == 0:
                     self.total = result.get("count") or 0
@@ -299,6 +307,7 @@ class Run:
                         _("Die Quelle liefert zweimal dieselbe Seite; das Blättern funktioniert dort nicht.")
                     )
                 previous_ids = ids
+                self.refuse_own_records(packages)
                 self.process_page(packages, seen)
                 start += len(packages)
                 self.save_progress()
@@ -307,6 +316,33 @@ class Run:
         if not self.job.incremental:
             self.mark_removed(seen)
         self.finish(HarvestStatus.SUCCEEDED)
+
+    def refuse_own_records(self, packages: list) -> None:
+        """A source that passes on this portal's own datasets (a portal that harvests this
+        one, or this portal under another name) would copy them back in on every run: the
+        run stops before the page is written. Ours: a package whose id is the identifier
+        of a dataset here (harvested datasets get identifiers of their own), or that
+        carries an address of this portal (its DCAT URI in an extra, a download link)."""
+        ids = set()
+        for package in packages:
+            try:
+                ids.add(uuid.UUID(str(package.get("id"))))
+            except (AttributeError, ValueError):
+                continue
+        identifiers = Dataset.objects.filter(identifier__in=ids).values_list("identifier", flat=True)
+        known = {str(identifier) for identifier in identifiers}
+        for package in packages:
+            if not isinstance(package, dict):
+                continue
+            if str(package.get("id")) in known or any(client.is_this_portal(url) for url in addresses_in(package)):
+                raise HarvestAborted(
+                    _(
+                        "Die Quelle liefert Datensätze dieses Portals zurück (z. B. „%(name)s“); der Abruf wurde "
+                        "abgebrochen. Schließen Sie diese Datensätze mit dem Filter der Quelle aus, oder entfernen "
+                        "Sie die Quelle, wenn sie dieses Portal selbst ist."
+                    )
+                    % {"name": str(package.get("name") or package.get("id"))[:200]}
+                )
 
     def filter_query(self) -> str:
         terms = []
@@ -601,6 +637,20 @@ class Run:
         return note
 
 
+def addresses_in(package: dict) -> list[str]:
+    """The http(s) addresses a CKAN package carries: its URL, its resources' and those in
+    its extras (ckanext-dcat keeps the DCAT URI there)."""
+
+    def dicts(key):
+        items = package.get(key)
+        return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+
+    values = [package.get("url")]
+    values += [resource.get("url") for resource in dicts("resources")]
+    values += [extra.get("value") for extra in dicts("extras")]
+    return [value for value in values if isinstance(value, str) and value.startswith(("http://", "https://"))]
+
+
 def validation_message(error: ValidationError) -> str:
     if not hasattr(error, "error_dict"):
         return " ".join(error.messages)
@@ -632,9 +682,16 @@ def save_source(source: HarvestSource | None, *, by, fields: dict, mappings) -> 
             source, action = HarvestSource(created_by=by), "created"
         else:
             source, action = HarvestSource.objects.select_for_update().get(pk=source.pk), "changed"
+        before = (source.url, source.trusted)
         for name, value in fields.items():
             setattr(source, name, value)
         source.full_clean()
+        # A source saved before (or a changed allow-list) is refused when it is run; only
+        # a new address or trust is checked here, so such a source can still be switched off.
+        if source.pk is None or (source.url, source.trusted) != before:
+            problem = client.source_address_problem(source.url, trusted=source.trusted)
+            if problem:
+                raise ValidationError({"url": problem})
         source._history_user = by
         source._change_reason = f"catalog.harvest.source.{action}"
         source.save()

@@ -2,7 +2,11 @@
 thread, answering /api/action/package_search (and /api/3/action/…) from the recorded
 responses in data/ckan/. It pages like CKAN (rows, start, sort=id asc), applies the
 metadata_modified range of an incremental fq, records every request, and can be told
-to fail the ways real portals do. Never the internet."""
+to fail the ways real portals do. Never the internet.
+
+The outbound guard (core.outbound) fetches nothing on loopback unless its host:port is
+on OUTBOUND_ALLOWED_HOSTS: `running_fake_ckan()` puts the fake's own there for as long as
+it runs (allow_listed=False leaves it off, for the tests of that refusal)."""
 
 import copy
 import json
@@ -13,6 +17,8 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
+
+from django.test import override_settings
 
 DATA = Path(__file__).resolve().parent / "data" / "ckan"
 RECORDED_PAGES = ("package_search_start_0.json", "package_search_start_3.json")
@@ -36,6 +42,7 @@ class FakeCKAN:
         self.fail_from_start = 0
         self.delay = 0.0
         self.url = ""
+        self.host_port = ""
 
     def package(self, name: str) -> dict:
         return next(package for package in self.packages if package["name"] == name)
@@ -98,16 +105,28 @@ def handler_for(fake: FakeCKAN):
 
 
 @contextmanager
-def running_fake_ckan():
+def running_fake_ckan(*, allow_listed: bool = True):
     fake = FakeCKAN()
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(fake))
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     fake.url = f"http://127.0.0.1:{server.server_address[1]}"
+    fake.host_port = f"127.0.0.1:{server.server_address[1]}"
+    allowed = override_settings(OUTBOUND_ALLOWED_HOSTS=[fake.host_port] if allow_listed else [])
     try:
-        yield fake
+        with allowed:
+            yield fake
     finally:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def trusted_sources_on_loopback(monkeypatch) -> None:
+    """A trusted source must be on a public address, allow-list or not (tested in
+    test_harvest_outbound). The tests of what a trusted source does run against the fake
+    on loopback, so for them the trusted source is admitted like any other."""
+    from catalog.harvest import client
+
+    monkeypatch.setattr(client, "allowed_for", lambda trusted: None)

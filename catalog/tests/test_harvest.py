@@ -25,7 +25,7 @@ from catalog.models import (
     HarvestStatus,
     PersonalDataStatus,
 )
-from catalog.tests.ckan_fake import recorded, running_fake_ckan
+from catalog.tests.ckan_fake import recorded, running_fake_ckan, trusted_sources_on_loopback
 from catalog.tests.conftest import classification_fields
 from conftest import make_role_holder
 from governance.models import Decision, DecisionKind, Role
@@ -69,7 +69,8 @@ def source(ckan, org_a, org_a_department, admin_a):
 
 
 @pytest.fixture
-def trusted_source(ckan, org_a, org_a_department, admin_a, default_rules):
+def trusted_source(ckan, org_a, org_a_department, admin_a, default_rules, monkeypatch):
+    trusted_sources_on_loopback(monkeypatch)
     # admin_a after the department: a role covers the units that exist when it is synced.
     return make_source(ckan, admin_a, org_a, trusted=True, mappings=[("gruenflaechenamt", org_a_department)])
 
@@ -539,10 +540,11 @@ def test_a_transport_error_on_the_second_page_fails_the_run_and_a_rerun_continue
     assert counts(again) == {"created": 1, "updated": 0, "unchanged": 3, "removed": 0, "failed": 2}
 
 
-def test_an_unreachable_source_fails_the_run_with_a_clear_message(source, admin_a):
+def test_an_unreachable_source_fails_the_run_with_a_clear_message(source, admin_a, settings):
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
         port = closed.getsockname()[1]
+    settings.OUTBOUND_ALLOWED_HOSTS = [f"127.0.0.1:{port}"]
     service.save_source(source, by=admin_a, fields={"url": f"http://127.0.0.1:{port}"}, mappings=[])
 
     job = run(source, by=admin_a)
@@ -561,19 +563,16 @@ def test_a_source_that_suddenly_reports_nothing_marks_nothing_removed(ckan, sour
     assert not HarvestRecord.objects.filter(removed_at__isnull=False).exists()
 
 
-def test_every_request_has_a_timeout():
-    session = client.TimeoutSession((3, 7))
-    sent = {}
+def test_every_request_has_a_timeout(ckan, source, settings):
+    """ckanapi passes timeout=None unless CKANAPI_REQUEST_TIMEOUT is set: the client's
+    session applies HARVEST_TIMEOUT to every request all the same."""
+    settings.HARVEST_TIMEOUT = (1, 0.3)
+    ckan.failure, ckan.delay = "timeout", 1.5
+    ckan_client = client.client_for(source)
 
-    def capture(request, **kwargs):
-        sent.update(kwargs)
-        raise requests.ConnectionError("stop")
-
-    session.send = capture
-    with pytest.raises(requests.ConnectionError):
-        session.get("http://127.0.0.1:9/", timeout=None)  # ckanapi passes None unless configured
-    assert sent["timeout"] == (3, 7)
-    assert session.headers["User-Agent"] == "Stadtdaten-Harvester/1.0"
+    with pytest.raises(requests.Timeout):
+        ckan_client.session.get(f"{ckan.url}/api/3/action/package_search", timeout=None)
+    assert ckan_client.session.headers["User-Agent"] == "Stadtdaten-Harvester/1.0"
 
 
 # ---- Jobs: one at a time, safe to deliver twice -------------------------------------------------
@@ -731,7 +730,8 @@ def test_an_unchanged_rerun_needs_the_same_queries_for_few_and_many_records(ckan
     # An unchanged record costs no query of its own. The run with the test's bookkeeping:
     #  1 the job (test), 2 claiming it, 3 the job with source, organisation and responsible
     #  person, 4 resetting its counts, 5+6 the responsible person's object permissions
-    #  (governance admin?), 7 the organisation mapping; the one page: 8 its records, 9 marking
-    #  them seen, 10 progress; 11 the records not seen (none), 12 progress, 13 finishing the
-    #  job, 14 reading the job back (task), 15 the job (test).
-    assert queries == [15, 15]
+    #  (governance admin?), 7 the organisation mapping; the one page: 8 datasets of this
+    #  portal with the page's ids (none: no self-harvest), 9 its records, 10 marking them seen,
+    #  11 progress; 12 the records not seen (none), 13 progress, 14 finishing the job,
+    #  15 reading the job back (task), 16 the job (test).
+    assert queries == [16, 16]

@@ -10,13 +10,14 @@ from django.utils import timezone
 
 from catalog.harvest import service
 from catalog.models import Dataset, HarvestJob, HarvestSource, HarvestStatus
-from catalog.tests.ckan_fake import running_fake_ckan
+from catalog.tests.ckan_fake import running_fake_ckan, trusted_sources_on_loopback
 from conftest import make_role_holder
 from governance.models import AuditEvent, Role
 
 
 @pytest.fixture
-def ckan():
+def ckan(monkeypatch):
+    trusted_sources_on_loopback(monkeypatch)  # the form below sets up a trusted source
     with running_fake_ckan() as fake:
         yield fake
 

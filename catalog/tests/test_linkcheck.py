@@ -27,6 +27,8 @@ class Handler(BaseHTTPRequestHandler):
             status, headers = 200, {"Content-Type": "text/csv"}
         elif self.path == "/moved":
             status, headers = 301, {"Location": "/ok"}
+        elif self.path == "/inside":
+            status, headers = 302, {"Location": "http://127.0.0.1:1/admin"}
         elif self.path == "/loop":
             status, headers = 302, {"Location": "/loop"}
         elif self.path == "/slow":
@@ -55,8 +57,10 @@ class Handler(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def server():
+def server(settings):
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    # The server is on loopback: the outbound guard (core.outbound) fetches it only by name.
+    settings.OUTBOUND_ALLOWED_HOSTS = [f"127.0.0.1:{httpd.server_address[1]}"]
     httpd.daemon_threads = True
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -85,12 +89,19 @@ def test_a_reachable_link_is_ok_with_head_alone(server):
 def test_addresses_in_the_internal_network_are_never_asked(server, settings):
     """A steward's or a harvested link must not make the checker probe the city's own
     network (SSRF), neither directly nor through a redirect."""
-    settings.LINKCHECK_ALLOW_PRIVATE = False
+    settings.OUTBOUND_ALLOWED_HOSTS = []
 
-    for url in (f"{server}/ok", "http://10.0.0.8/", "http://169.254.169.254/latest/meta-data/"):
+    for url in (f"{server}/ok", "http://10.0.0.8/", "http://169.254.169.254/latest/meta-data/", f"{server}/moved"):
         result = linkcheck.probe(url)
         assert (result.ok, result.status_code, result.error) == (False, None, "Adresse im internen Netz, nicht geprüft")
     assert Handler.requests == []
+
+
+def test_a_redirect_from_an_admitted_server_into_the_internal_network_is_not_followed(server):
+    result = linkcheck.probe(f"{server}/inside")  # to another loopback port, not on OUTBOUND_ALLOWED_HOSTS
+
+    assert (result.ok, result.status_code, result.error) == (False, None, "Adresse im internen Netz, nicht geprüft")
+    assert Handler.requests == [("HEAD", "/inside")]
 
 
 def test_a_missing_page_is_broken(server):
@@ -130,7 +141,8 @@ def test_a_refused_head_falls_back_to_a_streamed_get(server):
     assert Handler.requests == [("HEAD", "/no-head"), ("GET", "/no-head")]
 
 
-def test_a_refused_connection_is_broken():
+def test_a_refused_connection_is_broken(settings):
+    settings.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1:9"]
     result = linkcheck.probe("http://127.0.0.1:9/nothing")  # the discard port: nobody listens
 
     assert not result.ok
