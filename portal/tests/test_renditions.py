@@ -223,3 +223,13 @@ def test_an_unreadable_table_is_failed_not_an_error(client, flow_a, org_a):
     response = client.get(convert_url(dataset, distribution, "csv"))
     assert response.status_code == 404
     assert "nicht als Tabelle gelesen werden" in body(response).decode()
+
+
+def test_the_backfill_command_renders_tables_stored_before_renditions(client, published):
+    from django.core.management import call_command
+
+    distribution = published.distributions.get()
+    assert client.get(convert_url(published, distribution, "csv")).status_code == 503
+    call_command("render_tables", stdout=io.StringIO())
+    assert b"Linde" in body(client.get(convert_url(published, distribution, "csv")))
+    assert list(renditions.missing()) == []
