@@ -169,22 +169,25 @@ def table_check(distribution) -> dict | None:
     return None
 
 
-def stored_renditions(dataset, distribution) -> tuple[dict | None, list | None]:
-    """The stored preview of a tabular upload and, per alternative format, its link or why
-    it is not offered (None: not a table; an empty list: still being prepared). Reads the
-    prefetched renditions only, never the file."""
+def stored_renditions(dataset, distribution) -> tuple[dict | None, dict | None]:
+    """The stored preview of a tabular upload and its alternative formats: the `offered`
+    links and, grouped by reason, the `refused` ones (None: not a table; empty: still
+    being prepared). Reads the prefetched renditions only, never the file."""
     if not renditions.is_tabular_upload(distribution):
         return None, None
     stored = {r.kind: r for r in distribution.renditions.all() if r.checksum_sha256 == distribution.checksum_sha256}
-    preview = stored.get(RenditionKind.PREVIEW)
-    formats = []
+    preview = stored[RenditionKind.PREVIEW].preview if RenditionKind.PREVIEW in stored else None
+    if not all(kind in stored for kind in renditions.TARGETS):
+        return preview, {}
+    offered, refused = [], {}
     for kind in renditions.TARGETS:
-        if (rendition := stored.get(kind)) is None:
-            return (preview.preview if preview else None), []
-        ready = rendition.status == RenditionStatus.READY
-        url = reverse("portal:convert", args=[dataset.name, distribution.identifier, kind]) if ready else ""
-        formats.append({"label": kind.label, "url": url, "reason": "" if ready else renditions.reason(rendition)})
-    return (preview.preview if preview else None), formats
+        if stored[kind].status == RenditionStatus.READY:
+            url = reverse("portal:convert", args=[dataset.name, distribution.identifier, kind])
+            offered.append({"label": kind.label, "url": url})
+        else:
+            refused.setdefault(renditions.reason(stored[kind]), []).append(kind.label)
+    refused = [{"labels": ", ".join(labels), "reason": reason} for reason, labels in refused.items()]
+    return preview, {"offered": offered, "refused": refused}
 
 
 @require_GET
