@@ -1079,3 +1079,54 @@ class FreshnessReminder(models.Model):
 
     def __str__(self):
         return f"{self.dataset_id}: {self.due}"
+
+
+class RenditionKind(models.TextChoices):
+    PREVIEW = "preview", _("Vorschau")
+    CSV = "csv", "CSV"
+    JSON = "json", "JSON"
+    XLSX = "xlsx", "XLSX"
+
+
+class RenditionStatus(models.TextChoices):
+    READY = "ready", _("Bereit")
+    TOO_LARGE = "too_large", _("Zu groß")
+    FAILED = "failed", _("Nicht lesbar")
+
+
+def rendition_upload_path(rendition, filename):
+    # Beside no user text: the distribution's UUID and a random directory per version.
+    return f"renditions/{rendition.distribution.identifier}/{uuid.uuid4().hex}/{filename}"
+
+
+class Rendition(models.Model):
+    """What the worker computed once from one version (by checksum) of a tabular
+    distribution (catalog.renditions): its preview or one alternative format, or why it
+    is not offered (`limit`, `cap`: which cap of core.tables stopped it). The portal only
+    serves these; no request converts anything."""
+
+    distribution = models.ForeignKey(Distribution, on_delete=models.CASCADE, related_name="renditions")
+    checksum_sha256 = models.CharField(_("SHA-256-Prüfsumme"), max_length=64)
+    kind = models.CharField(_("Art"), max_length=16, choices=RenditionKind.choices)
+    status = models.CharField(_("Stand"), max_length=16, choices=RenditionStatus.choices)
+    file = models.FileField(_("Datei"), upload_to=rendition_upload_path, max_length=300, blank=True)
+    byte_size = models.PositiveBigIntegerField(_("Größe in Bytes"), null=True, blank=True)
+    # "rows", "cells", "bytes", "seconds" (core.tables.TooLarge) or "xlsx_rows" (the
+    # sheet size of the XLSX format); empty if ready or unreadable.
+    limit = models.CharField(_("Grenze"), max_length=16, blank=True)
+    cap = models.PositiveBigIntegerField(_("Grenzwert"), null=True, blank=True)
+    preview = models.JSONField(_("Vorschau"), null=True, blank=True)
+    created = models.DateTimeField(_("Erstellt am"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Abgeleitete Datei")
+        verbose_name_plural = _("Abgeleitete Dateien")
+        ordering = ["distribution", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["distribution", "checksum_sha256", "kind"], name="rendition_unique_version_kind"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.distribution} – {self.kind} ({self.status})"

@@ -24,6 +24,7 @@ from .models import (
     Keyword,
     Theme,
 )
+from .renditions import render_distribution
 from .signals import decision_inputs_changed
 from .tabular_validation import validate_distribution
 from .uploads import check_upload
@@ -225,6 +226,8 @@ def add_distribution(
                 touch_dataset(dataset, by=by, reason=f"catalog.distribution.added: {title}")
             if distribution.format in ("CSV", "XLSX") and distribution.file:
                 validate_distribution.delay_on_commit(distribution.pk)
+                # The preview and the alternative formats, once, on the worker (catalog.renditions).
+                render_distribution.delay_on_commit(distribution.pk)
     except Exception:
         if distribution.file:
             distribution.file.delete(save=False)

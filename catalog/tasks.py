@@ -11,6 +11,7 @@ from django.utils import timezone
 from .changes import release_due_changes
 from .models import Dataset
 from .notifications import notify, overdue_datasets
+from .renditions import render_distribution  # noqa: F401 – registered in the worker, which autodiscovers catalog.tasks
 from .workflow import release_due_datasets
 from .workflow import run_rereview_triggers as run_triggers
 

@@ -32,14 +32,15 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from catalog.models import Dataset, Distribution
+from catalog import renditions
+from catalog.models import Dataset, Distribution, Rendition, RenditionKind, RenditionStatus
 from catalog.quality import scoring
 from catalog.vocabularies import FILE_TYPES_BY_CODE
 from core import participation
 from governance.models import Organisation, Role
 from governance.permissions import can_moderate, organisations_with_role
 
-from . import dcat_views, services, tabular, transparency
+from . import dcat_views, services, transparency
 from . import search as portal_search
 from .forms import CommentForm, DataRequestForm, TriageForm
 from .models import Comment, CommentStatus, DataRequest, DataRequestStatus, Vote
@@ -168,6 +169,27 @@ def table_check(distribution) -> dict | None:
     return None
 
 
+def stored_renditions(dataset, distribution) -> tuple[dict | None, dict | None]:
+    """The stored preview of a tabular upload and its alternative formats: the `offered`
+    links and, grouped by reason, the `refused` ones (None: not a table; empty: still
+    being prepared). Reads the prefetched renditions only, never the file."""
+    if not renditions.is_tabular_upload(distribution):
+        return None, None
+    stored = {r.kind: r for r in distribution.renditions.all() if r.checksum_sha256 == distribution.checksum_sha256}
+    preview = stored[RenditionKind.PREVIEW].preview if RenditionKind.PREVIEW in stored else None
+    if not all(kind in stored for kind in renditions.TARGETS):
+        return preview, {}
+    offered, refused = [], {}
+    for kind in renditions.TARGETS:
+        if stored[kind].status == RenditionStatus.READY:
+            url = reverse("portal:convert", args=[dataset.name, distribution.identifier, kind])
+            offered.append({"label": kind.label, "url": url})
+        else:
+            refused.setdefault(renditions.reason(stored[kind]), []).append(kind.label)
+    refused = [{"labels": ", ".join(labels), "reason": reason} for reason, labels in refused.items()]
+    return preview, {"offered": offered, "refused": refused}
+
+
 @require_GET
 def dataset_detail(request, name):
     # RDF clients get the dataset's DCAT-AP.de description at the same address.
@@ -181,7 +203,9 @@ def dataset_detail(request, name):
             "themes",
             Prefetch(
                 "distributions",
-                queryset=Distribution.objects.current().order_by("created", "pk").prefetch_related("reports"),
+                queryset=Distribution.objects.current()
+                .order_by("created", "pk")
+                .prefetch_related("reports", "renditions"),
             ),
         ),
         name=name,
@@ -190,7 +214,11 @@ def dataset_detail(request, name):
     # neither of which changes the dataset.
     score = getattr(dataset, "quality_score", None)
     # A table check that arrives later changes the page too (reports are prefetched already).
-    checks = tuple(report.pk for distribution in dataset.distributions.all() for report in distribution.reports.all())
+    # So do renditions the worker stores later (prefetched as well).
+    checks = tuple(
+        (tuple(report.pk for report in distribution.reports.all()), tuple(r.pk for r in distribution.renditions.all()))
+        for distribution in dataset.distributions.all()
+    )
     quality_marker = (score.computed_at.isoformat() if score else "", dataset.freshness.status, checks)
     voter = participation.voter_id(request)
     tally = Vote.objects.filter(dataset=dataset).aggregate(
@@ -215,23 +243,13 @@ def dataset_detail(request, name):
             return not_modified
 
     distributions = list(dataset.distributions.all())
-    previews = {}
-    for distribution in distributions:
-        if distribution.format == "CSV" and distribution.file and len(previews) < 2:
-            previews[distribution.pk] = tabular.preview(distribution)
     response = render(
         request,
         "portal/dataset_detail.html",
         {
             "dataset": dataset,
             "distributions": [
-                (
-                    d,
-                    FILE_TYPES_BY_CODE.get(d.format),
-                    previews.get(d.pk),
-                    d.format in tabular.TABULAR_FORMATS and d.is_upload,
-                    table_check(d),
-                )
+                (d, FILE_TYPES_BY_CODE.get(d.format), *stored_renditions(dataset, d), table_check(d))
                 for d in distributions
             ],
             # The persisted score (with the link checks); computed here only before the first scoring.
@@ -299,29 +317,58 @@ def download(request, name, identifier):
     return _cache_headers(response, etag, last_modified)
 
 
+# A rendition not computed yet: the worker usually needs seconds to minutes.
+CONVERSION_RETRY_AFTER = 60
+
+
 @require_GET
 def convert(request, name, identifier, target):
-    distribution = _published_upload(name, identifier)
-    if distribution.format not in tabular.TABULAR_FORMATS or target not in tabular.TARGETS:
+    """Serve the stored conversion (catalog.renditions); nothing is read or converted
+    here. Not computed yet: 503 with Retry-After (it will exist, crawlers come back);
+    too large or unreadable: 404 with the reason and a link to the original."""
+    if target not in renditions.TARGETS:
         raise Http404
-    etag, last_modified, not_modified = _conditional(request, distribution, f"-{target}")
+    distribution = (
+        Distribution.objects.public()
+        .filter(dataset__in=published_datasets(), dataset__name=name, identifier=identifier)
+        .select_related("dataset")
+        .first()
+    )
+    if distribution is None or not renditions.is_tabular_upload(distribution):
+        raise Http404
+    rendition = Rendition.objects.filter(
+        distribution=distribution, checksum_sha256=distribution.checksum_sha256, kind=target
+    ).first()
+    if rendition is None or rendition.status != RenditionStatus.READY:
+        pending = rendition is None
+        response = render(
+            request,
+            "portal/conversion_unavailable.html",
+            {
+                "dataset": distribution.dataset,
+                "distribution": distribution,
+                "target": RenditionKind(target).label,
+                "reason": "" if pending else renditions.reason(rendition),
+            },
+            status=HTTPStatus.SERVICE_UNAVAILABLE if pending else HTTPStatus.NOT_FOUND,
+        )
+        if pending:
+            response["Retry-After"] = str(CONVERSION_RETRY_AFTER)
+        return response
+    etag = quote_etag(f"{rendition.checksum_sha256}-{target}")
+    last_modified = int(rendition.created.timestamp())
+    not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
     if not_modified is not None:
         return not_modified
-    content_type, extension = tabular.TARGETS[target]
-    stem = os.path.splitext(os.path.basename(distribution.file.name))[0] or distribution.dataset.name
-    filename = f"{stem}.{extension}"
-    rows = tabular.rows_of(distribution)
-    if target == "xlsx":
-        try:
-            response = FileResponse(
-                tabular.to_xlsx(rows), as_attachment=True, filename=filename, content_type=content_type
-            )
-        except (tabular.TabularError, UnicodeError) as error:
-            raise Http404 from error
-    else:
-        stream = tabular.to_csv(rows) if target == "csv" else tabular.to_json(rows)
-        response = StreamingHttpResponse(stream, content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    try:
+        stored = rendition.file.open("rb")
+    except OSError as error:
+        logger.error("Umgewandelte Datei %s fehlt im Speicher: %s", rendition.pk, rendition.file.name)
+        raise Http404 from error
+    content_type, _extension = renditions.TARGETS[target]
+    response = FileResponse(
+        stored, as_attachment=True, filename=os.path.basename(rendition.file.name), content_type=content_type
+    )
     return _cache_headers(response, etag, last_modified)
 
 

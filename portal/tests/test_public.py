@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from catalog import renditions
 from catalog.models import Dataset, DatasetState
 from catalog.quality.scoring import MAX_POINTS, assess, freshness
 from catalog.tabular_validation import check_distribution
@@ -194,7 +195,15 @@ def test_search_page_needs_a_fixed_number_of_queries(client, flow_a, org_a, publ
 # Dataset page, downloads, conversion
 
 
+def rendered(dataset):
+    """What the worker does after the upload's commit (which the test transaction never reaches)."""
+    for distribution in dataset.distributions.all():
+        renditions.render(distribution)
+    return dataset
+
+
 def test_the_dataset_page_shows_metadata_quality_preview_licence_and_decision(client, published):
+    rendered(published)
     text = body(client.get(reverse("portal:dataset_detail", args=[published.name])))
     assert "Baumkataster" in text
     assert "Linde" in text  # CSV preview
@@ -223,10 +232,11 @@ def test_the_dataset_page_summarises_the_table_check_but_not_the_disclosure_chec
 
 def test_dataset_page_needs_a_fixed_number_of_queries(client, flow_a, org_a, published, django_assert_num_queries):
     url = reverse("portal:dataset_detail", args=[published.name])
+    rendered(published)
     client.get(url)
-    # dataset, keywords, themes, distributions, their check reports, votes, comments,
-    # decision, its rule versions
-    with django_assert_num_queries(9):
+    # dataset, keywords, themes, distributions, their check reports, their renditions,
+    # votes, comments, decision, its rule versions
+    with django_assert_num_queries(10):
         assert client.get(url).status_code == 200
 
 
@@ -256,21 +266,23 @@ def test_download_serves_the_file_with_caching_headers(client, published):
 
 def test_a_real_csv_converts_to_json_and_xlsx_and_back(client, published):
     distribution = published.distributions.get()
+    renditions.render(distribution)
 
     def get(target):
         return client.get(reverse("portal:convert", args=[published.name, distribution.identifier, target]))
 
     records = json.loads(body(get("json")))
+    # Typed: whole numbers, German decimals.
     assert records == [
-        {"Baum": "1", "Art": "Linde", "Höhe": "12,5"},
-        {"Baum": "2", "Art": "Eiche", "Höhe": "20"},
-        {"Baum": "3", "Art": "Ahorn", "Höhe": "8"},
+        {"Baum": 1, "Art": "Linde", "Höhe": 12.5},
+        {"Baum": 2, "Art": "Eiche", "Höhe": 20.0},
+        {"Baum": 3, "Art": "Ahorn", "Höhe": 8.0},
     ]
     response = get("xlsx")
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
     rows = [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
-    assert rows == [["Baum", "Art", "Höhe"], ["1", "Linde", "12,5"], ["2", "Eiche", "20"], ["3", "Ahorn", "8"]]
+    assert rows == [["Baum", "Art", "Höhe"], [1, "Linde", 12.5], [2, "Eiche", 20], [3, "Ahorn", 8]]
     csv_text = body(get("csv"))
     assert csv_text.lstrip("\ufeff").splitlines() == ["Baum,Art,Höhe", '1,Linde,"12,5"', "2,Eiche,20", "3,Ahorn,8"]
     assert get("pdf").status_code == 404
@@ -292,7 +304,7 @@ def test_an_xlsx_distribution_converts_too(client, flow_a, org_a, steward_a):
     services.add_distribution(
         dataset, by=steward_a, title="Tabelle", upload=SimpleUploadedFile("t.xlsx", buffer.getvalue())
     )
-    dataset = flow_a.publish(fresh(dataset))
+    dataset = rendered(flow_a.publish(fresh(dataset)))
     distribution = dataset.distributions.get()
     response = client.get(reverse("portal:convert", args=[dataset.name, distribution.identifier, "json"]))
     assert json.loads(body(response)) == [{"Jahr": 2024, "Anzahl": 17}]
@@ -352,11 +364,16 @@ def test_unknown_pages_use_the_portal_404(client, db):
 
 
 def test_a_file_lost_from_storage_is_not_available_instead_of_a_server_error(client, published, caplog):
-    distribution = published.distributions.get()
+    distribution = rendered(published).distributions.get()
     distribution.file.storage.delete(distribution.file.name)
+    converted = distribution.renditions.get(kind="json").file
+    converted.storage.delete(converted.name)
     for url in (
         reverse("portal:download", args=[published.name, distribution.identifier]),
         reverse("portal:convert", args=[published.name, distribution.identifier, "json"]),
     ):
         assert client.get(url).status_code == 404
     assert "fehlt im Speicher" in caplog.text
+    # The other formats are served from their own files, the original is not read.
+    response = client.get(reverse("portal:convert", args=[published.name, distribution.identifier, "csv"]))
+    assert b"Linde" in b"".join(response.streaming_content)
