@@ -452,3 +452,13 @@ CELERY_BEAT_SCHEDULE["strategy-indicator-snapshots"] = {
     "task": "strategy.tasks.record_indicator_snapshots",
     "schedule": 24 * 3600.0,
 }
+
+# ---------------------------------------------------------------------------
+# Mail that anyone can trigger without an account (governance.password_reset,
+# portal.services.create_data_request): sent by the worker after the commit, never in the
+# request, and at most N mails per address in so many seconds, whoever asks. The address
+# is counted by its keyed hash, never in clear. A client over its limit is told so.
+PASSWORD_RESET_ADDRESS_LIMIT = (int(env("PASSWORD_RESET_PER_ADDRESS", "3")), 3600)
+PASSWORD_RESET_CLIENT_LIMIT = (int(env("PASSWORD_RESET_PER_CLIENT", "10")), 3600)
+# A data request is received in any case; only its confirmation stops at the limit.
+DATA_REQUEST_MAIL_ADDRESS_LIMIT = (int(env("DATA_REQUEST_MAILS_PER_ADDRESS", "3")), 3600)
