@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import Dataset, DatasetState, Distribution, Keyword, Theme
-from core.errors import DomainError
 from core import participation
+from core.errors import DomainError
 from core.participation import hashed
 from governance.models import VocabularyTerm
 from governance.vocabularies import Vocabulary
