@@ -64,9 +64,6 @@ PREVIEW_CELL = 200
 # An XLSX sheet holds 1,048,576 rows; one is the header.
 XLSX_MAX_DATA_ROWS = 1_048_575
 XLSX_ROWS = "xlsx_rows"
-# Two passes may each take TABLE_MAX_SECONDS; the soft limit leaves time to record why.
-SOFT_TIME_LIMIT = 2 * settings.TABLE_MAX_SECONDS + 120
-TIME_LIMIT = SOFT_TIME_LIMIT + 60
 
 
 def is_tabular_upload(distribution) -> bool:
@@ -434,9 +431,9 @@ def render(distribution: Distribution) -> dict:
             try:
                 outcomes = render_files(distribution, directory)
             except SoftTimeLimitExceeded:
-                outcomes = [
-                    Outcome(kind, RenditionStatus.TOO_LARGE, limit="seconds", cap=SOFT_TIME_LIMIT) for kind in KINDS
-                ]
+                # Past the soft limit of its kind (settings.TASK_KINDS["files"]): say so.
+                cap = int(render_distribution.soft_time_limit or 0)
+                outcomes = [Outcome(kind, RenditionStatus.TOO_LARGE, limit="seconds", cap=cap) for kind in KINDS]
             for outcome in outcomes:
                 if outcome.kind not in done:
                     _store(distribution, checksum, outcome)
@@ -465,8 +462,6 @@ def delete_rendition_file(sender, instance, **kwargs):
     retry_backoff=True,
     retry_jitter=True,
     max_retries=5,
-    soft_time_limit=SOFT_TIME_LIMIT,
-    time_limit=TIME_LIMIT,
 )
 def render_distribution(distribution_id: int) -> dict | None:
     """Compute the preview and the alternative formats of a CSV/XLSX upload. Safe to

@@ -12,6 +12,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -461,3 +462,89 @@ OUTBOUND_MAX_BODY_BYTES = int(env("OUTBOUND_MAX_BODY_MB", "50")) * 2**20
 OUTBOUND_REQUEST_DEADLINE = float(env("OUTBOUND_REQUEST_DEADLINE", "120"))
 OUTBOUND_MAX_REDIRECTS = int(env("OUTBOUND_MAX_REDIRECTS", "5"))
 HARVEST_JOB_DEADLINE = float(env("HARVEST_JOB_DEADLINE", str(2 * 3600)))
+
+
+# ---------------------------------------------------------------------------
+# Mail that anyone can trigger without an account (governance.password_reset,
+# portal.services.create_data_request): sent by the worker after the commit, never in the
+# request, and at most N mails per address in so many seconds, whoever asks. The address
+# is counted by its keyed hash, never in clear. A client over its limit is told so.
+PASSWORD_RESET_ADDRESS_LIMIT = (int(env("PASSWORD_RESET_PER_ADDRESS", "3")), 3600)
+PASSWORD_RESET_CLIENT_LIMIT = (int(env("PASSWORD_RESET_PER_CLIENT", "10")), 3600)
+# A data request is received in any case; only its confirmation stops at the limit.
+DATA_REQUEST_MAIL_ADDRESS_LIMIT = (int(env("DATA_REQUEST_MAILS_PER_ADDRESS", "3")), 3600)
+
+# ---------------------------------------------------------------------------
+# Workers are bounded (config/celery.py). A worker process that has grown past this many KiB
+# (its peak resident memory) is replaced after its task, so one huge file cannot leave a
+# worker holding gigabytes; the task that grew it finishes first.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = int(env("CELERY_WORKER_MAX_MEMORY_PER_CHILD", str(400 * 1024)))
+# Fresh worker processes now and then, against slow leaks (0: never).
+CELERY_WORKER_MAX_TASKS_PER_CHILD = int(env("CELERY_WORKER_MAX_TASKS_PER_CHILD", "1000")) or None
+
+
+def envlimits(name: str, default: str) -> tuple[int, int]:
+    """A task kind's "soft,hard" time limit in seconds from the environment."""
+    try:
+        soft, hard = (int(part) for part in env(name, default).split(","))
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be two whole numbers of seconds, soft,hard") from None
+    if not 0 < soft < hard:
+        raise ImproperlyConfigured(f"{name}: the soft limit must be above 0 and below the hard limit")
+    return soft, hard
+
+
+# Time limits per kind of task, in seconds (config.celery.TaskKindLimits applies them, over
+# any limit a task's decorator names). At the soft limit the task gets SoftTimeLimitExceeded
+# and may clean up; at the hard limit its worker process is killed and replaced, and the
+# worker goes on with the next task. Names may be glob patterns; the first kind that names
+# a task wins. A task of no kind gets the default (CELERY_TASK_SOFT_TIME_LIMIT and
+# CELERY_TASK_TIME_LIMIT above). Kinds with a queue run there (CELERY_TASK_ROUTES): long
+# work on "heavy", so a mail is not stuck behind a conversion; a worker started without -Q
+# serves both queues.
+TASK_KINDS = {
+    # One mail or a handful: only a slow mail server takes longer than a second.
+    "mail": {
+        "tasks": (
+            "governance.tasks.send_password_reset_mail",
+            "portal.tasks.send_data_request_confirmation",
+            "catalog.tasks.notify_assignment",
+        ),
+        "limits": envlimits("TASK_LIMITS_MAIL", "50,60"),
+    },
+    # One link: connect and read timeouts over at most LINKCHECK_MAX_REDIRECTS hops.
+    "link": {"tasks": ("catalog.tasks.check_link",), "limits": envlimits("TASK_LIMITS_LINK", "100,120")},
+    # Validation, disclosure check, preview and conversions of one uploaded table: each
+    # reading pass stops itself at TABLE_MAX_SECONDS; this is the backstop.
+    "files": {
+        "tasks": ("catalog.tasks.validate_distribution", "catalog.tasks.render_distribution"),
+        "limits": envlimits("TASK_LIMITS_FILES", "1700,1800"),
+        "queue": "heavy",
+    },
+    # An inventory import in the background: reading, checking and writing every row.
+    "import": {
+        "tasks": ("catalog.tasks.run_inventory_import",),
+        "limits": envlimits("TASK_LIMITS_IMPORT", "1700,1800"),
+        "queue": "heavy",
+    },
+    # One harvest job (a source of many thousand records may take hours); under the
+    # broker's visibility timeout, or a running job is started twice.
+    "harvest": {
+        "tasks": ("catalog.tasks.run_harvest",),
+        "limits": envlimits("TASK_LIMITS_HARVEST", f"{3 * 3600 - 300},{3 * 3600}"),
+        "queue": "heavy",
+    },
+    # Batches: the daily link check of up to LINKCHECK_BATCH_SIZE links, walking the whole
+    # audit chain.
+    "batch": {
+        "tasks": ("catalog.tasks.check_due_links", "governance.tasks.verify_audit_chain"),
+        "limits": envlimits("TASK_LIMITS_BATCH", "1700,1800"),
+        "queue": "heavy",
+    },
+}
+CELERY_TASK_ANNOTATIONS = ("config.celery.TaskKindLimits",)
+# "celery" is Celery's own default queue, declared as Celery declares it.
+CELERY_TASK_QUEUES = tuple(Queue(name, Exchange(name), routing_key=name) for name in ("celery", "heavy"))
+CELERY_TASK_ROUTES = {
+    pattern: {"queue": kind["queue"]} for kind in TASK_KINDS.values() if "queue" in kind for pattern in kind["tasks"]
+}

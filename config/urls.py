@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from governance import token_views
+from governance import password_views, token_views
 from governance.forms import OwnPasswordChangeForm, PasswordFromResetLinkForm
 from portal import views as portal_views
 
@@ -11,7 +11,7 @@ account_urls = [
     path("abmelden/", auth_views.LogoutView.as_view(), name="logout"),
     path("passwort/", auth_views.PasswordChangeView.as_view(form_class=OwnPasswordChangeForm), name="password_change"),
     path("passwort/geaendert/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
-    path("passwort-vergessen/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("passwort-vergessen/", password_views.PasswordResetView.as_view(), name="password_reset"),
     path("passwort-vergessen/gesendet/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
         "passwort-neu/<uidb64>/<token>/",

@@ -2,8 +2,9 @@
 requests, the DCAT export) and the public strategy (measure votes).
 
 A voter is a random browser id in a signed cookie; only its keyed hash is stored.
-Rate limits count attempts per client address in Django's cache (per process with
-LocMem, shared with Redis/Memcached). Model-free: no app is imported here.
+Rate limits count attempts per client address, or per e-mail address that an anonymous
+request sends mail to, in Django's cache (per process with LocMem, shared with
+Redis/Memcached). Model-free: no app is imported here.
 """
 
 from __future__ import annotations
@@ -54,6 +55,12 @@ def rate_limited(scope: str, key: str, *, limit: int, period: int) -> bool:
 def request_rate_limited(request, scope: str, limit: tuple[int, int]) -> bool:
     """rate_limited() for the request's client address; `limit` is (attempts, seconds)."""
     return rate_limited(scope, client_ip(request), limit=limit[0], period=limit[1])
+
+
+def address_rate_limited(scope: str, address: str, limit: tuple[int, int]) -> bool:
+    """rate_limited() for an e-mail address, whatever its case; `limit` is (attempts, seconds).
+    Only the keyed hash of the address reaches the cache."""
+    return rate_limited(scope, address.strip().casefold(), limit=limit[0], period=limit[1])
 
 
 def voter_id(request) -> str | None:

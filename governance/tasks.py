@@ -1,6 +1,8 @@
 from celery import shared_task
+from django.conf import settings
+from django.utils import translation
 
-from . import services
+from . import mail, services
 
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
@@ -35,3 +37,12 @@ def log_audit_anchor() -> str:
     anchor = f"{head[0]}:{head[1]}" if head else "0:"
     logging.getLogger("stadtdaten.audit.anchor").info("audit chain head %s", anchor)
     return anchor
+
+
+# OSError covers a refused or dropped connection and every smtplib error (SMTPException is
+# one); the backoff spreads the attempts over about a minute.
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=2, retry_jitter=True, max_retries=5)
+def send_password_reset_mail(email: str, language: str | None = None) -> int:
+    """The reset links for the accounts at `email` (governance.password_reset enqueues it)."""
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return mail.send_password_reset(email)

@@ -3,6 +3,7 @@ and tasks call these; the public side never writes catalog data."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
@@ -10,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import Dataset, DatasetState, Distribution, Keyword, Theme
+from core import participation
 from core.errors import DomainError
 from core.participation import hashed
 from governance.models import VocabularyTerm
@@ -196,7 +198,10 @@ def create_data_request(*, title: str, description: str, email: str = "") -> Dat
     with transaction.atomic():
         data_request._change_reason = "portal.data_request.created"
         data_request.save()
-        if email:
+        # The request is received in any case; only the confirmation stops at the address's
+        # limit, so nobody can flood a stranger's mailbox through this form.
+        limit = settings.DATA_REQUEST_MAIL_ADDRESS_LIMIT
+        if email and not participation.address_rate_limited("data_request.address", email, limit):
             send_data_request_confirmation.delay_on_commit(data_request.pk)
     return data_request
 

@@ -7,7 +7,8 @@ from django.utils.translation import gettext as _
 from .models import DataRequest
 
 
-@shared_task
+# OSError covers a refused or dropped connection and every smtplib error.
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=2, retry_jitter=True, max_retries=5)
 def send_data_request_confirmation(data_request_id: int) -> None:
     """Confirm a data request to the address the requester gave (if any)."""
     data_request = DataRequest.objects.filter(pk=data_request_id).first()

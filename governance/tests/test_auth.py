@@ -40,11 +40,13 @@ def test_logout_needs_a_post(client_for, steward_a):
     assert client.get("/intern/").status_code == 302
 
 
-def test_password_reset_sends_a_german_mail_with_a_working_link(client, steward_a):
+def test_password_reset_sends_a_german_mail_with_a_working_link(client, steward_a, django_capture_on_commit_callbacks):
     steward_a.email = "steward@stadt-a.example"
     steward_a.save()
 
-    client.post("/konto/passwort-vergessen/", {"email": "steward@stadt-a.example"})
+    # The mail task is enqueued on commit and runs eagerly in the tests.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/konto/passwort-vergessen/", {"email": "steward@stadt-a.example"})
 
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
@@ -62,7 +64,8 @@ def test_password_reset_sends_a_german_mail_with_a_working_link(client, steward_
     assert login.status_code == 302
 
 
-def test_password_reset_does_not_reveal_unknown_addresses(client, db):
-    response = client.post("/konto/passwort-vergessen/", {"email": "niemand@example.org"})
+def test_password_reset_does_not_reveal_unknown_addresses(client, db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/konto/passwort-vergessen/", {"email": "niemand@example.org"})
     assert response.status_code == 302
     assert mail.outbox == []
