@@ -82,7 +82,9 @@ def test_rows_with_different_delimiters_are_reported():
     report = validate_table(content.encode(), format="csv")
 
     assert report["summary"]["delimiter"] == 1
-    assert report["summary"]["extra-cell"] >= 1
+    # Read with the header's ";", the row with "," is one cell: its other cells are missing.
+    # (frictionless guessed "," for this file and reported extra cells instead.)
+    assert report["summary"]["missing-cell"] == 2
     assert "Trennzeichen" in report["errors"][0]["message"]
 
 
@@ -210,7 +212,8 @@ def test_a_file_above_a_cap_gets_a_report_that_names_the_cap(dataset_a, steward_
         "bitte teilen Sie die Datei auf."
     )
     assert tabular.checksum_sha256 == distribution.checksum_sha256
-    assert reports[ReportKind.DISCLOSURE].report["error"] == "too-large"
+    disclosure = reports[ReportKind.DISCLOSURE]
+    assert (disclosure.valid, disclosure.report["error"]) == (False, "too-large"), "not passed: not read to its end"
 
 
 def test_a_file_object_is_validated_as_a_stream():
