@@ -452,3 +452,14 @@ CELERY_BEAT_SCHEDULE["strategy-indicator-snapshots"] = {
     "task": "strategy.tasks.record_indicator_snapshots",
     "schedule": 24 * 3600.0,
 }
+
+# Bounded reading of tables (issue 21), in addition to TABLE_MAX_* above. The shared strings
+# of an XLSX are held in memory for a whole pass: their count and unpacked size are capped.
+# A CSV line (or a file without line breaks) longer than TABLE_MAX_LINE_KB is not read.
+TABLE_MAX_SHARED_STRINGS = int(env("TABLE_MAX_SHARED_STRINGS", "1000000"))
+TABLE_MAX_SHARED_STRINGS_BYTES = int(env("TABLE_MAX_SHARED_STRINGS_MB", "64")) * 2**20
+TABLE_MAX_LINE_CHARS = int(env("TABLE_MAX_LINE_KB", "1024")) * 1024
+# Inventory imports of files larger than this go to the worker without being read in the
+# web request (a small XLSX may still unpack to many rows; IMPORT_BACKGROUND_ROWS decides
+# for the files below).
+IMPORT_BACKGROUND_BYTES = int(env("IMPORT_BACKGROUND_KB", "256")) * 1024
