@@ -127,7 +127,7 @@ def test_an_archive_member_above_the_unpacked_cap_is_refused(dataset_a, steward_
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
         # Hex text compresses about 2:1, far below the archive-wide ratio limit, but unpacks to 2 MB.
-        archive.writestr("xl/worksheets/sheet1.xml", os.urandom(2**20 // 20).hex() * 10)
+        archive.writestr("xl/worksheets/sheet1.xml", os.urandom(2**20 // 10).hex() * 10)
     upload = SimpleUploadedFile("tabelle.xlsx", buffer.getvalue())
 
     with pytest.raises(ValidationError) as error:
