@@ -274,10 +274,11 @@ def _check_rows(rows, report, findings: Findings, names, types, constraints, *, 
     width = len(names)
     seen = tables.SeenRows()
     other_delimiters = "".join(d for d in tables.DELIMITERS if d != delimiter)
+    # Columns whose type takes any cell of the file are not checked (text fits "string").
     checked = [
         (index, names[index], types[index], constraints[index])
         for index in range(width)
-        if types[index] != "any" or constraints[index]
+        if constraints[index] or not (types[index] == "any" or (is_csv and types[index] == "string"))
     ]
     delimiter_reported = False
     empty = tables.is_empty
@@ -285,7 +286,8 @@ def _check_rows(rows, report, findings: Findings, names, types, constraints, *, 
     count = 0
     for number, row in enumerate(rows, start=2):
         count += 1
-        if all(empty(value) for value in row):
+        # CSV cells are text: any() is the fast test; an XLSX 0 or False is a value.
+        if (not any(row)) if is_csv else all(empty(value) for value in row):
             findings.row("blank-row", number, "", lambda number=number: _("Zeile %(row)s ist leer.") % {"row": number})
             continue
         length = len(row)
