@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
+from core import tables
+
 from .vocabularies import UPLOADABLE_FILE_TYPES, FileType, file_type_for_name
 
 SNIFF_BYTES = 64 * 1024
@@ -122,7 +124,20 @@ def decode_text(head: bytes) -> str | None:
 
 
 def zip_is_safe(code: str, uploaded) -> bool:
+    """Whether an archive is what its type says and no obvious bomb. The sizes come from
+    the zip's own directory (cheap, and it can lie): core.tables counts the unpacked bytes
+    again while reading, which is the real guard. Raises ValidationError for a member
+    larger unpacked than the reader would read (TABLE_MAX_UNPACKED_BYTES) or a directory
+    too large to load."""
     uploaded.seek(0)
+    try:
+        tables.check_zip_directory(uploaded)
+    except tables.TooLarge:
+        raise ValidationError(
+            _("Die Datei enthält zu viele Bestandteile und wird abgelehnt."), code="unpacked_too_large"
+        ) from None
+    finally:
+        uploaded.seek(0)
     try:
         with zipfile.ZipFile(uploaded) as archive:
             members = archive.infolist()
@@ -131,6 +146,14 @@ def zip_is_safe(code: str, uploaded) -> bool:
             packed = max(sum(member.compress_size for member in members), 1)
             if unpacked > settings.MAX_UPLOAD_SIZE * 10 or unpacked / packed > MAX_COMPRESSION_RATIO:
                 return False
+            largest = max((member.file_size for member in members), default=0)
+            if largest > settings.TABLE_MAX_UNPACKED_BYTES:
+                raise ValidationError(
+                    _("Die Datei enthält einen Bestandteil, der entpackt %(size)s MB groß ist; erlaubt sind "
+                      "höchstens %(limit)s MB.")
+                    % {"size": round(largest / 2**20), "limit": round(settings.TABLE_MAX_UNPACKED_BYTES / 2**20)},
+                    code="unpacked_too_large",
+                )  # fmt: skip
             if any(name.startswith(("/", "\\")) or ".." in name.replace("\\", "/").split("/") for name in names):
                 return False
             if code == "XLSX":

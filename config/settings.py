@@ -548,3 +548,15 @@ CELERY_TASK_QUEUES = tuple(Queue(name, Exchange(name), routing_key=name) for nam
 CELERY_TASK_ROUTES = {
     pattern: {"queue": kind["queue"]} for kind in TASK_KINDS.values() if "queue" in kind for pattern in kind["tasks"]
 }
+
+
+# Bounded reading of tables (issue 21), in addition to TABLE_MAX_* above. The shared strings
+# of an XLSX are held in memory for a whole pass: their count and unpacked size are capped.
+# A CSV line (or a file without line breaks) longer than TABLE_MAX_LINE_KB is not read.
+TABLE_MAX_SHARED_STRINGS = int(env("TABLE_MAX_SHARED_STRINGS", "1000000"))
+TABLE_MAX_SHARED_STRINGS_BYTES = int(env("TABLE_MAX_SHARED_STRINGS_MB", "64")) * 2**20
+TABLE_MAX_LINE_CHARS = int(env("TABLE_MAX_LINE_KB", "1024")) * 1024
+# Inventory imports of files larger than this go to the worker without being read in the
+# web request (a small XLSX may still unpack to many rows; IMPORT_BACKGROUND_ROWS decides
+# for the files below).
+IMPORT_BACKGROUND_BYTES = int(env("IMPORT_BACKGROUND_KB", "256")) * 1024

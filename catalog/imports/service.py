@@ -6,7 +6,7 @@ import copy
 import csv
 import io
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from celery import shared_task
@@ -61,12 +61,55 @@ class Table:
     rows: list[tuple[int, dict]]  # (row number as in the spreadsheet, {column: raw value})
 
 
-def read_table(data: bytes, file_type: str) -> Table:
-    """Parse the file into rows. Raises ImportFileError for problems of the whole file."""
-    rows = read_xlsx(data) if file_type == "XLSX" else read_csv(data)
-    rows = iter(rows)
+def read_table(binary, file_type: str) -> Table:
+    """Parse the file (opened in binary mode) into rows, through core.tables: at most
+    IMPORT_MAX_ROWS data rows, empty ones counted, within the reader's other caps. Raises
+    ImportFileError for problems of the whole file."""
+    limit = min(settings.IMPORT_MAX_ROWS, settings.TABLE_MAX_ROWS - 1)
+    limits = replace(tables.TableLimits.from_settings(), rows=limit + 1)  # the header is a row too
+    rows = tables.read_rows(binary, file_type, limits)
     try:
-        _number, header = next(rows)
+        return _read_table(rows, file_type, limit)
+    except tables.NoSheetError:
+        raise ImportFileError(_("Die Excel-Datei enthält kein Tabellenblatt.")) from None
+    except tables.TooLarge as error:
+        raise ImportFileError(too_large(error, file_type, limit)) from None
+    except tables.TableError as error:
+        if error.line is not None:
+            raise ImportFileError(
+                _("Die CSV-Datei ist ab Zeile %(row)s nicht lesbar (%(error)s).") % {"row": error.line, "error": error}
+            ) from None
+        raise ImportFileError(
+            _("Die Excel-Datei kann nicht gelesen werden (%(error)s).") % {"error": type(error.__cause__).__name__}
+        ) from None
+    finally:
+        rows.close()
+
+
+def too_large(error: tables.TooLarge, file_type: str, limit: int) -> str:
+    if error.limit == "rows":
+        return _(
+            "Die Datei hat mehr als %(limit)s Datenzeilen (leere Zeilen zählen mit). Bitte teilen Sie sie auf "
+            "mehrere Dateien auf."
+        ) % {"limit": limit}
+    if error.limit == "cells":
+        return _("Die Datei hat mehr als %(limit)s Zellen. Bitte teilen Sie sie auf mehrere Dateien auf.") % {
+            "limit": error.cap
+        }
+    if error.limit == "bytes" and file_type == "CSV":
+        return _("Eine Zeile der Datei ist länger als %(limit)s Zeichen. Bitte prüfen Sie die Anführungszeichen.") % {
+            "limit": error.cap
+        }
+    if error.limit == "bytes":
+        return _(
+            "Die Excel-Datei ist entpackt größer als %(limit)s MB. Bitte teilen Sie sie auf mehrere Dateien auf."
+        ) % {"limit": error.cap // 2**20}
+    return _("Das Lesen der Datei dauerte länger als %(limit)s Sekunden.") % {"limit": error.cap}
+
+
+def _read_table(rows, file_type: str, limit: int) -> Table:
+    try:
+        header = next(rows)
     except StopIteration:
         raise ImportFileError(_("Die Datei ist leer.")) from None
     names = [normalise_header(cell) for cell in header]
@@ -86,68 +129,29 @@ def read_table(data: bytes, file_type: str) -> Table:
         errors.append(_("Die Pflichtspalte „%(column)s“ fehlt.") % {"column": ", ".join(missing)})
 
     table_rows = []
-    limit = settings.IMPORT_MAX_ROWS
-    for number, cells in rows:
-        if not any(as_text(cell) for cell in cells):
-            continue  # empty lines, e.g. formatted but unused spreadsheet rows
-        for position, cell in enumerate(cells):
-            if as_text(cell) and (position >= len(names) or not names[position]):
-                errors.append(
-                    _("Zeile %(row)s hat einen Wert in Spalte %(position)s, die keine Überschrift hat.")
-                    % {"row": number, "position": position + 1}
-                )
-                break
-        table_rows.append(
-            (number, {name: cells[i] if i < len(cells) else None for i, name in enumerate(names) if name})
-        )
-        if len(table_rows) > limit:
-            errors.append(
-                _("Die Datei hat mehr als %(limit)s Datenzeilen. Bitte teilen Sie sie auf mehrere Dateien auf.")
-                % {"limit": limit}
+    try:
+        for number, cells in enumerate(rows, start=2):
+            if not any(as_text(cell) for cell in cells):
+                continue  # empty lines are not checked, but count toward the limit (the reader's cap)
+            for position, cell in enumerate(cells):
+                if as_text(cell) and (position >= len(names) or not names[position]):
+                    errors.append(
+                        _("Zeile %(row)s hat einen Wert in Spalte %(position)s, die keine Überschrift hat.")
+                        % {"row": number, "position": position + 1}
+                    )
+                    break
+            table_rows.append(
+                (number, {name: cells[i] if i < len(cells) else None for i, name in enumerate(names) if name})
             )
-            break
+    except tables.TooLarge as error:
+        # Reported with the file's other errors; nothing after the cap is read.
+        errors.append(too_large(error, file_type, limit))
     if not table_rows and not errors:
         errors.append(_("Die Datei enthält keine Datenzeilen, nur die Überschriften."))
     if errors:
         # Cells without a header are a mistake of the same kind on many rows: report a few.
         raise ImportFileError(errors[:20])
     return Table(columns=[name for name in names if name], rows=table_rows)
-
-
-def decode_csv(data: bytes) -> str:
-    try:
-        return tables.decode(data)
-    except UnicodeDecodeError as error:
-        if error.encoding == "utf-8":  # a BOM, but no valid UTF-8 after it: read_csv says so
-            raise
-        raise ImportFileError(
-            _("Die Datei ist weder in UTF-8 noch in Windows-1252 kodiert. Bitte speichern Sie sie als „CSV UTF-8“.")
-        ) from None
-
-
-def read_csv(data: bytes):
-    try:
-        text = decode_csv(data)
-    except UnicodeDecodeError:
-        raise ImportFileError(_("Die Datei ist nicht gültig in UTF-8 kodiert.")) from None
-    reader = tables.text_rows(text)
-    try:
-        yield from enumerate(reader, start=1)
-    except csv.Error as error:
-        raise ImportFileError(
-            _("Die CSV-Datei ist ab Zeile %(row)s nicht lesbar (%(error)s).") % {"row": reader.line_num, "error": error}
-        ) from None
-
-
-def read_xlsx(data: bytes):
-    try:
-        yield from enumerate(tables.xlsx_rows(io.BytesIO(data)), start=1)
-    except tables.NoSheetError:
-        raise ImportFileError(_("Die Excel-Datei enthält kein Tabellenblatt.")) from None
-    except tables.TableError as error:
-        raise ImportFileError(
-            _("Die Excel-Datei kann nicht gelesen werden (%(error)s).") % {"error": type(error.__cause__).__name__}
-        ) from None
 
 
 # ---- Checking rows -------------------------------------------------------------------
@@ -362,10 +366,9 @@ def file_type_of(inventory_import: InventoryImport) -> str:
 
 
 def read_stored_table(inventory_import: InventoryImport) -> Table:
-    with inventory_import.file.open("rb") as stored:
-        data = stored.read()
     try:
-        return read_table(data, file_type_of(inventory_import))
+        with inventory_import.file.open("rb") as stored:
+            return read_table(stored, file_type_of(inventory_import))
     except ImportFileError:
         raise
     except Exception as error:
@@ -378,7 +381,8 @@ def read_stored_table(inventory_import: InventoryImport) -> Table:
 
 def start_import(*, organisation, upload, by) -> InventoryImport:
     """Store the checked upload as an import and run it: here and now for small files,
-    as a background task for large ones. The upload must have passed validate_file."""
+    as a background task for large ones (above IMPORT_BACKGROUND_BYTES, unread, or above
+    IMPORT_BACKGROUND_ROWS). The upload must have passed validate_file."""
     inventory_import = InventoryImport(
         organisation=organisation, original_name=upload.name.rsplit("/", 1)[-1][:255], created_by=by
     )
@@ -387,6 +391,11 @@ def start_import(*, organisation, upload, by) -> InventoryImport:
     extension = "xlsx" if upload.name.lower().endswith(".xlsx") else "csv"
     inventory_import.file.save(f"bestandsverzeichnis.{extension}", upload, save=False)
     inventory_import.save()
+    if inventory_import.file.size > settings.IMPORT_BACKGROUND_BYTES:
+        # Decided on the size alone: the request does not parse a large file at all (a small
+        # archive may unpack to millions of rows); the worker reads it within the caps.
+        run_inventory_import.delay_on_commit(inventory_import.pk)
+        return inventory_import
     with translation.override(settings.LANGUAGE_CODE):
         try:
             table = read_stored_table(inventory_import)

@@ -566,3 +566,63 @@ def test_the_xlsx_template_has_the_documented_header_and_an_importable_example(s
 
 def test_other_template_formats_do_not_exist(steward_client):
     assert steward_client.get(reverse("catalog:import_template", args=["pdf"])).status_code == 404
+
+
+# -- Bounded reading (issue 21) ---------------------------------------------------------
+
+
+def test_empty_rows_count_toward_the_row_limit(steward_client, org_a, settings):
+    settings.IMPORT_MAX_ROWS = 5
+    content = csv_bytes(good_rows()[:1]) + b";;;\r\n" * 3 + b"\r\n" * 3
+
+    _response, inventory_import = upload(steward_client, org_a, content)
+
+    assert inventory_import.status == ImportStatus.FAILED
+    assert inventory_import.errors[0]["errors"][""] == [
+        "Die Datei hat mehr als 5 Datenzeilen (leere Zeilen zählen mit). Bitte teilen Sie sie auf mehrere Dateien auf."
+    ]
+    assert not Dataset.objects.exists()
+
+
+def test_a_sheet_that_jumps_to_the_last_excel_row_stops_at_the_row_limit(steward_client, org_a):
+    from core.tests.sheets import xlsx_with_sheet
+
+    def cells(number, *values):
+        return f'<row r="{number}">' + "".join(
+            f'<c r="{chr(65 + i)}{number}" t="inlineStr"><is><t>{value}</t></is></c>' for i, value in enumerate(values)
+        ) + "</row>"  # fmt: skip
+
+    header = ("kennung", "titel", "beschreibung", "ansprechstelle", "kontakt_email")
+    values = ("baeume", "Bäume", "Alle Bäume.", "Grünflächenamt", "gruen@stadt-a.example")
+    sheet = cells(1, *header) + cells(2, *values) + cells(1048576, "spaet", *values[1:])
+
+    _response, inventory_import = upload(steward_client, org_a, xlsx_with_sheet(sheet), name="bestand.xlsx")
+
+    assert inventory_import.status == ImportStatus.FAILED
+    assert "mehr als 5000 Datenzeilen (leere Zeilen zählen mit)" in inventory_import.errors[0]["errors"][""][0]
+    assert not Dataset.objects.exists()
+
+
+def test_a_file_above_the_byte_size_goes_to_the_worker_unread(steward_client, org_a, settings, monkeypatch,
+                                                              django_capture_on_commit_callbacks):  # fmt: skip
+    from core import tables
+
+    read = tables.read_rows
+    calls = []
+    monkeypatch.setattr(tables, "read_rows", lambda *args, **kwargs: calls.append(1) or read(*args, **kwargs))
+    content = csv_bytes(good_rows())
+    settings.IMPORT_BACKGROUND_BYTES = len(content) - 1
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        _response, inventory_import = upload(steward_client, org_a, content)
+
+    assert (inventory_import.status, inventory_import.total_rows) == (ImportStatus.PENDING, 0)
+    assert calls == [], "the request does not read the rows of a large file"
+    for callback in callbacks:
+        callback()
+    inventory_import.refresh_from_db()
+    assert (inventory_import.status, inventory_import.total_rows, inventory_import.created_count) == (
+        ImportStatus.SUCCEEDED,
+        2,
+        2,
+    )

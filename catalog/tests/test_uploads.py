@@ -1,5 +1,6 @@
 import hashlib
 import io
+import os
 import zipfile
 
 import pytest
@@ -117,3 +118,19 @@ def test_path_tricks_in_file_names_are_neutralised(dataset_a, steward_a, tmp_pat
     )
     assert ".." not in distribution.file.name
     assert (tmp_path / distribution.file.name).resolve().is_relative_to(tmp_path)
+
+
+def test_an_archive_member_above_the_unpacked_cap_is_refused(dataset_a, steward_a, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path
+    settings.TABLE_MAX_UNPACKED_BYTES = 2**20
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        # Hex text compresses about 2:1, far below the archive-wide ratio limit, but unpacks to 2 MB.
+        archive.writestr("xl/worksheets/sheet1.xml", os.urandom(2**20 // 10).hex() * 10)
+    upload = SimpleUploadedFile("tabelle.xlsx", buffer.getvalue())
+
+    with pytest.raises(ValidationError) as error:
+        services.add_distribution(dataset_a, by=steward_a, title="x", upload=upload)
+    assert error.value.code == "unpacked_too_large"
+    assert "entpackt 2 MB groß" in error.value.messages[0]
