@@ -187,19 +187,6 @@ def _short(value) -> str:
     return text if len(text) <= PREVIEW_CELL else text[: PREVIEW_CELL - 1] + "…"
 
 
-def _header_names(header: list) -> list[str]:
-    """Unique, non-empty column names for JSON keys."""
-    names, seen = [], set()
-    for index, value in enumerate(header, start=1):
-        name = _text(value).strip() or f"Spalte {index}"
-        candidate, suffix = name, 2
-        while candidate in seen:
-            candidate, suffix = f"{name}_{suffix}", suffix + 1
-        seen.add(candidate)
-        names.append(candidate)
-    return names
-
-
 @dataclass
 class _Survey:
     """What the first pass learnt: the preview, the row count, the CSV column types, or
@@ -273,7 +260,7 @@ class _Writers:
         self.row_number = 0
 
     def header(self, row: list) -> None:
-        self.keys = _header_names(row)
+        self.keys = tables.column_names(row)
         self.csv.writerow([safe_cell(_text(value)) for value in row])
         self.json_file.write("[")
         if self.sheet is not None:

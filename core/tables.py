@@ -741,16 +741,22 @@ def column_types(header: list, sample: list[list], confidence: float = 0.75) -> 
 
 
 def column_names(header: list) -> list[str]:
-    """Unique names for a header's columns: an empty label is "field<n>", a repeated one
-    gets its position appended (as frictionless names them)."""
-    names = []
+    """Unique, non-empty names for a header's columns, for reports and JSON keys: an empty
+    label is "Spalte <n>", a repeated one gets "_2", "_3", … Linear in the header's width
+    (a CSV header line may hold hundreds of thousands of labels, all alike)."""
+    names: list[str] = []
+    seen: set[str] = set()
+    next_suffix: dict[str, int] = {}
     for position, label in enumerate(header, start=1):
-        name = "" if label is None else str(label).strip()
-        if not name:
-            name = f"field{position}"
-        if name in names:
-            name = f"{name}{position}"
-        names.append(name)
+        name = ("" if label is None else str(label)).strip() or f"Spalte {position}"
+        candidate = name
+        if candidate in seen:
+            suffix = next_suffix.get(name, 2)
+            while (candidate := f"{name}_{suffix}") in seen:
+                suffix += 1
+            next_suffix[name] = suffix + 1
+        seen.add(candidate)
+        names.append(candidate)
     return names
 
 

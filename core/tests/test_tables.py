@@ -185,3 +185,13 @@ def test_column_types_are_inferred_from_a_sample_with_a_confidence():
     sample.append(["B", "viele", "2", "2024-01-01", None])
 
     assert tables.column_types(header, sample, confidence=0.75) == ["string", "integer", "number", "date", "any"]
+
+
+def test_column_names_are_unique_and_linear_in_a_hostile_header():
+    assert tables.column_names(["Jahr", "", None, "Jahr", "Jahr", "Jahr_2"]) == [
+        "Jahr", "Spalte 2", "Spalte 3", "Jahr_2", "Jahr_3", "Jahr_2_2",
+    ]  # fmt: skip
+    # 200,000 equal labels (a 1 MB CSV header line): quadratic naming would take minutes.
+    names = tables.column_names(["a"] * 200_000)
+    assert len(set(names)) == 200_000
+    assert names[-1] == "a_200000"
