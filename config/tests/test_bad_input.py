@@ -9,6 +9,7 @@ The fuzzers (config/tests/test_api_fuzz.py, test_form_fuzz.py) send these inputs
 they stay fixed for every endpoint the fuzzers reach."""
 
 import json
+from urllib.parse import urlencode
 
 import pytest
 
@@ -199,7 +200,8 @@ def test_deeply_nested_json_to_ckan_is_a_400_in_the_envelope(client, world, acti
     assert_ckan_refusal(response)
     assert "tief" in response.json()["error"]["message"]
     # The same as a form key that is itself JSON (CKAN reads that too).
-    response = client.post(CKAN + action, {deep_json(opening, 5_000): ""})
+    form = urlencode({deep_json(opening, 5_000): ""})
+    response = client.post(CKAN + action, form, content_type="application/x-www-form-urlencoded")
     assert_ckan_refusal(response)
 
 
