@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # NUL in path, query or form: a 400 in the interface's shape (see the module).
+    "core.middleware.BadInputMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -107,6 +109,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "governance.context_processors.navigation",
             ],
+            # core is no app (no models); its template filters are registered by name.
+            "libraries": {"text": "core.templatetags.text"},
         },
     },
 ]
@@ -269,7 +273,16 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "core.api.CursorPagination",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
+    # JSON with a depth limit and without NUL (core.safejson); forms as DRF reads them.
+    "DEFAULT_PARSER_CLASSES": [
+        "core.api.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
+# Nesting levels a JSON request body may have (REST and CKAN API); real requests need
+# fewer than ten, Python's parser would recurse into thousands.
+JSON_MAX_DEPTH = int(env("JSON_MAX_DEPTH", "64"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "Stadtdaten API",
     "DESCRIPTION": (

@@ -12,11 +12,12 @@ clients may read says so with `PublicReadOnly` and must start from
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
-from rest_framework import exceptions, pagination, permissions, status
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, pagination, parsers, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from . import safejson
 from .errors import ConflictError, DomainError, PermissionRefused
 
 
@@ -70,3 +71,26 @@ def exception_handler(exc, context):
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     return drf_exception_handler(exc, context)
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser with `core.safejson`'s limits: too deep or with NUL is a 400
+    (ParseError) with a German message, never a RecursionError."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        if stream is None:
+            return None
+        encoding = parsers.get_encoding(parser_context or {})
+        parse_constant = parsers.json.strict_constant if self.strict else None
+        try:
+            return safejson.loads(stream.read().decode(encoding), parse_constant=parse_constant)
+        except safejson.JSONRefused as error:
+            raise exceptions.ParseError(str(error)) from error
+        except ValueError as error:  # DRF's own wording for JSON it cannot read
+            raise exceptions.ParseError(f"JSON parse error - {error}") from error
+
+
+def bad_input_response(message: str) -> JsonResponse:
+    """DRF's shape for a request refused before the view (core.middleware): 400 with
+    `detail` and `code`, as a ParseError would answer."""
+    return JsonResponse({"detail": message, "code": "bad_input"}, status=status.HTTP_400_BAD_REQUEST)

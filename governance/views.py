@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from simple_history.models import registered_models as history_registered_models
 
+from core.cells import safe_row
 from core.forms import add_errors
 
 from . import audit as journal
@@ -819,7 +820,11 @@ def audit_export(request, fmt):
     payload and its hash, so the recipient can recompute every hash. The reason is the
     service's code, its words come beside it (CSV: `reason_label`; JSON: the legend
     `reason_labels` after the events), and what a person typed is `person_text`, never
-    put into words. The export is itself journaled."""
+    put into words. The export is itself journaled.
+
+    In the CSV, text that starts with = + - @, a tab or a carriage return has a leading
+    apostrophe (core.cells), so that no spreadsheet runs it: strip it from such cells
+    before recomputing a hash, or recompute from the JSON export, which is verbatim."""
     if not permissions.can_audit(request.user):
         raise PermissionDenied
     if fmt not in ("csv", "json"):
@@ -849,8 +854,10 @@ def audit_export(request, fmt):
             for record in records():
                 record["data"] = journal.canonical_json(record["data"])
                 record["reason_label"] = reason_label(record["reason"])
+                # Text a spreadsheet would run as a formula (a data request titled
+                # "=HYPERLINK(…)") gets a leading apostrophe; the JSON export is verbatim.
                 yield writer.writerow(
-                    [record.get(column) if record.get(column) is not None else "" for column in EXPORT_COLUMNS]
+                    safe_row(record.get(column) if record.get(column) is not None else "" for column in EXPORT_COLUMNS)
                 )
 
         response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")

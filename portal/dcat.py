@@ -216,11 +216,17 @@ class InvalidParameter(ValueError):
     """A query parameter of a catalog request that cannot be used; the message says why."""
 
 
+MAX_PAGE = 2**31 - 1
+
+
 def parse_page(value: str | None) -> int:
     if value in (None, ""):
         return 1
-    if not value.isdecimal() or int(value) < 1:
-        raise InvalidParameter(_("Der Parameter „page“ muss eine ganze Zahl ab 1 sein."))
+    # Bounded: a page beyond PostgreSQL's integer range overflowed the OFFSET (a 500).
+    if not value.isdecimal() or len(value) > 10 or not 1 <= int(value) <= MAX_PAGE:
+        raise InvalidParameter(
+            _("Der Parameter „page“ muss eine ganze Zahl von 1 bis %(max)d sein.") % {"max": MAX_PAGE}
+        )
     return int(value)
 
 

@@ -20,6 +20,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from core import tables
+from core.cells import safe_cell, safe_row
 from governance.models import Role
 from governance.permissions import has_role
 
@@ -562,8 +563,8 @@ def template_csv() -> bytes:
     header, example = template_rows()
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerow([value.strftime("%d.%m.%Y") if isinstance(value, date) else value for value in example])
+    writer.writerow(safe_row(header))
+    writer.writerow(safe_row(value.strftime("%d.%m.%Y") if isinstance(value, date) else value for value in example))
     return codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")
 
 
@@ -593,6 +594,13 @@ def template_xlsx() -> bytes:
     for letter, width in zip("ABCD", (30, 60, 30, 70), strict=True):
         guide.column_dimensions[letter].width = width
 
+    # Spreadsheet-safe text written as string cells (openpyxl would make "=…" a formula).
+    for written in workbook.worksheets:
+        for row in written.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.value = safe_cell(cell.value)
+                    cell.data_type = "s"
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -20,6 +20,21 @@ from governance.tests.conftest import BODY_V1, adopt_and_enact
 from portal import services as portal
 from portal.tests.conftest import Flow
 
+# Integers a paging parameter must refuse or clamp, never hand to the database: the
+# edges of PostgreSQL's bigint, beyond them, and below zero.
+HUGE_INTEGERS = [
+    str(2**63 - 1), str(2**63), str(2**64), "9" * 40, "-1", str(-(2**63)), str(-(2**63) - 1),
+]  # fmt: skip
+# Deeper than any parser should follow (Python's own recursion limit is 1,000).
+DEEP = 5_000
+
+
+def deep_json(opening: str, depth: int = DEEP) -> str:
+    """JSON nested `depth` levels: `[[[…]]]` or `{"a":{"a":…1}}`."""
+    closing = "]" if opening == "[" else "}"
+    middle = "" if opening == "[" else "1"
+    return opening * depth + middle + closing * depth
+
 
 @dataclass
 class World:

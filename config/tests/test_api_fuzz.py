@@ -39,7 +39,7 @@ from schemathesis.specs.openapi.checks import (
 from governance import services as governance
 from portal.ckan import actions as ckan_actions
 
-from .fuzz_support import build_world
+from .fuzz_support import HUGE_INTEGERS, build_world, deep_json
 
 CHECKS = [
     not_a_server_error,
@@ -177,11 +177,14 @@ SOLR_FRAGMENTS = [
 ]  # fmt: skip
 NUMBERS = st.one_of(
     st.integers(min_value=-(10**30), max_value=10**30).map(str),
-    st.sampled_from(["-1", "0", "1e309", "NaN", "Infinity", "1.5", "0x10", " 5 ", "9" * 400]),
+    st.sampled_from(["-1", "0", "1e309", "NaN", "Infinity", "1.5", "0x10", " 5 ", "9" * 400, "9" * 5000]),
+    st.sampled_from(HUGE_INTEGERS),  # beyond PostgreSQL's bigint: refused, never an overflow
 )
 TEXT = st.text(st.characters(codec="utf-8"), max_size=40)  # any character, \x00 and surrogate-free
 SOLR = st.lists(st.one_of(st.sampled_from(SOLR_FRAGMENTS), TEXT), max_size=8).map(" ".join)
-VALUE = st.one_of(TEXT, NUMBERS, SOLR, st.sampled_from(["baumkataster", "stadt-a", "envi", "true", "", "[]", "{}"]))
+VALUE = st.one_of(
+    TEXT, NUMBERS, SOLR, st.sampled_from(["baumkataster", "stadt-a", "envi", "true", "", "[]", "{}", "\x00", "a\x00"])
+)
 KEY = st.one_of(st.sampled_from(CKAN_PARAMETERS), TEXT.filter(lambda key: key != "callback"))
 QUERY = st.dictionaries(KEY, st.one_of(VALUE, st.lists(VALUE, min_size=2, max_size=3)), max_size=5)
 JSON_VALUE = st.recursive(
@@ -193,9 +196,12 @@ JSON_VALUE = st.recursive(
     max_leaves=8,
 )  # fmt: skip
 JSON_BODY = st.one_of(
-    st.dictionaries(KEY, JSON_VALUE, max_size=5),  # the right shape with values of any type
-    JSON_VALUE,  # not an object at all
-).map(json.dumps)
+    st.one_of(
+        st.dictionaries(KEY, JSON_VALUE, max_size=5),  # the right shape with values of any type
+        JSON_VALUE,  # not an object at all
+    ).map(json.dumps),
+    st.sampled_from([deep_json("["), deep_json('{"id":')]),  # deeper than any parser should follow
+)
 # Any name the URL pattern takes: without "/" (that never reaches the view).
 ACTION_NAME = st.text(st.characters(codec="utf-8", exclude_characters="/"), min_size=1, max_size=30)
 

@@ -22,7 +22,7 @@ from governance.models import Organisation
 from ..projection import COLUMNS, THEME_URIS
 from .dictize import organisations_by_pk, organization_dict, packages, theme_code, theme_id, theme_title
 from .errors import NotAuthorized, NotFound, ValidationError
-from .params import as_bool, number, required, strings, uuid_or_none
+from .params import as_bool, key_or_none, number, required, strings, uuid_or_none
 from .search import DEFAULT_ROWS, ROWS_MAX, SearchParams, search
 
 CKAN_VERSION = "2.11.0"  # the version whose API shapes these actions reproduce
@@ -314,7 +314,8 @@ def organization_show(data: dict, site: Site) -> dict:
     :rtype: dictionary
     """
     value = required(data, "id")
-    lookup = Q(slug=value) | (Q(pk=int(value)) if value.isdigit() else Q(pk__in=[]))
+    key = key_or_none(value)
+    lookup = Q(slug=value) | (Q(pk=key) if key is not None else Q(pk__in=[]))
     pk = Organisation.objects.filter(lookup).values_list("pk", flat=True).first()
     if pk is None:
         raise NotFound

@@ -7,6 +7,9 @@ from .errors import ValidationError
 
 TRUE_VALUES = {"true", "yes", "on", "y", "t", "1"}
 MISSING = "Missing value"
+# Paging numbers beyond PostgreSQL's integer: no catalog has that many rows, and a
+# bigint overflow in OFFSET was a 500.
+MAX_INTEGER = 2**31 - 1
 
 
 def as_bool(value, default: bool = False) -> bool:
@@ -43,6 +46,9 @@ def number(data: dict, key: str, errors: dict, *, natural: bool = True, positive
         errors[key] = ["Must be a positive integer"]
     elif value is not None and natural and value < 0:
         errors[key] = ["Must be a natural number"]
+    elif value is not None and abs(value) > MAX_INTEGER:
+        errors[key] = [f"Must be at most {MAX_INTEGER}"]
+        return None
     return value
 
 
@@ -60,6 +66,15 @@ def strings(value) -> list[str]:
     if isinstance(value, list | tuple):
         return [str(item) for item in value]
     return [str(value)]
+
+
+def key_or_none(value: str) -> int | None:
+    """A primary key written as plain ASCII digits within PostgreSQL's integer range;
+    None for anything else ("²" passes isdigit() but not int(), 4,300 digits are over
+    Python's limit for int())."""
+    if value.isascii() and value.isdigit() and len(value) <= 10 and int(value) <= MAX_INTEGER:
+        return int(value)
+    return None
 
 
 def uuid_or_none(value: str) -> uuid.UUID | None:

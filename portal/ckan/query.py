@@ -28,7 +28,7 @@ from catalog.models import Dataset, Distribution
 from catalog.vocabularies import LICENCE_BASE, LICENCES_BY_CODE, DataTheme
 
 from .errors import SearchQueryError
-from .params import uuid_or_none
+from .params import key_or_none, uuid_or_none
 
 MAX_QUERY_LENGTH = 4000
 MAX_QUERY_DEPTH = 20
@@ -521,7 +521,8 @@ def _field(term: Term, ranking: list | None) -> Q:
     if name == "organization":
         return _like("publisher__slug", term, anchored=True)
     if name == "owner_org":
-        return Q(publisher_id=int(value)) if value.isdigit() else MATCH_NONE
+        key = key_or_none(value)
+        return Q(publisher_id=key) if key is not None else MATCH_NONE
     if name == "groups":
         code = value.upper()
         return _exists(Dataset.themes.through, theme__code=code) if code in DataTheme.values else MATCH_NONE

@@ -21,6 +21,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 
+from core import safejson
+
 from . import actions
 from .errors import NotAuthorized, NotFound, SearchQueryError, ValidationError
 
@@ -57,7 +59,8 @@ def _mixed(query_dict) -> dict:
 def request_data(request, *, url_params: bool) -> dict:
     """The action's data dict, read as CKAN reads it: a form (or a single form key that
     is itself JSON), else the URL parameters (side-effect-free actions only), else a
-    JSON body. Raises ValueError with CKAN's message."""
+    JSON body. Raises ValueError with CKAN's message, safejson.JSONRefused (one of them)
+    for JSON too deep or with NUL."""
     if request.method in ("GET", "HEAD") and not url_params:
         raise ValueError("Invalid request. Please use POST method for your request")
     data = {}
@@ -67,7 +70,9 @@ def request_data(request, *, url_params: bool) -> dict:
         if len(values) == 1 and values[0] in ("1", ""):
             key = next(iter(form.keys()))
             try:
-                data = json.loads(key)
+                data = safejson.loads(key)
+            except safejson.JSONRefused:
+                raise
             except ValueError as error:
                 raise ValueError(
                     f"Error decoding JSON data. Error: {error!r} JSON data extracted from the request: {data!r}"
@@ -78,7 +83,9 @@ def request_data(request, *, url_params: bool) -> dict:
         data = _mixed(request.GET)
     elif request.method == "POST" and request.body and request.content_type != "multipart/form-data":
         try:
-            data = json.loads(request.body)
+            data = safejson.loads(request.body)
+        except safejson.JSONRefused:
+            raise
         except ValueError as error:
             raise ValueError(
                 f"Error decoding JSON data. Error: {error!r} JSON data extracted from the request: {data!r}"
@@ -108,11 +115,11 @@ def action(request, action: str) -> HttpResponse:
     function = actions.ACTIONS.get(action)
     if function is None:
         return _bad_request(request, f"Action name not known: {action}")
-    envelope: dict = {
-        "help": request.build_absolute_uri(reverse("ckan:action", args=["help_show"])) + f"?name={action}",
-    }
+    envelope: dict = {"help": _help_url(request, action)}
     try:
         data = request_data(request, url_params=action in actions.SIDE_EFFECT_FREE)
+    except safejson.JSONRefused as error:
+        return refuse_bad_input(request, str(error), action=action)
     except ValueError as error:
         return _bad_request(request, f"JSON Error: {error}")
     data.pop("callback", None)
@@ -143,6 +150,25 @@ def action(request, action: str) -> HttpResponse:
     return _finish(request, 200, envelope)
 
 
+def _help_url(request, action: str) -> str:
+    return request.build_absolute_uri(reverse("ckan:action", args=["help_show"])) + f"?name={action}"
+
+
+def refuse_bad_input(request, message: str, action: str = "", **_kwargs) -> HttpResponse:
+    """400 in the envelope for request data no action can use (NUL, JSON too deep): a
+    "Validation Error" with the German message. Also what core.middleware answers for
+    NUL in the URL or a form, before the action runs."""
+    envelope = {
+        "help": _help_url(request, action),
+        "success": False,
+        "error": {"__type": "Validation Error", "message": message},
+    }
+    return _finish(request, 400, envelope)
+
+
+action.refuse_bad_input = refuse_bad_input
+
+
 def _error(request, envelope: dict, status: int, kind: str, title: str, message: str) -> HttpResponse:
     envelope.update(success=False, error={"__type": kind, "message": f"{title}: {message}" if message else title})
     return _finish(request, status, envelope)
@@ -151,3 +177,6 @@ def _error(request, envelope: dict, status: int, kind: str, title: str, message:
 def api_version(request) -> HttpResponse:
     """/api/ and /api/3: the API version, as CKAN answers it."""
     return _finish(request, 200, {"version": 3})
+
+
+api_version.refuse_bad_input = refuse_bad_input
