@@ -169,9 +169,8 @@ def check_link(distribution_id: int) -> bool | None:
 
 
 # A batch of up to LINKCHECK_BATCH_SIZE links, a few at a time, each bounded by its
-# timeouts; the limit stays below the broker's visibility timeout (1 h), after which an
-# unacknowledged task would be delivered a second time.
-@shared_task(name="catalog.tasks.check_due_links", acks_late=True, time_limit=1800, soft_time_limit=1700)
+# timeouts; its time limits are those of the "batch" kind (settings.TASK_KINDS).
+@shared_task(name="catalog.tasks.check_due_links", acks_late=True)
 def check_due_links() -> int:
     """Check the external links not checked for a week (scheduled daily by celery beat)."""
     return check_due()

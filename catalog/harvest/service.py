@@ -720,8 +720,8 @@ def save_source(source: HarvestSource | None, *, by, fields: dict, mappings) -> 
 # queued messages use)
 
 
-# A harvest may take longer than the default task time limit.
-@shared_task(name="catalog.tasks.run_harvest", acks_late=True, time_limit=3 * 3600, soft_time_limit=3 * 3600 - 300)
+# A harvest may take hours: its time limits are those of the "harvest" kind (settings.TASK_KINDS).
+@shared_task(name="catalog.tasks.run_harvest", acks_late=True)
 def run_harvest(job_id: int) -> str | None:
     """Run a harvest job. Safe to deliver twice: a finished job is left as it is, a
     running one is taken over only once its heartbeat has stopped, and every record is
