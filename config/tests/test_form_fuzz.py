@@ -577,7 +577,7 @@ def test_the_inventory_import_succeeds_or_lists_errors_and_writes_nothing(
             classifications = Classification.objects.count()
             response = client.post(url, post)
             assert_no_server_error(response)
-            if response.status_code == 200:
+            if response.status_code in (200, 400):  # 400: a NUL refused before the form (core.middleware)
                 outcomes["Formularfehler"] += 1
                 assert_refused_in_german(response)
                 assert InventoryImport.objects.count() == imports

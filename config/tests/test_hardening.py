@@ -35,6 +35,7 @@ from django.test import Client
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 
+from catalog import renditions
 from catalog import services as catalog
 from catalog.models import Confidentiality, Dataset
 from catalog.tests.conftest import dataset_fields
@@ -397,6 +398,7 @@ def file_downloads(settings, tmp_path, default_rules, org_a, steward_a, owner_a)
     flow = Flow(steward_a, owner_a, make_role_holder("legal-a", Role.LEGAL_REVIEWER, org_a))
     public = flow.publish(flow.create(org_a, "baumkataster", title="Baumkataster"))
     upload = public.distributions.get()
+    renditions.render(upload)  # as the worker does after the commit
 
     internal = make_dataset(
         org_a, steward_a, "kanalnetz", confidentiality=Confidentiality.VERTRAULICH,

@@ -765,7 +765,10 @@ def test_an_upload_that_fails_after_storing_the_file_leaves_no_row_and_no_orphan
     distribution = catalog.add_distribution(
         fresh(open_dataset), by=team.steward, title="Bäume", upload=SimpleUploadedFile("baeume.csv", TREES_CSV.encode())
     )
-    assert stored_files(media_root) == [media_root / distribution.file.name]
+    # The file and what the worker rendered from it (preview needs no file), nothing else.
+    rendered = [media_root / rendition.file.name for rendition in distribution.renditions.exclude(file="")]
+    assert len(rendered) == 3
+    assert stored_files(media_root) == sorted([media_root / distribution.file.name, *rendered])
 
 
 @pytest.mark.django_db

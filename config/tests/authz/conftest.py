@@ -5,6 +5,8 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
 
+from catalog import renditions
+
 from .world import World
 
 
@@ -19,6 +21,9 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
         outer.__enter__()
         try:
             call_command("seed_demo", stdout=StringIO())
+            # The worker renders tables after a commit, which never comes in this transaction.
+            for distribution_id in list(renditions.missing()):
+                renditions.render_distribution(distribution_id)
             yield World.load()
         finally:
             transaction.set_rollback(True)
