@@ -481,9 +481,12 @@ def legal_page_edit(request, kind):
 def legal_page_history(request, kind):
     page = shown(kind)
     records = (
-        page.page.history.select_related("history_user").order_by("-history_date", "-history_id") if page.page else []
+        list(page.page.history.select_related("history_user").order_by("-history_date", "-history_id"))
+        if page.page
+        else []
     )
-    return render(request, "portal/legal_history.html", {"page": page, "entries": history_entries(records)})
+    entries = history_entries(records) if records else []
+    return render(request, "portal/legal_history.html", {"page": page, "entries": entries})
 
 
 @require_GET

@@ -133,6 +133,12 @@ def test_a_governance_admin_edits_a_legal_page_with_version_and_journal(client_f
     assert "Anschrift eingetragen" in history
 
 
+def test_the_history_of_a_page_never_saved_says_the_default_is_shown(client_for, admin_a):
+    response = client_for(admin_a).get(reverse("portal:legal_page_history", args=["kontakt"]))
+    assert response.status_code == 200
+    assert "noch keine Fassung gespeichert" in body(response)
+
+
 def test_anonymous_visitors_cannot_reach_the_edit_pages(client):
     for kind in LEGAL_URLS:
         for url in (edit_url(kind), reverse("portal:legal_page_history", args=[kind])):
