@@ -32,6 +32,7 @@ from governance.history import history_entries
 from governance.models import Role
 from governance.permissions import has_any_role, is_staff_member
 from governance.policytext import render_markdown
+from strategy.public import public_strategies
 
 from .models import LegalPage, LegalPageKind
 
@@ -209,6 +210,8 @@ Das Portal setzt nur Cookies, die für die von Ihnen gewünschte Funktion unbedi
 - `{voter_cookie}`: für „Finde ich wichtig“, damit jeder Browser einmal je Datensatz oder Maßnahme zählt.
   Es enthält eine zufällige Kennung und wird erst gesetzt, wenn Sie abstimmen; das Portal speichert
   zur Stimme nur einen Prüfwert dieser Kennung. Gültig {voter_days} Tage.
+- `messages`: zeigt nach dem Abstimmen oder Kommentieren die Bestätigung an und wird mit dem nächsten
+  Seitenaufruf gelöscht.
 - `{session_cookie}`: nur bei der Anmeldung der Beschäftigten. Gültig höchstens {session_hours} Stunden;
   nach {idle_minutes} Minuten ohne Aktivität endet die Anmeldung.
 
@@ -231,6 +234,7 @@ Ihre Angaben sehen nur die Beschäftigten des Stadtverbunds, die Datenwünsche b
 freigeben (Datenverantwortliche und Governance-Administration). Das Portal wird von
 [Name des IT-Dienstleisters] in unserem Auftrag betrieben (Art. 28 DSGVO); E-Mails versendet
 [E-Mail-Dienstleister]. Eine Übermittlung in Länder außerhalb der EU findet nicht statt.
+[Prüfen, ob das für Betrieb und E-Mail-Versand zutrifft.]
 
 # Ihre Rechte
 
@@ -264,8 +268,6 @@ EN 301 549 (WCAG 2.1, Stufen A und AA) teilweise vereinbar. Die Ausnahmen stehen
   lassen sich im Portal als CSV, JSON oder Excel herunterladen und so mit Hilfsmitteln lesen.
 - **Dokumentation der Programmierschnittstellen:** Die Oberfläche der API-Dokumentation (Swagger UI)
   wurde nicht auf Barrierefreiheit geprüft. Die Schnittstellen selbst liefern maschinenlesbare Daten.
-- **Rechtstexte nur auf Deutsch:** Impressum, Datenschutzerklärung und diese Erklärung gibt es nur auf
-  Deutsch, auch wenn die Oberfläche auf Englisch eingestellt ist.
 
 Diagramme auf den Seiten „Transparenz“ und „Strategie“ zeigen ihre Zahlen zusätzlich in Tabellen.
 
@@ -338,8 +340,12 @@ DEFAULT_TEXTS = {
 }
 
 
+# "Art. 15", "§ 5", "Abs. 2" stay on one line (a no-break space after the abbreviation).
+CITATION = re.compile(r"(§|Art\.|Abs\.|Nr\.|lit\.) (?=\w)")
+
+
 def default_text(kind: str) -> str:
-    return DEFAULT_TEXTS[kind].format(**_facts())
+    return CITATION.sub("\\1\u00a0", DEFAULT_TEXTS[kind].format(**_facts()))
 
 
 def open_placeholders(text: str) -> list[str]:
@@ -492,4 +498,5 @@ def legal_page_history(request, kind):
 @require_GET
 def sitemap_page(request):
     """The human sitemap: the public sections, grouped (sitemap.xml is for machines)."""
-    return render(request, "portal/sitemap.html")
+    strategies = public_strategies().only("slug", "title").order_by("title")
+    return render(request, "portal/sitemap.html", {"strategies": strategies})
