@@ -7,7 +7,7 @@ class PortalConfig(AppConfig):
     verbose_name = _("Open-Data-Portal")
 
     def ready(self):
-        from governance import audit
+        from governance import audit, history
         from strategy import indicators
 
         from . import signals  # noqa: F401 – keeps the search index current
@@ -17,5 +17,9 @@ class PortalConfig(AppConfig):
         # Data requests are network-wide (organisation None); comments belong to the
         # publisher of their dataset, so its auditors see their moderation.
         audit.register(Comment, organisation=lambda comment: comment.dataset.publisher_id)
+        # Saves of the legal pages read as words in their version history and the journal.
+        from .legal import REASON_LABELS as LEGAL_REASON_LABELS
+
+        history.register_reason_labels(LEGAL_REASON_LABELS)
         # The strategy's indicator on answered data requests reads the portal's table.
         indicators.register_source("data_requests_answered_30d_share", data_requests_answered_30d_share)

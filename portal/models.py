@@ -1,5 +1,6 @@
 import json
 
+from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
@@ -211,3 +212,36 @@ class Comment(models.Model):
 
     def __str__(self):
         return f"{self.dataset_id}: {self.text[:40]}"
+
+
+class LegalPageKind(models.TextChoices):
+    IMPRESSUM = "impressum", _("Impressum")
+    DATENSCHUTZ = "datenschutz", _("Datenschutzerklärung")
+    BARRIEREFREIHEIT = "barrierefreiheit", _("Erklärung zur Barrierefreiheit")
+    KONTAKT = "kontakt", _("Kontakt")
+
+
+class LegalPage(models.Model):
+    """The text of a page every German public website must have (portal.legal): until a
+    governance admin saves one, the default text with its placeholders is shown."""
+
+    kind = models.CharField(_("Seite"), max_length=32, choices=LegalPageKind.choices, unique=True)
+    body = models.TextField(_("Text (Markdown)"), max_length=50000)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Zuletzt geändert von"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("Zuletzt geändert am"))
+    history = HistoricalRecords(bases=[PersonText])
+
+    class Meta:
+        verbose_name = _("Pflichtseite")
+        verbose_name_plural = _("Pflichtseiten")
+        ordering = ["kind"]
+
+    def __str__(self):
+        return self.get_kind_display()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import dcat_views, views
+from . import dcat_views, legal, views
 
 app_name = "portal"
 
@@ -18,10 +18,19 @@ urlpatterns = [
     path("datenwuensche/neu/", views.data_request_create, name="data_request_create"),
     path("datenwuensche/danke/", views.data_request_thanks, name="data_request_thanks"),
     path("datenwuensche/<int:pk>/", views.data_request_detail, name="data_request_detail"),
+    # The pages every public website must have, and the sitemap for people (portal/legal.py)
+    path("impressum/", legal.legal_page, {"kind": "impressum"}, name="legal_impressum"),
+    path("datenschutz/", legal.legal_page, {"kind": "datenschutz"}, name="legal_datenschutz"),
+    path("barrierefreiheit/", legal.legal_page, {"kind": "barrierefreiheit"}, name="legal_barrierefreiheit"),
+    path("kontakt/", legal.legal_page, {"kind": "kontakt"}, name="legal_kontakt"),
+    path("sitemap/", legal.sitemap_page, name="sitemap_page"),
     # Staff
     path("intern/portal/datenwuensche/", views.triage_list, name="triage_list"),
     path("intern/portal/datenwuensche/<int:pk>/", views.triage_detail, name="triage_detail"),
     path("intern/portal/kommentare/", views.comment_moderation, name="comment_moderation"),
+    path("intern/portal/pflichtseiten/", legal.legal_page_list, name="legal_page_list"),
+    path("intern/portal/pflichtseiten/<str:kind>/", legal.legal_page_edit, name="legal_page_edit"),
+    path("intern/portal/pflichtseiten/<str:kind>/verlauf/", legal.legal_page_history, name="legal_page_history"),
 ]
 
 # DCAT-AP.de (see portal/dcat_views.py); the URIs of catalog and datasets in the RDF.

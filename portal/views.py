@@ -513,6 +513,8 @@ def sitemap(request):
     pages = [
         "portal:home", "portal:search", "portal:register", "portal:dashboard", "portal:data_request_list",
         "strategy:public_strategy_list",
+        "portal:legal_impressum", "portal:legal_datenschutz", "portal:legal_barrierefreiheit", "portal:legal_kontakt",
+        "portal:sitemap_page",
     ]  # fmt: skip
 
     def lines():

@@ -26,6 +26,7 @@ from ethics.models import EthicsReview
 from ethics.permissions import visible_reviews
 from governance.models import PolicyDocument
 from governance.permissions import visible_audit_events
+from portal.legal import default_text, save_legal_page
 from portal.models import DataRequest
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -101,6 +102,11 @@ def demo_pages():
         ("konto/passwort-vergessen/gesendet/", "/konto/passwort-vergessen/gesendet/"),
         ("konto/passwort-neu/<uidb64>/<token>/", f"/konto/passwort-neu/{token}/"),
         ("konto/passwort-neu/fertig/", "/konto/passwort-neu/fertig/"),
+        ("impressum/", "/impressum/"),
+        ("datenschutz/", "/datenschutz/"),
+        ("barrierefreiheit/", "/barrierefreiheit/"),
+        ("kontakt/", "/kontakt/"),
+        ("sitemap/", "/sitemap/"),
         (None, NOT_FOUND),
     ]
     # Pages of the account area that need a login, visited as the steward.
@@ -146,6 +152,10 @@ def demo_pages():
         ("admin.lindenau", "/intern/portal/datenwuensche/"),
         ("admin.lindenau", f"/intern/portal/datenwuensche/{data_request.pk}/"),
         ("admin.lindenau", "/intern/portal/kommentare/"),
+        ("admin.lindenau", "/datenschutz/"),  # with the staff's note on open placeholders
+        ("admin.lindenau", "/intern/portal/pflichtseiten/"),
+        ("admin.lindenau", "/intern/portal/pflichtseiten/datenschutz/"),
+        ("admin.lindenau", "/intern/portal/pflichtseiten/datenschutz/verlauf/"),
     ]
     return public, account, staff
 
@@ -213,6 +223,9 @@ def test_every_public_page_and_the_main_staff_pages_have_no_accessibility_violat
         check(page, url, "english")
     citizen.close()
 
+    # A saved version of the privacy statement, so its history page shows one.
+    admin = get_user_model().objects.get(username="admin.lindenau")
+    save_legal_page("datenschutz", body=default_text("datenschutz") + "\n\nErgänzt.", by=admin, note="Zur Prüfung")
     pages = {}
     for username, url in [("steward.lindenau-umwelt", u) for _r, u in account] + staff:
         if username not in pages:

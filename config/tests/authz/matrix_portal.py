@@ -151,4 +151,27 @@ ROUTES = routes(
         post={"a": frozenset({STEWARD_A, ADMIN_A}), "b": frozenset({STEWARD_B})},
         why="Everyone who moderates sees the page; a comment is decided only by its own organisation's staff.",
     ),
+    # The pages every public website must have, and the sitemap for people: everyone reads;
+    # governance admins (of any organisation: the texts speak for the network) edit them.
+    Route("portal:legal_impressum", get=EVERYONE),
+    Route("portal:legal_datenschutz", get=EVERYONE),
+    Route("portal:legal_barrierefreiheit", get=EVERYONE),
+    Route("portal:legal_kontakt", get=EVERYONE),
+    Route("portal:sitemap_page", get=EVERYONE),
+    Route("portal:legal_page_list", get=frozenset({ADMIN_A})),
+    Route(
+        "portal:legal_page_edit",
+        objects=("kontakt",),
+        kwargs=lambda w, kind: {"kind": kind},
+        get=frozenset({ADMIN_A}),
+        post=frozenset({ADMIN_A}),
+        data={"body": "# Open-Data-Stelle\n\nStadt Lindenau, Markt 1", "note": ""},
+        why="Impressum, privacy and accessibility statements speak for the network: governance admins only.",
+    ),
+    Route(
+        "portal:legal_page_history",
+        objects=("kontakt",),
+        kwargs=lambda w, kind: {"kind": kind},
+        get=frozenset({ADMIN_A}),
+    ),
 )
