@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.forms import DATE_INPUT
 from catalog.models import Dataset, DatasetState
-from governance.forms import EMPTY_LABEL
+from governance.forms import EMPTY_LABEL, ModelForm
 from governance.models import Organisation, PolicyKind, PolicyStatus, PolicyVersion
 
 from . import services
@@ -34,7 +34,7 @@ class ContractChoiceField(forms.ModelChoiceField):
         }
 
 
-class AgreementForm(forms.ModelForm):
+class AgreementForm(ModelForm):
     """A sharing agreement's content; the provider is fixed by step 1 (or the stored
     agreement). Whether the whole is consistent is checked on submission
     (services.agreement_problems), so a draft can be saved incomplete."""
@@ -68,7 +68,7 @@ class AgreementForm(forms.ModelForm):
     )
     reason = forms.CharField(label=_("Grund der Änderung"), max_length=80, required=False)
 
-    class Meta:
+    class Meta(ModelForm.Meta):
         model = SharingAgreement
         fields = [
             "title",
@@ -186,7 +186,9 @@ class CatalogFilterForm(forms.Form):
 
 class AccessRequestForm(forms.Form):
     recipient = forms.ModelChoiceField(
-        label=_("Für welche Organisation brauchen Sie den Zugang?"), queryset=Organisation.objects.none()
+        label=_("Für welche Organisation brauchen Sie den Zugang?"),
+        queryset=Organisation.objects.none(),
+        empty_label=EMPTY_LABEL,
     )
     purpose = forms.CharField(
         label=_("Zweck"),
