@@ -3,10 +3,11 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from governance.forms import EMPTY_LABEL, ModelForm
-from governance.models import VocabularyTerm
+from governance.models import Role, RoleAssignment, VocabularyTerm
 from governance.permissions import organisations_with_role
 from governance.vocabularies import PublicationForm, Vocabulary
 
@@ -97,6 +98,29 @@ class PersonChoiceField(forms.ModelChoiceField):
 
 def active_people():
     return get_user_model().objects.filter(is_active=True).order_by("last_name", "first_name", "username")
+
+
+def role_holders(role: Role, organisations):
+    """The active people who hold `role` in one of the organisations or one above it (a
+    role covers the units below), deputies included."""
+    ids = set()
+    for organisation in organisations:
+        current, seen = organisation, set()
+        while current is not None and current.pk not in seen:
+            seen.add(current.pk)
+            ids.add(current.pk)
+            current = current.parent
+    assignments = RoleAssignment.objects.active().granted().filter(role=role, organisation__in=ids)
+    return active_people().filter(pk__in=assignments.values("user"))
+
+
+def slug_from_title(title: str) -> str:
+    """The Kurzname a title suggests: German umlauts and ß spelt out, as static/js/slug.js does."""
+    spelt = title.translate(UMLAUTS)
+    return slugify(spelt)[:100].strip("-")
+
+
+UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"})
 
 
 def reading_organisations(user):
@@ -206,17 +230,27 @@ class DatasetForm(ModelForm):
     )
     owner = PersonChoiceField(
         label=_("Dateneigentümer:in"),
-        queryset=active_people(),
+        queryset=active_people().none(),
         required=False,
         empty_label=_("noch nicht festgelegt"),
         help_text=_("Fachlich verantwortlich; entscheidet über Nutzung und Freigabe."),
+        error_messages={
+            "invalid_choice": _(
+                "Bitte wählen Sie eine Person, die für die herausgebende Organisation Dateneigentümer:in ist."
+            )
+        },
     )
     steward = PersonChoiceField(
         label=_("Datenverantwortliche:r"),
-        queryset=active_people(),
+        queryset=active_people().none(),
         required=False,
         empty_label=_("noch nicht festgelegt"),
         help_text=_("Pflegt die Metadaten und die Klassifizierung."),
+        error_messages={
+            "invalid_choice": _(
+                "Bitte wählen Sie eine Person, die für die herausgebende Organisation Datenverantwortliche:r ist."
+            )
+        },
     )
 
     class Meta(ModelForm.Meta):
@@ -272,6 +306,7 @@ class DatasetForm(ModelForm):
             ("", _("kein hochwertiger Datensatz")),
             *self.fields["hvd_category"].choices[1:],
         ]
+        self._limit_people(publisher.queryset)
         fieldsets = list(self.FIELDSETS)
         if editing:
             self.fields["name"].disabled = True
@@ -286,13 +321,43 @@ class DatasetForm(ModelForm):
                 help_text=_("Erscheint im Versionsverlauf, z. B. „Kontakt nach Umzug des Amts aktualisiert“."),
             )
             fieldsets.append((_("Änderung"), ["reason"]))
-        elif publisher.queryset.count() == 1:
-            publisher.initial = publisher.queryset.get()
+        else:
+            if publisher.queryset.count() == 1:
+                publisher.initial = publisher.queryset.get()
+            name = self.fields["name"]
+            name.required = False
+            name.widget.attrs.update({"data-slug-from": "id_title"})
+            name.help_text = _(
+                "Teil der Adresse, z. B. „baumkataster“: Kleinbuchstaben, Ziffern und Bindestriche. Wird aus dem "
+                "Titel vorgeschlagen und kann geändert werden; bleibt nach dem Anlegen gleich."
+            )
         self.fieldset_names = fieldsets
         self.order_fields([name for _legend, names in fieldsets for name in names])
 
+    def _limit_people(self, publishers):
+        """Owner and steward come from the people with that role for the publisher: the
+        one chosen (posted or stored), else any the editor may choose from. A posted id
+        outside that set is the field's German invalid_choice error."""
+        chosen = self.instance.publisher if self.instance.pk else None
+        posted = str(self.data.get("publisher") or "") if self.is_bound else ""
+        if posted.isdigit():
+            chosen = publishers.filter(pk=posted).first()
+        organisations = [chosen] if chosen is not None else list(publishers)
+        for name, role in (("owner", Role.OWNER), ("steward", Role.STEWARD)):
+            people = role_holders(role, organisations)
+            if current := getattr(self.instance, f"{name}_id", None):
+                # Someone who lost the role stays chosen until the editor picks another.
+                people = people | active_people().filter(pk=current)
+            self.fields[name].queryset = people.distinct()
+
     def fieldsets(self):
         return [(legend, [self[name] for name in names]) for legend, names in self.fieldset_names]
+
+    def clean_name(self):
+        name = self.cleaned_data.get("name")
+        if not name and not self.instance.pk:
+            name = slug_from_title(self.cleaned_data.get("title") or "")
+        return name
 
     def clean_keywords(self):
         return normalise_keywords(self.cleaned_data["keywords"].split(","))
