@@ -551,14 +551,19 @@ class ClassificationForm(ModelForm):
         }
 
     def legal_basis_groups(self):
-        """The legal bases as two groups: Art. 6, and Art. 9 or 10 for special categories."""
+        """The legal bases in three groups: Art. 6, Art. 9 or 10 for special categories, and
+        the federal and state laws that carry them."""
         options = list(self["legal_bases"])
-        article_6 = [option for option in options if option.data["value"].startswith("GDPR_6")]
+
+        def starting(*prefixes):
+            return [option for option in options if option.data["value"].startswith(prefixes)]
+
         return [
-            (_("Art. 6 DSGVO – für alle personenbezogenen Daten"), article_6),
+            (_("Art. 6 DSGVO – für alle personenbezogenen Daten"), starting("GDPR_6")),
+            (_("Art. 9 und 10 DSGVO – zusätzlich bei besonderen Kategorien"), starting("GDPR_9", "GDPR_10")),
             (
-                _("Art. 9 und 10 DSGVO – zusätzlich bei besonderen Kategorien"),
-                [option for option in options if option not in article_6],
+                _("Bundes- und Landesrecht – ergänzend die Vorschrift, auf der die Verarbeitung beruht"),
+                starting("DE_", "LAND_"),
             ),
         ]
 
