@@ -11,7 +11,7 @@ from governance.models import Role, RoleAssignment, VocabularyTerm
 from governance.permissions import organisations_with_role
 from governance.vocabularies import PublicationForm, Vocabulary
 
-from . import permissions
+from . import permissions, workflow
 from .models import (
     CHANGEABLE_FIELDS,
     Classification,
@@ -685,7 +685,7 @@ class TransitionForm(forms.Form):
         required=False,
     )
     grounds = forms.MultipleChoiceField(
-        label=_("Ausschlussgründe"), choices=[], required=False, widget=forms.CheckboxSelectMultiple
+        label=_("Ausschlussgründe"), choices=[], required=False, widget=CheckboxSelectMultiple
     )
     rereview_on = forms.DateField(label=_("Wiedervorlage am"), required=False, widget=DATE_INPUT)
     confirmed = forms.BooleanField(
@@ -723,6 +723,13 @@ class TransitionForm(forms.Form):
         for name in ("outcome", "grounds", "rereview_on"):
             if name in self.fields:
                 self.fields[name].required = True
+        if (
+            "confirmed" in self.fields
+            and isinstance(dataset, Dataset)
+            and not workflow.approval_needs_confirmation(dataset)
+        ):
+            # No exclusion grounds and no reviews to confirm: nothing to tick.
+            del self.fields["confirmed"]
         if self.action == "approve" and dataset is not None and dataset.publication_outcome == PublicationForm.OPEN:
             # Only an aggregated or redacted form is confirmed with a release time.
             del self.fields["confirm_alternative"]
