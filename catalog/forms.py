@@ -689,7 +689,9 @@ class TransitionForm(forms.Form):
     )
     rereview_on = forms.DateField(label=_("Wiedervorlage am"), required=False, widget=DATE_INPUT)
     confirmed = forms.BooleanField(
-        label=_("Ich bestätige die Ausschlussgründe und die erforderlichen Prüfungen."), required=False
+        label=_("Ich bestätige die Ausschlussgründe und die erforderlichen Prüfungen."),
+        required=False,
+        widget=checkbox_input(),
     )
     release_at = forms.DateTimeField(
         label=_("Veröffentlichen am (Sperrfrist)"),
@@ -702,7 +704,9 @@ class TransitionForm(forms.Form):
         ),
     )
     confirm_alternative = forms.BooleanField(
-        label=_("Ich bestätige, dass die Distributionen nur in der freigegebenen Form vorliegen."), required=False
+        label=_("Ich bestätige, dass die Distributionen nur in der freigegebenen Form vorliegen."),
+        required=False,
+        widget=checkbox_input(),
     )
     reasons = forms.CharField(
         label=_("Begründung"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
@@ -730,8 +734,12 @@ class TransitionForm(forms.Form):
         ):
             # No exclusion grounds and no reviews to confirm: nothing to tick.
             del self.fields["confirmed"]
-        if self.action == "approve" and dataset is not None and dataset.publication_outcome == PublicationForm.OPEN:
-            # Only an aggregated or redacted form is confirmed with a release time.
+        if (
+            self.action in ("approve", "publish")
+            and dataset is not None
+            and dataset.publication_outcome == PublicationForm.OPEN
+        ):
+            # Only an aggregated or redacted form is confirmed (on approval with a release time, or on publishing).
             del self.fields["confirm_alternative"]
         elif self.action == "approve":
             self.fields["confirm_alternative"].help_text = _("Nötig, wenn Sie einen Veröffentlichungstermin setzen.")

@@ -184,7 +184,7 @@ def dataset_publish(request, name):
             "transition": transition,
             "form": TransitionForm(transition=transition, dataset=dataset),
             "distributions": distributions,
-            "format_labels": sorted({d.format for d in distributions if d.format}),
+            "format_labels": sorted({d.get_format_display() for d in distributions if d.format}),
             "keywords": [keyword.name for keyword in dataset.keywords.all()],
         },
     )
