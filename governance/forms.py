@@ -12,7 +12,6 @@ from .models import AuditAction, Organisation, PolicyDocument, PolicySection, Po
 from .permissions import city_members, manageable_accounts, possible_parents
 from .rules import ALTERNATIVE_FORMS, ConditionError, Effect, ReviewRole, validate_condition
 
-
 EMPTY_LABEL = _("Bitte wählen")
 
 

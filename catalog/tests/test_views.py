@@ -17,7 +17,7 @@ from catalog.models import (
     Theme,
 )
 from catalog.vocabularies import DataTheme
-from conftest import make_role_holder, make_user
+from conftest import make_role_holder
 from governance import services as governance_services
 from governance.models import Role
 

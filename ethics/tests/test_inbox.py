@@ -12,7 +12,8 @@ def dataset_tasks(user, dataset):
 
 def test_a_dataset_review_leaves_a_members_inbox_once_they_have_voted(review, flagged, steward_a, board_a, board_a2):
     review = given.submitted(review, steward_a)
-    assert dataset_tasks(board_a, flagged) and dataset_tasks(board_a2, flagged)
+    assert dataset_tasks(board_a, flagged)
+    assert dataset_tasks(board_a2, flagged)
 
     given.vote(review, board_a, "approved")
 
@@ -37,4 +38,5 @@ def test_a_long_condition_is_shortened_between_words(review, steward_a, board_a,
     shown = task.label.removeprefix("Auflage erfüllen: ")
     assert shown.endswith("…")
     words = shown.removesuffix("…").split()
-    assert words and all(word in text.split() for word in words), shown
+    assert words
+    assert all(word in text.split() for word in words), shown
