@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from catalog.models import Dataset, DatasetChange
+from catalog.models import ChangeState, Dataset, DatasetChange, DatasetState
 from governance.inbox import Task, due_after
 from governance.models import Role
 from governance.permissions import linked_people, organisations_with_role
@@ -80,8 +80,13 @@ def without_votes_cast(user, tasks: list[Task]) -> list[Task]:
     """The catalog lists a dataset (or a change) in ethics review for every board member
     who may vote; once the member has voted in the open review (or declared a conflict),
     or the person they stand in for has (one voice), that is no task any more. One query,
-    none without such a task."""
-    reviewed = [task for task in tasks if isinstance(task.subject, (Dataset, DatasetChange))]
+    none without a task in ethics review."""
+    reviewed = [
+        task
+        for task in tasks
+        if isinstance(task.subject, (Dataset, DatasetChange))
+        and task.subject.state in (DatasetState.ETHICS_REVIEW, ChangeState.ETHICS_REVIEW)
+    ]
     if not reviewed or not user.is_authenticated:
         return tasks
     votes = Vote.objects.filter(member__in=linked_people(user), review__status=ReviewStatus.VOTING).filter(

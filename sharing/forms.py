@@ -34,6 +34,13 @@ class ContractChoiceField(forms.ModelChoiceField):
         }
 
 
+def legal_basis_order(code: str) -> tuple:
+    parts = code.split("_")
+    if parts[0] == "GDPR":
+        return (0, int(parts[1]), code)
+    return (1, 0 if parts[0] == "DE" else 1, code)
+
+
 class AgreementForm(ModelForm):
     """A sharing agreement's content; the provider is fixed by step 1 (or the stored
     agreement). Whether the whole is consistent is checked on submission
@@ -98,8 +105,8 @@ class AgreementForm(ModelForm):
         self.fields["recipient"].queryset = Organisation.objects.exclude(pk=provider.pk).order_by("name")
         self.fields["recipient"].empty_label = EMPTY_LABEL
         self.fields["agreement_type"].widget = forms.RadioSelect(choices=AgreementType.choices)
-        # Art. 6 first, then Art. 9 and 10, each in the order of its letters.
-        terms = sorted(services.legal_basis_terms().items(), key=lambda item: (int(item[0].split("_")[1]), item[0]))
+        # Art. 6 first, then Art. 9 and 10, each in the order of its letters; then federal and state law.
+        terms = sorted(services.legal_basis_terms().items(), key=lambda item: legal_basis_order(item[0]))
         self.fields["legal_bases"].choices = [(code, term.label) for code, term in terms]
         units = Organisation.objects.subtree_ids([provider])
         datasets = Dataset.objects.filter(publisher__in=units).exclude(state=DatasetState.PUBLISHED)
