@@ -3,14 +3,15 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from governance.forms import EMPTY_LABEL, ModelForm
-from governance.models import VocabularyTerm
+from governance.models import Role, RoleAssignment, VocabularyTerm
 from governance.permissions import organisations_with_role
 from governance.vocabularies import PublicationForm, Vocabulary
 
-from . import permissions
+from . import permissions, workflow
 from .models import (
     CHANGEABLE_FIELDS,
     Classification,
@@ -97,6 +98,29 @@ class PersonChoiceField(forms.ModelChoiceField):
 
 def active_people():
     return get_user_model().objects.filter(is_active=True).order_by("last_name", "first_name", "username")
+
+
+def role_holders(role: Role, organisations):
+    """The active people who hold `role` in one of the organisations or one above it (a
+    role covers the units below), deputies included."""
+    ids = set()
+    for organisation in organisations:
+        current, seen = organisation, set()
+        while current is not None and current.pk not in seen:
+            seen.add(current.pk)
+            ids.add(current.pk)
+            current = current.parent
+    assignments = RoleAssignment.objects.active().granted().filter(role=role, organisation__in=ids)
+    return active_people().filter(pk__in=assignments.values("user"))
+
+
+def slug_from_title(title: str) -> str:
+    """The Kurzname a title suggests: German umlauts and ß spelt out, as static/js/slug.js does."""
+    spelt = title.translate(UMLAUTS)
+    return slugify(spelt)[:100].strip("-")
+
+
+UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"})
 
 
 def reading_organisations(user):
@@ -206,17 +230,27 @@ class DatasetForm(ModelForm):
     )
     owner = PersonChoiceField(
         label=_("Dateneigentümer:in"),
-        queryset=active_people(),
+        queryset=active_people().none(),
         required=False,
         empty_label=_("noch nicht festgelegt"),
         help_text=_("Fachlich verantwortlich; entscheidet über Nutzung und Freigabe."),
+        error_messages={
+            "invalid_choice": _(
+                "Bitte wählen Sie eine Person, die für die herausgebende Organisation Dateneigentümer:in ist."
+            )
+        },
     )
     steward = PersonChoiceField(
         label=_("Datenverantwortliche:r"),
-        queryset=active_people(),
+        queryset=active_people().none(),
         required=False,
         empty_label=_("noch nicht festgelegt"),
         help_text=_("Pflegt die Metadaten und die Klassifizierung."),
+        error_messages={
+            "invalid_choice": _(
+                "Bitte wählen Sie eine Person, die für die herausgebende Organisation Datenverantwortliche:r ist."
+            )
+        },
     )
 
     class Meta(ModelForm.Meta):
@@ -272,6 +306,7 @@ class DatasetForm(ModelForm):
             ("", _("kein hochwertiger Datensatz")),
             *self.fields["hvd_category"].choices[1:],
         ]
+        self._limit_people(publisher.queryset)
         fieldsets = list(self.FIELDSETS)
         if editing:
             self.fields["name"].disabled = True
@@ -286,13 +321,43 @@ class DatasetForm(ModelForm):
                 help_text=_("Erscheint im Versionsverlauf, z. B. „Kontakt nach Umzug des Amts aktualisiert“."),
             )
             fieldsets.append((_("Änderung"), ["reason"]))
-        elif publisher.queryset.count() == 1:
-            publisher.initial = publisher.queryset.get()
+        else:
+            if publisher.queryset.count() == 1:
+                publisher.initial = publisher.queryset.get()
+            name = self.fields["name"]
+            name.required = False
+            name.widget.attrs.update({"data-slug-from": "id_title"})
+            name.help_text = _(
+                "Teil der Adresse, z. B. „baumkataster“: Kleinbuchstaben, Ziffern und Bindestriche. Wird aus dem "
+                "Titel vorgeschlagen und kann geändert werden; bleibt nach dem Anlegen gleich."
+            )
         self.fieldset_names = fieldsets
         self.order_fields([name for _legend, names in fieldsets for name in names])
 
+    def _limit_people(self, publishers):
+        """Owner and steward come from the people with that role for the publisher: the
+        one chosen (posted or stored), else any the editor may choose from. A posted id
+        outside that set is the field's German invalid_choice error."""
+        chosen = self.instance.publisher if self.instance.pk else None
+        posted = str(self.data.get("publisher") or "") if self.is_bound else ""
+        if posted.isdigit():
+            chosen = publishers.filter(pk=posted).first()
+        organisations = [chosen] if chosen is not None else list(publishers)
+        for name, role in (("owner", Role.OWNER), ("steward", Role.STEWARD)):
+            people = role_holders(role, organisations)
+            if current := getattr(self.instance, f"{name}_id", None):
+                # Someone who lost the role stays chosen until the editor picks another.
+                people = people | active_people().filter(pk=current)
+            self.fields[name].queryset = people.distinct()
+
     def fieldsets(self):
         return [(legend, [self[name] for name in names]) for legend, names in self.fieldset_names]
+
+    def clean_name(self):
+        name = self.cleaned_data.get("name")
+        if not name and not self.instance.pk:
+            name = slug_from_title(self.cleaned_data.get("title") or "")
+        return name
 
     def clean_keywords(self):
         return normalise_keywords(self.cleaned_data["keywords"].split(","))
@@ -486,14 +551,19 @@ class ClassificationForm(ModelForm):
         }
 
     def legal_basis_groups(self):
-        """The legal bases as two groups: Art. 6, and Art. 9 or 10 for special categories."""
+        """The legal bases in three groups: Art. 6, Art. 9 or 10 for special categories, and
+        the federal and state laws that carry them."""
         options = list(self["legal_bases"])
-        article_6 = [option for option in options if option.data["value"].startswith("GDPR_6")]
+
+        def starting(*prefixes):
+            return [option for option in options if option.data["value"].startswith(prefixes)]
+
         return [
-            (_("Art. 6 DSGVO – für alle personenbezogenen Daten"), article_6),
+            (_("Art. 6 DSGVO – für alle personenbezogenen Daten"), starting("GDPR_6")),
+            (_("Art. 9 und 10 DSGVO – zusätzlich bei besonderen Kategorien"), starting("GDPR_9", "GDPR_10")),
             (
-                _("Art. 9 und 10 DSGVO – zusätzlich bei besonderen Kategorien"),
-                [option for option in options if option not in article_6],
+                _("Bundes- und Landesrecht – ergänzend die Vorschrift, auf der die Verarbeitung beruht"),
+                starting("DE_", "LAND_"),
             ),
         ]
 
@@ -615,11 +685,13 @@ class TransitionForm(forms.Form):
         required=False,
     )
     grounds = forms.MultipleChoiceField(
-        label=_("Ausschlussgründe"), choices=[], required=False, widget=forms.CheckboxSelectMultiple
+        label=_("Ausschlussgründe"), choices=[], required=False, widget=CheckboxSelectMultiple
     )
     rereview_on = forms.DateField(label=_("Wiedervorlage am"), required=False, widget=DATE_INPUT)
     confirmed = forms.BooleanField(
-        label=_("Ich bestätige die Ausschlussgründe und die erforderlichen Prüfungen."), required=False
+        label=_("Ich bestätige die Ausschlussgründe und die erforderlichen Prüfungen."),
+        required=False,
+        widget=checkbox_input(),
     )
     release_at = forms.DateTimeField(
         label=_("Veröffentlichen am (Sperrfrist)"),
@@ -632,7 +704,9 @@ class TransitionForm(forms.Form):
         ),
     )
     confirm_alternative = forms.BooleanField(
-        label=_("Ich bestätige, dass die Distributionen nur in der freigegebenen Form vorliegen."), required=False
+        label=_("Ich bestätige, dass die Distributionen nur in der freigegebenen Form vorliegen."),
+        required=False,
+        widget=checkbox_input(),
     )
     reasons = forms.CharField(
         label=_("Begründung"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
@@ -653,8 +727,19 @@ class TransitionForm(forms.Form):
         for name in ("outcome", "grounds", "rereview_on"):
             if name in self.fields:
                 self.fields[name].required = True
-        if self.action == "approve" and dataset is not None and dataset.publication_outcome == PublicationForm.OPEN:
-            # Only an aggregated or redacted form is confirmed with a release time.
+        if (
+            "confirmed" in self.fields
+            and isinstance(dataset, Dataset)
+            and not workflow.approval_needs_confirmation(dataset)
+        ):
+            # No exclusion grounds and no reviews to confirm: nothing to tick.
+            del self.fields["confirmed"]
+        if (
+            self.action in ("approve", "publish")
+            and dataset is not None
+            and dataset.publication_outcome == PublicationForm.OPEN
+        ):
+            # Only an aggregated or redacted form is confirmed (on approval with a release time, or on publishing).
             del self.fields["confirm_alternative"]
         elif self.action == "approve":
             self.fields["confirm_alternative"].help_text = _("Nötig, wenn Sie einen Veröffentlichungstermin setzen.")

@@ -26,6 +26,7 @@ urlpatterns = [
     path("<slug:name>/bearbeiten/", views.dataset_edit, name="dataset_edit"),
     path("<slug:name>/klassifizieren/", views.dataset_classify, name="dataset_classify"),
     path("<slug:name>/workflow/<str:action>/", views.dataset_transition, name="dataset_transition"),
+    path("<slug:name>/veroeffentlichen/", views.dataset_publish, name="dataset_publish"),
     path("<slug:name>/verlauf/", views.dataset_history, name="dataset_history"),
     path("<slug:name>/aenderungen/<int:number>/", views.change_detail, name="change_detail"),
     path(

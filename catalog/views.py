@@ -128,6 +128,9 @@ def dataset_transition(request, name, action):
     refusal = workflow.judgement(action, dataset, request.user)
     if refusal is not None and refusal.forbidden:  # a missing role or four eyes; the state is said on the page
         raise PermissionDenied(refusal.message)
+    if action == "publish" and request.POST.get("publish-confirmed_preview") != "1":
+        # Publishing from a page happens only on the confirmation page, after the preview.
+        return redirect("catalog:dataset_publish", dataset.name)
     form = TransitionForm(request.POST, transition=workflow.TRANSITIONS[action], dataset=dataset)
     if not form.is_valid():
         messages.error(request, " ".join(" ".join(errors) for errors in form.errors.values()))
@@ -143,19 +146,48 @@ def dataset_transition(request, name, action):
     except CatalogError as error:
         messages.warning(request, str(error))
     else:
-        messages.success(
-            request,
-            _("„%(action)s“ ist erledigt. Der Datensatz ist jetzt: %(state)s.")
-            % {"action": workflow.TRANSITIONS[action].label, "state": _state_label(dataset)},
-        )
+        dataset = Dataset.objects.get(pk=dataset.pk)
+        message = _("„%(action)s“ ist erledigt. Der Datensatz ist jetzt: %(state)s.") % {
+            "action": workflow.TRANSITIONS[action].label,
+            "state": dataset.get_state_display(),
+        }
+        if step := workflow.next_step(dataset):
+            message += " " + _("Als Nächstes: %(step)s.") % {"step": step}
+        messages.success(request, message)
     if not permissions.visible_datasets(request.user).filter(pk=dataset.pk).exists():
         # An ethics board member no longer sees the dataset once the board has spoken.
         return redirect("governance:tasks")
     return redirect(f"{dataset.get_absolute_url()}#workflow")
 
 
-def _state_label(dataset) -> str:
-    return Dataset.objects.get(pk=dataset.pk).get_state_display()
+@catalog_required
+@require_safe
+def dataset_publish(request, name):
+    """What will become public, as the portal will show it, with the button that
+    publishes (a POST to dataset_transition with the confirmation)."""
+    dataset = permissions.get_dataset_for_user(
+        request.user, name, queryset=Dataset.objects.select_related("publisher", "current_classification")
+    )
+    refusal = workflow.judgement("publish", dataset, request.user)
+    if refusal is not None and refusal.forbidden:
+        raise PermissionDenied(refusal.message)
+    if refusal is not None:
+        messages.warning(request, refusal.message)
+        return redirect(f"{dataset.get_absolute_url()}#workflow")
+    transition = workflow.TRANSITIONS["publish"]
+    distributions = list(dataset.distributions.current().order_by("created", "pk"))
+    return render(
+        request,
+        "catalog/dataset_publish.html",
+        {
+            "dataset": dataset,
+            "transition": transition,
+            "form": TransitionForm(transition=transition, dataset=dataset),
+            "distributions": distributions,
+            "format_labels": sorted({d.get_format_display() for d in distributions if d.format}),
+            "keywords": [keyword.name for keyword in dataset.keywords.all()],
+        },
+    )
 
 
 @catalog_required

@@ -682,6 +682,40 @@ def confirm_rereview(dataset: Dataset, *, by, expected_version: int | None, reas
     return decision
 
 
+def approval_needs_confirmation(dataset: Dataset) -> bool:
+    """Whether legal approval asks to confirm exclusion grounds or reviews the app does not
+    track (as approve() checks): without any there is nothing to confirm."""
+    evaluation = decide(dataset)
+    return bool(evaluation.blocks) or any(review in evaluation.reviews for review in CONFIRMED_REVIEWS)
+
+
+# Who takes the step after a transition, by the state it leaves the dataset in.
+NEXT_STEP = {
+    S.IN_REVIEW: gettext_lazy("Freigabe durch die Dateneigentümerin oder den Dateneigentümer"),
+    S.ETHICS_REVIEW: gettext_lazy("Ethikprüfung durch den Datenethikbeirat"),
+    S.LEGAL_REVIEW: gettext_lazy("rechtliche Prüfung durch die Rechtsprüfung"),
+    S.RETURNED: gettext_lazy("Überarbeitung und erneutes Einreichen durch die Datenverantwortlichen"),
+    S.WITHDRAWN: gettext_lazy("bei Bedarf erneutes Einreichen durch die Datenverantwortlichen"),
+}
+
+
+def next_step(dataset: Dataset) -> str:
+    """What happens next to the dataset and who does it, for the message after a step."""
+    if dataset.state == S.APPROVED:
+        if dataset.release_at:
+            return _("automatische Veröffentlichung am %(time)s") % {"time": release_label(dataset.release_at)}
+        if dataset.publication_outcome in PUBLISHABLE_FORMS:
+            return _("Veröffentlichen durch die Datenverantwortlichen")
+        return _("Wiedervorlage am %(date)s durch die Rechtsprüfung") % {
+            "date": date_format(dataset.rereview_on, "SHORT_DATE_FORMAT") if dataset.rereview_on else "–"
+        }
+    if dataset.state == S.PUBLISHED:
+        if dataset.rereview_requested_at:
+            return _("erneute Prüfung durch die Rechtsprüfung")
+        return _("nichts – der Datensatz ist im Open-Data-Portal; Änderungen pflegen die Datenverantwortlichen")
+    return str(NEXT_STEP.get(dataset.state, ""))
+
+
 def perform(action: str, dataset: Dataset, *, by, data: dict) -> Decision | None:
     """Run a transition by name with the cleaned data of catalog.forms.TransitionForm."""
     version = data.get("expected_version")

@@ -45,6 +45,7 @@ class EthicsConfig(AppConfig):
             weak=False,
         )  # fmt: skip
         inbox.register_task_provider(ethics_inbox.tasks_for)
+        inbox.register_task_filter(ethics_inbox.without_votes_cast)
         history.register_reason_labels(REASON_LABELS)
 
         audit.register(DataUse)

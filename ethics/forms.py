@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import EthicsOutcome
+from governance.forms import EMPTY_LABEL, ModelForm
 
 from .models import AITier, DataUse, QuestionGroup, QuestionKind, YesNo
 
@@ -101,7 +102,9 @@ class VoteForm(forms.Form):
 class ConditionForm(forms.Form):
     prefix = "auflage"
     text = forms.CharField(label=_("Auflage"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
-    owner = forms.ModelChoiceField(label=_("Verantwortlich"), queryset=get_user_model().objects.none())
+    owner = forms.ModelChoiceField(
+        label=_("Verantwortlich"), queryset=get_user_model().objects.none(), empty_label=EMPTY_LABEL
+    )
     due_on = forms.DateField(label=_("Frist"), widget=DATE_INPUT)
 
     def __init__(self, *args, owners, **kwargs):
@@ -128,8 +131,8 @@ class CompleteConditionForm(forms.Form):
                                widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)  # fmt: skip
 
 
-class DataUseForm(forms.ModelForm):
-    class Meta:
+class DataUseForm(ModelForm):
+    class Meta(ModelForm.Meta):
         model = DataUse
         fields = [
             "title",

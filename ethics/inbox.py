@@ -4,11 +4,13 @@ in the catalog's inbox as "Ethikprüfung") and open conditions, overdue ones fir
 
 from django.db.models import Prefetch, Q
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
+from catalog.models import ChangeState, Dataset, DatasetChange, DatasetState
 from governance.inbox import Task, due_after
 from governance.models import Role
-from governance.permissions import organisations_with_role
+from governance.permissions import linked_people, organisations_with_role
 
 from .models import Condition, EthicsReview, ReviewStatus, Vote
 
@@ -53,7 +55,7 @@ def tasks_for(user) -> list[Task]:
                 Task(
                     str(review.subject),
                     review.get_absolute_url() + f"#auflage-{condition.pk}",
-                    str(_("Auflage erfüllen: %(text)s") % {"text": condition.text[:60]}),
+                    str(_("Auflage erfüllen: %(text)s") % {"text": shortened(condition.text)}),
                     review.organisation.name,
                     condition.created,
                     condition.due_on,
@@ -67,3 +69,37 @@ def _review_task(review, since, label, today) -> Task:
     due = due_after(since)
     return Task(str(review.subject), review.get_absolute_url(), str(label), review.organisation.name, since, due,
                 bool(due and due < today))  # fmt: skip
+
+
+def shortened(text: str, words: int = 8) -> str:
+    """The first words of a text for a task label, cut between words (with "…"), never inside one."""
+    return Truncator(" ".join(text.split())).words(words, truncate="…")
+
+
+def without_votes_cast(user, tasks: list[Task]) -> list[Task]:
+    """The catalog lists a dataset (or a change) in ethics review for every board member
+    who may vote; once the member has voted in the open review (or declared a conflict),
+    or the person they stand in for has (one voice), that is no task any more. One query,
+    none without a task in ethics review."""
+    reviewed = [
+        task
+        for task in tasks
+        if isinstance(task.subject, (Dataset, DatasetChange))
+        and task.subject.state in (DatasetState.ETHICS_REVIEW, ChangeState.ETHICS_REVIEW)
+    ]
+    if not reviewed or not user.is_authenticated:
+        return tasks
+    votes = Vote.objects.filter(member__in=linked_people(user), review__status=ReviewStatus.VOTING).filter(
+        Q(review__dataset__in=[t.subject.pk for t in reviewed if isinstance(t.subject, Dataset)])
+        | Q(review__change__in=[t.subject.pk for t in reviewed if isinstance(t.subject, DatasetChange)])
+    )
+    voted = set(votes.values_list("review__dataset", "review__change"))
+    done_datasets = {dataset for dataset, change in voted if change is None}
+    done_changes = {change for _dataset, change in voted if change is not None}
+
+    def done(task) -> bool:
+        if isinstance(task.subject, DatasetChange):
+            return task.subject.pk in done_changes
+        return isinstance(task.subject, Dataset) and task.subject.pk in done_datasets
+
+    return [task for task in tasks if not done(task)]

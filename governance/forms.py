@@ -12,12 +12,28 @@ from .models import AuditAction, Organisation, PolicyDocument, PolicySection, Po
 from .permissions import city_members, manageable_accounts, possible_parents
 from .rules import ALTERNATIVE_FORMS, ConditionError, Effect, ReviewRole, validate_condition
 
+EMPTY_LABEL = _("Bitte wählen")
+
 
 def formfield_with_https_urls(db_field, **kwargs):
     # A bare host name typed into a URL field means https, as it will from Django 6 on.
     if isinstance(db_field, models.URLField):
         kwargs["assume_scheme"] = "https"
-    return db_field.formfield(**kwargs)
+    return without_dashes(db_field.formfield(**kwargs))
+
+
+DASHES = "---------"
+
+
+def without_dashes(field):
+    """Django's empty choice "---------" says nothing; the staff forms say "Bitte wählen"
+    (a form's __init__ may still name the empty choice, e.g. "keine")."""
+    if isinstance(field, forms.ModelChoiceField):
+        if field.empty_label == DASHES:
+            field.empty_label = EMPTY_LABEL
+    elif isinstance(field, forms.ChoiceField):
+        field.choices = [(value, EMPTY_LABEL if label == DASHES else label) for value, label in field.choices]
+    return field
 
 
 class ModelForm(forms.ModelForm):
@@ -61,7 +77,6 @@ class OrganisationForm(ModelForm):
 
 # The browser's date-time picker sends and expects this format.
 LOCAL_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-EMPTY_LABEL = _("Bitte wählen")
 
 
 class RoleAssignmentForm(forms.Form):

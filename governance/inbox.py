@@ -12,6 +12,9 @@ from django.conf import settings
 from django.utils import timezone
 
 _providers: list[Callable] = []
+# Apps that know a task is done although its provider cannot (an ethics vote on a
+# catalog task) drop it: a filter takes the user and the tasks and returns those left.
+_filters: list[Callable] = []
 
 
 @dataclass
@@ -49,9 +52,17 @@ def register_task_provider(provider: Callable) -> Callable:
     return provider
 
 
+def register_task_filter(task_filter: Callable) -> Callable:
+    if task_filter not in _filters:
+        _filters.append(task_filter)
+    return task_filter
+
+
 def tasks_for(user) -> list:
     """Every registered app's tasks for the user, the most urgent first."""
     tasks = [task for provider in _providers for task in provider(user)]
+    for task_filter in _filters:
+        tasks = task_filter(user, tasks)
     tasks.sort(key=lambda task: (task.due or date.max, task.title))
     return tasks
 

@@ -164,6 +164,32 @@ class LegalBasis(models.TextChoices):
     GDPR_9_2_I = "GDPR_9_2_i", _("Art. 9 Abs. 2 lit. i DSGVO – öffentliche Gesundheit")
     GDPR_9_2_J = "GDPR_9_2_j", _("Art. 9 Abs. 2 lit. j DSGVO – Archiv, Forschung, Statistik")
     GDPR_10 = "GDPR_10", _("Art. 10 DSGVO – strafrechtliche Daten")
+    # National law: the member-state law Art. 6 Abs. 3 DSGVO asks for under lit. c and e, and
+    # the federal and state acts that allow or demand the processing (ergänzend, never alone).
+    DE_BDSG = "DE_BDSG", _("BDSG – Bundesdatenschutzgesetz (u. a. § 3, § 22)")
+    DE_IFSG = "DE_IFSG", _("IfSG – Infektionsschutzgesetz")
+    DE_UIG = "DE_UIG", _("UIG – Umweltinformationsgesetz")
+    DE_GEOZG = "DE_GEOZG", _("GeoZG – Geodatenzugangsgesetz")
+    DE_BSTATG = "DE_BSTATG", _("BStatG – Bundesstatistikgesetz")
+    LAND_DSG_BW = "LAND_DSG_BW", _("LDSG BW – Landesdatenschutzgesetz Baden-Württemberg")
+    LAND_DSG_BY = "LAND_DSG_BY", _("BayDSG – Bayerisches Datenschutzgesetz")
+    LAND_DSG_BE = "LAND_DSG_BE", _("BlnDSG – Berliner Datenschutzgesetz")
+    LAND_DSG_BB = "LAND_DSG_BB", _("BbgDSG – Brandenburgisches Datenschutzgesetz")
+    LAND_DSG_HB = "LAND_DSG_HB", _("BremDSGVOAG – Bremisches Ausführungsgesetz zur DSGVO")
+    LAND_DSG_HH = "LAND_DSG_HH", _("HmbDSG – Hamburgisches Datenschutzgesetz")
+    LAND_DSG_HE = "LAND_DSG_HE", _("HDSIG – Hessisches Datenschutz- und Informationsfreiheitsgesetz")
+    LAND_DSG_MV = "LAND_DSG_MV", _("DSG M-V – Landesdatenschutzgesetz Mecklenburg-Vorpommern")
+    LAND_DSG_NI = "LAND_DSG_NI", _("NDSG – Niedersächsisches Datenschutzgesetz")
+    LAND_DSG_NW = "LAND_DSG_NW", _("DSG NRW – Datenschutzgesetz Nordrhein-Westfalen")
+    LAND_DSG_RP = "LAND_DSG_RP", _("LDSG RP – Landesdatenschutzgesetz Rheinland-Pfalz")
+    LAND_DSG_SL = "LAND_DSG_SL", _("SDSG – Saarländisches Datenschutzgesetz")
+    LAND_DSG_SN = "LAND_DSG_SN", _("SächsDSDG – Sächsisches Datenschutzdurchführungsgesetz")
+    LAND_DSG_ST = "LAND_DSG_ST", _("DSAG LSA – Datenschutz-Grundverordnungs-Ausfüllungsgesetz Sachsen-Anhalt")
+    LAND_DSG_SH = "LAND_DSG_SH", _("LDSG SH – Landesdatenschutzgesetz Schleswig-Holstein")
+    LAND_DSG_TH = "LAND_DSG_TH", _("ThürDSG – Thüringer Datenschutzgesetz")
+    LAND_STATG_BW = "LAND_STATG_BW", _("LStatG BW – Landesstatistikgesetz Baden-Württemberg")
+    LAND_STATG_BY = "LAND_STATG_BY", _("BayStatG – Bayerisches Statistikgesetz")
+    LAND_STATG_TH = "LAND_STATG_TH", _("ThürStatG – Thüringer Statistikgesetz")
 
     @classmethod
     def article_6(cls):
@@ -172,6 +198,20 @@ class LegalBasis(models.TextChoices):
     @classmethod
     def article_9_or_10(cls):
         return [basis for basis in cls if basis.value.startswith(("GDPR_9", "GDPR_10"))]
+
+    @classmethod
+    def national(cls):
+        return [basis for basis in cls if not basis.value.startswith("GDPR_")]
+
+
+# The federal acts at gesetze-im-internet.de (the state acts have no common address).
+NATIONAL_LAW_URLS = {
+    "DE_BDSG": "https://www.gesetze-im-internet.de/bdsg_2018/",
+    "DE_IFSG": "https://www.gesetze-im-internet.de/ifsg/",
+    "DE_UIG": "https://www.gesetze-im-internet.de/uig_2005/",
+    "DE_GEOZG": "https://www.gesetze-im-internet.de/geozg/",
+    "DE_BSTATG": "https://www.gesetze-im-internet.de/bstatg_1987/",
+}
 
 
 @dataclass(frozen=True)
@@ -193,7 +233,24 @@ GDPR_IN_FORCE = date(2018, 5, 25)
 
 def _legal_basis_terms() -> list[Term]:
     terms = []
-    for basis in LegalBasis:
+    for basis in LegalBasis.national():
+        terms.append(
+            Term(
+                Vocabulary.LEGAL_BASIS,
+                basis.value,
+                str(basis.label),
+                sources=(str(basis.label).split(" – ")[0],),
+                attributes={
+                    "requires_member_state_law": False,
+                    "available_to_public_task": True,
+                    "special_category": False,
+                    "national_law": True,
+                },
+                source_url=NATIONAL_LAW_URLS.get(basis.value, ""),
+                valid_from=GDPR_IN_FORCE,
+            )
+        )
+    for basis in LegalBasis.article_6() + LegalBasis.article_9_or_10():
         code = basis.value
         article = code.split("_")[1]
         terms.append(

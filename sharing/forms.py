@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.forms import DATE_INPUT
 from catalog.models import Dataset, DatasetState
-from governance.forms import EMPTY_LABEL
+from governance.forms import EMPTY_LABEL, ModelForm
 from governance.models import Organisation, PolicyKind, PolicyStatus, PolicyVersion
 
 from . import services
@@ -34,7 +34,14 @@ class ContractChoiceField(forms.ModelChoiceField):
         }
 
 
-class AgreementForm(forms.ModelForm):
+def legal_basis_order(code: str) -> tuple:
+    parts = code.split("_")
+    if parts[0] == "GDPR":
+        return (0, int(parts[1]), code)
+    return (1, 0 if parts[0] == "DE" else 1, code)
+
+
+class AgreementForm(ModelForm):
     """A sharing agreement's content; the provider is fixed by step 1 (or the stored
     agreement). Whether the whole is consistent is checked on submission
     (services.agreement_problems), so a draft can be saved incomplete."""
@@ -68,7 +75,7 @@ class AgreementForm(forms.ModelForm):
     )
     reason = forms.CharField(label=_("Grund der Änderung"), max_length=80, required=False)
 
-    class Meta:
+    class Meta(ModelForm.Meta):
         model = SharingAgreement
         fields = [
             "title",
@@ -98,8 +105,8 @@ class AgreementForm(forms.ModelForm):
         self.fields["recipient"].queryset = Organisation.objects.exclude(pk=provider.pk).order_by("name")
         self.fields["recipient"].empty_label = EMPTY_LABEL
         self.fields["agreement_type"].widget = forms.RadioSelect(choices=AgreementType.choices)
-        # Art. 6 first, then Art. 9 and 10, each in the order of its letters.
-        terms = sorted(services.legal_basis_terms().items(), key=lambda item: (int(item[0].split("_")[1]), item[0]))
+        # Art. 6 first, then Art. 9 and 10, each in the order of its letters; then federal and state law.
+        terms = sorted(services.legal_basis_terms().items(), key=lambda item: legal_basis_order(item[0]))
         self.fields["legal_bases"].choices = [(code, term.label) for code, term in terms]
         units = Organisation.objects.subtree_ids([provider])
         datasets = Dataset.objects.filter(publisher__in=units).exclude(state=DatasetState.PUBLISHED)
@@ -186,7 +193,9 @@ class CatalogFilterForm(forms.Form):
 
 class AccessRequestForm(forms.Form):
     recipient = forms.ModelChoiceField(
-        label=_("Für welche Organisation brauchen Sie den Zugang?"), queryset=Organisation.objects.none()
+        label=_("Für welche Organisation brauchen Sie den Zugang?"),
+        queryset=Organisation.objects.none(),
+        empty_label=EMPTY_LABEL,
     )
     purpose = forms.CharField(
         label=_("Zweck"),

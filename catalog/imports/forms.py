@@ -3,6 +3,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from governance.forms import EMPTY_LABEL
+
 from .service import validate_file
 
 ACCEPTED_TYPES = ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -12,6 +14,7 @@ class InventoryImportForm(forms.Form):
     organisation = forms.ModelChoiceField(
         label=_("Organisation"),
         queryset=None,
+        empty_label=EMPTY_LABEL,
         help_text=_("Die Datensätze werden unter dieser Organisation als Herausgeber angelegt."),
     )
     file = forms.FileField(

@@ -17,7 +17,7 @@ from catalog.models import (
     Theme,
 )
 from catalog.vocabularies import DataTheme
-from conftest import make_role_holder, make_user
+from conftest import make_role_holder
 from governance import services as governance_services
 from governance.models import Role
 
@@ -724,6 +724,6 @@ def test_the_detail_needs_the_same_queries_for_few_and_many_distributions(
 
 
 def test_the_user_choices_show_names(client_for, steward_a, org_a):
-    make_user("ulla", first_name="Ulla", last_name="Umwelt")
+    make_role_holder("ulla", Role.OWNER, org_a, first_name="Ulla", last_name="Umwelt")
     html = client_for(steward_a).get(url("dataset_create")).content.decode()
     assert "Ulla Umwelt (ulla)" in html

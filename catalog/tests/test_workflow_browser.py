@@ -57,7 +57,11 @@ def test_a_steward_submits_and_another_person_approves_and_publishes(page, defau
     assert axe_violations(page) == []
     page.get_by_role("button", name="Rechtlich freigeben").click()
     assert Dataset.objects.get(pk=dataset.pk).state == DatasetState.APPROVED
-    page.get_by_role("button", name="Veröffentlichen").click()
+    page.get_by_role("link", name="Vorschau und Veröffentlichen").click()
+    expect(page.get_by_role("heading", name="Was öffentlich wird")).to_be_visible()
+    screenshot(page, "workflow-veroeffentlichen-bestaetigen")
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Jetzt veröffentlichen").click()
     expect(page.get_by_text("Veröffentlicht", exact=True).first).to_be_visible()
     screenshot(page, "workflow-veroeffentlicht")
     assert axe_violations(page) == []

@@ -124,6 +124,7 @@ def demo_pages():
     closed_review = board_reviews.filter(status="completed").first()
     admin = get_user_model().objects.get(username="admin.lindenau")
     event = visible_audit_events(admin).order_by("-seq").first()
+    to_publish = approved_for_publishing()
     staff = [
         ("steward.lindenau-umwelt", "/intern/"),
         ("steward.lindenau-umwelt", "/intern/datensaetze/"),
@@ -132,6 +133,7 @@ def demo_pages():
         ("steward.lindenau-umwelt", f"/intern/datensaetze/{own.name}/bearbeiten/"),
         ("steward.lindenau-umwelt", f"/intern/datensaetze/{own.name}/klassifizieren/"),
         ("steward.lindenau-umwelt", f"/intern/datensaetze/{own.name}/verlauf/"),
+        ("steward.lindenau-umwelt", f"/intern/datensaetze/{to_publish.name}/veroeffentlichen/"),
         ("steward.lindenau-umwelt", "/intern/datensaetze/import/"),
         ("steward.lindenau-umwelt", "/intern/teilen/"),
         ("steward.lindenau-umwelt", "/intern/teilen/katalog/"),
@@ -158,6 +160,29 @@ def demo_pages():
         ("admin.lindenau", "/intern/portal/pflichtseiten/datenschutz/verlauf/"),
     ]
     return public, account, staff
+
+
+def approved_for_publishing() -> Dataset:
+    """A draft of the Umweltamt Lindenau taken through review to approval as open data,
+    so that the steward sees the publish confirmation (the demo has none waiting)."""
+    from catalog import workflow
+
+    people = {name: get_user_model().objects.get(username=name) for name in
+              ("steward.lindenau-umwelt", "owner.lindenau-umwelt", "legal.lindenau")}  # fmt: skip
+    for dataset in Dataset.objects.filter(publisher__slug="lindenau-umwelt", state="draft").order_by("name"):
+        if dataset.current_classification_id is None:
+            continue
+        workflow.submit(dataset, by=people["steward.lindenau-umwelt"], expected_version=dataset.version)
+        dataset.refresh_from_db()
+        workflow.sign_off(dataset, by=people["owner.lindenau-umwelt"], expected_version=dataset.version)
+        dataset.refresh_from_db()
+        if dataset.state != "legal_review":
+            continue
+        workflow.approve(dataset, by=people["legal.lindenau"], expected_version=dataset.version, confirmed=True)
+        dataset.refresh_from_db()
+        if dataset.state == "approved" and dataset.publication_outcome in ("open", "aggregated", "redacted"):
+            return dataset
+    raise AssertionError("the demo needs a classified draft of the Umweltamt Lindenau that may be published")
 
 
 def log_in(context, username):

@@ -210,8 +210,10 @@ def test_a_dataset_goes_from_the_steward_through_ethics_and_legal_review_to_the_
     accessible(page, "journey-5-rechtspruefung")
     click_and_check(page, "Rechtlich freigeben", "ist erledigt")
     assert state_of(NAME) == DatasetState.APPROVED
+    page.get_by_role("link", name="Vorschau und Veröffentlichen").click()
+    accessible(page, "journey-6-vorschau")
     page.get_by_label("Ich bestätige, dass die Distributionen nur in der freigegebenen Form vorliegen.").check()
-    click_and_check(page, "Veröffentlichen", "ist erledigt")
+    click_and_check(page, "Jetzt veröffentlichen", "ist erledigt")
     assert state_of(NAME) == DatasetState.PUBLISHED
     accessible(page, "journey-6-veroeffentlicht")
 
