@@ -38,6 +38,9 @@ HREF = re.compile(r'(?:href|action)="(/[^"#]*)')
 # that are not pages.
 SKIP = ("/konto/abmelden/", "/i18n/", "/static/", "/media/")
 PER_ROUTE = 3  # pages of one URL pattern the crawl visits (list, filter, detail variants)
+# The search follows more of its links: every facet, sort and the next page (SQLite has
+# its own branch of the search, portal/search.py).
+PER_ROUTE_OF = {"suche/": 40}
 MAX_PAGES = 400
 
 
@@ -68,9 +71,8 @@ def client_as(username: str | None) -> Client:
 def fetch(client: Client, url: str, **headers):
     cache.clear()  # no rate limit carries over from one page to the next
     response = client.get(url, headers=headers or None)
-    if response.streaming:  # a download: read to the end (a stream can fail half-way) and close
+    if response.streaming:  # read to the end (a stream can fail half-way); the client closes it then
         b"".join(response.streaming_content)
-    response.close()
     return response
 
 
@@ -84,7 +86,7 @@ def crawl(client: Client, start: list[str]) -> tuple[dict[str, int], list[str]]:
             route = resolve(urlsplit(url).path).route
         except Resolver404:
             continue
-        if per_route.get(route, 0) >= PER_ROUTE:
+        if per_route.get(route, 0) >= PER_ROUTE_OF.get(route, PER_ROUTE):
             continue
         per_route[route] = per_route.get(route, 0) + 1
         response = fetch(client, url)
