@@ -31,15 +31,23 @@ makemessages: $(VENV)/.installed
 
 setup: $(VENV)/.installed node_modules/.installed messages
 
+# `make run PORT=8123` serves on another port; SITE_URL (the address in e-mails) follows
+# it unless it is set explicitly.
+PORT ?= 8000
+RUN_ENV = SITE_URL="$${SITE_URL:-http://127.0.0.1:$(PORT)}"
+
 run: setup
 	$(MANAGE) migrate --no-input -v 0
-	$(MANAGE) seed_demo
-	$(MANAGE) runserver 127.0.0.1:8000
+	$(RUN_ENV) $(MANAGE) seed_demo
+	$(RUN_ENV) $(MANAGE) runserver 127.0.0.1:$(PORT)
 
+# After the suite on PostgreSQL, the smoke tests (marker sqlite_smoke) once more on SQLite in
+# memory, the embedded default of `make run` (config/settings_test_sqlite.py; about a minute).
 test: setup
 	$(PY) scripts/require_postgres.py
 	DJANGO_SETTINGS_MODULE=config.settings_test $(MANAGE) check --fail-level WARNING
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=config.settings_test_sqlite $(VENV)/bin/pytest -m sqlite_smoke
 
 # Backup and restore drill on scratch PostgreSQL databases: pg_dump/pg_restore of the seeded
 # demo, then verify_audit and spot_check on the restore (see scripts/restore_drill.sh).

@@ -340,7 +340,7 @@ def restore_instead_of_flush(django_db_setup, django_db_blocker):
     from django.db import connection
     from django.test import TransactionTestCase
 
-    if not on_the_test_database():
+    if not on_the_test_database() or connection.vendor != "postgresql":
         yield
         return
     with django_db_blocker.unblock():
@@ -373,7 +373,7 @@ def no_stray_database_sessions(request, django_db_setup, django_db_blocker):
     yield
     from django.db import connection
 
-    if not on_the_test_database():
+    if not on_the_test_database() or connection.vendor != "postgresql":
         return
 
     with django_db_blocker.unblock(), connection.cursor() as cursor:

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -533,7 +534,7 @@ def close_review(
         review.completed_at, review.completed_by = timezone.now(), by
         fields = ["outcome", "reasoning", "public_summary", "next_review_on", "status", "completed_at", "completed_by"]
         _save(review, by=by, action=f"closed.{outcome}", fields=fields)
-        texts = [f"{c.text} ({_('Frist')}: {c.due_on:%d.%m.%Y})" for c in conditions]
+        texts = [f"{c.text} ({_('Frist')}: {date_format(c.due_on, 'SHORT_DATE_FORMAT')})" for c in conditions]
         governance.record_decision(
             kind=DecisionKind.ETHICS, subject=review, actor=by, outcome=DECISION_OUTCOME[outcome], reasons=reasoning,
             conditions=texts, rereview_on=next_review_on,

@@ -15,6 +15,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -374,4 +375,4 @@ class IndicatorValue(models.Model):
         constraints = [models.UniqueConstraint(fields=["indicator", "date"], name="strategy_indicator_value_day")]
 
     def __str__(self):
-        return f"{self.indicator.code} {self.date:%d.%m.%Y}: {self.value}"
+        return f"{self.indicator.code} {date_format(self.date, 'SHORT_DATE_FORMAT')}: {self.value}"

@@ -7,6 +7,7 @@ attributes are not."""
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 # Drawing units (the SVG scales to the width of its container, which scrolls below this).
@@ -165,13 +166,13 @@ def build(groups, *, today: date) -> Chart | None:
 def _marker(milestone, x: float, y: float, today: date) -> Marker:
     if milestone.done_date is not None:
         kind = "done"
-        state = _("erreicht am %(date)s") % {"date": milestone.done_date.strftime("%d.%m.%Y")}
+        state = _("erreicht am %(date)s") % {"date": date_format(milestone.done_date, "SHORT_DATE_FORMAT")}
     elif milestone.is_overdue(today):
         kind = "overdue"
-        state = _("überfällig seit %(date)s") % {"date": milestone.due_date.strftime("%d.%m.%Y")}
+        state = _("überfällig seit %(date)s") % {"date": date_format(milestone.due_date, "SHORT_DATE_FORMAT")}
     else:
         kind = "open"
-        state = _("fällig am %(date)s") % {"date": milestone.due_date.strftime("%d.%m.%Y")}
+        state = _("fällig am %(date)s") % {"date": date_format(milestone.due_date, "SHORT_DATE_FORMAT")}
     marker = Marker(x=x, y=y, kind=kind, title=f"{milestone.title}: {state}")
     if kind == "open":  # a diamond
         marker.points = f"{x},{y - 7} {x + 7},{y} {x},{y + 7} {x - 7},{y}"

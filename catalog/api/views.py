@@ -7,6 +7,7 @@ A dataset the user cannot see at all is 404; one they see only on the portal is 
 for everything internal (workflow, decisions, classifications, writes)."""
 
 import functools
+import uuid
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -66,13 +67,16 @@ def list_rows(user):
 def _related_statements() -> dict[str, str]:
     """The three reads of with_related, as SQL: on a page of 20 datasets the ORM spends
     more time building these fixed queries than PostgreSQL spends answering them. Table
-    and column names come from the models; the only parameter is the array of ids."""
+    and column names come from the models; the only parameters are the ids. `{ids}`
+    stands for their test: `= ANY(%s)` with one array on PostgreSQL, `IN (%s, …)` with
+    a placeholder per id elsewhere (SQLite, the embedded default of `make run`)."""
     dataset_keywords, dataset_themes = Dataset.keywords.through._meta, Dataset.themes.through._meta
     keyword, theme, distribution = Keyword._meta, Theme._meta, Distribution._meta
-    # The identifier as text: the serializer writes str(uuid) anyway, and parsing costs.
+    # The identifier as text on PostgreSQL: the serializer writes str(uuid) anyway, and
+    # parsing costs. SQLite stores it as 32 hex digits, which with_related formats.
+    cast = "::text" if connection.vendor == "postgresql" else ""
     columns = ", ".join(
-        f'"{distribution.get_field("id" if name == "pk" else name).column}"'
-        + ("::text" if name == "identifier" else "")
+        f'"{distribution.get_field("id" if name == "pk" else name).column}"' + (cast if name == "identifier" else "")
         for name in serializers.LIST_DISTRIBUTION_COLUMNS
     )
     # Names from the models, values as parameters: nothing from a request goes into the text.
@@ -80,22 +84,29 @@ def _related_statements() -> dict[str, str]:
         "keywords": (
             f'SELECT link."dataset_id", keyword."name" FROM "{dataset_keywords.db_table}" link '  # noqa: S608
             f'JOIN "{keyword.db_table}" keyword ON keyword."id" = link."keyword_id" '
-            'WHERE link."dataset_id" = ANY(%s) ORDER BY keyword."name"'
+            'WHERE link."dataset_id" {ids} ORDER BY keyword."name"'
         ),
         "themes": (
             f'SELECT link."dataset_id", theme."code" FROM "{dataset_themes.db_table}" link '  # noqa: S608
             f'JOIN "{theme.db_table}" theme ON theme."id" = link."theme_id" '
-            'WHERE link."dataset_id" = ANY(%s) ORDER BY theme."code"'
+            'WHERE link."dataset_id" {ids} ORDER BY theme."code"'
         ),
         "distributions": (
             f'SELECT {columns} FROM "{distribution.db_table}" '  # noqa: S608
             # The approved state only: a pending change's files are shown in the catalog.
-            'WHERE "dataset_id" = ANY(%s) AND "status" = \'current\' ORDER BY "created", "id"'
+            'WHERE "dataset_id" {ids} AND "status" = \'current\' ORDER BY "created", "id"'
         ),
     }
 
 
 RELATED_STATEMENTS = SimpleLazyObject(_related_statements)
+
+
+def _related_query(name: str, ids: list) -> tuple[str, list]:
+    """The statement `name` of RELATED_STATEMENTS with its parameters for these ids."""
+    if connection.vendor == "postgresql":
+        return RELATED_STATEMENTS[name].replace("{ids}", "= ANY(%s)"), [ids]
+    return RELATED_STATEMENTS[name].replace("{ids}", f"IN ({', '.join(['%s'] * len(ids))})"), ids
 
 
 def with_related(rows: list[dict]) -> list[dict]:
@@ -110,15 +121,17 @@ def with_related(rows: list[dict]) -> list[dict]:
         return rows
     ids = list(by_pk)
     with connection.cursor() as cursor:
-        cursor.execute(RELATED_STATEMENTS["keywords"], [ids])
+        cursor.execute(*_related_query("keywords", ids))
         for dataset_id, keyword in cursor.fetchall():
             by_pk[dataset_id]["keywords"].append(keyword)
-        cursor.execute(RELATED_STATEMENTS["themes"], [ids])
+        cursor.execute(*_related_query("themes", ids))
         for dataset_id, code in cursor.fetchall():
             by_pk[dataset_id]["themes"].append(code)
-        cursor.execute(RELATED_STATEMENTS["distributions"], [ids])
+        cursor.execute(*_related_query("distributions", ids))
         for values in cursor.fetchall():
             distribution = dict(zip(serializers.LIST_DISTRIBUTION_COLUMNS, values, strict=True))
+            if connection.vendor != "postgresql":  # 32 hex digits, as SQLite stores a UUIDField
+                distribution["identifier"] = str(uuid.UUID(distribution["identifier"]))
             by_pk[distribution["dataset_id"]]["distributions"].append(distribution)
     return rows
 

@@ -325,7 +325,7 @@ def test_a_refused_dataset_appears_in_the_register_and_nowhere_else(page, defaul
     text = row.inner_text()
     assert "Nicht veröffentlichungsfähig" in text
     assert "Betriebs- und Geschäftsgeheimnisse" in text
-    assert later.strftime("%-d. %-m. %Y") in text
+    assert later.strftime("%d.%m.%Y") in text
 
     # Nowhere else: portal page, search, CKAN API and DCAT.
     assert page.console_errors == []

@@ -34,7 +34,7 @@ def test_dates_are_day_first_in_both_languages():
     with translation.override("de"):
         assert formats.date_format(day, "SHORT_DATE_FORMAT") == "07.12.2026"
     with translation.override("en"):
-        assert formats.date_format(day, "SHORT_DATE_FORMAT") == "07/12/2026"
+        assert formats.date_format(day, "SHORT_DATE_FORMAT") == "7 Dec 2026"
         assert formats.time_format(datetime.time(14, 5)) == "14:05"
 
 

@@ -85,6 +85,10 @@ def test_make_run_migrates_and_seeds_the_embedded_default(tmp_path):
         )
         assert result.returncode == 0, result.stderr[-3000:]
     assert "Strategie: 14 Maßnahmen neu angelegt." in result.stdout
+    # A summary and the logins, not the task logs and e-mails of the eager tasks (issue 22).
+    output = result.stdout + result.stderr
+    assert len(output.splitlines()) < 40, output[-3000:]
+    assert "ethik2.lindenau" in result.stdout
 
     probe = (
         "from django.test import Client; from catalog.models import Dataset;"

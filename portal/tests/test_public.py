@@ -99,7 +99,7 @@ def test_the_register_lists_final_non_open_decisions_with_grounds_and_nothing_el
     assert unpublished["withdrawn"].title in text
     assert "kritische Infrastrukturen (KRITIS)" in text  # the vocabulary label, not the code
     assert "CRITICAL_INFRASTRUCTURE" not in text
-    assert unpublished["refused"].rereview_on.strftime("%-d. %-m. %Y") in text
+    assert unpublished["refused"].rereview_on.strftime("%d.%m.%Y") in text
     # Work in progress, and open datasets, are not listed.
     for state in ("draft", "in_review", "legal_review", "approved", "returned", "unpublished_by_rereview"):
         assert unpublished[state].title not in text, state

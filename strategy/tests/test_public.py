@@ -323,7 +323,7 @@ def test_adopting_policy_versions_are_named_without_links(client, plan):
     draft = PolicyVersion.objects.create(document=document, number=2, title="Fassung 2", body="Entwurf")
     plan.strategy.policy_versions.add(adopted, draft)
     html = page(client, strategy_url())
-    assert "„Datenstrategie“, Fassung 1: beschlossen am 20. Juni 2022 von: Verbandsversammlung" in html
+    assert "„Datenstrategie“, Fassung 1: beschlossen am 20.06.2022 von: Verbandsversammlung" in html
     assert "VV-2022-07" in html
     assert "Fassung 2" not in html
     assert document.get_absolute_url() not in html
