@@ -607,6 +607,26 @@ def discard_change(change: DatasetChange, *, by, expected_version: int | None, r
         _save(change, by=by, action="discarded", state=C.DISCARDED, person_text=reasons)
 
 
+NEXT_STEP = {
+    ChangeState.OPEN: gettext_lazy("Einreichen durch die Datenverantwortlichen"),
+    ChangeState.IN_REVIEW: gettext_lazy("Freigabe durch die Dateneigentümerin oder den Dateneigentümer"),
+    ChangeState.ETHICS_REVIEW: gettext_lazy("Ethikprüfung durch den Datenethikbeirat"),
+    ChangeState.LEGAL_REVIEW: gettext_lazy("rechtliche Prüfung durch die Rechtsprüfung"),
+    ChangeState.RETURNED: gettext_lazy("Überarbeitung und erneutes Einreichen durch die Datenverantwortlichen"),
+    ChangeState.APPLIED: gettext_lazy("nichts – die Änderung ist im Open-Data-Portal"),
+}
+
+
+def next_step(change: DatasetChange) -> str:
+    """What happens next to a change and who does it, for the message after a step
+    (the dataset's own steps: catalog.workflow.next_step)."""
+    if change.state == ChangeState.SCHEDULED and change.release_at:
+        return _("automatische Übernahme am %(time)s") % {"time": release_label(change.release_at)}
+    if change.state == ChangeState.APPLIED and change.dataset.state != DatasetState.PUBLISHED:
+        return _("nichts – die Änderung ist übernommen")
+    return str(NEXT_STEP.get(change.state, ""))
+
+
 def perform(action: str, change: DatasetChange, *, by, data: dict):
     """Run a step by name with the cleaned data of catalog.forms.TransitionForm."""
     version = data.get("expected_version")

@@ -490,10 +490,12 @@ def change_transition(request, name, number, action):
     except CatalogError as error:
         messages.warning(request, str(error))
     else:
-        state = DatasetChange.objects.get(pk=change.pk).get_state_display()
-        messages.success(
-            request,
-            _("„%(action)s“ ist erledigt. Die Änderung ist jetzt: %(state)s.")
-            % {"action": changes.TRANSITIONS[action].label, "state": state},
-        )
+        change = DatasetChange.objects.select_related("dataset").get(pk=change.pk)
+        message = _("„%(action)s“ ist erledigt. Die Änderung ist jetzt: %(state)s.") % {
+            "action": changes.TRANSITIONS[action].label,
+            "state": change.get_state_display(),
+        }
+        if step := changes.next_step(change):
+            message += " " + _("Als Nächstes: %(step)s.") % {"step": step}
+        messages.success(request, message)
     return redirect(change)

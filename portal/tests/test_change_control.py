@@ -348,3 +348,25 @@ def test_a_legal_reviewer_whose_deputy_edited_the_change_does_not_approve_it(pub
     assert refusal is not None
     assert refusal.kind == "four_eyes"
     assert change not in changes.waiting_changes_for(flow_a.legal)
+
+
+def test_each_step_of_a_change_names_the_next_one_and_who_takes_it(published, flow_a, client):
+    """Issue 22: after every step of a change to a published dataset, as after the dataset's own
+    steps, the message says what comes next and who does it."""
+    services.update_dataset(
+        published, by=flow_a.steward, fields={"title": "Baumkataster der Stadt"},
+        expected_version=services.edit_version(published),
+    )  # fmt: skip
+    change = change_of(published)
+
+    def act(action, person):
+        client.force_login(person)
+        current = DatasetChange.objects.get(pk=change.pk)
+        url = reverse("catalog:change_transition", args=[published.name, current.number, action])
+        response = client.post(url, {f"{action}-expected_version": current.version}, follow=True)
+        return " ".join(str(message) for message in response.context["messages"])
+
+    said = act("submit_change", flow_a.steward)
+    assert "Als Nächstes: Freigabe durch die Dateneigentümerin oder den Dateneigentümer." in said
+    said = act("sign_off_change", flow_a.owner)
+    assert "Als Nächstes: nichts – die Änderung ist im Open-Data-Portal." in said
