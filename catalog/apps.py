@@ -78,6 +78,19 @@ class CatalogConfig(AppConfig):
         from . import inbox as catalog_inbox
 
         history.register_reason_labels(WORKFLOW_REASON_LABELS)
+        # The notes of these reasons are codes of a vocabulary: shown in its words.
+        from governance.vocabularies import PublicationForm
+
+        from .models import EthicsOutcome
+
+        history.register_reason_notes(
+            {
+                "catalog.workflow.approved": PublicationForm,
+                "catalog.workflow.refused": PublicationForm,
+                "catalog.workflow.ethics_decided": EthicsOutcome,
+                "catalog.change.ethics_decided": EthicsOutcome,
+            }
+        )
         inbox.register_task_provider(catalog_inbox.tasks_for)
         from . import changes
 

@@ -356,9 +356,39 @@ def visible_audit_events(user):
         return AuditEvent.objects.none()
     if user.is_superuser:
         return AuditEvent.objects.all()
-    return AuditEvent.objects.filter(
-        Q(organisation__isnull=True) | Q(organisation_id__in=audit_organisations(user).values("pk"))
+    own = audit_organisations(user).values("pk")
+    return AuditEvent.objects.filter(Q(organisation__isnull=True) | Q(organisation_id__in=own)).exclude(
+        _foreign_policy_events(own)
     )
+
+
+def _foreign_policy_events(own) -> Q:
+    """Events filed under no organisation before policies were filed under their issuer:
+    those of another city's documents (and their versions, sections, rules) stay hidden.
+    One subquery per model, inside the one query of the events."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import CharField
+    from django.db.models.functions import Cast
+
+    from .models import PolicyDocument, PolicySection, PolicyVersion, Rule, RuleVersion
+
+    paths = {
+        PolicyDocument: "issuer",
+        PolicyVersion: "document__issuer",
+        PolicySection: "policy_version__document__issuer",
+        Rule: "document__issuer",
+        RuleVersion: "rule__document__issuer",
+    }
+    condition = Q(pk__in=[])
+    for model, issuer in paths.items():
+        foreign = (
+            model._default_manager.filter(**{f"{issuer}__isnull": False})
+            .exclude(**{f"{issuer}__in": own})
+            .annotate(key=Cast("pk", CharField()))
+            .values("key")
+        )
+        condition |= Q(content_type=ContentType.objects.get_for_model(model), object_id__in=foreign)
+    return Q(organisation__isnull=True) & condition
 
 
 def visible_decisions(user):
