@@ -229,8 +229,8 @@ def without_type_prefix(text: str, model) -> str:
     names the kind beside it, so it would read twice."""
     if model is None:
         return text
-    name = str(model._meta.verbose_name)
-    for name in {name, name[:1].upper() + name[1:]}:
+    label = str(model._meta.verbose_name)
+    for name in {label, label[:1].upper() + label[1:]}:
         if text.startswith(f"{name}: "):
             return text[len(name) + 2 :]
     return text
