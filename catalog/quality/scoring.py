@@ -334,9 +334,13 @@ def stored(score) -> Quality:
     for check in score.checks:
         dimensions[check["dimension"]].checks.append(
             Check(
-                check["code"], gettext(check["label"]), gettext(check["hint"]), check["points"], check["score"],
+                check["code"],
+                gettext(check["label"]),
+                gettext(check["hint"]),
+                check["points"],
+                check["score"],
                 actionable=check.get("actionable", check["code"] not in DERIVED_CHECKS),
-            )  # fmt: skip
+            )
         )
     return Quality(list(dimensions.values()))
 
