@@ -98,6 +98,10 @@ class CatalogConfig(AppConfig):
         from .quality import inbox as quality_inbox
 
         inbox.register_task_provider(quality_inbox.tasks_for)
+        # Overdue reviews and updates, broken links on the governance admins' start page.
+        from .quality import overview
+
+        overview.register()
 
         from .models import Classification, Dataset, DatasetChange, Distribution
 

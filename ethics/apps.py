@@ -45,6 +45,9 @@ class EthicsConfig(AppConfig):
             weak=False,
         )  # fmt: skip
         inbox.register_task_provider(ethics_inbox.tasks_for)
+        from . import overview
+
+        overview.register()  # pending reviews on the governance admins' start page
         history.register_reason_labels(REASON_LABELS)
 
         audit.register(DataUse)

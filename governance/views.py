@@ -25,7 +25,7 @@ from core.cells import safe_row
 from core.forms import add_errors
 
 from . import audit as journal
-from . import inbox, permissions, services
+from . import inbox, overview, permissions, services
 from . import tasks as background
 from .forms import (
     AdoptForm,
@@ -100,6 +100,12 @@ def tasks(request):
         .order_by("valid_from", "pk")
     )
     for_me = list(for_me)
+    # Governance admins see the state of their organisations first (one query per count).
+    state = (
+        overview.readings(overview.admin_organisation_ids(request.user))
+        if overview.can_see_overview(request.user)
+        else []
+    )
     return render(
         request,
         "governance/tasks.html",
@@ -110,7 +116,25 @@ def tasks(request):
             "deputies_for_me": [deputy for deputy in for_me if not deputy.is_proposal],
             "my_proposals": [deputy for deputy in for_me if deputy.is_proposal],
             "end_form": RevokeForm(),
+            "overview": state,
         },
+    )
+
+
+@require_GET
+@staff_required
+def state_list(request, code):
+    """The list behind one count of the start page: what it counts, in the organisations
+    the governance admin oversees."""
+    if not overview.can_see_overview(request.user):
+        raise PermissionDenied
+    signal = overview.signal(code)
+    if signal is None or signal.items is None:
+        raise Http404
+    return render(
+        request,
+        "governance/state_list.html",
+        {"signal": signal, "items": signal.items(overview.admin_organisation_ids(request.user))},
     )
 
 
