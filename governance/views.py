@@ -64,7 +64,7 @@ from .models import (
 )
 from .policytext import diff_lines, diff_rules, render_markdown
 from .rules import FACT_LIST, OPERATORS, OPERATORS_BY_KIND
-from .vocabularies import Vocabulary
+from .vocabularies import PublicationForm, Vocabulary
 
 
 def staff_required(view):
@@ -798,11 +798,11 @@ def audit_event(request, seq):
         for name, change in (event.data.get("changes") or {}).items():
             if name in IGNORED_FIELDS:
                 continue
-            changes.append((field_label(model, name), audit_value(model, name, change["old"]),
-                            audit_value(model, name, change["new"])))  # fmt: skip
+            changes.append((field_label(model, name), audit_value(model, name, change["old"], request.user),
+                            audit_value(model, name, change["new"], request.user)))  # fmt: skip
         for name, value in (event.data.get("snapshot") or {}).items():
             if not is_empty(value):  # nothing to read in an empty field
-                snapshot.append((field_label(model, name), audit_value(model, name, value)))
+                snapshot.append((field_label(model, name), audit_value(model, name, value, request.user)))
     obj = None
     if model is not None and event.object_id and event.action != AuditAction.DELETE:
         obj = model._default_manager.filter(pk=event.object_id).first()
@@ -844,9 +844,10 @@ def local_time(value) -> str:
     return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
 
 
-def audit_value(model, name: str, value) -> str:
-    """A journaled value for people; many-to-many values are stored as lists of ids,
-    times in UTC, kinds of objects as content type ids."""
+def audit_value(model, name: str, value, user=None) -> str:
+    """A journaled value for people; many-to-many values are stored as lists of ids
+    (named only as far as the auditor may see them: no policy of another city), times in
+    UTC, kinds of objects as content type ids."""
     try:
         field = model._meta.get_field(name)
     except Exception:
@@ -854,19 +855,49 @@ def audit_value(model, name: str, value) -> str:
     if is_empty(value):
         return "–"
     if field.many_to_many and isinstance(value, list):
-        names = sorted(str(obj) for obj in field.related_model._default_manager.filter(pk__in=value))
-        return ", ".join(names) or "–"
+        related = field.related_model._default_manager.filter(pk__in=value)
+        if user is not None:
+            related = permissions.visible_in_audit(user, related)
+        return ", ".join(sorted(str(obj) for obj in related)) or "–"
     if isinstance(field, models.DateTimeField):
         return local_time(value)
     if isinstance(field, models.DateField):
         day = parse_date(value) if isinstance(value, str) else value
         return date_format(day, "SHORT_DATE_FORMAT") if day else str(value)
     if field.is_relation and field.related_model is ContentType:
-        kind = ContentType.objects.get_for_id(value).model_class() if value else None
-        return capfirst(kind._meta.verbose_name) if kind is not None else f"#{value}"
+        return kind_label(ContentType.objects.get_for_id(value).model_class() if value else None, value)
+    if name == "evaluation" and isinstance(value, dict):
+        return evaluation_summary(value)
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)
     return display_value(model, name, value)
+
+
+def kind_label(kind, value=None) -> str:
+    """A kind of object by its name; a version table of simple-history by the name of
+    the object it keeps versions of ("Datensatz (Version)")."""
+    if kind is None:
+        return f"#{value}"
+    versioned = getattr(kind, "instance_type", None)
+    if versioned is not None:
+        return _("%(kind)s (Version)") % {"kind": capfirst(versioned._meta.verbose_name)}
+    return capfirst(kind._meta.verbose_name)
+
+
+def evaluation_summary(evaluation: dict) -> str:
+    """The rules' evaluation of a decision in one sentence: the proposed form, how many
+    rules were evaluated and which of them applied (the decision page shows it all)."""
+    trace = evaluation.get("trace") or []
+    applied = sorted(step["rule"] for step in trace if step.get("result"))
+    outcome = evaluation.get("outcome")
+    parts = []
+    if outcome:
+        parts.append(_("Vorschlag: %(outcome)s") % {"outcome": dict(PublicationForm.choices).get(outcome, outcome)})
+    parts.append(
+        _("%(count)d Regeln ausgewertet, zutreffend: %(applied)s")
+        % {"count": len(trace), "applied": ", ".join(applied) or _("keine")}
+    )
+    return "; ".join(str(part) for part in parts)
 
 
 def data_value(value) -> str:

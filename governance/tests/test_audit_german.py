@@ -66,8 +66,13 @@ def test_the_event_page_has_german_labels_local_times_and_no_empty_data(client_f
         data={
             "snapshot": {
                 "subject_version_id": 263,
+                "subject_version_type": ContentType.objects.get(app_label="catalog", model="historicaldataset").pk,
                 "classification_id": 19,
-                "evaluation": {},
+                "evaluation": {
+                    "outcome": "open",
+                    "trace": [{"rule": "R-LIZENZ", "result": True}, {"rule": "R-VERTRAULICH", "result": False}],
+                },
+                "exclusion_grounds": {},
                 "conditions": [],
                 "decided_at": "2026-12-07T17:51:57.162Z",
                 "reasons": "Geprüft.",
@@ -82,7 +87,12 @@ def test_the_event_page_has_german_labels_local_times_and_no_empty_data(client_f
     assert "Classification id" not in labels
     assert "Gegenstand (Versions-Kennung)" in labels
     assert "Entschieden am" in labels
-    assert dict(response.context["snapshot"])["Entschieden am"] == "07.12.2026 18:51"  # Europe/Berlin
+    values = dict(response.context["snapshot"])
+    assert values["Entschieden am"] == "07.12.2026 18:51"  # Europe/Berlin
+    assert values["Gegenstand (Art der Version)"] == "Datensatz (Version)"
+    assert values["Auswertung der Regeln"] == (
+        "Vorschlag: als Open Data veröffentlichen; 2 Regeln ausgewertet, zutreffend: R-LIZENZ"
+    )
     assert "{}" not in html
     assert "[]" not in html
     assert "2026-12-07T17:51" not in html.replace('datetime="', "")
@@ -112,6 +122,19 @@ def test_auditors_do_not_see_the_policies_of_another_city(client_for, admin_a, o
     assert not [text for text in reprs if "Datenstrategie B" in text]
     assert str(ours) in reprs or "Verbund" in " ".join(reprs)  # the network-wide one stays
     assert client_for(admin_a).get(f"/intern/audit/{old.seq}/").status_code == 404
+    # A decision names the policy versions in force: those of another city stay out.
+    ours_version = services.create_draft(ours, by=admin_a, title="Verbundstrategie 2026")
+    decision = audit.append(
+        action=AuditAction.DECISION,
+        content_type=ContentType.objects.get(app_label="governance", model="decision"),
+        object_id="9",
+        object_repr="Bäume",
+        organisation_id=org_a.pk,
+        data={"snapshot": {"policy_versions": [theirs.versions.get().pk, ours_version.pk]}},
+    )
+    html = client_for(admin_a).get(f"/intern/audit/{decision.seq}/").content.decode()
+    assert str(ours_version) in html
+    assert "Datenstrategie B" not in html
 
 
 def test_the_csv_export_is_german_with_local_times_and_labels(client_for, admin_a, org_a):
