@@ -17,7 +17,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from simple_history.models import registered_models as history_registered_models
 
@@ -920,27 +920,27 @@ def journal_time(value: str) -> bool:
 # Names of what the services keep beside a snapshot, and of the fields Django names
 # itself (no verbose name): what the journal shows instead of the attribute.
 DATA_LABELS = {
-    "granted": _lazy("Erteilte Berechtigungen"),
-    "revoked": _lazy("Entzogene Berechtigungen"),
-    "note": _lazy("Anmerkung"),
-    "filters": _lazy("Filter"),
-    "up_to_seq": _lazy("Bis Ereignis Nr."),
-    "dataset": _lazy("Datensatz"),
-    "valid_from": _lazy("Gültig ab"),
-    "valid_until": _lazy("Gültig bis"),
-    "person": _lazy("Person"),
-    "organisation": _lazy("Organisation"),
-    "object_type": _lazy("Objektart"),
-    "object_id": _lazy("Objekt-Kennung"),
-    "action": _lazy("Aktion"),
-    "since": _lazy("Von"),
-    "until": _lazy("Bis"),
+    "granted": gettext_lazy("Erteilte Berechtigungen"),
+    "revoked": gettext_lazy("Entzogene Berechtigungen"),
+    "note": gettext_lazy("Anmerkung"),
+    "filters": gettext_lazy("Filter"),
+    "up_to_seq": gettext_lazy("Bis Ereignis Nr."),
+    "dataset": gettext_lazy("Datensatz"),
+    "valid_from": gettext_lazy("Gültig ab"),
+    "valid_until": gettext_lazy("Gültig bis"),
+    "person": gettext_lazy("Person"),
+    "organisation": gettext_lazy("Organisation"),
+    "object_type": gettext_lazy("Objektart"),
+    "object_id": gettext_lazy("Objekt-Kennung"),
+    "action": gettext_lazy("Aktion"),
+    "since": gettext_lazy("Von"),
+    "until": gettext_lazy("Bis"),
 }
 FIELD_LABELS = {
-    "subject_version_type": _lazy("Gegenstand (Art der Version)"),
-    "subject_version_id": _lazy("Gegenstand (Versions-Kennung)"),
-    "classification_type": _lazy("Klassifizierung (Art)"),
-    "classification_id": _lazy("Klassifizierung (Kennung)"),
+    "subject_version_type": gettext_lazy("Gegenstand (Art der Version)"),
+    "subject_version_id": gettext_lazy("Gegenstand (Versions-Kennung)"),
+    "classification_type": gettext_lazy("Klassifizierung (Art)"),
+    "classification_id": gettext_lazy("Klassifizierung (Kennung)"),
 }
 
 
