@@ -100,18 +100,17 @@ def tasks(request):
         .order_by("valid_from", "pk")
     )
     for_me = list(for_me)
+    assignments = [a for a in mine if a.pk in active_ids]
     # Governance admins see the state of their organisations first (one query per count).
-    state = (
-        overview.readings(overview.admin_organisation_ids(request.user))
-        if overview.can_see_overview(request.user)
-        else []
-    )
+    state = []
+    if overview.can_see_overview(request.user, held_roles={assignment.role for assignment in assignments}):
+        state = overview.readings(overview.admin_organisation_ids(request.user))
     return render(
         request,
         "governance/tasks.html",
         {
             "tasks": inbox.tasks_for(request.user),
-            "assignments": [a for a in mine if a.pk in active_ids],
+            "assignments": assignments,
             "upcoming": [a for a in mine if a.pk not in active_ids and a.valid_from > now],
             "deputies_for_me": [deputy for deputy in for_me if not deputy.is_proposal],
             "my_proposals": [deputy for deputy in for_me if deputy.is_proposal],
