@@ -57,8 +57,9 @@ GAPS = {
     "modified": _("kein Änderungsdatum"),
 }
 # Checks no form offers a field for: the access rights follow from the decision on
-# publication (legal review). Never a to-do for the steward.
-DERIVED_CHECKS = {"access_rights", "access_rights_vocabulary"}
+# publication (legal review), the dates from publishing and saving. Never a to-do for
+# the steward.
+DERIVED_CHECKS = {"access_rights", "access_rights_vocabulary", "issued", "modified"}
 
 
 @dataclass(frozen=True)
@@ -240,7 +241,8 @@ def assess(dataset, *, distributions=None, link_status: dict | None = None) -> Q
     ])  # fmt: skip
     interoperability = Dimension("interoperability", str(_("Interoperabilität")), [
         Check("format", str(_("Format angegeben")), str(_("Format der Distributionen angeben")), 20, interop[0]),
-        Check("media_type", str(_("Medientyp angegeben")), str(_("Medientyp angeben")), 10, interop[1]),
+        Check("media_type", str(_("Medientyp angegeben")),
+              str(_("Format der Distributionen angeben (der Medientyp ergibt sich daraus)")), 10, interop[1]),
         Check("vocabulary", str(_("Format aus kontrolliertem Vokabular")),
               str(_("Format aus dem EU-Vokabular wählen")), 10, interop[2]),
         Check("non_proprietary", str(_("Offenes Format")), str(_("Ein offenes Format anbieten (z. B. CSV)")), 20,
@@ -270,12 +272,14 @@ def assess(dataset, *, distributions=None, link_status: dict | None = None) -> Q
     contextuality = Dimension("contextuality", str(_("Kontext")), [
         Check("rights", str(_("Rechtehinweis")), str(_("Namensnennung oder Rechtehinweis angeben")), 5,
               full(bool(dataset.attribution_text), 5)),
-        Check("byte_size", str(_("Dateigröße")), str(_("Dateigröße der Distributionen angeben")), 5,
+        # No field for the size: an uploaded file has it, a link does not.
+        Check("byte_size", str(_("Dateigröße")),
+              str(_("Dateien hochladen statt verlinken (die Dateigröße wird dann ermittelt)")), 5,
               5 * _share(distributions, lambda d: d.byte_size is not None)),
-        Check("issued", str(_("Veröffentlichungsdatum")), str(_("Veröffentlichungsdatum angeben")), 5,
-              full(dataset.issued is not None, 5)),
-        Check("modified", str(_("Änderungsdatum")), str(_("Änderungsdatum angeben")), 5,
-              full(dataset.modified is not None, 5)),
+        Check("issued", str(_("Veröffentlichungsdatum")), str(_("Wird mit der Veröffentlichung gesetzt")), 5,
+              full(dataset.issued is not None, 5), actionable=False),
+        Check("modified", str(_("Änderungsdatum")), str(_("Wird bei jeder Änderung gesetzt")), 5,
+              full(dataset.modified is not None, 5), actionable=False),
     ])  # fmt: skip
     return Quality([findability, accessibility, interoperability, reusability, contextuality])
 

@@ -84,6 +84,9 @@ def test_hints_only_name_what_a_form_offers(licensed):
     hints = " ".join(scoring.assess(licensed, distributions=[]).hints())
     assert "Zugangsrechte" not in hints  # set by the decision on publication, no form field
     assert "Contributor-ID" not in hints  # inherited from the city's settings
+    assert "Veröffentlichungsdatum angeben" not in hints  # set on publication
+    assert "Medientyp angeben" not in hints  # follows from the format the form asks for
+    assert "Dateigröße der Distributionen angeben" not in hints  # no field: known for uploads
     quality = scoring.assess(licensed, distributions=[])
     dcat = next(check for d in quality.dimensions for check in d.checks if check.code == "dcat_ap")
     # The DCAT-AP core still misses a distribution, which the steward can add.
