@@ -78,6 +78,19 @@ class CatalogConfig(AppConfig):
         from . import inbox as catalog_inbox
 
         history.register_reason_labels(WORKFLOW_REASON_LABELS)
+        # The notes of these reasons are codes of a vocabulary: shown in its words.
+        from governance.vocabularies import PublicationForm
+
+        from .models import EthicsOutcome
+
+        history.register_reason_notes(
+            {
+                "catalog.workflow.approved": PublicationForm,
+                "catalog.workflow.refused": PublicationForm,
+                "catalog.workflow.ethics_decided": EthicsOutcome,
+                "catalog.change.ethics_decided": EthicsOutcome,
+            }
+        )
         inbox.register_task_provider(catalog_inbox.tasks_for)
         from . import changes
 
@@ -85,6 +98,10 @@ class CatalogConfig(AppConfig):
         from .quality import inbox as quality_inbox
 
         inbox.register_task_provider(quality_inbox.tasks_for)
+        # Overdue reviews and updates, broken links on the governance admins' start page.
+        from .quality import overview
+
+        overview.register()
 
         from .models import Classification, Dataset, DatasetChange, Distribution
 

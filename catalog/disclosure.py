@@ -172,3 +172,17 @@ def check_disclosure(
     report["truncated"] = report["flagged_cells"] > max_flagged
     report["valid"] = not flagged
     return report
+
+
+def applies_to(classification) -> bool:
+    """Whether the minimum-frequency rule speaks for this data (ethics_legal.md § 7.7):
+    it protects persons, so it applies to counts of persons: personal data of any kind,
+    anonymised or aggregated from it, or data under statistical confidentiality. Counts
+    of things (containers, parking spaces) in data classified as having no personal
+    reference reveal nobody; no warning and no block for them. Without a classification
+    it applies (fail closed)."""
+    if classification is None:
+        return True
+    from .models import PersonalDataStatus
+
+    return classification.personal_data != PersonalDataStatus.NONE or classification.statistical_confidentiality

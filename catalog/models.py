@@ -994,7 +994,13 @@ class QualityScore(models.Model):
 
     def hints(self) -> list[tuple[str, int]]:
         """(what to do, points it brings) for every check not fully passed, biggest gain first."""
-        failed = [check for check in self.checks if check["missing"] > 0]
+        # Only what the steward can do in a form (scoring.Check.actionable); rows stored
+        # before the flag: the derived checks by their code.
+        failed = [
+            check
+            for check in self.checks
+            if check["missing"] > 0 and check.get("actionable", check["code"] not in scoring.DERIVED_CHECKS)
+        ]
         failed.sort(key=lambda check: (-check["missing"], check["code"]))
         return [(gettext(check["hint"]), check["missing"]) for check in failed]
 

@@ -34,7 +34,7 @@ from django.utils.translation import gettext_lazy
 
 from core import tables
 
-from .disclosure import check_disclosure, read_sample, too_large_message
+from .disclosure import applies_to, check_disclosure, read_sample, too_large_message
 from .models import Distribution, DistributionReport, ReportKind
 from .signals import small_cells_found
 
@@ -383,7 +383,7 @@ def check_distribution(distribution_id: int) -> dict | None:
             defaults={"valid": disclosure["valid"], "summary": summary, "report": disclosure},
         )
         result["disclosure"] = report.valid
-        if not report.valid:
+        if not report.valid and applies_to(distribution.dataset.current_classification):
             # A file the check could not read to its end is not passed either: the
             # statistics office looks at it (fail closed).
             if disclosure["error"]:

@@ -46,6 +46,9 @@ class EthicsConfig(AppConfig):
         )  # fmt: skip
         inbox.register_task_provider(ethics_inbox.tasks_for)
         inbox.register_task_filter(ethics_inbox.without_votes_cast)
+        from . import overview
+
+        overview.register()  # pending reviews on the governance admins' start page
         history.register_reason_labels(REASON_LABELS)
 
         audit.register(DataUse)

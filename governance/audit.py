@@ -219,9 +219,26 @@ def append(
 
 def _safe_str(instance) -> str:
     try:
-        return str(instance)
+        return object_text(instance)
     except Exception:
         return f"{instance._meta.verbose_name} #{instance.pk}"
+
+
+def without_type_prefix(text: str, model) -> str:
+    """An object's name without its kind in front ("Ethikprüfung: X" → "X"): the journal
+    names the kind beside it, so it would read twice."""
+    if model is None:
+        return text
+    label = str(model._meta.verbose_name)
+    for name in {label, label[:1].upper() + label[1:]}:
+        if text.startswith(f"{name}: "):
+            return text[len(name) + 2 :]
+    return text
+
+
+def object_text(instance) -> str:
+    """What the journal stores as an object's name: its str(), without its kind."""
+    return without_type_prefix(str(instance), type(instance))
 
 
 # ---------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Readable version history: what changed between two simple-history records, with
 field labels and display values instead of ids and codes."""
 
+import re
 from dataclasses import dataclass
 
 from django.db import models
@@ -133,16 +134,56 @@ def reason_code(reason: str | None) -> str:
     return (reason or "").partition(": ")[0]
 
 
+# The vocabularies some services write their note in (an outcome code, a publication
+# form): code → {note code: words}. Registered like the labels (AppConfig.ready).
+REASON_NOTE_VOCABULARIES: dict[str, dict] = {}
+
+# An ISO 8601 time as services write it into a note (a release time, "Sperrfrist").
+ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?")
+
+
+def register_reason_notes(vocabularies: dict) -> None:
+    """Name the vocabulary (a TextChoices class or a dict) a reason's note is written in,
+    so that "catalog.workflow.approved: internal" reads as the form's words."""
+    for code, vocabulary in vocabularies.items():
+        choices = getattr(vocabulary, "choices", vocabulary)
+        REASON_NOTE_VOCABULARIES[code] = dict(choices)
+
+
+def _local_time(match) -> str:
+    from django.utils import formats, timezone
+    from django.utils.dateparse import parse_datetime
+
+    moment = parse_datetime(match.group(0))
+    if moment is None:
+        return match.group(0)
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+
+
+def describe_note(code: str, note: str) -> str:
+    """A service's note for people: a vocabulary code in words (the first item of the
+    note), times as local time in the one short format."""
+    vocabulary = REASON_NOTE_VOCABULARIES.get(code)
+    if vocabulary:
+        head, sep, rest = note.partition(", ")
+        if head in vocabulary:
+            note = f"{vocabulary[head]}{sep}{rest}"
+    return ISO_TIME.sub(_local_time, note)
+
+
 def describe_change_reason(reason: str | None) -> str:
     """A change reason for people: a registered code in words, with the service's note
-    after it. Anything else shows as it is stored, never put into words."""
+    after it (its codes in words too). Anything else shows as it is stored, never put
+    into words."""
     if not reason:
         return "–"
     code, _sep, detail = reason.partition(": ")
     label = REASON_LABELS.get(code)
     if label is None:
         return reason
-    return f"{label}: {detail}" if detail else str(label)
+    return f"{label}: {describe_note(code, detail)}" if detail else str(label)
 
 
 def reason_label(reason: str | None) -> str:

@@ -6,6 +6,8 @@ sync_role_permissions keeps equal to the assignments in force. Every view and AP
 endpoint asks here; nothing else reads guardian directly.
 """
 
+from functools import cache
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
@@ -356,9 +358,55 @@ def visible_audit_events(user):
         return AuditEvent.objects.none()
     if user.is_superuser:
         return AuditEvent.objects.all()
-    return AuditEvent.objects.filter(
-        Q(organisation__isnull=True) | Q(organisation_id__in=audit_organisations(user).values("pk"))
+    own = audit_organisations(user).values("pk")
+    return AuditEvent.objects.filter(Q(organisation__isnull=True) | Q(organisation_id__in=own)).exclude(
+        _foreign_policy_events(own)
     )
+
+
+@cache
+def policy_issuer_paths() -> dict:
+    """The path from each policy model to its issuer (no issuer: network-wide)."""
+    from .models import PolicyDocument, PolicySection, PolicyVersion, Rule, RuleVersion
+
+    return {
+        PolicyDocument: "issuer",
+        PolicyVersion: "document__issuer",
+        PolicySection: "policy_version__document__issuer",
+        Rule: "document__issuer",
+        RuleVersion: "rule__document__issuer",
+    }
+
+
+def visible_in_audit(user, queryset):
+    """Objects the journal names (a decision's policy versions and rule versions): a
+    policy object of another city stays out, like its events; the rest as it is."""
+    issuer = policy_issuer_paths().get(queryset.model)
+    if issuer is None or user.is_superuser:
+        return queryset
+    return queryset.filter(
+        Q(**{f"{issuer}__isnull": True}) | Q(**{f"{issuer}__in": audit_organisations(user).values("pk")})
+    )
+
+
+def _foreign_policy_events(own) -> Q:
+    """Events filed under no organisation before policies were filed under their issuer:
+    those of another city's documents (and their versions, sections, rules) stay hidden.
+    One subquery per model, inside the one query of the events."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import CharField
+    from django.db.models.functions import Cast
+
+    condition = Q(pk__in=[])
+    for model, issuer in policy_issuer_paths().items():
+        foreign = (
+            model._default_manager.filter(**{f"{issuer}__isnull": False})
+            .exclude(**{f"{issuer}__in": own})
+            .annotate(key=Cast("pk", CharField()))
+            .values("key")
+        )
+        condition |= Q(content_type=ContentType.objects.get_for_model(model), object_id__in=foreign)
+    return Q(organisation__isnull=True) & condition
 
 
 def visible_decisions(user):

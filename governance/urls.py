@@ -6,6 +6,7 @@ app_name = "governance"
 
 urlpatterns = [
     path("", views.tasks, name="tasks"),
+    path("lage/<slug:code>/", views.state_list, name="state_list"),
     path("organisationen/", views.organisation_list, name="organisation_list"),
     path("organisationen/<slug:slug>/", views.organisation_detail, name="organisation_detail"),
     path("organisationen/<slug:slug>/bearbeiten/", views.organisation_edit, name="organisation_edit"),

@@ -9,10 +9,15 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import models
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from simple_history.models import registered_models as history_registered_models
 
@@ -20,7 +25,7 @@ from core.cells import safe_row
 from core.forms import add_errors
 
 from . import audit as journal
-from . import inbox, permissions, services
+from . import inbox, overview, permissions, services
 from . import tasks as background
 from .forms import (
     AdoptForm,
@@ -36,7 +41,14 @@ from .forms import (
     RoleAssignmentForm,
     RuleVersionForm,
 )
-from .history import IGNORED_FIELDS, display_value, history_entries, reason_code, reason_label, reason_labels
+from .history import (
+    IGNORED_FIELDS,
+    describe_change_reason,
+    display_value,
+    history_entries,
+    reason_code,
+    reason_labels,
+)
 from .models import (
     AuditAction,
     AuditEvent,
@@ -52,7 +64,7 @@ from .models import (
 )
 from .policytext import diff_lines, diff_rules, render_markdown
 from .rules import FACT_LIST, OPERATORS, OPERATORS_BY_KIND
-from .vocabularies import Vocabulary
+from .vocabularies import PublicationForm, Vocabulary
 
 
 def staff_required(view):
@@ -88,17 +100,40 @@ def tasks(request):
         .order_by("valid_from", "pk")
     )
     for_me = list(for_me)
+    assignments = [a for a in mine if a.pk in active_ids]
+    # Governance admins see the state of their organisations first (one query per count).
+    state = []
+    if overview.can_see_overview(request.user, held_roles={assignment.role for assignment in assignments}):
+        state = overview.readings(overview.admin_organisation_ids(request.user))
     return render(
         request,
         "governance/tasks.html",
         {
             "tasks": inbox.tasks_for(request.user),
-            "assignments": [a for a in mine if a.pk in active_ids],
+            "assignments": assignments,
             "upcoming": [a for a in mine if a.pk not in active_ids and a.valid_from > now],
             "deputies_for_me": [deputy for deputy in for_me if not deputy.is_proposal],
             "my_proposals": [deputy for deputy in for_me if deputy.is_proposal],
             "end_form": RevokeForm(),
+            "overview": state,
         },
+    )
+
+
+@require_GET
+@staff_required
+def state_list(request, code):
+    """The list behind one count of the start page: what it counts, in the organisations
+    the governance admin oversees."""
+    if not overview.can_see_overview(request.user):
+        raise PermissionDenied
+    signal = overview.signal(code)
+    if signal is None or signal.items is None:
+        raise Http404
+    return render(
+        request,
+        "governance/state_list.html",
+        {"signal": signal, "items": signal.items(overview.admin_organisation_ids(request.user))},
     )
 
 
@@ -658,7 +693,13 @@ def audited_object_types() -> list[tuple[str, str]]:
     models = {*history_registered_models.values(), *journal.registered_models()}
     choices = []
     for model in models:
-        if model._meta.app_label in AUDITED_APPS and not model.__name__.startswith("Historical"):
+        if (
+            model._meta.app_label in AUDITED_APPS
+            and not model.__name__.startswith("Historical")
+            # The through tables of many-to-many fields ("Dataset-keyword-Beziehung"):
+            # their changes are journaled as a field of the object they belong to.
+            and not model._meta.auto_created
+        ):
             label = str(model._meta.verbose_name)
             choices.append((model._meta.label_lower, label[:1].upper() + label[1:]))
     return sorted(choices, key=lambda choice: choice[1])
@@ -701,6 +742,13 @@ def _filter_querystring(request) -> str:
     return query.urlencode()
 
 
+def object_text(event) -> str:
+    """The object's name without its kind, which the journal shows beside it (events
+    written before stored "Ethikprüfung: X")."""
+    model = event.content_type.model_class() if event.content_type_id and event.content_type else None
+    return journal.without_type_prefix(event.object_repr, model) or "–"
+
+
 def event_type_label(event) -> str:
     model = event.content_type.model_class() if event.content_type_id and event.content_type else None
     if model is None:
@@ -722,6 +770,7 @@ def audit(request):
     )
     for event in page.object_list:
         event.type_label = event_type_label(event)
+        event.object_text = object_text(event)
     return render(
         request,
         "governance/audit.html",
@@ -748,10 +797,11 @@ def audit_event(request, seq):
         for name, change in (event.data.get("changes") or {}).items():
             if name in IGNORED_FIELDS:
                 continue
-            changes.append((field_label(model, name), audit_value(model, name, change["old"]),
-                            audit_value(model, name, change["new"])))  # fmt: skip
+            changes.append((field_label(model, name), audit_value(model, name, change["old"], request.user),
+                            audit_value(model, name, change["new"], request.user)))  # fmt: skip
         for name, value in (event.data.get("snapshot") or {}).items():
-            snapshot.append((field_label(model, name), audit_value(model, name, value)))
+            if not is_empty(value):  # nothing to read in an empty field
+                snapshot.append((field_label(model, name), audit_value(model, name, value, request.user)))
     obj = None
     if model is not None and event.object_id and event.action != AuditAction.DELETE:
         obj = model._default_manager.filter(pk=event.object_id).first()
@@ -765,9 +815,14 @@ def audit_event(request, seq):
         {
             "event": event,
             "type_label": event_type_label(event),
+            "object_text": object_text(event),
             "changes": changes,
             "snapshot": snapshot,
-            "other_data": {k: v for k, v in event.data.items() if k not in ("changes", "snapshot")},
+            "other_data": [
+                (DATA_LABELS.get(key, key), data_value(value))
+                for key, value in event.data.items()
+                if key not in ("changes", "snapshot") and not is_empty(value)
+            ],
             "object": obj,
             "object_url": obj.get_absolute_url() if obj is not None and hasattr(obj, "get_absolute_url") else None,
             "version_url": version_url,
@@ -776,26 +831,127 @@ def audit_event(request, seq):
     )
 
 
-def audit_value(model, name: str, value) -> str:
-    """A journaled value for people; many-to-many values are stored as lists of ids."""
+def is_empty(value) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def local_time(value) -> str:
+    """A stored time (ISO 8601, UTC) as local time in the one short format."""
+    moment = parse_datetime(value) if isinstance(value, str) else value
+    if moment is None:
+        return str(value)
+    return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+
+
+def audit_value(model, name: str, value, user=None) -> str:
+    """A journaled value for people; many-to-many values are stored as lists of ids
+    (named only as far as the auditor may see them: no policy of another city), times in
+    UTC, kinds of objects as content type ids."""
     try:
         field = model._meta.get_field(name)
     except Exception:
-        return "–" if value in (None, "") else str(value)
+        return data_value(value)
+    if is_empty(value):
+        return "–"
     if field.many_to_many and isinstance(value, list):
-        names = sorted(str(obj) for obj in field.related_model._default_manager.filter(pk__in=value))
-        return ", ".join(names) or "–"
+        related = field.related_model._default_manager.filter(pk__in=value)
+        if user is not None:
+            related = permissions.visible_in_audit(user, related)
+        return ", ".join(sorted(str(obj) for obj in related)) or "–"
+    if isinstance(field, models.DateTimeField):
+        return local_time(value)
+    if isinstance(field, models.DateField):
+        day = parse_date(value) if isinstance(value, str) else value
+        return date_format(day, "SHORT_DATE_FORMAT") if day else str(value)
+    if field.is_relation and field.related_model is ContentType:
+        return kind_label(ContentType.objects.get_for_id(value).model_class() if value else None, value)
+    if name == "evaluation" and isinstance(value, dict):
+        return evaluation_summary(value)
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)
     return display_value(model, name, value)
 
 
+def kind_label(kind, value=None) -> str:
+    """A kind of object by its name; a version table of simple-history by the name of
+    the object it keeps versions of ("Datensatz (Version)")."""
+    if kind is None:
+        return f"#{value}"
+    versioned = getattr(kind, "instance_type", None)
+    if versioned is not None:
+        return _("%(kind)s (Version)") % {"kind": capfirst(versioned._meta.verbose_name)}
+    return capfirst(kind._meta.verbose_name)
+
+
+def evaluation_summary(evaluation: dict) -> str:
+    """The rules' evaluation of a decision in one sentence: the proposed form, how many
+    rules were evaluated and which of them applied (the decision page shows it all)."""
+    trace = evaluation.get("trace") or []
+    applied = sorted(step["rule"] for step in trace if step.get("result"))
+    outcome = evaluation.get("outcome")
+    parts = []
+    if outcome:
+        parts.append(_("Vorschlag: %(outcome)s") % {"outcome": dict(PublicationForm.choices).get(outcome, outcome)})
+    parts.append(
+        _("%(count)d Regeln ausgewertet, zutreffend: %(applied)s")
+        % {"count": len(trace), "applied": ", ".join(applied) or _("keine")}
+    )
+    return "; ".join(str(part) for part in parts)
+
+
+def data_value(value) -> str:
+    """A value the journal keeps beside the snapshot (a filter, permissions granted)."""
+    if is_empty(value):
+        return "–"
+    if isinstance(value, dict):
+        return "; ".join(f"{DATA_LABELS.get(key, key)}: {data_value(item)}" for key, item in value.items())
+    if isinstance(value, list):
+        return ", ".join(data_value(item) for item in value)
+    if isinstance(value, str) and journal_time(value):
+        return local_time(value)
+    return str(value)
+
+
+def journal_time(value: str) -> bool:
+    return len(value) >= 16 and value[4:5] == "-" and value[10:11] == "T" and parse_datetime(value) is not None
+
+
+# Names of what the services keep beside a snapshot, and of the fields Django names
+# itself (no verbose name): what the journal shows instead of the attribute.
+DATA_LABELS = {
+    "granted": gettext_lazy("Erteilte Berechtigungen"),
+    "revoked": gettext_lazy("Entzogene Berechtigungen"),
+    "note": gettext_lazy("Anmerkung"),
+    "filters": gettext_lazy("Filter"),
+    "up_to_seq": gettext_lazy("Bis Ereignis Nr."),
+    "dataset": gettext_lazy("Datensatz"),
+    "valid_from": gettext_lazy("Gültig ab"),
+    "valid_until": gettext_lazy("Gültig bis"),
+    "person": gettext_lazy("Person"),
+    "organisation": gettext_lazy("Organisation"),
+    "object_type": gettext_lazy("Objektart"),
+    "object_id": gettext_lazy("Objekt-Kennung"),
+    "action": gettext_lazy("Aktion"),
+    "since": gettext_lazy("Von"),
+    "until": gettext_lazy("Bis"),
+}
+FIELD_LABELS = {
+    "subject_version_type": gettext_lazy("Gegenstand (Art der Version)"),
+    "subject_version_id": gettext_lazy("Gegenstand (Versions-Kennung)"),
+    "classification_type": gettext_lazy("Klassifizierung (Art)"),
+    "classification_id": gettext_lazy("Klassifizierung (Kennung)"),
+}
+
+
 def field_label(model, name: str) -> str:
     try:
-        label = str(model._meta.get_field(name).verbose_name)
+        field = model._meta.get_field(name)
     except Exception:
-        return name
-    return label[:1].upper() + label[1:]
+        return str(FIELD_LABELS.get(name) or DATA_LABELS.get(name) or name)
+    label = str(field.verbose_name)
+    if name in FIELD_LABELS and label == field.name.replace("_", " "):  # Django's own name
+        label = str(FIELD_LABELS[name])
+    return capfirst(label)
 
 
 class Echo:
@@ -805,26 +961,54 @@ class Echo:
         return value
 
 
-# The payload (audit.payload(); person_text only when there is one) and the hash, then
-# the words of the reason code, which the hash does not cover.
-EXPORT_COLUMNS = [
-    "seq", "time", "actor_id", "actor", "action", "content_type", "object_id", "object", "version_id",
-    "organisation_id", "request_id", "reason", "person_text", "data", "prev_hash", "hash", "reason_label",
-]  # fmt: skip
+# The CSV is for people (a spreadsheet): German headings, local times, words for codes;
+# the codes and ids stay beside them for filtering. The JSON export is the verbatim
+# payload (audit.payload()) from which a recipient recomputes every hash.
+def export_columns():
+    return [
+        _("Nr."), _("Zeitpunkt (Europe/Berlin)"), _("Person"), _("Personen-Kennung"), _("Aktion"),
+        _("Objektart"), _("Objekt-Kennung"), _("Objekt"), _("Versions-Kennung"), _("Organisation"),
+        _("Organisations-Kennung"), _("Vorgang"), _("Vorgang (Code)"), _("Begründung/Notiz der Person"),
+        _("Anfrage-Kennung"), _("Daten (JSON)"), _("Vorheriger Hash"), _("Hash"),
+    ]  # fmt: skip
+
+
+def export_row(event, organisation_names: dict) -> list:
+    return [
+        event.seq,
+        timezone.localtime(event.time).isoformat(),
+        event.actor_repr or _("System"),
+        event.actor_id,
+        event.get_action_display(),
+        event_type_label(event) if event.content_type_id else "",
+        event.object_id,
+        object_text(event) if event.object_repr else "",
+        event.version_id,
+        organisation_names.get(event.organisation_id, "") if event.organisation_id else _("Stadtverbund"),
+        event.organisation_id,
+        describe_change_reason(event.reason) if event.reason else "",
+        event.reason,
+        event.person_text,
+        event.request_id,
+        journal.canonical_json(event.data) if event.data else "",
+        event.prev_hash,
+        event.hash,
+    ]
 
 
 @require_GET
 @staff_required
 def audit_export(request, fmt):
-    """The filtered events as CSV or JSON, streamed. Each row carries the canonical
-    payload and its hash, so the recipient can recompute every hash. The reason is the
-    service's code, its words come beside it (CSV: `reason_label`; JSON: the legend
-    `reason_labels` after the events), and what a person typed is `person_text`, never
-    put into words. The export is itself journaled.
+    """The filtered events as CSV or JSON, streamed. The JSON carries each event's
+    canonical payload and its hash, so the recipient can recompute every hash; the
+    reason is the service's code, its words in the legend `reason_labels` after the
+    events. The CSV is for reading: German headings, times in Europe/Berlin (ISO 8601
+    with offset), actions, object types and reasons in words with their codes beside
+    them, and what a person typed in its own column, never put into words. The export
+    is itself journaled.
 
     In the CSV, text that starts with = + - @, a tab or a carriage return has a leading
-    apostrophe (core.cells), so that no spreadsheet runs it: strip it from such cells
-    before recomputing a hash, or recompute from the JSON export, which is verbatim."""
+    apostrophe (core.cells), so that no spreadsheet runs it."""
     if not permissions.can_audit(request.user):
         raise PermissionDenied
     if fmt not in ("csv", "json"):
@@ -848,16 +1032,17 @@ def audit_export(request, fmt):
 
     if fmt == "csv":
         writer = csv.writer(Echo())
+        organisation_names = dict(Organisation.objects.values_list("pk", "name"))
 
         def lines():
-            yield writer.writerow(EXPORT_COLUMNS)
-            for record in records():
-                record["data"] = journal.canonical_json(record["data"])
-                record["reason_label"] = reason_label(record["reason"])
+            yield writer.writerow(export_columns())
+            for event in (
+                events.filter(seq__lte=head).select_related("content_type").order_by("seq").iterator(chunk_size=2000)
+            ):
                 # Text a spreadsheet would run as a formula (a data request titled
                 # "=HYPERLINK(…)") gets a leading apostrophe; the JSON export is verbatim.
                 yield writer.writerow(
-                    safe_row(record.get(column) if record.get(column) is not None else "" for column in EXPORT_COLUMNS)
+                    safe_row("" if value is None else value for value in export_row(event, organisation_names))
                 )
 
         response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")

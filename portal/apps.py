@@ -23,3 +23,7 @@ class PortalConfig(AppConfig):
         history.register_reason_labels(LEGAL_REASON_LABELS)
         # The strategy's indicator on answered data requests reads the portal's table.
         indicators.register_source("data_requests_answered_30d_share", data_requests_answered_30d_share)
+        # Open data requests on the governance admins' start page.
+        from . import overview
+
+        overview.register()

@@ -29,6 +29,39 @@ RATINGS = [
 ]
 
 
+# What is missing when a check is not passed, for the public page (the labels name what
+# is checked and read like successes: "Lizenz angegeben").
+GAPS = {
+    "keywords": _("keine Schlagwörter"),
+    "themes": _("keine Themen"),
+    "spatial": _("keine räumliche Abdeckung"),
+    "temporal": _("keine zeitliche Abdeckung"),
+    "access_url": _("keine erreichbare Zugriffsadresse"),
+    "download_url": _("kein direkter Download"),
+    "download_url_ok": _("keine erreichbare Download-Adresse"),
+    "format": _("kein Format angegeben"),
+    "media_type": _("kein Medientyp angegeben"),
+    "vocabulary": _("Format nicht aus dem EU-Vokabular"),
+    "non_proprietary": _("kein offenes Format"),
+    "machine_readable": _("kein maschinenlesbares Format"),
+    "dcat_ap": _("DCAT-AP-Pflichtangaben unvollständig"),
+    "licence": _("keine Lizenz angegeben"),
+    "licence_vocabulary": _("Lizenz nicht aus der DCAT-AP.de-Liste"),
+    "access_rights": _("Zugangsrechte noch nicht festgelegt"),
+    "access_rights_vocabulary": _("Zugangsrechte noch nicht festgelegt"),
+    "contact_point": _("keine Kontaktstelle"),
+    "publisher": _("kein Herausgeber"),
+    "rights": _("kein Rechtehinweis"),
+    "byte_size": _("Dateigröße fehlt"),
+    "issued": _("kein Veröffentlichungsdatum"),
+    "modified": _("kein Änderungsdatum"),
+}
+# Checks no form offers a field for: the access rights follow from the decision on
+# publication (legal review), the dates from publishing and saving. Never a to-do for
+# the steward.
+DERIVED_CHECKS = {"access_rights", "access_rights_vocabulary", "issued", "modified"}
+
+
 @dataclass(frozen=True)
 class Check:
     code: str
@@ -36,10 +69,18 @@ class Check:
     hint: str  # what to do to pass
     points: int  # maximum
     score: float  # reached (may be a share of the maximum)
+    # Whether the steward can do what the hint says in a form; a check that is derived
+    # (access rights) or that only settings fix (the contributor ID) is no to-do.
+    actionable: bool = True
 
     @property
     def passed(self) -> bool:
         return self.score >= self.points
+
+    @property
+    def gap(self) -> str:
+        """What is missing, in words (for the public page)."""
+        return str(GAPS.get(self.code, self.label))
 
     @property
     def missing(self) -> int:
@@ -66,7 +107,8 @@ class Dimension:
 
     @property
     def failed_labels(self) -> list[str]:
-        return [check.label for check in self.checks if not check.passed]
+        """What is missing for the checks not passed, e.g. "keine Lizenz angegeben"."""
+        return [check.gap for check in self.checks if not check.passed]
 
 
 @dataclass
@@ -93,9 +135,26 @@ class Quality:
 
     def hints(self) -> list[str]:
         """What would raise the score, biggest gain first, e.g. "Zeitliche Abdeckung angeben: +20"."""
-        failed = [check for dimension in self.dimensions for check in dimension.checks if check.missing > 0]
+        failed = [
+            check
+            for dimension in self.dimensions
+            for check in dimension.checks
+            if check.missing > 0 and check.actionable
+        ]
         failed.sort(key=lambda check: -check.missing)
         return [f"{check.hint}: +{check.missing}" for check in failed]
+
+
+def contributor_id(organisation) -> str:
+    """The DCAT-AP.de contributor ID of an organisation: its own, else its nearest
+    parent's (as the portal's projection publishes it)."""
+    seen = set()
+    while organisation is not None and organisation.pk not in seen:
+        if organisation.contributor_id:
+            return organisation.contributor_id
+        seen.add(organisation.pk)
+        organisation = organisation.parent if organisation.parent_id else None
+    return ""
 
 
 def _share(distributions, test) -> float:
@@ -135,14 +194,33 @@ def assess(dataset, *, distributions=None, link_status: dict | None = None) -> Q
 
     best = max(distributions, key=lambda d: sum(interoperability_of(d)), default=None)
     interop = interoperability_of(best) if best is not None else [0.0] * 5
-    dcat_ap = bool(
-        dataset.title
-        and dataset.description
-        and dataset.publisher_id
-        and dataset.publisher.contributor_id
-        and dataset.licence
-        and distributions
+    # The DCAT-AP core: what the steward fills in, and the publisher's contributor ID,
+    # which comes from the organisation settings (its own or the nearest parent's).
+    core_missing = [
+        text
+        for present, text in (
+            (dataset.title, gettext("Titel")),
+            (dataset.description, gettext("Beschreibung")),
+            (dataset.licence, gettext("Lizenz")),
+            (distributions, gettext("mindestens eine Distribution")),
+        )
+        if not present
+    ]
+    contributor = bool(dataset.publisher_id and contributor_id(dataset.publisher))
+    dcat_ap = not core_missing and bool(dataset.publisher_id) and contributor
+    dcat_hint = (
+        gettext("DCAT-AP-Pflichtangaben vervollständigen: %(missing)s") % {"missing": ", ".join(core_missing)}
+        if core_missing
+        else gettext("Contributor-ID in den Einstellungen der Organisation eintragen (Governance-Admin)")
     )
+
+    def licence_of(distribution):
+        return distribution.licence or dataset.licence
+
+    def licence_share(test) -> float:
+        # Without a distribution the dataset's own licence counts (it is what every
+        # distribution will inherit); otherwise each distribution's, inherited or its own.
+        return _share(distributions, lambda d: test(licence_of(d))) if distributions else float(test(dataset.licence))
 
     findability = Dimension("findability", str(_("Auffindbarkeit")), [
         Check("keywords", str(_("Schlagwörter")), str(_("Schlagwörter angeben")), 30, full(has_keywords, 30)),
@@ -163,28 +241,29 @@ def assess(dataset, *, distributions=None, link_status: dict | None = None) -> Q
     ])  # fmt: skip
     interoperability = Dimension("interoperability", str(_("Interoperabilität")), [
         Check("format", str(_("Format angegeben")), str(_("Format der Distributionen angeben")), 20, interop[0]),
-        Check("media_type", str(_("Medientyp angegeben")), str(_("Medientyp angeben")), 10, interop[1]),
+        Check("media_type", str(_("Medientyp angegeben")),
+              str(_("Format der Distributionen angeben (der Medientyp ergibt sich daraus)")), 10, interop[1]),
         Check("vocabulary", str(_("Format aus kontrolliertem Vokabular")),
               str(_("Format aus dem EU-Vokabular wählen")), 10, interop[2]),
         Check("non_proprietary", str(_("Offenes Format")), str(_("Ein offenes Format anbieten (z. B. CSV)")), 20,
               interop[3]),
         Check("machine_readable", str(_("Maschinenlesbares Format")),
               str(_("Ein maschinenlesbares Format anbieten (z. B. CSV, JSON)")), 20, interop[4]),
-        Check("dcat_ap", str(_("DCAT-AP-Pflichtangaben")),
-              str(_("DCAT-AP-Pflichtangaben vervollständigen (u. a. Contributor-ID des Herausgebers)")), 30,
-              full(dcat_ap, 30)),
+        Check("dcat_ap", str(_("DCAT-AP-Pflichtangaben")), dcat_hint, 30, full(dcat_ap, 30),
+              actionable=bool(core_missing)),
     ])  # fmt: skip
-    licence_known = dataset.licence in LICENCES_BY_CODE
     reusability = Dimension("reusability", str(_("Wiederverwendbarkeit")), [
-        Check("licence", str(_("Lizenz angegeben")), str(_("Lizenz angeben")), 20,
-              20 * _share(distributions, lambda d: bool(d.licence or dataset.licence))),
+        Check("licence", str(_("Lizenz angegeben")), str(_("Lizenz angeben")), 20, 20 * licence_share(bool)),
         Check("licence_vocabulary", str(_("Lizenz aus Vokabular")), str(_("Lizenz aus der DCAT-AP.de-Liste wählen")),
-              10, 10 * _share(distributions, lambda d: (d.licence or dataset.licence) in LICENCES_BY_CODE)),
-        Check("access_rights", str(_("Zugangsrechte angegeben")), str(_("Zugangsrechte festlegen")), 10,
-              full(bool(dataset.publication_outcome), 10)),
+              10, 10 * licence_share(lambda code: code in LICENCES_BY_CODE)),
+        # Both follow from the decision on publication (its form maps to the EU access
+        # rights vocabulary): set by the legal review, no field for the steward.
+        Check("access_rights", str(_("Zugangsrechte angegeben")),
+              str(_("Zugangsrechte ergeben sich aus der Veröffentlichungsentscheidung")), 10,
+              full(bool(dataset.publication_outcome), 10), actionable=False),
         Check("access_rights_vocabulary", str(_("Zugangsrechte aus Vokabular")),
-              str(_("Zugangsrechte aus dem EU-Vokabular wählen")), 5,
-              full(bool(dataset.publication_outcome) and licence_known, 5)),
+              str(_("Zugangsrechte ergeben sich aus der Veröffentlichungsentscheidung")), 5,
+              full(bool(dataset.publication_outcome), 5), actionable=False),
         Check("contact_point", str(_("Kontaktstelle")), str(_("Kontaktstelle angeben")), 20,
               full(bool(dataset.contact_email or dataset.contact_url), 20)),
         Check("publisher", str(_("Herausgeber")), str(_("Herausgeber angeben")), 10,
@@ -193,12 +272,14 @@ def assess(dataset, *, distributions=None, link_status: dict | None = None) -> Q
     contextuality = Dimension("contextuality", str(_("Kontext")), [
         Check("rights", str(_("Rechtehinweis")), str(_("Namensnennung oder Rechtehinweis angeben")), 5,
               full(bool(dataset.attribution_text), 5)),
-        Check("byte_size", str(_("Dateigröße")), str(_("Dateigröße der Distributionen angeben")), 5,
+        # No field for the size: an uploaded file has it, a link does not.
+        Check("byte_size", str(_("Dateigröße")),
+              str(_("Dateien hochladen statt verlinken (die Dateigröße wird dann ermittelt)")), 5,
               5 * _share(distributions, lambda d: d.byte_size is not None)),
-        Check("issued", str(_("Veröffentlichungsdatum")), str(_("Veröffentlichungsdatum angeben")), 5,
-              full(dataset.issued is not None, 5)),
-        Check("modified", str(_("Änderungsdatum")), str(_("Änderungsdatum angeben")), 5,
-              full(dataset.modified is not None, 5)),
+        Check("issued", str(_("Veröffentlichungsdatum")), str(_("Wird mit der Veröffentlichung gesetzt")), 5,
+              full(dataset.issued is not None, 5), actionable=False),
+        Check("modified", str(_("Änderungsdatum")), str(_("Wird bei jeder Änderung gesetzt")), 5,
+              full(dataset.modified is not None, 5), actionable=False),
     ])  # fmt: skip
     return Quality([findability, accessibility, interoperability, reusability, contextuality])
 
@@ -256,7 +337,14 @@ def stored(score) -> Quality:
     dimensions = {code: Dimension(code, gettext(values["label"])) for code, values in rows.items()}
     for check in score.checks:
         dimensions[check["dimension"]].checks.append(
-            Check(check["code"], gettext(check["label"]), gettext(check["hint"]), check["points"], check["score"])
+            Check(
+                check["code"],
+                gettext(check["label"]),
+                gettext(check["hint"]),
+                check["points"],
+                check["score"],
+                actionable=check.get("actionable", check["code"] not in DERIVED_CHECKS),
+            )
         )
     return Quality(list(dimensions.values()))
 

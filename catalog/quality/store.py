@@ -74,6 +74,7 @@ def rescore(dataset_id: int):
                     "score": round(check.score, 2),
                     "missing": check.missing,
                     "passed": check.passed,
+                    "actionable": check.actionable,
                 }
                 for dimension in quality.dimensions
                 for check in dimension.checks

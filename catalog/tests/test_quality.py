@@ -88,9 +88,10 @@ CHECK_TABLE = [
     ("not_machine_readable", lambda ds, d: setattr(d, "format", "PDF"), {"machine_readable": 20}),
     ("dcat_ap", lambda ds, d: setattr(ds.publisher, "contributor_id", ""), {"dcat_ap": 30}),
     ("licence", _clear_licences,
-     {"licence": 20, "licence_vocabulary": 10, "access_rights_vocabulary": 5, "dcat_ap": 30}),
-    ("licence_vocabulary", lambda ds, d: setattr(ds, "licence", "eigene-lizenz"),
-     {"licence_vocabulary": 10, "access_rights_vocabulary": 5}),
+     {"licence": 20, "licence_vocabulary": 10, "dcat_ap": 30}),
+    # The access rights follow from the decision, not from the licence (issue 22: the old
+    # table pinned access_rights_vocabulary to the licence).
+    ("licence_vocabulary", lambda ds, d: setattr(ds, "licence", "eigene-lizenz"), {"licence_vocabulary": 10}),
     ("access_rights", lambda ds, d: setattr(ds, "publication_outcome", ""),
      {"access_rights": 10, "access_rights_vocabulary": 5}),
     ("contact_point", lambda ds, d: setattr(ds, "contact_email", ""), {"contact_point": 20}),
@@ -157,9 +158,10 @@ def test_without_distributions_the_distribution_checks_score_nothing(complete):
     lost = {check.code: check.missing for d in result.dimensions for check in d.checks if check.missing}
     assert lost == {
         "access_url": 50, "download_url": 20, "download_url_ok": 30, "format": 20, "media_type": 10,
-        "vocabulary": 10, "non_proprietary": 20, "machine_readable": 20, "dcat_ap": 30, "licence": 20,
-        "licence_vocabulary": 10, "byte_size": 5,
+        "vocabulary": 10, "non_proprietary": 20, "machine_readable": 20, "dcat_ap": 30, "byte_size": 5,
     }  # fmt: skip
+    # The dataset's own licence counts without a distribution (issue 22: it used to cost
+    # the licence points and asked to "Lizenz angeben" with a licence set).
 
 
 @pytest.mark.parametrize(
@@ -273,8 +275,12 @@ def test_the_hints_are_in_german_and_sorted_by_points_gained(dataset_a):
     assert hints[0] == ("Erreichbare Zugriffsadressen angeben", 50)
     assert ("Zeitliche Abdeckung angeben", 20) in hints
     assert [points for _hint, points in hints] == sorted((points for _hint, points in hints), reverse=True)
-    # Together the hints make up what is missing to 405 points.
-    assert sum(points for _hint, points in hints) == 405 - score.points
+    # Together with the checks no form offers (the access rights follow from the
+    # decision), the hints make up what is missing to 405 points.
+    derived = sum(check["missing"] for check in score.checks if not check["actionable"])
+    assert derived == 20  # access rights (15) and the publication date (5): not published yet
+    assert not [hint for hint, _points in hints if "Zugangsrechte" in hint]
+    assert sum(points for _hint, points in hints) == 405 - score.points - derived
 
 
 def test_the_steward_sees_score_hints_and_broken_links(client_for, steward_a, dataset_a):
@@ -326,7 +332,8 @@ def test_the_portal_shows_the_persisted_score(client, dataset_a):
     ]  # fmt: skip
     html = response.content.decode()
     assert f"Metadatenqualität: {score.points} von 405 Punkten ({score.rating_label})" in html
-    assert "Räumliche Abdeckung; Zeitliche Abdeckung</td>" in html
+    # What is missing, not what is checked (issue 22: "Nicht erfüllt: Lizenz angegeben").
+    assert "keine räumliche Abdeckung; keine zeitliche Abdeckung</td>" in html
 
 
 # ---------------------------------------------------------------------------

@@ -147,6 +147,8 @@ def demo_pages():
         ("admin.lindenau", f"/intern/richtlinien/{policy.slug}/"),
         ("admin.lindenau", f"/intern/richtlinien/{policy.slug}/fassungen/{numbers[-1]}/"),
         ("admin.lindenau", f"/intern/richtlinien/{policy.slug}/vergleich/?von={numbers[0]}&bis={numbers[-1]}"),
+        ("admin.lindenau", "/intern/"),  # the start page with the state of the organisations
+        ("admin.lindenau", "/intern/lage/links/"),
         ("admin.lindenau", "/intern/audit/"),
         ("admin.lindenau", f"/intern/audit/{event.seq}/"),
         ("admin.lindenau", "/intern/organisationen/"),

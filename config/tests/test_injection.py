@@ -100,9 +100,9 @@ def test_a_formula_in_an_anonymous_data_request_is_text_in_the_audit_export(clie
     client.force_login(admin_a)
     export = client.get("/intern/audit/export.csv")
     rows = list(csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode())))
-    wishes = [row for row in rows if "HYPERLINK" in row["object"]]
+    wishes = [row for row in rows if "HYPERLINK" in row["Objekt"]]
     assert wishes, rows
-    assert wishes[0]["object"] == "'" + FORMULA
+    assert wishes[0]["Objekt"] == "'" + FORMULA
     for row in rows:
         assert not [cell for cell in row.values() if cell.startswith(FORMULA_STARTS)], row
 

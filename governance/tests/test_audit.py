@@ -296,8 +296,8 @@ def test_the_export_contains_exactly_the_filtered_events(client_for, admin_a, or
     response = client.get(f"/intern/audit/export.csv{query}")
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert {int(row["seq"]) for row in rows} == expected
-    assert all(row["action"] == "update" for row in rows)
+    assert {int(row["Nr."]) for row in rows} == expected
+    assert all(row["Aktion"] == "geändert" for row in rows)  # the CSV is for reading: in words
 
     response = client.get(f"/intern/audit/export.json{query}")
     exported = json.loads(b"".join(response.streaming_content))["events"]

@@ -128,8 +128,8 @@ def test_the_exports_carry_the_code_its_words_and_the_persons_text_apart(client_
 
     response = client.get(reverse("governance:audit_export", args=["csv"]) + query)
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
-    (row,) = [row for row in rows if int(row["seq"]) == event.seq]
-    assert (row["reason"], row["reason_label"], row["person_text"]) == (
+    (row,) = [row for row in rows if int(row["Nr."]) == event.seq]
+    assert (row["Vorgang (Code)"], row["Vorgang"], row["Begründung/Notiz der Person"]) == (
         "catalog.dataset.changed",
         "Metadaten geändert",
         FORGED,

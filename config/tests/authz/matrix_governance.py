@@ -575,6 +575,13 @@ GOVERNANCE = [
         get={"event_a": ONLY_ADMIN_A, "event_network": ONLY_ADMIN_A},
         why="An auditor sees the events of their organisations and of network-wide objects, not B's.",
     ),
+    Route(
+        "governance:state_list",
+        objects=("pruefungen", "ethik", "links", "aktualisierungen"),
+        kwargs=lambda world, label: {"code": label},
+        get=ONLY_ADMIN_A,
+        why="The lists behind the start page's counts: the governance admins' overview of their organisations.",
+    ),
 ]
 
 # ---------------------------------------------------------------------------
