@@ -17,10 +17,12 @@ from django.contrib.auth import BACKEND_SESSION_KEY, get_user_model
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.deprecation import MiddlewareMixin
 from django.utils.encoding import smart_str
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.middleware import SessionRefresh as BaseSessionRefresh
@@ -405,11 +407,17 @@ class SessionRefresh(BaseSessionRefresh):
 
     def __init__(self, get_response):
         MiddlewareMixin.__init__(self, get_response)
-        self.OIDC_EXEMPT_URLS = settings.OIDC_EXEMPT_URLS
         self.OIDC_STATE_SIZE = 32
         self.OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
         self.OIDC_USE_NONCE = True
         self.OIDC_NONCE_SIZE = 32
+
+    @cached_property
+    def exempt_urls(self):
+        names = ("oidc_authentication_init", "oidc_authentication_callback", "oidc_backchannel_logout", "logout")
+        return {reverse(name) for name in names}
+
+    exempt_url_patterns = frozenset()
 
     def process_request(self, request):
         if not enabled() or request.session.get(BACKEND_SESSION_KEY) != BACKEND:

@@ -13,7 +13,7 @@
 //   expired         the ID token expired half an hour ago
 import { createServer } from 'node:http';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import Provider from 'oidc-provider';
+import Provider, { interactionPolicy } from 'oidc-provider';
 
 const rp = process.argv[2].replace(/\/$/, '');
 const CLIENT_ID = 'stadtdaten';
@@ -40,6 +40,18 @@ async function readBody(req) {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+const known = (sub) => Object.values(state.accounts).some((person) => person.sub === sub);
+
+// A person removed here while their session lives on must sign in again; asked with
+// prompt=none (the relying party's refresh), the answer is login_required.
+const policy = interactionPolicy.base();
+policy.get('login').checks.add(new interactionPolicy.Check(
+  'account_removed',
+  'the account of this session no longer exists',
+  'login_required',
+  (ctx) => Boolean(ctx.oidc.session.accountId && !known(ctx.oidc.session.accountId)),
+));
+
 const server = createServer();
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 const issuer = `http://127.0.0.1:${server.address().port}`;
@@ -54,12 +66,22 @@ const provider = new Provider(issuer, {
       response_types: ['code'],
       grant_types: ['authorization_code'],
       token_endpoint_auth_method: 'client_secret_post',
-      backchannel_logout_uri: `${rp}/oidc/backchannel-logout/`,
+      // node resolves localhost to ::1 first; the live server listens on 127.0.0.1.
+      backchannel_logout_uri: `${rp.replace('//localhost:', '//127.0.0.1:')}/oidc/backchannel-logout/`,
       backchannel_logout_session_required: true,
       id_token_signed_response_alg: process.env.OIDC_TEST_ALG || 'RS256',
     },
   ],
   jwks: { keys: [rsa, ec] },
+  interactions: { policy, url: (ctx, interaction) => `/interaction/${interaction.uid}` },
+  // The provider refuses to call loopback addresses (its SSRF guard); here the relying
+  // party is the test's live server on 127.0.0.1, and it is the only one called.
+  fetch(url, { dispatcher, ...options }) {
+    if (new URL(url).origin !== new URL(rp.replace('//localhost:', '//127.0.0.1:')).origin) {
+      return Promise.reject(new Error(`only the relying party is called, not ${url}`));
+    }
+    return globalThis.fetch(url, options);
+  },
   pkce: { required: () => true },
   cookies: { keys: ['schluessel-der-tests-fuer-cookies'] },
   claims: {
