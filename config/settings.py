@@ -608,5 +608,7 @@ OIDC_USE_NONCE = True
 OIDC_STORE_ID_TOKEN = True  # the id_token_hint of the logout at the provider
 OIDC_CALLBACK_CLASS = "governance.oidc_views.CallbackView"
 OIDC_AUTHENTICATE_CLASS = "governance.oidc_views.AuthenticationRequestView"
-AUTHENTICATION_BACKENDS.insert(AUTHENTICATION_BACKENDS.index("guardian.backends.ObjectPermissionBackend"), "governance.oidc.Backend")
+AUTHENTICATION_BACKENDS.insert(
+    AUTHENTICATION_BACKENDS.index("guardian.backends.ObjectPermissionBackend"), "governance.oidc.Backend"
+)
 MIDDLEWARE.insert(MIDDLEWARE.index("axes.middleware.AxesMiddleware"), "governance.oidc.SessionRefresh")

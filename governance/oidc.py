@@ -260,9 +260,8 @@ def sign_in(claims: dict):
     first_name, last_name = _names(claims)
     email = _text(claims.get(settings.OIDC_CLAIM_EMAIL))[:254]
     with transaction.atomic():
-        identity = (
-            OidcIdentity.objects.select_for_update().select_related("user").filter(issuer=issuer(), subject=subject).first()
-        )
+        identities = OidcIdentity.objects.select_for_update().select_related("user")
+        identity = identities.filter(issuer=issuer(), subject=subject).first()
         if identity is None:
             if home is None:
                 mapping = OidcGroupRole.objects.filter(group__in=groups).select_related("organisation").first()

@@ -104,9 +104,7 @@ class LocalLoginForm(AuthenticationForm):
         username = self.cleaned_data.get("username") or ""
         if not oidc.local_login_allowed(username):
             raise ValidationError(
-                _(
-                    "Die Anmeldung mit Passwort ist abgeschaltet. Bitte melden Sie sich mit Ihrem Dienstkonto an."
-                ),
+                _("Die Anmeldung mit Passwort ist abgeschaltet. Bitte melden Sie sich mit Ihrem Dienstkonto an."),
                 code="local_login_off",
             )
         return super().clean()

@@ -19,8 +19,8 @@ from .accounts import Account
 from .audit import GENESIS_HASH, AuditAction, AuditEvent, AuditVerification
 from .decisions import Decision, DecisionKind, DecisionOutcome, DecisionPolicyVersion, DecisionRuleVersion
 from .history import PersonText
-from .oidc import OidcGroupRole, OidcIdentity, OidcRoleGrant, OidcSession
 from .immutable import AppendOnlyQuerySet, BulkWriteRefused, ImmutableError, InsertOnlyQuerySet
+from .oidc import OidcGroupRole, OidcIdentity, OidcRoleGrant, OidcSession
 from .organisations import DataProtectionRegime, DNGRole, Organisation, OrganisationQuerySet, OrgType
 from .policies import (
     DraftOnlyMixin,

@@ -70,6 +70,9 @@ class OidcRoleGrant(models.Model):
     assignment = models.OneToOneField(RoleAssignment, on_delete=models.PROTECT, related_name="oidc_grant")
     group = models.CharField(max_length=255)
 
+    def __str__(self):
+        return f"{self.assignment} ({self.group})"
+
 
 class OidcSession(models.Model):
     """A session opened through the provider, with the provider's session id (`sid`) and
@@ -84,3 +87,6 @@ class OidcSession(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["issuer", "sid"]), models.Index(fields=["issuer", "subject"])]
+
+    def __str__(self):
+        return f"{self.user} ({self.sid or self.subject})"

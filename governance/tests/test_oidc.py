@@ -12,7 +12,6 @@ from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.contenttypes.models import ContentType
-from django.core.cache import cache
 
 from conftest import PASSWORD, make_organisation, make_role_holder, make_user
 from governance import services
@@ -26,43 +25,16 @@ from governance.models import (
     Role,
     RoleAssignment,
 )
-from governance.tests.oidc import (
-    CLIENT_ID,
-    CLIENT_SECRET,
-    Provider,
-    follow,
-    messages_on,
-    sign_in_at_provider,
-    signed_in,
-)
+from governance.tests import oidc
+from governance.tests.oidc import CLIENT_ID, follow, messages_on, sign_in_at_provider, signed_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+# The provider and SSO pointed at it (shared with test_oidc_browser.py).
+oidc_provider = oidc.oidc_provider
+sso = oidc.sso
+
 LOGOUT_EVENT = {"http://schemas.openid.net/event/backchannel-logout": {}}
-
-
-@pytest.fixture(scope="session")
-def oidc_provider(live_server):
-    provider = Provider(live_server.url)
-    yield provider
-    provider.stop()
-
-
-@pytest.fixture
-def sso(oidc_provider, settings, live_server):
-    """SSO on, pointed at the test provider (discovery), which is reset for the test."""
-    settings.OIDC_ISSUER = oidc_provider.issuer
-    settings.OIDC_RP_CLIENT_ID = CLIENT_ID
-    settings.OIDC_RP_CLIENT_SECRET = CLIENT_SECRET
-    settings.OIDC_RP_SCOPES = "openid profile email groups organisation"
-    settings.OIDC_LOCAL_LOGIN = True
-    settings.OIDC_BREAK_GLASS_USERS = []
-    settings.OUTBOUND_ALLOWED_HOSTS = [oidc_provider.host_port]
-    cache.clear()
-    oidc_provider.configure()
-    oidc_provider.rp = live_server.url
-    yield oidc_provider
-    cache.clear()
 
 
 @pytest.fixture
@@ -99,7 +71,8 @@ def test_sign_in_creates_and_then_updates_the_account_from_the_claims(sso, stadt
 
     landing = sign_in_at_provider(http, sso.rp, "erika")
 
-    assert landing.status_code in (200, 403) and landing.url.startswith(sso.rp)
+    assert landing.status_code in (200, 403)
+    assert landing.url.startswith(sso.rp)
     assert signed_in(http, sso.rp)
     identity = OidcIdentity.objects.select_related("user").get(issuer=sso.issuer, subject="sub-erika-0001")
     user = identity.user
@@ -164,7 +137,8 @@ def test_a_token_the_checks_refuse_ends_on_the_login_page_with_the_reason(sso, s
 
     assert callback.status_code == 302
     text = page_after(http, callback)
-    assert "Anmeldung abgelehnt" in text and reason in text
+    assert "Anmeldung abgelehnt" in text
+    assert reason in text
     assert not signed_in(http, sso.rp)
     assert not OidcIdentity.objects.exists()
     assert not get_user_model().objects.filter(email="erika@stadt-a.example").exists()
@@ -199,6 +173,14 @@ def csrf(http, relying_party) -> dict:
     return {"X-CSRFToken": token, "Referer": f"{relying_party}/"}
 
 
+def confirm_logout_at_provider(http, provider, address):
+    """Open the provider's logout page and say yes, as the person would."""
+    page = follow(http, http.get(address, allow_redirects=False))
+    xsrf = page.text.split('name="xsrf" value="')[1].split('"')[0]
+    answer = http.post(f"{provider.issuer}/session/end/confirm", data={"xsrf": xsrf, "logout": "yes"})
+    return follow(http, answer)
+
+
 def test_logout_ends_the_session_here_and_at_the_provider(sso, stadt):
     sso.configure(people=erika())
     http = requests.Session()
@@ -211,11 +193,7 @@ def test_logout_ends_the_session_here_and_at_the_provider(sso, stadt):
     assert answer.headers["Location"].startswith(f"{sso.issuer}/session/end?id_token_hint=")
     assert not signed_in(http, sso.rp)
     assert not OidcSession.objects.exists()
-    confirm = follow(http, http.get(answer.headers["Location"], allow_redirects=False))
-    xsrf = confirm.text.split('name="xsrf" value="')[1].split('"')[0]
-    done = follow(
-        http, http.post(f"{sso.issuer}/session/end/confirm", data={"xsrf": xsrf, "logout": "yes"}, allow_redirects=False)
-    )
+    done = confirm_logout_at_provider(http, sso, answer.headers["Location"])
     assert done.url == f"{sso.rp}/"
     # The provider's session is over too: the next sign-in asks for the password again.
     page = follow(http, http.get(f"{sso.rp}/oidc/anmelden/", allow_redirects=False))
@@ -229,12 +207,11 @@ def test_back_channel_logout_from_the_provider_ends_the_session(sso, stadt):
     other = requests.Session()  # another person, untouched
     sso.configure(people={**erika(), **erika_colleague()})
     sign_in_at_provider(other, sso.rp, "karl")
-    assert signed_in(http, sso.rp) and signed_in(other, sso.rp)
+    assert signed_in(http, sso.rp)
+    assert signed_in(other, sso.rp)
 
     # Erika signs out at the provider (another application's logout, say): it tells us.
-    confirm = follow(http, http.get(f"{sso.issuer}/session/end", allow_redirects=False))
-    xsrf = confirm.text.split('name="xsrf" value="')[1].split('"')[0]
-    follow(http, http.post(f"{sso.issuer}/session/end/confirm", data={"xsrf": xsrf, "logout": "yes"}))
+    confirm_logout_at_provider(http, sso, f"{sso.issuer}/session/end")
 
     assert not signed_in(http, sso.rp), sso.messages()
     assert signed_in(other, sso.rp)
@@ -303,7 +280,8 @@ def test_a_person_removed_at_the_provider_loses_access_at_the_refresh_and_next_s
     assert "nicht mehr gültig" in messages_on(landing.text), sso.messages()
     assert not signed_in(http, sso.rp)
     answer = sign_in_at_provider(requests.Session(), sso.rp, "erika")
-    assert answer.status_code == 200 and "Kennung oder Kennwort ist falsch" in answer.text
+    assert answer.status_code == 200
+    assert "Kennung oder Kennwort ist falsch" in answer.text
 
 
 def test_local_login_off_except_for_break_glass(sso, stadt, client, settings):
@@ -313,7 +291,8 @@ def test_local_login_off_except_for_break_glass(sso, stadt, client, settings):
     make_user("bernd", home=stadt, email="bernd@stadt-a.example")
 
     page = client.get("/konto/anmelden/")
-    assert "Mit dem Dienstkonto anmelden" in page.text and "Notfallzugang" in page.text
+    assert "Mit dem Dienstkonto anmelden" in page.text
+    assert "Notfallzugang" in page.text
     assert "Passwort vergessen?" not in page.text
     refused = client.post("/konto/anmelden/", {"username": "bernd", "password": PASSWORD})
     assert refused.status_code == 200

@@ -11,7 +11,9 @@ import time
 from pathlib import Path
 from urllib.parse import urljoin
 
+import pytest
 import requests
+from django.core.cache import cache
 
 HERE = Path(__file__).resolve().parent
 CLIENT_ID = "stadtdaten"
@@ -26,7 +28,7 @@ class Provider:
             raise RuntimeError("node is missing: the OpenID Connect tests start a provider on node (npm ci)")
         # Its log goes to a file: a pipe nobody reads would stall it once full.
         self.log = tempfile.NamedTemporaryFile(prefix="oidc-provider-", suffix=".log", delete=False)  # noqa: SIM115
-        self.process = subprocess.Popen(
+        self.process = subprocess.Popen(  # noqa: S603 (node and our own script)
             [node, str(HERE / "provider.mjs"), relying_party],
             cwd=HERE,
             stdout=subprocess.PIPE,
@@ -113,6 +115,30 @@ def signed_in(http, relying_party: str) -> bool:
 
 def messages_on(page_html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page_html))
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(live_server):
+    provider = Provider(live_server.url)
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture
+def sso(oidc_provider, settings, live_server):
+    """SSO on, pointed at the test provider (discovery), which is reset for the test."""
+    settings.OIDC_ISSUER = oidc_provider.issuer
+    settings.OIDC_RP_CLIENT_ID = CLIENT_ID
+    settings.OIDC_RP_CLIENT_SECRET = CLIENT_SECRET
+    settings.OIDC_RP_SCOPES = "openid profile email groups organisation"
+    settings.OIDC_LOCAL_LOGIN = True
+    settings.OIDC_BREAK_GLASS_USERS = []
+    settings.OUTBOUND_ALLOWED_HOSTS = [oidc_provider.host_port]
+    cache.clear()
+    oidc_provider.configure()
+    oidc_provider.rp = live_server.url
+    yield oidc_provider
+    cache.clear()
 
 
 __all__ = ["CLIENT_ID", "CLIENT_SECRET", "PASSWORD", "Provider", "follow", "sign_in_at_provider"]
