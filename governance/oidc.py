@@ -9,6 +9,7 @@ here by issuer and `sub`. Every request to the provider goes through core.outbou
 
 import logging
 from importlib import import_module
+from urllib.parse import urlsplit
 
 import jwt
 import requests
@@ -433,3 +434,18 @@ class SessionRefresh(BaseSessionRefresh):
             logout(request)
             return None
         return super().process_request(request)
+
+    def process_response(self, request, response):
+        # "Abmelden" is a form whose answer redirects to the provider's end_session_endpoint;
+        # browsers hold redirects after a form to the page's form-action.
+        if enabled():
+            origins = {origin(issuer()), origin(settings.OIDC_OP_END_SESSION_ENDPOINT)} - {""}
+            update = dict(getattr(response, "_csp_update", None) or {})
+            update["form-action"] = [*update.get("form-action", []), *sorted(origins)]
+            response._csp_update = update
+        return response
+
+
+def origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""

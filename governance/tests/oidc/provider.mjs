@@ -31,7 +31,7 @@ const impostor = await key('RS256', 'rs-1'); // same kid, another key
 const publicPart = ({ d, p, q, dp, dq, qi, ...rest }) => rest;
 
 const escape = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const page = (title, body) => `<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><title>${escape(title)}</title></head>
+const page = (title, body) => `<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>${escape(title)}</title></head>
 <body><main><h1>${escape(title)}</h1>${body}</main></body></html>`;
 
 async function readBody(req) {
