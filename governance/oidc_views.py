@@ -180,10 +180,12 @@ def group_roles(request):
     organisations = manageable(request.user)
     if not organisations.exists():
         raise PermissionDenied
+    if request.method == "POST":
+        posted = request.POST.get("organisation", "")
+        if posted and not organisations.filter(pk=posted if posted.isdigit() else None).exists():
+            raise PermissionDenied
     form = GroupRoleForm(request.POST or None, manager=request.user)
     if request.method == "POST" and form.is_valid():
-        if not permissions.can_manage_roles(request.user, form.cleaned_data["organisation"]):
-            raise PermissionDenied
         mapping = form.save(commit=False)
         mapping.created_by = request.user
         mapping._change_reason = "governance.oidc_group_role.created"
