@@ -606,8 +606,10 @@ OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS = int(env("OIDC_REFRESH_SECONDS", "900"))
 OIDC_USE_PKCE = True
 OIDC_USE_NONCE = True
 OIDC_STORE_ID_TOKEN = True  # the id_token_hint of the logout at the provider
-OIDC_CALLBACK_CLASS = "governance.oidc_views.CallbackView"
-OIDC_AUTHENTICATE_CLASS = "governance.oidc_views.AuthenticationRequestView"
+if OIDC_ENABLED and not (OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET):
+    raise ImproperlyConfigured("OIDC_ISSUER is set: OIDC_CLIENT_ID and OIDC_CLIENT_SECRET are needed too")
+if OIDC_ENABLED and PRODUCTION and not OIDC_ISSUER.startswith("https://"):
+    raise ImproperlyConfigured("OIDC_ISSUER must be an https:// address in production")
 AUTHENTICATION_BACKENDS.insert(
     AUTHENTICATION_BACKENDS.index("guardian.backends.ObjectPermissionBackend"), "governance.oidc.Backend"
 )

@@ -8,6 +8,7 @@ from importlib import import_module
 
 import pytest
 import requests
+from axes.models import AccessAttempt
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm
@@ -139,6 +140,7 @@ def test_a_token_the_checks_refuse_ends_on_the_login_page_with_the_reason(sso, s
     text = page_after(http, callback)
     assert "Anmeldung abgelehnt" in text
     assert reason in text
+    assert AccessAttempt.objects.filter(path_info="/oidc/callback/").count() == 1  # a failed sign-in (django-axes)
     assert not signed_in(http, sso.rp)
     assert not OidcIdentity.objects.exists()
     assert not get_user_model().objects.filter(email="erika@stadt-a.example").exists()
