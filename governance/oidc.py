@@ -337,6 +337,11 @@ def remember_session(request, claims: dict) -> None:
     logout names them)."""
     if not request.session.session_key:
         request.session.save()
+    # The person's records of sessions that have ended since (expired, signed out elsewhere).
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    for key in OidcSession.objects.filter(user=request.user).values_list("session_key", flat=True):
+        if not store().exists(key):
+            OidcSession.objects.filter(session_key=key).delete()
     OidcSession.objects.update_or_create(
         session_key=request.session.session_key,
         defaults={

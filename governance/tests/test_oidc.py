@@ -93,6 +93,31 @@ def test_sign_in_creates_and_then_updates_the_account_from_the_claims(sso, stadt
     assert local.email == "erika@stadt-a.example"
 
 
+def test_an_id_token_signed_with_es256_is_accepted_when_configured(sso, stadt, settings):
+    settings.OIDC_RP_CLIENT_ID = f"{CLIENT_ID}-es256"
+    settings.OIDC_RP_SIGN_ALGO = "ES256"
+    sso.configure(people=erika())
+    http = requests.Session()
+
+    sign_in_at_provider(http, sso.rp, "erika")
+
+    assert signed_in(http, sso.rp)
+    assert OidcIdentity.objects.filter(subject="sub-erika-0001").exists()
+
+
+def test_an_id_token_with_another_algorithm_than_configured_is_refused(sso, stadt, settings):
+    settings.OIDC_RP_SIGN_ALGO = "ES256"  # the provider signs this client's tokens with RS256
+    sso.configure(people=erika())
+    http = requests.Session()
+
+    answer = sign_in_at_provider(http, sso.rp, "erika", stop_at_callback=True)
+
+    assert "nicht mit dem vereinbarten Verfahren signiert" in page_after(
+        http, http.get(answer.stop_target, allow_redirects=False)
+    )
+    assert not signed_in(http, sso.rp)
+
+
 def test_group_mapping_grants_roles_and_takes_back_only_its_own(sso, stadt):
     abteilung = make_organisation("stadt-a-amt", name="Amt", parent=stadt)
     OidcGroupRole.objects.create(group="dg-admins", organisation=stadt, role=Role.GOVERNANCE_ADMIN)

@@ -57,21 +57,20 @@ await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 const issuer = `http://127.0.0.1:${server.address().port}`;
 
 const provider = new Provider(issuer, {
-  clients: [
-    {
-      client_id: CLIENT_ID,
-      client_secret: CLIENT_SECRET,
-      redirect_uris: [`${rp}/oidc/callback/`],
-      post_logout_redirect_uris: [`${rp}/`, `${rp}/konto/anmelden/`],
-      response_types: ['code'],
-      grant_types: ['authorization_code'],
-      token_endpoint_auth_method: 'client_secret_post',
-      // node resolves localhost to ::1 first; the live server listens on 127.0.0.1.
-      backchannel_logout_uri: `${rp.replace('//localhost:', '//127.0.0.1:')}/oidc/backchannel-logout/`,
-      backchannel_logout_session_required: true,
-      id_token_signed_response_alg: process.env.OIDC_TEST_ALG || 'RS256',
-    },
-  ],
+  // The same relying party twice: ID tokens signed with RS256, and with ES256.
+  clients: [[CLIENT_ID, 'RS256'], [`${CLIENT_ID}-es256`, 'ES256']].map(([clientId, alg]) => ({
+    client_id: clientId,
+    client_secret: CLIENT_SECRET,
+    redirect_uris: [`${rp}/oidc/callback/`],
+    post_logout_redirect_uris: [`${rp}/`, `${rp}/konto/anmelden/`],
+    response_types: ['code'],
+    grant_types: ['authorization_code'],
+    token_endpoint_auth_method: 'client_secret_post',
+    // node resolves localhost to ::1 first; the live server listens on 127.0.0.1.
+    backchannel_logout_uri: `${rp.replace('//localhost:', '//127.0.0.1:')}/oidc/backchannel-logout/`,
+    backchannel_logout_session_required: true,
+    id_token_signed_response_alg: alg,
+  })),
   jwks: { keys: [rsa, ec] },
   interactions: { policy, url: (ctx, interaction) => `/interaction/${interaction.uid}` },
   // The provider refuses to call loopback addresses (its SSRF guard); here the relying
