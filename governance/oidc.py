@@ -9,7 +9,7 @@ here by issuer and `sub`. Every request to the provider goes through core.outbou
 
 import logging
 from importlib import import_module
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import jwt
 import requests
@@ -18,6 +18,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY, get_user_model
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.db import transaction
+from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import get_random_string
@@ -359,8 +360,6 @@ def remember_session(request, claims: dict) -> None:
 
 def end_session_url(request, id_token: str) -> str:
     """The provider's end_session_endpoint for RP-initiated logout, or "" if it has none."""
-    from urllib.parse import urlencode
-
     try:
         endpoint = provider()["end_session_endpoint"]
     except (requests.RequestException, Refused, ValueError):
@@ -438,7 +437,11 @@ class SessionRefresh(BaseSessionRefresh):
 
             logout(request)
             return None
-        return super().process_request(request)
+        response = super().process_request(request)
+        if response is not None and response.status_code == 302 and request.headers.get("HX-Request"):
+            # htmx would follow the redirect inside the page; HX-Redirect sends the whole page.
+            return HttpResponse(status=204, headers={"HX-Redirect": response["Location"]})
+        return response
 
     def process_response(self, request, response):
         # "Abmelden" is a form whose answer redirects to the provider's end_session_endpoint;

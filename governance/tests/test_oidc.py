@@ -295,6 +295,10 @@ def test_a_person_removed_at_the_provider_loses_access_at_the_refresh_and_next_s
     sign_in_at_provider(http, sso.rp, "erika")
     expire_refresh(http)
 
+    # A request of htmx inside the page is told to send the whole page to the provider.
+    fragment = http.get(f"{sso.rp}/intern/", headers={"HX-Request": "true"}, allow_redirects=False)
+    assert fragment.status_code == 204
+    assert fragment.headers["HX-Redirect"].startswith(f"{sso.issuer}/auth?")
     # While the person is still there, the refresh goes through unseen.
     assert follow(http, http.get(f"{sso.rp}/intern/", allow_redirects=False)).url == f"{sso.rp}/intern/"
     assert signed_in(http, sso.rp)
