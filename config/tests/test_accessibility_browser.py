@@ -51,6 +51,9 @@ NOT_PAGES = {
     "konto/api-zugaenge/neu/": "POST only (the form is on the token page)",
     "konto/api-zugaenge/<int:pk>/widerrufen/": "POST only",
     "i18n/setlang/": "POST only (language switch)",
+    "oidc/anmelden/": "redirect to the identity provider (404 while single sign-on is off)",
+    "oidc/callback/": "the identity provider's answer, a redirect",
+    "oidc/backchannel-logout/": "POST only (the identity provider's logout token)",
 }
 
 
@@ -146,6 +149,7 @@ def demo_pages():
         ("admin.lindenau", "/intern/portal/datenwuensche/"),
         ("admin.lindenau", f"/intern/portal/datenwuensche/{data_request.pk}/"),
         ("admin.lindenau", "/intern/portal/kommentare/"),
+        ("admin.lindenau", "/intern/anmeldung/gruppen/"),
     ]
     return public, account, staff
 
