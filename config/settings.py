@@ -573,3 +573,44 @@ TABLE_MAX_LINE_CHARS = int(env("TABLE_MAX_LINE_KB", "1024")) * 1024
 # web request (a small XLSX may still unpack to many rows; IMPORT_BACKGROUND_ROWS decides
 # for the files below).
 IMPORT_BACKGROUND_BYTES = int(env("IMPORT_BACKGROUND_KB", "256")) * 1024
+
+# ---------------------------------------------------------------------------
+# Single sign-on through OpenID Connect (governance.oidc, README "Anmeldung über Single
+# Sign-on"): off while OIDC_ISSUER is empty (local accounts only). The endpoints come from
+# <issuer>/.well-known/openid-configuration unless set one by one; every request to the
+# provider goes through core.outbound (an intranet provider: OUTBOUND_ALLOWED_HOSTS).
+OIDC_ISSUER = env("OIDC_ISSUER").rstrip("/")
+OIDC_ENABLED = bool(OIDC_ISSUER)
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_OP_AUTHORIZATION_ENDPOINT")
+OIDC_OP_TOKEN_ENDPOINT = env("OIDC_OP_TOKEN_ENDPOINT")
+OIDC_OP_USER_ENDPOINT = env("OIDC_OP_USER_ENDPOINT")
+OIDC_OP_JWKS_ENDPOINT = env("OIDC_OP_JWKS_ENDPOINT")
+OIDC_OP_END_SESSION_ENDPOINT = env("OIDC_OP_END_SESSION_ENDPOINT")
+OIDC_RP_CLIENT_ID = env("OIDC_CLIENT_ID")
+OIDC_RP_CLIENT_SECRET = env("OIDC_CLIENT_SECRET")
+OIDC_RP_SCOPES = env("OIDC_SCOPES", "openid profile email")
+OIDC_RP_SIGN_ALGO = env("OIDC_SIGN_ALGO", "RS256")
+OIDC_CLAIM_NAME = env("OIDC_CLAIM_NAME", "name")
+OIDC_CLAIM_EMAIL = env("OIDC_CLAIM_EMAIL", "email")
+OIDC_CLAIM_ORGANISATION = env("OIDC_CLAIM_ORGANISATION", "organisation")
+OIDC_CLAIM_GROUPS = env("OIDC_CLAIM_GROUPS", "groups")
+OIDC_LEEWAY = int(env("OIDC_LEEWAY_SECONDS", "60"))
+OIDC_LOGIN_LABEL = env("OIDC_LOGIN_LABEL", "Mit dem Dienstkonto anmelden")
+# Off: password login only for the break-glass accounts named here (usernames), for when
+# the provider is down; everyone else signs in through the provider.
+OIDC_LOCAL_LOGIN = envbool("OIDC_LOCAL_LOGIN", "True")
+OIDC_BREAK_GLASS_USERS = envlist("OIDC_BREAK_GLASS_USERS")
+# After this many seconds the session asks the provider again (prompt=none); a person
+# removed or disabled there loses the session then.
+OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS = int(env("OIDC_REFRESH_SECONDS", "900"))
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_STORE_ID_TOKEN = True  # the id_token_hint of the logout at the provider
+if OIDC_ENABLED and not (OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET):
+    raise ImproperlyConfigured("OIDC_ISSUER is set: OIDC_CLIENT_ID and OIDC_CLIENT_SECRET are needed too")
+if OIDC_ENABLED and PRODUCTION and not OIDC_ISSUER.startswith("https://"):
+    raise ImproperlyConfigured("OIDC_ISSUER must be an https:// address in production")
+AUTHENTICATION_BACKENDS.insert(
+    AUTHENTICATION_BACKENDS.index("guardian.backends.ObjectPermissionBackend"), "governance.oidc.Backend"
+)
+MIDDLEWARE.insert(MIDDLEWARE.index("axes.middleware.AxesMiddleware"), "governance.oidc.SessionRefresh")

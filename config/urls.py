@@ -2,13 +2,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from governance import password_views, token_views
+from governance import oidc_views, password_views, token_views
 from governance.forms import OwnPasswordChangeForm, PasswordFromResetLinkForm
 from portal import views as portal_views
 
 account_urls = [
-    path("anmelden/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("abmelden/", auth_views.LogoutView.as_view(), name="logout"),
+    path("anmelden/", oidc_views.LoginView.as_view(), name="login"),
+    path("abmelden/", oidc_views.LogoutView.as_view(), name="logout"),
     path("passwort/", auth_views.PasswordChangeView.as_view(form_class=OwnPasswordChangeForm), name="password_change"),
     path("passwort/geaendert/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("passwort-vergessen/", password_views.PasswordResetView.as_view(), name="password_reset"),
@@ -39,6 +39,10 @@ urlpatterns = [
     path("", include("strategy.urls")),  # /intern/strategie/ (staff) and /strategie/ (public)
     path("intern/", include("governance.urls")),
     path("konto/", include(account_urls)),
+    # Single sign-on (governance.oidc): the redirect URI is /oidc/callback/.
+    path("oidc/anmelden/", oidc_views.AuthenticationRequestView.as_view(), name="oidc_authentication_init"),
+    path("oidc/callback/", oidc_views.CallbackView.as_view(), name="oidc_authentication_callback"),
+    path("oidc/backchannel-logout/", oidc_views.backchannel_logout, name="oidc_backchannel_logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -13,6 +13,7 @@ from .models import (
     Account,
     Decision,
     ImmutableError,
+    OidcGroupRole,
     Organisation,
     PolicyDocument,
     PolicySection,
@@ -89,6 +90,7 @@ audit.register(Rule, organisation=lambda rule: rule.document.issuer_id)
 audit.register(RuleVersion, organisation=lambda rule_version: rule_version.policy_version.document.issuer_id)
 audit.register(VocabularyTerm, organisation=lambda term: None)
 audit.register(Decision, organisation=lambda decision: decision.organisation_id)
+audit.register(OidcGroupRole, organisation=lambda mapping: mapping.organisation_id)
 
 
 @receiver(m2m_changed, sender=Decision.rule_versions.through, dispatch_uid="governance.decision.rules_frozen")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import oidc_views, views
 
 app_name = "governance"
 
@@ -58,6 +58,8 @@ urlpatterns = [
         views.rule_remove,
         name="rule_remove",
     ),
+    path("anmeldung/gruppen/", oidc_views.group_roles, name="oidc_group_roles"),
+    path("anmeldung/gruppen/<int:pk>/entfernen/", oidc_views.group_role_remove, name="oidc_group_role_remove"),
     path("audit/", views.audit, name="audit"),
     path("audit/export.<str:fmt>", views.audit_export, name="audit_export"),
     path("audit/pruefen/", views.audit_verify, name="audit_verify"),

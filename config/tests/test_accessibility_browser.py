@@ -52,6 +52,9 @@ NOT_PAGES = {
     "konto/api-zugaenge/neu/": "POST only (the form is on the token page)",
     "konto/api-zugaenge/<int:pk>/widerrufen/": "POST only",
     "i18n/setlang/": "POST only (language switch)",
+    "oidc/anmelden/": "redirect to the identity provider (404 while single sign-on is off)",
+    "oidc/callback/": "the identity provider's answer, a redirect",
+    "oidc/backchannel-logout/": "POST only (the identity provider's logout token)",
 }
 
 
@@ -160,6 +163,7 @@ def demo_pages():
         ("admin.lindenau", "/intern/portal/pflichtseiten/"),
         ("admin.lindenau", "/intern/portal/pflichtseiten/datenschutz/"),
         ("admin.lindenau", "/intern/portal/pflichtseiten/datenschutz/verlauf/"),
+        ("admin.lindenau", "/intern/anmeldung/gruppen/"),
     ]
     return public, account, staff
 

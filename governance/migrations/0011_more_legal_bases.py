@@ -335,6 +335,6 @@ def load_terms(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("governance", "0009_deputy_granted")]
+    dependencies = [("governance", "0010_oidc")]
 
     operations = [migrations.RunPython(load_terms, migrations.RunPython.noop)]

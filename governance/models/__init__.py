@@ -12,6 +12,7 @@ import each other, never this package).
 - audit: the hash-chained audit journal and its verifications
 - history: the base of every historical model (the person's text of a change)
 - tokens: personal API tokens
+- oidc: single sign-on identities, group mappings and sessions
 """
 
 from .accounts import Account
@@ -19,6 +20,7 @@ from .audit import GENESIS_HASH, AuditAction, AuditEvent, AuditVerification
 from .decisions import Decision, DecisionKind, DecisionOutcome, DecisionPolicyVersion, DecisionRuleVersion
 from .history import PersonText
 from .immutable import AppendOnlyQuerySet, BulkWriteRefused, ImmutableError, InsertOnlyQuerySet
+from .oidc import OidcGroupRole, OidcIdentity, OidcRoleGrant, OidcSession
 from .organisations import DataProtectionRegime, DNGRole, Organisation, OrganisationQuerySet, OrgType
 from .policies import (
     DraftOnlyMixin,
@@ -56,6 +58,10 @@ __all__ = [
     "DraftOnlyMixin",
     "ImmutableError",
     "InsertOnlyQuerySet",
+    "OidcGroupRole",
+    "OidcIdentity",
+    "OidcRoleGrant",
+    "OidcSession",
     "OrgType",
     "Organisation",
     "OrganisationQuerySet",

@@ -1136,7 +1136,45 @@ ADMIN = [
     *admin_routes(),
 ]
 
-ROUTES = routes(*GOVERNANCE, *ETHICS, *ACCOUNT, *ADMIN)
+
+def group_role_pk(world, label):
+    """A mapping of an identity provider's group to a role in the label's organisation."""
+    from governance.models import OidcGroupRole
+
+    mapping, _created = OidcGroupRole.objects.get_or_create(
+        group=f"matrix-{label}", organisation=organisation(world, label), role="steward"
+    )
+    return {"pk": mapping.pk}
+
+
+SSO = [
+    Route("oidc_authentication_init", why="Single sign-on is off in the matrix (no OIDC_ISSUER): 404."),
+    Route("oidc_authentication_callback", why="Single sign-on is off in the matrix (no OIDC_ISSUER): 404."),
+    Route(
+        "oidc_backchannel_logout",
+        why="POST only, from the provider; 404 while single sign-on is off (governance/tests/test_oidc.py).",
+    ),
+    Route(
+        "governance:oidc_group_roles",
+        get=ONLY_ADMIN_A,
+        post=ONLY_ADMIN_A,
+        data=lambda world, label: {
+            "group": "matrix-neu",
+            "organisation": organisation(world, "org_a").pk,
+            "role": "owner",
+        },
+        why="The mappings of groups to roles are kept by the governance admins of the organisation.",
+    ),
+    Route(
+        "governance:oidc_group_role_remove",
+        objects=("org_a",),
+        kwargs=group_role_pk,
+        post=ONLY_ADMIN_A,
+        why="POST only; the governance admin of the mapping's organisation removes it.",
+    ),
+]
+
+ROUTES = routes(*GOVERNANCE, *ETHICS, *ACCOUNT, *ADMIN, *SSO)
 
 
 def covered_by_admin_site(name: str) -> bool:
