@@ -141,7 +141,14 @@ def state_list(request, code):
 @staff_required
 def organisation_list(request):
     organisations = permissions.visible_organisations(request.user).select_related("parent")
-    return render(request, "governance/organisation_list.html", {"organisations": organisations})
+    # The settings that speak for the whole network (sign-on groups, legal pages) are kept by
+    # governance admins; their pages check the same again.
+    network_admin = permissions.has_any_role(request.user, Role.GOVERNANCE_ADMIN)
+    return render(
+        request,
+        "governance/organisation_list.html",
+        {"organisations": organisations, "network_admin": network_admin},
+    )
 
 
 @require_GET

@@ -92,3 +92,14 @@ def test_the_start_page_needs_a_fixed_number_of_queries(client_for, admin_a, org
         response = client.get("/intern/")
     assert {r.signal.code: r.count for r in response.context["overview"]}["pruefungen"] == 7
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_governance_admins_find_the_network_settings_from_the_governance_page(client_for, admin_a, steward_a):
+    """Issue 22: the sign-on group mapping and the legal pages are reached from the staff
+    navigation ("Governance"), not only by typing their address."""
+    page = client_for(admin_a).get("/intern/organisationen/").content.decode()
+    assert 'href="/intern/anmeldung/gruppen/"' in page
+    assert 'href="/intern/portal/pflichtseiten/"' in page
+    page = client_for(steward_a).get("/intern/organisationen/").content.decode()
+    assert "/intern/anmeldung/gruppen/" not in page
+    assert "/intern/portal/pflichtseiten/" not in page
