@@ -614,3 +614,12 @@ AUTHENTICATION_BACKENDS.insert(
     AUTHENTICATION_BACKENDS.index("guardian.backends.ObjectPermissionBackend"), "governance.oidc.Backend"
 )
 MIDDLEWARE.insert(MIDDLEWARE.index("axes.middleware.AxesMiddleware"), "governance.oidc.SessionRefresh")
+# Storage limitation (portal.retention, stated in the privacy statement portal.legal): the
+# e-mail address of a data request is erased this many days after the answer (and a year
+# after receipt at the latest); a rejected comment is deleted with its versions this many
+# days after the decision; the staff login log of django-axes after this many days.
+DATA_REQUEST_EMAIL_RETENTION_DAYS = int(env("DATA_REQUEST_EMAIL_RETENTION_DAYS", "90"))
+DATA_REQUEST_EMAIL_MAX_DAYS = int(env("DATA_REQUEST_EMAIL_MAX_DAYS", "365"))
+REJECTED_COMMENT_RETENTION_DAYS = int(env("REJECTED_COMMENT_RETENTION_DAYS", "30"))
+LOGIN_LOG_RETENTION_DAYS = int(env("LOGIN_LOG_RETENTION_DAYS", "90"))
+CELERY_BEAT_SCHEDULE["purge-personal-data"] = {"task": "portal.tasks.purge_personal_data", "schedule": 24 * 3600.0}

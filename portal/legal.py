@@ -83,6 +83,10 @@ def _facts() -> dict:
         "idle_minutes": settings.SESSION_IDLE_TIMEOUT // 60,
         "lockout_failures": settings.AXES_FAILURE_LIMIT,
         "lockout_minutes": round(settings.AXES_COOLOFF_TIME * 60),
+        "request_email_days": settings.DATA_REQUEST_EMAIL_RETENTION_DAYS,
+        "request_email_max_days": settings.DATA_REQUEST_EMAIL_MAX_DAYS,
+        "rejected_comment_days": settings.REJECTED_COMMENT_RETENTION_DAYS,
+        "login_log_days": settings.LOGIN_LOG_RETENTION_DAYS,
         "written": DEFAULTS_WRITTEN.strftime("%d.%m.%Y"),
         "data_request_url": reverse("portal:data_request_create"),
         "contact_url": reverse("portal:legal_kontakt"),
@@ -186,8 +190,9 @@ Die E-Mail-Adresse ist freiwillig. Wir nutzen sie nur für die Eingangsbestätig
 sie wird nicht veröffentlicht und gelangt nicht in den Versionsverlauf oder das Prüfprotokoll. An eine
 Adresse gehen höchstens {mails_per_address} Bestätigungen in {mail_minutes} Minuten.
 
-Speicherdauer: Die Software löscht Datenwünsche und E-Mail-Adressen nicht von selbst.
-[Löschfrist eintragen, z. B.: Die E-Mail-Adresse wird sechs Monate nach unserer Antwort gelöscht.]
+Speicherdauer: Die E-Mail-Adresse wird {request_email_days} Tage nach unserer Antwort gelöscht, ohne Antwort
+spätestens {request_email_max_days} Tage nach dem Eingang. Der veröffentlichte Datenwunsch selbst bleibt
+als Teil der öffentlichen Dokumentation erhalten.
 
 ## Kommentare
 
@@ -197,7 +202,9 @@ Kommentare erscheinen erst, wenn die Redaktion sie freigegeben hat, dann mit dem
 Jede Änderung und jede Moderationsentscheidung wird im Versionsverlauf und im unveränderlichen
 Prüfprotokoll des Portals festgehalten.
 
-Speicherdauer: Die Software löscht Kommentare nicht von selbst. [Löschfrist eintragen.]
+Speicherdauer: Freigegebene Kommentare bleiben beim Datensatz sichtbar, solange er veröffentlicht ist.
+Abgelehnte Kommentare werden {rejected_comment_days} Tage nach der Entscheidung mit ihren Versionen gelöscht;
+das Prüfprotokoll behält die Moderationsentscheidung zur Nachvollziehbarkeit (Art. 17 Abs. 3 lit. b DSGVO).
 
 ## Cookies
 
@@ -219,7 +226,8 @@ Das Portal setzt nur Cookies, die für die von Ihnen gewünschte Funktion unbedi
 
 Für den internen Bereich protokolliert das Portal Anmeldungen und fehlgeschlagene Anmeldeversuche mit
 Benutzername, IP-Adresse, Browserkennung und Zeitpunkt. Nach {lockout_failures} Fehlversuchen wird die
-Anmeldung für {lockout_minutes} Minuten gesperrt. Speicherdauer: [Löschfrist eintragen].
+Anmeldung für {lockout_minutes} Minuten gesperrt. Diese Protokolleinträge werden nach {login_log_days} Tagen
+gelöscht.
 
 # Kein Tracking, keine Inhalte Dritter
 

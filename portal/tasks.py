@@ -26,3 +26,11 @@ def send_data_request_confirmation(data_request_id: int) -> None:
         settings.DEFAULT_FROM_EMAIL,
         [data_request.email],
     )
+
+
+@shared_task
+def purge_personal_data() -> dict:
+    """Daily: delete the personal data whose retention period has passed (portal.retention)."""
+    from . import retention
+
+    return vars(retention.purge_personal_data())
