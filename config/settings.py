@@ -522,6 +522,8 @@ TASK_KINDS = {
             "governance.tasks.send_password_reset_mail",
             "portal.tasks.send_data_request_confirmation",
             "catalog.tasks.notify_assignment",
+            "portal.tasks.send_data_request_answer",
+            "portal.tasks.send_data_request_assignment",
         ),
         "limits": envlimits("TASK_LIMITS_MAIL", "50,60"),
     },
@@ -573,3 +575,8 @@ TABLE_MAX_LINE_CHARS = int(env("TABLE_MAX_LINE_KB", "1024")) * 1024
 # web request (a small XLSX may still unpack to many rows; IMPORT_BACKGROUND_ROWS decides
 # for the files below).
 IMPORT_BACKGROUND_BYTES = int(env("IMPORT_BACKGROUND_KB", "256")) * 1024
+
+# Data requests are answered within this many days, as the open-data strategy promises (its
+# indicator "data_requests_answered_30d_share" measures it): shown on the thanks page, in the
+# receipt and in the staff list, where late ones are highlighted.
+DATA_REQUEST_RESPONSE_DAYS = int(env("DATA_REQUEST_RESPONSE_DAYS", "30"))

@@ -7,9 +7,10 @@ class PortalConfig(AppConfig):
     verbose_name = _("Open-Data-Portal")
 
     def ready(self):
-        from governance import audit
+        from governance import audit, inbox
         from strategy import indicators
 
+        from . import inbox as portal_inbox
         from . import signals  # noqa: F401 – keeps the search index current
         from .indicators import data_requests_answered_30d_share
         from .models import Comment
@@ -18,4 +19,6 @@ class PortalConfig(AppConfig):
         # publisher of their dataset, so its auditors see their moderation.
         audit.register(Comment, organisation=lambda comment: comment.dataset.publisher_id)
         # The strategy's indicator on answered data requests reads the portal's table.
+        # Data requests triage routed to a person wait in their "Meine Aufgaben".
+        inbox.register_task_provider(portal_inbox.tasks_for)
         indicators.register_source("data_requests_answered_30d_share", data_requests_answered_30d_share)
