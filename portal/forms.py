@@ -34,7 +34,7 @@ class DataRequestForm(HoneypotMixin, forms.ModelForm):
 
     def clean_title(self):
         """A title of a word or two ("Radwege") says too little to answer it."""
-        title = " ".join(self.cleaned_data["title"].split())
+        title = self.cleaned_data["title"]
         if len(title.split()) < TITLE_MIN_WORDS or len(title) < TITLE_MIN_CHARS:
             raise forms.ValidationError(
                 _(

@@ -195,7 +195,7 @@ def dataset_detail(request, name):
     # RDF clients get the dataset's DCAT-AP.de description at the same address.
     if (rdf_format := dcat_views.negotiated_format(request)) is not None:
         return dcat_views.dataset_response(name, rdf_format, negotiated=True)
-    dataset = get_object_or_404(
+    datasets = (
         published_datasets()
         .select_related("publisher", "quality_score")
         .prefetch_related(
@@ -207,9 +207,12 @@ def dataset_detail(request, name):
                 .order_by("created", "pk")
                 .prefetch_related("reports", "renditions"),
             ),
-        ),
-        name=name,
+        )
     )
+    try:
+        dataset = datasets.get(name=name)
+    except Dataset.DoesNotExist:
+        return _not_published(request, name)
     # The score is rescored by link checks and the freshness turns with the calendar,
     # neither of which changes the dataset.
     score = getattr(dataset, "quality_score", None)
@@ -269,6 +272,16 @@ def dataset_detail(request, name):
     response["Last-Modified"] = http_date(last_modified)
     patch_vary_headers(response, ["Accept"])
     return response
+
+
+def _not_published(request, name):
+    """A dataset withdrawn from the portal says when and why at its old address (410 Gone,
+    with its register entry); every other unpublished name is unknown (404), so nothing
+    of a dataset that was never public leaks."""
+    entry = transparency.withdrawn_entry(name)
+    if entry is None:
+        raise Http404
+    return render(request, "portal/dataset_withdrawn.html", {"entry": entry}, status=HTTPStatus.GONE)
 
 
 def _published_upload(name, identifier) -> Distribution:
@@ -424,6 +437,15 @@ def register(request):
         "portal/register.html",
         {"page": page, "entries": transparency.register_entries(page.object_list), "total": page.paginator.count},
     )
+
+
+@require_GET
+def register_entry(request, name):
+    entry = transparency.register_entry(name)
+    if entry is None:
+        raise Http404
+    review = transparency.ethics_decision(entry)
+    return render(request, "portal/register_entry.html", {"entry": entry, "ethics_review": review})
 
 
 @require_GET

@@ -75,7 +75,8 @@ def demo_pages():
     assert rich.n >= 2, "the demo needs a published dataset with several distributions"
     theme = rich.themes.values_list("code", flat=True).first()
     review = EthicsReview.objects.completed().order_by("pk").first()
-    data_request = DataRequest.objects.order_by("pk").first()
+    # A triaged one: an open request has no public page (issue 22).
+    data_request = DataRequest.objects.public().order_by("pk").first()
     user = get_user_model().objects.get(username="steward.lindenau-umwelt")
     token = f"{urlsafe_base64_encode(force_bytes(user.pk))}/{default_token_generator.make_token(user)}"
     public = [
