@@ -11,9 +11,13 @@ it; an alternative form enters the register when it is released):
   (refused by the legal reviewer, or blocked by a rule and approved as such);
 - withdrawn from the portal;
 - published only in an alternative form (aggregated or redacted).
-Each entry shows title, publisher, outcome, exclusion grounds (labels of the governance
-vocabulary, never free text) and the re-review date: nothing else, no classification,
-no distributions, no description.
+Each entry shows title, publisher, outcome, exclusion grounds and the re-review date:
+nothing else, no classification, no distributions, no description. Grounds are told in
+citizens' words (CITIZEN_REASONS, never the staff's free-text reasons) with the legal
+basis of the vocabulary term; a withdrawn dataset without a ground says that it was
+withdrawn. Each entry has its own page (with the board's public ethics decision, if
+any, and a prefilled data request), and a withdrawn dataset's old address answers 410
+with its entry.
 """
 
 from __future__ import annotations
