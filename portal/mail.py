@@ -12,8 +12,6 @@ from django.utils.translation import gettext as _
 
 from .models import DataRequest, DataRequestStatus
 
-SIGNATURE = "Ihr Open-Data-Team des Stadtverbunds"
-
 
 def _url(path: str) -> str:
     return settings.SITE_URL + path
@@ -32,7 +30,7 @@ def send_receipt(data_request: DataRequest) -> int:
             "title": data_request.title,
             "due": date_format(data_request.due, "SHORT_DATE_FORMAT"),
             "url": _url(data_request.get_absolute_url()),
-            "signature": _(SIGNATURE),
+            "signature": _("Ihr Open-Data-Team des Stadtverbunds"),
         }
         subject = _("Ihr Datenwunsch ist eingegangen: %(title)s") % {"title": data_request.title[:80]}
     return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [data_request.email])
@@ -57,7 +55,7 @@ def send_answer(data_request: DataRequest) -> int:
             _("Ihr Wunsch und unsere Antwort stehen öffentlich unter:"),
             _url(data_request.get_absolute_url()),
             "",
-            _(SIGNATURE),
+            _("Ihr Open-Data-Team des Stadtverbunds"),
         ]
         subject = _("Antwort auf Ihren Datenwunsch: %(title)s") % {"title": data_request.title[:80]}
     return send_mail(subject, "\n".join(str(line) for line in lines), settings.DEFAULT_FROM_EMAIL, [data_request.email])
