@@ -32,6 +32,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 STAFF_PREFIXES = ("intern/", "api/", "admin/")
 NOT_FOUND = "/gibt-es-nicht/"  # the error page
+WITHDRAWN_PAGE = "/datensatz/{name}/"  # a withdrawn dataset's old address: 410 Gone (issue 22)
 
 # Public routes that are no HTML page for people, and why.
 NOT_PAGES = {
@@ -75,6 +76,7 @@ def demo_pages():
     assert rich.n >= 2, "the demo needs a published dataset with several distributions"
     theme = rich.themes.values_list("code", flat=True).first()
     review = EthicsReview.objects.completed().order_by("pk").first()
+    withdrawn = Dataset.objects.filter(state="withdrawn").order_by("name").first()
     # A triaged one: an open request has no public page (issue 22).
     data_request = DataRequest.objects.public().order_by("pk").first()
     user = get_user_model().objects.get(username="steward.lindenau-umwelt")
@@ -86,6 +88,8 @@ def demo_pages():
         ("suche/", "/suche/?q=zzzkeintreffer"),
         ("datensatz/<slug:name>/", f"/datensatz/{rich.name}/"),
         ("nicht-veroeffentlichte-daten/", "/nicht-veroeffentlichte-daten/"),
+        ("nicht-veroeffentlichte-daten/<slug:name>/", f"/nicht-veroeffentlichte-daten/{withdrawn.name}/"),
+        (None, WITHDRAWN_PAGE.format(name=withdrawn.name)),
         ("transparenz/", "/transparenz/"),
         ("datenwuensche/", "/datenwuensche/"),
         ("datenwuensche/neu/", "/datenwuensche/neu/"),
@@ -166,6 +170,7 @@ def test_every_public_page_and_the_main_staff_pages_have_no_accessibility_violat
     call_command("seed_demo", stdout=io.StringIO())
     seeded = time.monotonic()
     public, account, staff = demo_pages()
+    gone = {url for route, url in public if route is None and url != NOT_FOUND}
 
     covered = {route for route, _url in public + account if route is not None}
     missing = public_routes() - covered - set(NOT_PAGES)
@@ -175,7 +180,8 @@ def test_every_public_page_and_the_main_staff_pages_have_no_accessibility_violat
 
     def check(page, url, kind):
         response = page.goto(url)
-        if response.status != (404 if url == NOT_FOUND else 200):
+        expected = 404 if url == NOT_FOUND else 410 if url in gone else 200
+        if response.status != expected:
             problems.append(f"{url} → HTTP {response.status}")
         landed = urlsplit(page.url).path
         # Django hides a valid reset token behind …/set-password/; any other redirect (to
