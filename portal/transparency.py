@@ -127,6 +127,14 @@ def citizen_reason(code: str) -> str:
     return str(CITIZEN_REASONS.get(code, ""))
 
 
+def citizen_ground_labels(codes) -> dict[str, str]:
+    """{code: short name} of exclusion grounds for the public pages (one query at most):
+    the vocabulary's label unless it speaks to staff (CITIZEN_LABELS)."""
+    codes = set(codes) - {""}
+    labels = {code: label for code, (label, _sources) in _terms(codes).items()}
+    return {code: str(CITIZEN_LABELS.get(code, labels.get(code, code))) for code in codes}
+
+
 @dataclass(frozen=True)
 class Reason:
     """Why a dataset is not open, for citizens: a short name, the explanation and the

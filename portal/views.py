@@ -469,7 +469,7 @@ def data_request_list(request):
     if status in PUBLIC_STATUSES:
         requests = requests.filter(status=status)
     page = Paginator(requests, 20).get_page(request.GET.get("seite"))
-    labels = services.ground_labels(r.decline_ground for r in page.object_list)
+    labels = transparency.citizen_ground_labels(r.decline_ground for r in page.object_list)
     return render(
         request,
         "portal/data_request_list.html",
@@ -541,7 +541,9 @@ def data_request_detail(request, pk):
         {
             "data_request": data_request,
             "linked": linked,
-            "ground_label": services.ground_labels([data_request.decline_ground]).get(data_request.decline_ground, ""),
+            "ground_label": transparency.citizen_ground_labels([data_request.decline_ground]).get(
+                data_request.decline_ground, ""
+            ),
         },
     )
 

@@ -170,3 +170,16 @@ def test_never_published_datasets_stay_404(client, unpublished):
 def test_a_withdrawn_dataset_that_is_back_in_review_is_404(client, unpublished, flow_b):
     withdrawn = flow_b.step("submit", unpublished["withdrawn"], flow_b.steward)
     assert client.get(reverse("portal:dataset_detail", args=[withdrawn.name])).status_code == 404
+
+
+def test_a_declined_data_request_names_its_ground_in_citizens_words(client, admin_a, vocabularies):
+    from portal import services
+    from portal.models import DataRequest
+
+    data_request = DataRequest.objects.create(title="Liste vertraulicher Akten", description="x")
+    services.triage_data_request(data_request, by=admin_a, status="declined", answer="Leider nicht.",
+                                 decline_ground="CONFIDENTIALITY_LEVEL")  # fmt: skip
+    for url in (reverse("portal:data_request_list"), data_request.get_absolute_url()):
+        text = body(client.get(url))
+        assert "Als vertraulich eingestuft" in text, url
+        assert "neu einstufen" not in text, url
