@@ -217,8 +217,11 @@ def register_entries(rows) -> list[RegisterEntry]:
             label = str(CITIZEN_LABELS.get(code, label))
             reasons.append(Reason(label, citizen_reason(code) or label, tuple(sources)))
         if outcome == "withdrawn" and not reasons:
-            text = HARVEST_WITHDRAWN_REASON if row.get("harvest_record__withdrawn_by_harvest") else WITHDRAWN_REASON
-            reasons.append(Reason(str(OUTCOME_LABELS["withdrawn"]), str(text)))
+            if row.get("harvest_record__withdrawn_by_harvest"):
+                label, text = _("An der Quelle entfernt"), HARVEST_WITHDRAWN_REASON
+            else:
+                label, text = _("Ohne gesetzlichen Ausschlussgrund zurückgezogen"), WITHDRAWN_REASON
+            reasons.append(Reason(str(label), str(text)))
         entries.append(
             RegisterEntry(
                 title=row["title"],
