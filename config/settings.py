@@ -522,6 +522,8 @@ TASK_KINDS = {
             "governance.tasks.send_password_reset_mail",
             "portal.tasks.send_data_request_confirmation",
             "catalog.tasks.notify_assignment",
+            "portal.tasks.send_data_request_answer",
+            "portal.tasks.send_data_request_assignment",
         ),
         "limits": envlimits("TASK_LIMITS_MAIL", "50,60"),
     },
@@ -623,3 +625,7 @@ DATA_REQUEST_EMAIL_MAX_DAYS = int(env("DATA_REQUEST_EMAIL_MAX_DAYS", "365"))
 REJECTED_COMMENT_RETENTION_DAYS = int(env("REJECTED_COMMENT_RETENTION_DAYS", "30"))
 LOGIN_LOG_RETENTION_DAYS = int(env("LOGIN_LOG_RETENTION_DAYS", "90"))
 CELERY_BEAT_SCHEDULE["purge-personal-data"] = {"task": "portal.tasks.purge_personal_data", "schedule": 24 * 3600.0}
+# Data requests are answered within this many days, as the open-data strategy promises (its
+# indicator "data_requests_answered_30d_share" measures it): shown on the thanks page, in the
+# receipt and in the staff list, where late ones are highlighted.
+DATA_REQUEST_RESPONSE_DAYS = int(env("DATA_REQUEST_RESPONSE_DAYS", "30"))

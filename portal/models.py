@@ -1,4 +1,5 @@
 import json
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
@@ -6,6 +7,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -119,9 +121,24 @@ class DataRequestStatus(models.TextChoices):
     DECLINED = "declined", _("abgelehnt")
 
 
+class DataRequestQuerySet(models.QuerySet):
+    def public(self):
+        """What the public sees: requests staff have triaged (accepted, answered or
+        declined with a public answer). An open request may hold personal data the
+        requester typed in; nobody but staff sees it before triage."""
+        return self.exclude(status=DataRequestStatus.OPEN)
+
+
+def response_due(created) -> date:
+    """The day by which a request received at `created` is answered, as the strategy
+    promises (DATA_REQUEST_RESPONSE_DAYS calendar days)."""
+    return timezone.localdate(created) + timedelta(days=settings.DATA_REQUEST_RESPONSE_DAYS)
+
+
 class DataRequest(models.Model):
     """A wish for a dataset (Datenwunsch) from anyone, without login. The e-mail address
-    is only used for the confirmation and the answer, never shown."""
+    is only used for the confirmation and the answer, never shown. The public sees it
+    only once staff triaged it (DataRequestQuerySet.public)."""
 
     title = models.CharField(_("Welche Daten wünschen Sie sich?"), max_length=200)
     description = models.TextField(
@@ -151,7 +168,27 @@ class DataRequest(models.Model):
     decline_ground = models.CharField(_("Ausschlussgrund"), max_length=64, blank=True)
     created = models.DateTimeField(_("Eingegangen am"), auto_now_add=True, db_index=True)
     answered_at = models.DateTimeField(_("Beantwortet am"), null=True, blank=True)
+    # Where triage routed it: the organisation that answers and the person there who
+    # takes care of it (a role holder of that organisation; see services.triage_data_request).
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("Zuständige Organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="data_requests",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Zuständige Person"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_data_requests",
+    )
     history = HistoricalRecords(excluded_fields=["email"], bases=[PersonText])
+
+    objects = DataRequestQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("Datenwunsch")
@@ -167,6 +204,18 @@ class DataRequest(models.Model):
     @property
     def is_answered(self) -> bool:
         return self.status in (DataRequestStatus.PUBLISHED, DataRequestStatus.DECLINED)
+
+    @property
+    def is_public(self) -> bool:
+        return self.status != DataRequestStatus.OPEN
+
+    @property
+    def due(self):
+        return response_due(self.created)
+
+    @property
+    def is_overdue(self) -> bool:
+        return not self.is_answered and self.due < timezone.localdate()
 
 
 class Vote(models.Model):

@@ -14,7 +14,7 @@ from catalog.models import Dataset, DatasetState, Distribution, Keyword, Theme
 from core import participation
 from core.errors import DomainError
 from core.participation import hashed
-from governance.models import VocabularyTerm
+from governance.models import RoleAssignment, VocabularyTerm
 from governance.vocabularies import Vocabulary
 
 from .models import Comment, CommentStatus, DataRequest, DataRequestStatus, SearchDocument, Vote
@@ -206,11 +206,42 @@ def create_data_request(*, title: str, description: str, email: str = "") -> Dat
     return data_request
 
 
+# Not passed: the routing stays as it is (the API and the demo set status and answer only).
+UNCHANGED = object()
+
+
+def routing_choices() -> list[tuple[str, list[tuple[int, str]]]]:
+    """The people triage may route a request to, grouped by organisation: everyone with an
+    active role there (one query). The service checks the pair again."""
+    assignments = (
+        RoleAssignment.objects.active()
+        .filter(user__is_active=True)
+        .select_related("user", "organisation")
+        .order_by("organisation__name", "user__last_name", "user__first_name", "user__username")
+    )
+    groups: dict[str, dict[int, str]] = {}
+    for assignment in assignments:
+        user = assignment.user
+        groups.setdefault(assignment.organisation.name, {})[user.pk] = user.get_full_name() or user.get_username()
+    return [(name, list(people.items())) for name, people in groups.items()]
+
+
 def triage_data_request(
-    data_request: DataRequest, *, by, status: str, answer: str = "", dataset=None, decline_ground: str = ""
+    data_request: DataRequest,
+    *,
+    by,
+    status: str,
+    answer: str = "",
+    dataset=None,
+    decline_ground: str = "",
+    organisation=UNCHANGED,
+    assignee=UNCHANGED,
 ) -> DataRequest:
-    """Staff set the status and answer. Published needs a published dataset to link;
-    declined needs an exclusion ground of the vocabulary and an answer."""
+    """Staff set the status and answer, and route the request to an organisation and a
+    person with a role there. Published needs a published dataset to link; declined
+    needs an exclusion ground of the vocabulary and an answer. Every status but "open"
+    makes the request public. The requester (if they gave an address) is mailed when
+    the public status or answer changes; a newly routed person gets a mail and a task."""
     errors = {}
     if status not in DataRequestStatus.values:
         errors["status"] = _("Unbekannter Status.")
@@ -223,14 +254,29 @@ def triage_data_request(
             errors["decline_ground"] = _("Bitte nennen Sie den Ausschlussgrund.")
         if not answer.strip():
             errors["answer"] = _("Bitte begründen Sie die Ablehnung in einfachen Worten.")
+    if organisation is UNCHANGED:
+        organisation = data_request.organisation
+    if assignee is UNCHANGED:
+        assignee = data_request.assignee
+    if assignee is not None and organisation is None:
+        errors["organisation"] = _("Bitte wählen Sie die Organisation der zuständigen Person.")
+    elif assignee is not None and not (
+        assignee.is_active and RoleAssignment.objects.active().filter(user=assignee, organisation=organisation).exists()
+    ):
+        errors["assignee"] = _("Diese Person hat keine Rolle in der gewählten Organisation.")
     if errors:
         raise ValidationError(errors)
+    from .tasks import send_data_request_answer, send_data_request_assignment
+
     with transaction.atomic():
         data_request = DataRequest.objects.select_for_update().get(pk=data_request.pk)
+        before = (data_request.status, data_request.answer, data_request.assignee_id)
         data_request.status = status
         data_request.answer = answer.strip()
         data_request.dataset = dataset if status == DataRequestStatus.PUBLISHED else None
         data_request.decline_ground = decline_ground if status == DataRequestStatus.DECLINED else ""
+        data_request.organisation = organisation
+        data_request.assignee = assignee
         if data_request.is_answered and data_request.answered_at is None:
             data_request.answered_at = timezone.now()
         if not data_request.is_answered:
@@ -238,6 +284,10 @@ def triage_data_request(
         data_request._history_user = by
         data_request._change_reason = f"portal.data_request.{status}"
         data_request.save()
+        if data_request.email and data_request.is_public and before[:2] != (status, data_request.answer):
+            send_data_request_answer.delay_on_commit(data_request.pk)
+        if assignee is not None and before[2] != assignee.pk and assignee != by and assignee.email:
+            send_data_request_assignment.delay_on_commit(data_request.pk)
     return data_request
 
 

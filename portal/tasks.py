@@ -1,31 +1,37 @@
 from celery import shared_task
-from django.conf import settings
-from django.core.mail import send_mail
-from django.urls import reverse
-from django.utils.translation import gettext as _
 
+from . import mail
 from .models import DataRequest
 
-
 # OSError covers a refused or dropped connection and every smtplib error.
-@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=2, retry_jitter=True, max_retries=5)
+RETRY = {"acks_late": True, "autoretry_for": (OSError,), "retry_backoff": 2, "retry_jitter": True, "max_retries": 5}
+
+
+@shared_task(**RETRY)
 def send_data_request_confirmation(data_request_id: int) -> None:
     """Confirm a data request to the address the requester gave (if any)."""
     data_request = DataRequest.objects.filter(pk=data_request_id).first()
     if data_request is None or not data_request.email:
         return
-    url = settings.SITE_URL + reverse("portal:data_request_detail", args=[data_request.pk])
-    body = _(
-        "Guten Tag,\n\nvielen Dank für Ihren Datenwunsch „%(title)s“. Wir prüfen ihn und antworten öffentlich "
-        "auf dieser Seite:\n%(url)s\n\nIhre E-Mail-Adresse nutzen wir nur für diese Bestätigung und unsere "
-        "Antwort; sie wird nicht veröffentlicht.\n\nIhr Open-Data-Team des Stadtverbunds"
-    ) % {"title": data_request.title, "url": url}
-    send_mail(
-        _("Ihr Datenwunsch ist eingegangen: %(title)s") % {"title": data_request.title[:80]},
-        body,
-        settings.DEFAULT_FROM_EMAIL,
-        [data_request.email],
-    )
+    mail.send_receipt(data_request)
+
+
+@shared_task(**RETRY)
+def send_data_request_answer(data_request_id: int) -> None:
+    """Send the requester the answer staff gave (if they left an address)."""
+    data_request = DataRequest.objects.filter(pk=data_request_id).select_related("dataset").first()
+    if data_request is None or not data_request.email or not data_request.is_public:
+        return
+    mail.send_answer(data_request)
+
+
+@shared_task(**RETRY)
+def send_data_request_assignment(data_request_id: int) -> None:
+    """Tell the person a request was routed to."""
+    data_request = DataRequest.objects.filter(pk=data_request_id).select_related("assignee", "organisation").first()
+    if data_request is None or data_request.assignee is None or not data_request.assignee.email:
+        return
+    mail.send_assignment(data_request)
 
 
 @shared_task

@@ -11,15 +11,19 @@ it; an alternative form enters the register when it is released):
   (refused by the legal reviewer, or blocked by a rule and approved as such);
 - withdrawn from the portal;
 - published only in an alternative form (aggregated or redacted).
-Each entry shows title, publisher, outcome, exclusion grounds (labels of the governance
-vocabulary, never free text) and the re-review date: nothing else, no classification,
-no distributions, no description.
+Each entry shows title, publisher, outcome, exclusion grounds and the re-review date:
+nothing else, no classification, no distributions, no description. Grounds are told in
+citizens' words (CITIZEN_REASONS, never the staff's free-text reasons) with the legal
+basis of the vocabulary term; a withdrawn dataset without a ground says that it was
+withdrawn. Each entry has its own page (with the board's public ethics decision, if
+any, and a prefilled data request), and a withdrawn dataset's old address answers 410
+with its entry.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.contrib.contenttypes.models import ContentType
@@ -29,10 +33,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Dataset, DatasetState
-from governance.models import Decision, DecisionKind, RuleVersion
-from governance.vocabularies import PublicationForm
+from ethics.models import EthicsReview
+from governance.models import Decision, DecisionKind, DecisionOutcome, RuleVersion, VocabularyTerm
+from governance.vocabularies import PublicationForm, Vocabulary
 
-from . import services
 from .models import DataRequest, DataRequestStatus
 
 S = DatasetState
@@ -46,7 +50,7 @@ REGISTER_CONDITION = (
     | Q(state=S.PUBLISHED, publication_outcome__in=ALTERNATIVE_FORMS)
 )
 REGISTER_FIELDS = ("pk", "name", "title", "publisher__name", "state", "publication_outcome", "rereview_on",
-                   "publication_basis", "state_changed_at")  # fmt: skip
+                   "publication_basis", "state_changed_at", "harvest_record__withdrawn_by_harvest")  # fmt: skip
 
 OUTCOME_LABELS = {
     PublicationForm.INTERNAL: _("nur innerhalb des Stadtverbunds genutzt"),
@@ -56,6 +60,90 @@ OUTCOME_LABELS = {
     "withdrawn": _("Veröffentlichung zurückgezogen"),
 }
 
+# What each exclusion ground means, for citizens: why the data is not open, in plain
+# words. The vocabulary's labels are written for staff and some end in an instruction
+# to them ("neu einstufen oder Ausschlussgrund belegen"); the public pages show these.
+CITIZEN_REASONS = {
+    "PERSONAL_DATA": _("Die Daten enthalten Angaben über einzelne Menschen. Das Datenschutzrecht schützt sie."),
+    "TRADE_SECRET": _("Die Daten enthalten Betriebs- oder Geschäftsgeheimnisse eines Unternehmens, die das Gesetz "
+                      "schützt."),
+    "PUBLIC_SECURITY": _("Eine Veröffentlichung könnte die öffentliche Sicherheit gefährden."),
+    "CRITICAL_INFRASTRUCTURE": _("Die Daten enthalten vertrauliche Angaben über kritische Infrastrukturen (KRITIS) wie "
+                                "Strom-, Wasser- oder Verkehrsnetze. Öffentlich würden sie deren Schutz schwächen."),
+    "STATISTICAL_CONFIDENTIALITY": _("Die Daten stammen aus einer amtlichen Statistik. Das Statistikgeheimnis "
+                                    "erlaubt nur zusammengefasste Zahlen, die keine Rückschlüsse auf Einzelne "
+                                    "zulassen."),
+    "RESTRICTED_ACCESS_REGIME": _("Für diese Daten sieht das Gesetz nur einen eingeschränkten Zugang vor: Sie erhält, "
+                                 "wer ein rechtliches oder berechtigtes Interesse nachweist."),
+    "THIRD_PARTY_PARTICIPATION": _("Die Daten betreffen andere Personen oder Stellen. Sie müssen gefragt werden, "
+                                  "bevor die Daten herausgegeben werden."),
+    "THIRD_PARTY_IP": _("Die Rechte an den Daten liegen ganz oder teilweise bei anderen, etwa durch Urheberrecht, "
+                        "Lizenzen oder Verträge."),
+    "THIRD_PARTY_VOLUNTARY": _("Andere haben die Daten freiwillig und ohne Verpflichtung an die Verwaltung gegeben. "
+                               "Ohne ihre Zustimmung werden sie nicht veröffentlicht."),
+    "OUTSIDE_PUBLIC_TASK": _("Die Daten entstehen nicht bei einer gesetzlichen Aufgabe der Verwaltung. Für sie gilt "
+                             "die Pflicht zur Bereitstellung nicht."),
+    "DASEINSVORSORGE_NONCORE": _("Die Daten stammen von einem Versorgungsunternehmen, aber nicht aus seiner "
+                                 "öffentlichen Versorgungsaufgabe. Dafür gilt die Pflicht zur Bereitstellung nicht."),
+    "DASEINSVORSORGE_NOT_PERMITTED": _("Das Versorgungsunternehmen, von dem die Daten stammen, hat ihre "
+                                       "Weiterverwendung nicht erlaubt."),
+    "ONGOING_PROCEEDINGS": _("Die Daten betreffen ein laufendes Gerichts-, Ermittlungs- oder Disziplinarverfahren."),
+    "DELIBERATIVE": _("Es handelt sich um Entwürfe oder interne Beratungen. Sie bleiben intern, bis die Entscheidung "
+                      "gefallen ist."),
+    "CLASSIFIED": _("Die Unterlagen sind als Verschlusssache eingestuft und damit gesetzlich geheim."),
+    "TAX_SECRECY": _("Die Daten unterliegen dem Steuergeheimnis."),
+    "SOCIAL_DATA": _("Die Daten unterliegen dem Sozialgeheimnis: Sie betreffen Menschen, die Sozialleistungen "
+                     "beantragen oder erhalten."),
+    "LOGOS_INSIGNIA": _("Die Daten enthalten Logos, Wappen oder Hoheitszeichen, die nicht frei verwendet werden "
+                        "dürfen."),
+    "ALREADY_PUBLISHED": _("Die Daten sind bereits an anderer Stelle frei verfügbar."),
+    "SDC_FAILED": _("Auch die zusammengefassten Zahlen ließen noch Rückschlüsse auf einzelne Menschen zu. Sie werden "
+                    "erst veröffentlicht, wenn das ausgeschlossen ist."),
+    "ETHICS_BOARD_VETO": _("Der Datenethikbeirat hat Einwände gegen eine Veröffentlichung erhoben. Seine Begründung "
+                           "ist öffentlich."),
+    "CONFIDENTIALITY_LEVEL": _("Die Daten sind als vertraulich eingestuft, weil sie schutzwürdige Angaben enthalten."),
+    "PROTECTION_NEED_VERY_HIGH": _("Die Daten brauchen sehr hohen Schutz: Würden sie bekannt, könnte das großen "
+                                   "Schaden anrichten."),
+}  # fmt: skip
+# Short names where the vocabulary's label speaks to staff (in lists and charts).
+CITIZEN_LABELS = {
+    "CONFIDENTIALITY_LEVEL": _("Als vertraulich eingestuft"),
+    "SDC_FAILED": _("Zusammengefasste Zahlen noch nicht ausreichend geschützt"),
+    "ALREADY_PUBLISHED": _("Bereits anderswo frei verfügbar"),
+    "ETHICS_BOARD_VETO": _("Einwand des Datenethikbeirats"),
+}
+WITHDRAWN_REASON = _(
+    "Die zuständige Stelle hat die Veröffentlichung zurückgezogen. Einen gesetzlichen Ausschlussgrund hat sie dafür "
+    "nicht genannt. Wenn Sie die Daten brauchen, fragen Sie sie an: Wir prüfen dann, ob wir sie wieder "
+    "veröffentlichen."
+)
+HARVEST_WITHDRAWN_REASON = _(
+    "Der Datensatz war aus einem anderen Datenportal übernommen. Dort wurde er entfernt, deshalb ist er auch hier "
+    "nicht mehr veröffentlicht."
+)
+
+
+def citizen_reason(code: str) -> str:
+    return str(CITIZEN_REASONS.get(code, ""))
+
+
+def citizen_ground_labels(codes) -> dict[str, str]:
+    """{code: short name} of exclusion grounds for the public pages (one query at most):
+    the vocabulary's label unless it speaks to staff (CITIZEN_LABELS)."""
+    codes = set(codes) - {""}
+    labels = {code: label for code, (label, _sources) in _terms(codes).items()}
+    return {code: str(CITIZEN_LABELS.get(code, labels.get(code, code))) for code in codes}
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a dataset is not open, for citizens: a short name, the explanation and the
+    legal basis (the vocabulary term's sources)."""
+
+    label: str
+    text: str
+    sources: tuple[str, ...] = ()
+
 
 @dataclass
 class RegisterEntry:
@@ -63,10 +151,17 @@ class RegisterEntry:
     organisation: str
     outcome: str
     outcome_label: str
-    grounds: list[str]
+    grounds: list[str]  # short names, for lists and charts
     rereview_on: date | None
     decided: object
     published_name: str = ""  # for the alternative forms: the published dataset's name
+    name: str = ""
+    pk: int | None = None
+    reasons: list[Reason] = field(default_factory=list)
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.outcome == "withdrawn"
 
 
 def register_queryset():
@@ -77,11 +172,23 @@ def _dataset_type():
     return ContentType.objects.get_for_model(Dataset)
 
 
+def _terms(codes) -> dict[str, tuple[str, list[str]]]:
+    """{code: (label, sources)} of the exclusion grounds, the latest version of each; one query."""
+    codes = set(codes) - {""}
+    if not codes:
+        return {}
+    terms = VocabularyTerm.objects.filter(vocabulary=Vocabulary.EXCLUSION_GROUND, code__in=codes).order_by("valid_from")
+    return {code: (label, sources) for code, label, sources in terms.values_list("code", "label", "sources")}
+
+
 def register_entries(rows) -> list[RegisterEntry]:
     """Entries for `rows` (dicts of REGISTER_FIELDS): two queries, the latest grounds of
-    each dataset's publication decisions and their labels."""
+    each dataset's publication decisions and the terms of those grounds. A withdrawn
+    dataset counts only the grounds of its withdrawal (earlier approvals are history)
+    and otherwise says in plain words that it was withdrawn."""
     rows = list(rows)
     grounds_by_id: dict[str, list[str]] = {}
+    withdrawn_ids = {str(row["pk"]) for row in rows if row["state"] == S.WITHDRAWN}
     if rows:
         decisions = (
             Decision.objects.filter(
@@ -91,29 +198,80 @@ def register_entries(rows) -> list[RegisterEntry]:
             )
             .exclude(exclusion_grounds=[])
             .order_by("decided_at", "pk")
-            .values_list("subject_id", "exclusion_grounds")
+            .values_list("subject_id", "outcome", "exclusion_grounds")
         )
-        for subject_id, grounds in decisions:
+        for subject_id, outcome, grounds in decisions:
+            if subject_id in withdrawn_ids and outcome != DecisionOutcome.WITHDRAWN:
+                continue
             grounds_by_id[subject_id] = grounds  # the latest wins
     for row in rows:
-        grounds_by_id.setdefault(str(row["pk"]), (row["publication_basis"] or {}).get("grounds", []))
-    labels = services.ground_labels(code for codes in grounds_by_id.values() for code in codes)
+        fallback = [] if row["state"] == S.WITHDRAWN else (row["publication_basis"] or {}).get("grounds", [])
+        grounds_by_id.setdefault(str(row["pk"]), fallback)
+    terms = _terms(code for codes in grounds_by_id.values() for code in codes)
     entries = []
     for row in rows:
         outcome = "withdrawn" if row["state"] == S.WITHDRAWN else row["publication_outcome"]
+        reasons = []
+        for code in grounds_by_id[str(row["pk"])]:
+            label, sources = terms.get(code, (code, []))
+            label = str(CITIZEN_LABELS.get(code, label))
+            reasons.append(Reason(label, citizen_reason(code) or label, tuple(sources)))
+        if outcome == "withdrawn" and not reasons:
+            if row.get("harvest_record__withdrawn_by_harvest"):
+                label, text = _("An der Quelle entfernt"), HARVEST_WITHDRAWN_REASON
+            else:
+                label, text = _("Ohne gesetzlichen Ausschlussgrund zurückgezogen"), WITHDRAWN_REASON
+            reasons.append(Reason(str(label), str(text)))
         entries.append(
             RegisterEntry(
                 title=row["title"],
                 organisation=row["publisher__name"],
                 outcome=outcome,
                 outcome_label=str(OUTCOME_LABELS.get(outcome, outcome)),
-                grounds=[labels.get(code, code) for code in grounds_by_id[str(row["pk"])]],
+                grounds=[reason.label for reason in reasons if reason.sources or outcome != "withdrawn"],
                 rereview_on=row["rereview_on"],
                 decided=row["state_changed_at"],
                 published_name=row["name"] if row["state"] == S.PUBLISHED else "",
+                name=row["name"],
+                pk=row["pk"],
+                reasons=reasons,
             )
         )
     return entries
+
+
+def register_entry(name: str) -> RegisterEntry | None:
+    """The register entry of the dataset called `name`, or None if it is not in the register."""
+    rows = register_queryset().filter(name=name).values(*REGISTER_FIELDS)[:1]
+    entries = register_entries(rows)
+    return entries[0] if entries else None
+
+
+def withdrawn_entry(name: str) -> RegisterEntry | None:
+    """The entry of a dataset withdrawn from the portal (so published before: only a
+    published dataset can be withdrawn), for the 410 page at its old address."""
+    rows = register_queryset().filter(name=name, state=S.WITHDRAWN).values(*REGISTER_FIELDS)[:1]
+    entries = register_entries(rows)
+    return entries[0] if entries else None
+
+
+def ethics_decision(entry: RegisterEntry):
+    """The board's latest completed review of the dataset, as the public sees it, or None."""
+    return EthicsReview.objects.completed().filter(dataset_id=entry.pk).order_by("-completed_at", "-pk").first()
+
+
+def request_initial(name: str) -> dict:
+    """The data request form, filled in for a dataset of the register ("Diesen Datensatz
+    anfragen"); empty for any other name, so the form names nothing unpublished."""
+    entry = register_entry(name) if name else None
+    if entry is None:
+        return {}
+    title = _("Zugang zum Datensatz „%(title)s“") % {"title": entry.title}
+    description = _(
+        "Ich bitte um Zugang zum Datensatz „%(title)s“ (%(organisation)s), der im Verzeichnis der nicht "
+        "veröffentlichten Daten steht.\n\nIch möchte die Daten nutzen für: "
+    ) % {"title": entry.title, "organisation": entry.organisation}
+    return {"title": str(title)[:200], "description": str(description)}
 
 
 # ---------------------------------------------------------------------------

@@ -13,6 +13,7 @@ urlpatterns = [
     path("datensatz/<slug:name>/wichtig/", views.vote, name="vote"),
     path("datensatz/<slug:name>/kommentar/", views.comment, name="comment"),
     path("nicht-veroeffentlichte-daten/", views.register, name="register"),
+    path("nicht-veroeffentlichte-daten/<slug:name>/", views.register_entry, name="register_entry"),
     path("transparenz/", views.dashboard, name="dashboard"),
     path("datenwuensche/", views.data_request_list, name="data_request_list"),
     path("datenwuensche/neu/", views.data_request_create, name="data_request_create"),

@@ -43,7 +43,7 @@ from governance.permissions import can_moderate, organisations_with_role
 from . import dcat_views, services, transparency
 from . import search as portal_search
 from .forms import CommentForm, DataRequestForm, TriageForm
-from .models import Comment, CommentStatus, DataRequest, DataRequestStatus, Vote
+from .models import Comment, CommentStatus, DataRequest, DataRequestStatus, Vote, response_due
 
 logger = logging.getLogger(__name__)
 
@@ -195,7 +195,7 @@ def dataset_detail(request, name):
     # RDF clients get the dataset's DCAT-AP.de description at the same address.
     if (rdf_format := dcat_views.negotiated_format(request)) is not None:
         return dcat_views.dataset_response(name, rdf_format, negotiated=True)
-    dataset = get_object_or_404(
+    datasets = (
         published_datasets()
         .select_related("publisher", "quality_score")
         .prefetch_related(
@@ -207,9 +207,12 @@ def dataset_detail(request, name):
                 .order_by("created", "pk")
                 .prefetch_related("reports", "renditions"),
             ),
-        ),
-        name=name,
+        )
     )
+    try:
+        dataset = datasets.get(name=name)
+    except Dataset.DoesNotExist:
+        return _not_published(request, name)
     # The score is rescored by link checks and the freshness turns with the calendar,
     # neither of which changes the dataset.
     score = getattr(dataset, "quality_score", None)
@@ -269,6 +272,16 @@ def dataset_detail(request, name):
     response["Last-Modified"] = http_date(last_modified)
     patch_vary_headers(response, ["Accept"])
     return response
+
+
+def _not_published(request, name):
+    """A dataset withdrawn from the portal says when and why at its old address (410 Gone,
+    with its register entry); every other unpublished name is unknown (404), so nothing
+    of a dataset that was never public leaks."""
+    entry = transparency.withdrawn_entry(name)
+    if entry is None:
+        raise Http404
+    return render(request, "portal/dataset_withdrawn.html", {"entry": entry}, status=HTTPStatus.GONE)
 
 
 def _published_upload(name, identifier) -> Distribution:
@@ -427,6 +440,15 @@ def register(request):
 
 
 @require_GET
+def register_entry(request, name):
+    entry = transparency.register_entry(name)
+    if entry is None:
+        raise Http404
+    review = transparency.ethics_decision(entry)
+    return render(request, "portal/register_entry.html", {"entry": entry, "ethics_review": review})
+
+
+@require_GET
 def dashboard(request):
     key = f"portal:dashboard:{get_language()}"
     data = cache.get(key)
@@ -442,21 +464,30 @@ def dashboard(request):
 
 @require_GET
 def data_request_list(request):
-    requests = DataRequest.objects.select_related("dataset").order_by("-created", "-pk")
+    requests = DataRequest.objects.public().select_related("dataset").order_by("-created", "-pk")
     status = request.GET.get("status", "")
-    if status in DataRequestStatus.values:
+    if status in PUBLIC_STATUSES:
         requests = requests.filter(status=status)
     page = Paginator(requests, 20).get_page(request.GET.get("seite"))
-    labels = services.ground_labels(r.decline_ground for r in page.object_list)
+    labels = transparency.citizen_ground_labels(r.decline_ground for r in page.object_list)
     return render(
         request,
         "portal/data_request_list.html",
-        {"page": page, "status": status, "statuses": DataRequestStatus.choices, "ground_labels": labels},
+        {"page": page, "status": status, "statuses": PUBLIC_STATUS_CHOICES, "ground_labels": labels},
     )
 
 
+# An open request is not public: the public list filters by the other statuses only.
+PUBLIC_STATUS_CHOICES = [(value, label) for value, label in DataRequestStatus.choices if value != "open"]
+PUBLIC_STATUSES = {value for value, _label in PUBLIC_STATUS_CHOICES}
+# The session remembers the requester's last request, for the thanks page (their receipt).
+RECEIVED_SESSION_KEY = "portal:data_request_received"
+
+
 def data_request_create(request):
-    form = DataRequestForm(request.POST or None)
+    initial = transparency.request_initial(request.GET.get("datensatz", "")) if request.method == "GET" else {}
+    form = DataRequestForm(request.POST or None, initial=initial)
+    context = {"form": form, "response_days": settings.DATA_REQUEST_RESPONSE_DAYS}
     if request.method == "POST":
         if form.is_spam():
             return redirect("portal:data_request_thanks")
@@ -468,25 +499,38 @@ def data_request_create(request):
                     "einer Stunde erneut."
                 ),
             )
-            return render(request, "portal/data_request_form.html", {"form": form}, status=HTTPStatus.TOO_MANY_REQUESTS)
+            return render(request, "portal/data_request_form.html", context, status=HTTPStatus.TOO_MANY_REQUESTS)
         if form.is_valid():
             data_request = services.create_data_request(
                 title=form.cleaned_data["title"],
                 description=form.cleaned_data["description"],
                 email=form.cleaned_data["email"],
             )
-            return redirect(data_request.get_absolute_url() + "?eingegangen=1")
-    return render(request, "portal/data_request_form.html", {"form": form})
+            request.session[RECEIVED_SESSION_KEY] = data_request.pk
+            return redirect("portal:data_request_thanks")
+    return render(request, "portal/data_request_form.html", context)
 
 
 @require_GET
 def data_request_thanks(request):
-    return render(request, "portal/data_request_thanks.html")
+    """The requester's receipt: what they asked for and the day we answer by. Their
+    request itself is public only after triage."""
+    pk = request.session.get(RECEIVED_SESSION_KEY)
+    data_request = DataRequest.objects.filter(pk=pk).first() if pk else None
+    return render(
+        request,
+        "portal/data_request_thanks.html",
+        {
+            "data_request": data_request,
+            "due": data_request.due if data_request else response_due(timezone.now()),
+            "response_days": settings.DATA_REQUEST_RESPONSE_DAYS,
+        },
+    )
 
 
 @require_GET
 def data_request_detail(request, pk):
-    data_request = get_object_or_404(DataRequest.objects.select_related("dataset"), pk=pk)
+    data_request = get_object_or_404(DataRequest.objects.public().select_related("dataset"), pk=pk)
     # A link only to a dataset that is (still) published.
     linked = None
     if data_request.dataset_id:
@@ -497,8 +541,9 @@ def data_request_detail(request, pk):
         {
             "data_request": data_request,
             "linked": linked,
-            "ground_label": services.ground_labels([data_request.decline_ground]).get(data_request.decline_ground, ""),
-            "received": request.GET.get("eingegangen") == "1",
+            "ground_label": transparency.citizen_ground_labels([data_request.decline_ground]).get(
+                data_request.decline_ground, ""
+            ),
         },
     )
 
@@ -568,7 +613,7 @@ def moderator_required(view):
 @require_GET
 @moderator_required
 def triage_list(request):
-    requests = DataRequest.objects.order_by("status", "-created", "-pk")
+    requests = DataRequest.objects.select_related("organisation", "assignee").order_by("status", "created", "pk")
     status = request.GET.get("status", "")
     if status in DataRequestStatus.values:
         requests = requests.filter(status=status)
@@ -576,18 +621,25 @@ def triage_list(request):
     return render(
         request,
         "portal/staff/triage_list.html",
-        {"page": page, "status": status, "statuses": DataRequestStatus.choices},
+        {
+            "page": page,
+            "status": status,
+            "statuses": DataRequestStatus.choices,
+            "response_days": settings.DATA_REQUEST_RESPONSE_DAYS,
+        },
     )
 
 
 @moderator_required
 def triage_detail(request, pk):
-    data_request = get_object_or_404(DataRequest, pk=pk)
+    data_request = get_object_or_404(DataRequest.objects.select_related("organisation", "assignee"), pk=pk)
     initial = {
         "status": data_request.status,
         "answer": data_request.answer,
         "dataset": data_request.dataset_id,
         "decline_ground": data_request.decline_ground,
+        "organisation": data_request.organisation_id,
+        "assignee": data_request.assignee_id,
     }
     form = TriageForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -599,6 +651,8 @@ def triage_detail(request, pk):
                 answer=form.cleaned_data["answer"],
                 dataset=form.cleaned_data["dataset"],
                 decline_ground=form.cleaned_data["decline_ground"],
+                organisation=form.cleaned_data["organisation"],
+                assignee=form.cleaned_data["assignee"],
             )
         except ValidationError as error:
             for field, errors in error.message_dict.items():

@@ -504,8 +504,9 @@ def test_the_task_inbox_needs_a_fixed_number_of_queries(
     # catalog's quality tasks (broken links, overdue updates), 1 for who the user stands in
     # for or who stands in for them (asked once for the catalog's tasks and the pending
     # changes), 1 for the pending changes, 1 for blocked files, 1 for the strategy's overdue
-    # milestones, 1 for governance's deputies waiting for approval.
-    with django_assert_num_queries(16):
+    # milestones, 1 for governance's deputies waiting for approval, 1 for the data requests
+    # routed to the user (portal, issue 22).
+    with django_assert_num_queries(17):
         response = client.get(reverse("governance:tasks"))
     assert response.content.decode().count('#workflow">') == 6
 

@@ -33,6 +33,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 STAFF_PREFIXES = ("intern/", "api/", "admin/")
 NOT_FOUND = "/gibt-es-nicht/"  # the error page
+WITHDRAWN_PAGE = "/datensatz/{name}/"  # a withdrawn dataset's old address: 410 Gone (issue 22)
 
 # Public routes that are no HTML page for people, and why.
 NOT_PAGES = {
@@ -79,7 +80,9 @@ def demo_pages():
     assert rich.n >= 2, "the demo needs a published dataset with several distributions"
     theme = rich.themes.values_list("code", flat=True).first()
     review = EthicsReview.objects.completed().order_by("pk").first()
-    data_request = DataRequest.objects.order_by("pk").first()
+    withdrawn = Dataset.objects.filter(state="withdrawn").order_by("name").first()
+    # A triaged one: an open request has no public page (issue 22).
+    data_request = DataRequest.objects.public().order_by("pk").first()
     user = get_user_model().objects.get(username="steward.lindenau-umwelt")
     token = f"{urlsafe_base64_encode(force_bytes(user.pk))}/{default_token_generator.make_token(user)}"
     public = [
@@ -89,6 +92,8 @@ def demo_pages():
         ("suche/", "/suche/?q=zzzkeintreffer"),
         ("datensatz/<slug:name>/", f"/datensatz/{rich.name}/"),
         ("nicht-veroeffentlichte-daten/", "/nicht-veroeffentlichte-daten/"),
+        ("nicht-veroeffentlichte-daten/<slug:name>/", f"/nicht-veroeffentlichte-daten/{withdrawn.name}/"),
+        (None, WITHDRAWN_PAGE.format(name=withdrawn.name)),
         ("transparenz/", "/transparenz/"),
         ("datenwuensche/", "/datenwuensche/"),
         ("datenwuensche/neu/", "/datenwuensche/neu/"),
@@ -206,6 +211,7 @@ def test_every_public_page_and_the_main_staff_pages_have_no_accessibility_violat
     call_command("seed_demo", stdout=io.StringIO())
     seeded = time.monotonic()
     public, account, staff = demo_pages()
+    gone = {url for route, url in public if route is None and url != NOT_FOUND}
 
     covered = {route for route, _url in public + account if route is not None}
     missing = public_routes() - covered - set(NOT_PAGES)
@@ -215,7 +221,8 @@ def test_every_public_page_and_the_main_staff_pages_have_no_accessibility_violat
 
     def check(page, url, kind):
         response = page.goto(url)
-        if response.status != (404 if url == NOT_FOUND else 200):
+        expected = 404 if url == NOT_FOUND else 410 if url in gone else 200
+        if response.status != expected:
             problems.append(f"{url} → HTTP {response.status}")
         landed = urlsplit(page.url).path
         # Django hides a valid reset token behind …/set-password/; any other redirect (to
@@ -235,6 +242,7 @@ def test_every_public_page_and_the_main_staff_pages_have_no_accessibility_violat
             lambda message: (
                 message.type == "error"
                 and "404" not in message.text  # the 404 page itself
+                and "410 (Gone)" not in message.text  # and the withdrawn dataset's 410 page
                 and console.append(f"{message.page.url if message.page else ''}: {message.text}")
             ),
         )

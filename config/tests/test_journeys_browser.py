@@ -320,7 +320,8 @@ def test_a_refused_dataset_appears_in_the_register_and_nowhere_else(page, defaul
     page.context.clear_cookies()
     page.goto("/nicht-veroeffentlichte-daten/")
     accessible(page, "ablehnung-2-register")
-    row = page.get_by_role("row").filter(has_text=title)
+    # One entry per dataset, a list (not a table) since issue 22, dates as SHORT_DATE_FORMAT.
+    row = page.get_by_role("listitem").filter(has_text=title)
     assert row.count() == 1
     text = row.inner_text()
     assert "Nicht veröffentlichungsfähig" in text

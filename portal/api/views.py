@@ -32,10 +32,12 @@ class CanTriage(permissions.BasePermission):
         return bool(request.user and request.user.is_authenticated and can_moderate(request.user))
 
 
-def public_data_requests():
-    """Data requests as the portal shows them: a linked dataset only while it is published."""
+def public_data_requests(queryset=None):
+    """Data requests as the portal shows them: only once triaged (an open one may hold
+    personal data), a linked dataset only while it is published."""
     linked = Dataset.objects.published().filter(pk=OuterRef("dataset_id")).values("name")[:1]
-    return DataRequest.objects.annotate(published_dataset_name=Subquery(linked))
+    queryset = DataRequest.objects.public() if queryset is None else queryset
+    return queryset.annotate(published_dataset_name=Subquery(linked))
 
 
 @extend_schema_view(
@@ -68,7 +70,8 @@ class DataRequestViewSet(
         return [PublicReadOnly()]
 
     def get_queryset(self):
-        return public_data_requests()
+        # Staff triage open requests too; everyone reads the triaged ones.
+        return public_data_requests(DataRequest.objects.all() if self.action == "triage" else None)
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "ground_labels": getattr(self, "ground_labels", {})}
@@ -85,7 +88,8 @@ class DataRequestViewSet(
         return Response(self.get_serializer(data_request).data)
 
     def _show(self, data_request, status_code=status.HTTP_200_OK) -> Response:
-        data_request = public_data_requests().get(pk=data_request.pk)
+        # The answer to the requester (or to staff) shows the request, public or not yet.
+        data_request = public_data_requests(DataRequest.objects.all()).get(pk=data_request.pk)
         self.ground_labels = services.ground_labels([data_request.decline_ground])
         return Response(
             serializers.DataRequestSerializer(data_request, context=self.get_serializer_context()).data,

@@ -18,11 +18,15 @@ def test_a_data_request_is_received_confirmed_by_mail_and_listed(client, django_
         response = client.post(reverse("portal:data_request_create"), {**REQUEST, "email": "ich@example.org"})
     data_request = DataRequest.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == data_request.get_absolute_url() + "?eingegangen=1"
+    # Issue 22: to the thanks page (the receipt); the request is public only once triaged.
+    assert response["Location"] == reverse("portal:data_request_thanks")
     assert data_request.status == DataRequestStatus.OPEN
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["ich@example.org"]
     assert data_request.get_absolute_url() in mail.outbox[0].body
+    assert "Parkhausbelegung in Echtzeit" not in client.get(reverse("portal:data_request_list")).content.decode()
+    data_request.status = DataRequestStatus.IN_PROGRESS
+    data_request.save()
     listing = client.get(reverse("portal:data_request_list")).content.decode()
     assert "Parkhausbelegung in Echtzeit" in listing
     assert "ich@example.org" not in listing

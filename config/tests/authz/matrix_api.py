@@ -759,7 +759,13 @@ OPERATIONS = operations(
     ),
     # -- data requests: public, wished for by anyone, triaged by stewards and governance admins
     Operation("data_requests_list", allowed=EVERYONE),
-    Operation("data_requests_retrieve", objects=("open", "published"), params=data_request_params, allowed=EVERYONE),
+    Operation(
+        "data_requests_retrieve",
+        objects=("open", "published"),
+        params=data_request_params,
+        allowed={"published": EVERYONE},
+        why="Public once triaged; an open request may hold personal data its requester typed in (issue 22).",
+    ),
     Operation(
         "data_requests_create",
         body={

@@ -86,8 +86,11 @@ ROUTES = routes(
         "portal:data_request_detail",
         objects=("open", "declined"),
         kwargs=data_request,
-        get={"open": EVERYONE, "declined": EVERYONE},
-        why="Data requests are public by design (like FragDenStaat); the requester's e-mail is never shown.",
+        get={"declined": EVERYONE},
+        why=(
+            "Data requests are public by design (like FragDenStaat) once staff triaged them; an open one may hold "
+            "personal data the requester typed in (issue 22). The requester's e-mail is never shown."
+        ),
     ),
     Route(
         "portal:data_request_create",
@@ -100,8 +103,19 @@ ROUTES = routes(
         "portal:dataset_detail",
         objects=DATASET_STATES,
         kwargs=dataset_name,
-        get=ONLY_PUBLISHED,
-        why="The portal reaches published datasets only, for everyone including staff.",
+        get={**ONLY_PUBLISHED, "withdrawn": EVERYONE},
+        get_ok=frozenset({200, 410}),
+        why=(
+            "The portal reaches published datasets only, for everyone including staff; a withdrawn one's old "
+            "address says when and why (410 Gone, issue 22), a never-published one does not exist (404)."
+        ),
+    ),
+    Route(
+        "portal:register_entry",
+        objects=DATASET_STATES,
+        kwargs=dataset_name,
+        get={"approved": EVERYONE, "withdrawn": EVERYONE},
+        why="The register lists final decisions against open publication (approved as internal, withdrawn) only.",
     ),
     Route("portal:download", objects=FILE_STATES, kwargs=distribution, get=ONLY_PUBLISHED),
     Route("portal:convert", objects=FILE_STATES, kwargs=converted, get=ONLY_PUBLISHED),
