@@ -183,8 +183,8 @@ Prüfwert (HMAC-SHA-256), und zwar nur im Zwischenspeicher und nur bis zum Ende 
 ## Datenwünsche
 
 Wenn Sie sich Daten wünschen, speichern wir den Titel und die Beschreibung Ihres Wunsches und, wenn Sie
-sie angeben, Ihre E-Mail-Adresse. **Titel, Beschreibung, Status und unsere Antwort werden im Portal
-veröffentlicht** – bitte schreiben Sie keine persönlichen Angaben hinein.
+sie angeben, Ihre E-Mail-Adresse. **Titel, Beschreibung, Status und unsere Antwort werden nach der Prüfung durch die
+Redaktion im Portal veröffentlicht** – bitte schreiben Sie keine persönlichen Angaben hinein.
 
 Die E-Mail-Adresse ist freiwillig. Wir nutzen sie nur für die Eingangsbestätigung und unsere Antwort;
 sie wird nicht veröffentlicht und gelangt nicht in den Versionsverlauf oder das Prüfprotokoll. An eine
