@@ -11,14 +11,20 @@
 
   function setUp() {
     var button = document.querySelector(".sd-menu-button[aria-controls]");
-    var navigation = button && document.getElementById(button.getAttribute("aria-controls"));
+    // The navigation first, then what folds with it (the account links of signed-in staff).
+    var parts = button ? button.getAttribute("aria-controls").split(/\s+/).map(function (id) {
+      return document.getElementById(id);
+    }).filter(Boolean) : [];
+    var navigation = parts[0];
     if (!navigation || !navigation.querySelector("nav")) {
       return;
     }
 
     function show(open) {
       button.setAttribute("aria-expanded", open ? "true" : "false");
-      navigation.classList.toggle("sd-navigation--closed", !open);
+      parts.forEach(function (part) {
+        part.classList.toggle("sd-navigation--closed", !open);
+      });
     }
 
     button.hidden = false;
@@ -26,11 +32,13 @@
     button.addEventListener("click", function () {
       show(button.getAttribute("aria-expanded") !== "true");
     });
-    navigation.addEventListener("keydown", function (event) {
-      if (event.key === "Escape" && button.getAttribute("aria-expanded") === "true" && button.offsetParent) {
-        show(false);
-        button.focus();
-      }
+    parts.forEach(function (part) {
+      part.addEventListener("keydown", function (event) {
+        if (event.key === "Escape" && button.getAttribute("aria-expanded") === "true" && button.offsetParent) {
+          show(false);
+          button.focus();
+        }
+      });
     });
   }
 
