@@ -21,7 +21,8 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -38,6 +39,13 @@ from .models import LegalPage, LegalPageKind
 
 # The day the default texts below were written: their "Stand" until a city saves its own.
 DEFAULTS_WRITTEN = date(2026, 12, 7)
+
+
+def _german_date(day) -> str:
+    # The legal texts are German only (the German text binds), so their dates are too.
+    with translation.override("de"):
+        return date_format(day, "SHORT_DATE_FORMAT")
+
 
 REASON_LABELS = {
     "portal.legal_page.created": gettext_lazy("Pflichtseite angelegt"),
@@ -87,7 +95,7 @@ def _facts() -> dict:
         "request_email_max_days": settings.DATA_REQUEST_EMAIL_MAX_DAYS,
         "rejected_comment_days": settings.REJECTED_COMMENT_RETENTION_DAYS,
         "login_log_days": settings.LOGIN_LOG_RETENTION_DAYS,
-        "written": DEFAULTS_WRITTEN.strftime("%d.%m.%Y"),
+        "written": _german_date(DEFAULTS_WRITTEN),
         "data_request_url": reverse("portal:data_request_create"),
         "contact_url": reverse("portal:legal_kontakt"),
         "privacy_url": reverse("portal:legal_datenschutz"),

@@ -30,7 +30,7 @@ def test_a_reason_note_from_a_vocabulary_reads_as_its_label():
     assert describe_change_reason("catalog.workflow.ethics_decided: rejected").endswith(": abgelehnt")
     # With a release time the label comes first and the time stays.
     assert describe_change_reason("catalog.workflow.approved: open, Sperrfrist 2026-03-01T08:00:00+01:00") == (
-        "Rechtlich freigegeben: als Open Data veröffentlichen, Sperrfrist 01.03.2026 08:00"
+        "Rechtlich freigegeben: als Open Data veröffentlichen, Sperrfrist 01.03.2026, 08:00"
     )
     # A note that is no code stays as the service wrote it.
     assert describe_change_reason("catalog.dataset.classified: 2") == "Neu klassifiziert, Version: 2"
@@ -88,7 +88,7 @@ def test_the_event_page_has_german_labels_local_times_and_no_empty_data(client_f
     assert "Gegenstand (Versions-Kennung)" in labels
     assert "Entschieden am" in labels
     values = dict(response.context["snapshot"])
-    assert values["Entschieden am"] == "07.12.2026 18:51"  # Europe/Berlin
+    assert values["Entschieden am"] == "07.12.2026, 18:51"  # Europe/Berlin
     assert values["Gegenstand (Art der Version)"] == "Datensatz (Version)"
     assert values["Auswertung der Regeln"] == (
         "Vorschlag: als Open Data veröffentlichen; 2 Regeln ausgewertet, zutreffend: R-LIZENZ"

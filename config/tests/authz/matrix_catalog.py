@@ -275,6 +275,21 @@ ROUTES = routes(
         why="Each step belongs to a role (catalog.workflow.TRANSITIONS; a return to the role of the stage); the "
         "governance admin audits but never decides, the board decides in the ethics app. Without the role: 403.",
     ),
+    Route(
+        "catalog:dataset_publish",
+        objects=("approved", "published", "draft_b"),
+        kwargs=dataset_name,
+        get={
+            "approved": frozenset({STEWARD_A, OWNER_A, LEGAL_A}),
+            "published": frozenset({STEWARD_A, OWNER_A, LEGAL_A}),
+            "draft_b": frozenset({STEWARD_B}),
+        },
+        get_ok=frozenset({200, 302}),
+        why="The preview before publishing (issue 22) answers whoever may publish (catalog.workflow.PUBLISHERS of "
+        "the publisher); where the dataset cannot be published now (a decision that keeps it internal, already "
+        "published, a draft) they are sent back to the dataset page with the reason (302). Other staff who see "
+        "it: 403; other tenants: 404.",
+    ),
     # -- pending changes of approved and published datasets ----------------------------------
     Route(
         "catalog:change_detail",
