@@ -25,6 +25,20 @@ TITLE_MIN_WORDS = 3
 TITLE_MIN_CHARS = 15
 
 
+def checked_title(title: str) -> str:
+    """A title of a word or two ("Radwege") says too little to answer it."""
+    if len(title.split()) < TITLE_MIN_WORDS or len(title) < TITLE_MIN_CHARS:
+        raise forms.ValidationError(
+            _(
+                "Bitte beschreiben Sie in mindestens drei Wörtern (%(chars)s Zeichen), welche Daten Sie "
+                "sich wünschen, z. B. „Standorte der Stadtbäume mit Baumart“."
+            ),
+            code="too_short",
+            params={"chars": TITLE_MIN_CHARS},
+        )
+    return title
+
+
 class DataRequestForm(HoneypotMixin, forms.ModelForm):
     class Meta:
         model = DataRequest
@@ -33,18 +47,7 @@ class DataRequestForm(HoneypotMixin, forms.ModelForm):
         help_texts = {"title": _("In mindestens drei Wörtern, z. B. „Standorte der Stadtbäume mit Baumart“.")}
 
     def clean_title(self):
-        """A title of a word or two ("Radwege") says too little to answer it."""
-        title = self.cleaned_data["title"]
-        if len(title.split()) < TITLE_MIN_WORDS or len(title) < TITLE_MIN_CHARS:
-            raise forms.ValidationError(
-                _(
-                    "Bitte beschreiben Sie in mindestens drei Wörtern (%(chars)s Zeichen), welche Daten Sie "
-                    "sich wünschen, z. B. „Standorte der Stadtbäume mit Baumart“."
-                ),
-                code="too_short",
-                params={"chars": TITLE_MIN_CHARS},
-            )
-        return title
+        return checked_title(self.cleaned_data["title"])
 
 
 class CommentForm(HoneypotMixin, forms.ModelForm):
@@ -55,6 +58,18 @@ class CommentForm(HoneypotMixin, forms.ModelForm):
 
 
 class TriageForm(forms.Form):
+    # What goes public: triage removes what the requester typed about themselves (the
+    # original stays in the staff history). Left out of a POST, they stay as they are.
+    title = forms.CharField(label=_("Titel (öffentlich)"), max_length=200, required=False)
+    description = forms.CharField(
+        label=_("Beschreibung (öffentlich)"),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "Entfernen Sie Namen, Anschriften und andere persönliche Angaben, bevor der Wunsch öffentlich wird."
+        ),
+    )
     status = forms.ChoiceField(label=_("Status"), choices=DataRequestStatus.choices)
     answer = forms.CharField(
         label=_("Öffentliche Antwort"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 4})
@@ -96,6 +111,13 @@ class TriageForm(forms.Form):
             "Mit jedem Status außer „offen“ erscheint der Wunsch öffentlich. Prüfen Sie vorher, dass Titel und "
             "Beschreibung keine personenbezogenen Daten enthalten."
         )
+
+    def clean_title(self):
+        title = self.cleaned_data["title"]
+        return checked_title(title) if title else None
+
+    def clean_description(self):
+        return self.cleaned_data["description"] or None
 
     def clean_assignee(self):
         pk = self.cleaned_data["assignee"]

@@ -236,6 +236,8 @@ def triage_data_request(
     decline_ground: str = "",
     organisation=UNCHANGED,
     assignee=UNCHANGED,
+    title: str | None = None,
+    description: str | None = None,
 ) -> DataRequest:
     """Staff set the status and answer, and route the request to an organisation and a
     person with a role there. Published needs a published dataset to link; declined
@@ -271,6 +273,10 @@ def triage_data_request(
     with transaction.atomic():
         data_request = DataRequest.objects.select_for_update().get(pk=data_request.pk)
         before = (data_request.status, data_request.answer, data_request.assignee_id)
+        if title is not None:
+            data_request.title = title.strip()
+        if description is not None:
+            data_request.description = description.strip()
         data_request.status = status
         data_request.answer = answer.strip()
         data_request.dataset = dataset if status == DataRequestStatus.PUBLISHED else None

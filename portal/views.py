@@ -634,6 +634,8 @@ def triage_list(request):
 def triage_detail(request, pk):
     data_request = get_object_or_404(DataRequest.objects.select_related("organisation", "assignee"), pk=pk)
     initial = {
+        "title": data_request.title,
+        "description": data_request.description,
         "status": data_request.status,
         "answer": data_request.answer,
         "dataset": data_request.dataset_id,
@@ -653,6 +655,8 @@ def triage_detail(request, pk):
                 decline_ground=form.cleaned_data["decline_ground"],
                 organisation=form.cleaned_data["organisation"],
                 assignee=form.cleaned_data["assignee"],
+                title=form.cleaned_data["title"],
+                description=form.cleaned_data["description"],
             )
         except ValidationError as error:
             for field, errors in error.message_dict.items():

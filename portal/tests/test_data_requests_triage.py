@@ -32,6 +32,29 @@ def triage(admin_client, data_request, **data):
 # Published only after triage
 
 
+def test_triage_removes_personal_data_before_the_request_goes_public(client, admin_client):
+    """What a citizen typed about themselves must not go public with the request: triage
+    edits the title and description it publishes (the original stays in the staff history)."""
+    data_request = DataRequest.objects.create(
+        title="Parkhausbelegung in Echtzeit", description="Ich bin Erika Mustermann, Lindenweg 3, und brauche das."
+    )
+    page = admin_client.get(reverse("portal:triage_detail", args=[data_request.pk])).content.decode()
+    assert "Ich bin Erika Mustermann" in page  # the form holds the text to edit
+
+    response = triage(
+        admin_client, data_request, status="in_progress", answer="Wir fragen das Parkamt.",
+        title="Parkhausbelegung in Echtzeit", description="[Persönliche Angaben entfernt] Für eine App.",
+    )  # fmt: skip
+    assert response.status_code == 302
+    public = client.get(data_request.get_absolute_url()).content.decode()
+    assert "Mustermann" not in public
+    assert "[Persönliche Angaben entfernt] Für eine App." in public
+
+    refused = triage(admin_client, data_request, status="in_progress", title="Parken", description="x")
+    assert refused.status_code == 200
+    assert "mindestens drei Wörtern" in refused.content.decode()
+
+
 def test_an_untriaged_request_is_neither_listed_nor_reachable(client, admin_client):
     client.post(reverse("portal:data_request_create"), {**REQUEST, "email": "ich@example.org"})
     data_request = DataRequest.objects.get()
