@@ -3,12 +3,11 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Dataset
+from governance.forms import EMPTY_LABEL
 from governance.models import Organisation
 
 from . import services
 from .models import Comment, DataRequest, DataRequestStatus
-
-EMPTY_LABEL = "– " + str(_("bitte wählen")) + " –"
 
 
 class HoneypotMixin(forms.Form):
