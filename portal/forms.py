@@ -58,12 +58,12 @@ class CommentForm(HoneypotMixin, forms.ModelForm):
 
 class TriageForm(forms.Form):
     # What goes public: triage removes what the requester typed about themselves (the
-    # original stays in the staff history). Left out of a POST, they stay as they are.
-    title = forms.CharField(label=_("Titel (öffentlich)"), max_length=200, required=False)
+    # original stays in the staff history). Left out of a POST, they stay as they are
+    # (portal.views.triage_detail).
+    title = forms.CharField(label=_("Titel (öffentlich)"), max_length=200)
     description = forms.CharField(
         label=_("Beschreibung (öffentlich)"),
         max_length=4000,
-        required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_(
             "Entfernen Sie Namen, Anschriften und andere persönliche Angaben, bevor der Wunsch öffentlich wird."
@@ -112,11 +112,9 @@ class TriageForm(forms.Form):
         )
 
     def clean_title(self):
+        # A title staff write must say enough; the one the requester wrote stays as it was.
         title = self.cleaned_data["title"]
-        return checked_title(title) if title else None
-
-    def clean_description(self):
-        return self.cleaned_data["description"] or None
+        return title if title == self.initial.get("title") else checked_title(title)
 
     def clean_assignee(self):
         pk = self.cleaned_data["assignee"]

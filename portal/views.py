@@ -643,7 +643,12 @@ def triage_detail(request, pk):
         "organisation": data_request.organisation_id,
         "assignee": data_request.assignee_id,
     }
-    form = TriageForm(request.POST or None, initial=initial)
+    data = None
+    if request.method == "POST":
+        data = request.POST.copy()
+        for name in ("title", "description"):  # a POST without them keeps them
+            data.setdefault(name, initial[name])
+    form = TriageForm(data, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.triage_data_request(
