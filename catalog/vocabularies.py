@@ -127,7 +127,24 @@ FILE_TYPES = [
     FileType("ZIP", "ZIP-Archiv", "application/zip", (".zip",)),
     FileType("PNG", "PNG-Bild", "image/png", (".png",)),
     FileType("JPEG", "JPEG-Bild", "image/jpeg", (".jpg", ".jpeg")),
-    # Formats that are services or links, never uploads.
+    # Formats that are services or links, never uploads. The file formats among them are what
+    # German portals publish and the harvester takes over (EU file-type codes).
+    FileType("XLS", "Excel (XLS)", "application/vnd.ms-excel", ()),
+    FileType("DOC", "Word (DOC)", "application/msword", ()),
+    FileType("DOCX", "Word (DOCX)", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", ()),
+    FileType("ODT", "OpenDocument-Text", "application/vnd.oasis.opendocument.text", ()),
+    FileType("GML", "GML", "application/gml+xml", ()),
+    FileType("KML", "KML", "application/vnd.google-earth.kml+xml", ()),
+    FileType("KMZ", "KMZ", "application/vnd.google-earth.kmz", ()),
+    # Shapefiles travel zipped; there is no registered media type of their own.
+    FileType("SHP", "Shapefile", "application/zip", ()),
+    FileType("GPKG", "GeoPackage", "application/geopackage+sqlite3", ()),
+    FileType("TIFF", "TIFF-Bild", "image/tiff", ()),
+    FileType("RSS", "RSS-Feed", "application/rss+xml", ()),
+    FileType("ATOM", "Atom-Feed", "application/atom+xml", ()),
+    FileType("RDF_XML", "RDF/XML", "application/rdf+xml", ()),
+    FileType("RDF_TURTLE", "RDF Turtle", "text/turtle", ()),
+    FileType("JSON_LD", "JSON-LD", "application/ld+json", ()),
     FileType("WMS_SRVC", "WMS-Dienst", "application/vnd.ogc.wms_xml", ()),
     FileType("WFS_SRVC", "WFS-Dienst", "application/vnd.ogc.wfs_xml", ()),
     FileType("HTML", "HTML", "text/html", ()),

@@ -18,10 +18,10 @@ from .. import services
 from ..errors import RecordError
 from ..models import DistributionKind, HarvestSource
 from ..vocabularies import (
-    EU_AUTHORITY,
     FILE_TYPES_BY_CODE,
     LICENCE_BASE,
     LICENCES,
+    LICENCES_BY_CODE,
     DataTheme,
     Frequency,
     GeocodingLevel,
@@ -74,22 +74,74 @@ LICENCE_ALIASES = {
     "other-closed": "other-closed",
     "other-nc": "other-closed",
     "amtliches-werk": "officialWork",
+    "official-work": "officialWork",
 }
-LICENCE_URI_PREFIXES = (LICENCE_BASE, LICENCE_BASE.replace("http://", "https://"))
+# The DCAT-AP.de licence list (1.x wrote versions with "_": dl-by-de/2_0) and GovData's
+# own addresses of the Datenlizenz Deutschland.
+LICENCE_URI_PREFIXES = (
+    LICENCE_BASE,
+    LICENCE_BASE.replace("http://", "https://"),
+    "https://www.govdata.de/",
+    "http://www.govdata.de/",
+)
+# Creative Commons' canonical addresses: licenses/<kind>/<version>[/<port>][/deed.xx|legalcode]
+# and publicdomain/zero|mark/1.0.
+CREATIVE_COMMONS = re.compile(
+    r"^https?://(?:www\.)?creativecommons\.org/(licenses|publicdomain)/([a-z-]+)/(\d\.\d)(?:/([a-z]{2}))?(?:/|/deed\.[a-z-]+|/legalcode(?:\.[a-z-]+)?)*$"
+)
+DATENLIZENZ = re.compile(r"^datenlizenz deutschland\W+(namensnennung|zero)\W+(?:version\s*)?(\d\.\d)$")
+# Our own labels as text (what a portal shows instead of an id), whitespace folded.
+_LICENCE_LABELS = {" ".join(licence.label.lower().split()): licence.code for licence in LICENCES}
 
 
-def map_licence(value) -> str:
-    """Our licence code for a CKAN licence id (short id or DCAT-AP.de URI)."""
-    raw = str(value or "").strip()
-    if not raw or raw.lower() == "notspecified":
-        raise RecordError(_("Die Lizenz ist an der Quelle nicht angegeben („%(id)s“).") % {"id": raw or "–"})
+def _creative_commons(match: re.Match) -> str | None:
+    family, kind, version, port = match.groups()
+    if family == "publicdomain":
+        return {"zero": "cc-zero", "mark": "ccpdm/1.0"}.get(kind)
+    key = f"cc-{kind}-{port}/{version}" if port else f"cc-{kind}/{version}"
+    return _LICENCE_CODES.get(key) or LICENCE_ALIASES.get(key) or LICENCE_ALIASES.get(f"cc-{kind}-{version}")
+
+
+def licence_code(value) -> str | None:
+    """Our licence code for a licence as German portals write it: a CKAN short id, a
+    DCAT-AP.de URI (old and new forms), GovData's and Creative Commons' addresses, or the
+    licence's name as text. None if it is none of them."""
+    raw = " ".join(str(value or "").split())
+    match = CREATIVE_COMMONS.match(raw.lower())
+    if match:
+        return _creative_commons(match)
     key = raw
     for prefix in LICENCE_URI_PREFIXES:
         if key.lower().startswith(prefix):
             key = key[len(prefix) :]
             break
     key = key.strip().strip("/").lower()
-    code = _LICENCE_CODES.get(key) or LICENCE_ALIASES.get(key)
+    versioned = re.sub(r"(\d)_(\d)$", r"\1.\2", key)
+    text = key.replace("–", "-")
+    for candidate in (key, versioned, text.replace(" ", "-"), re.sub(r"\s*-\s*|\s+", "-", text)):
+        code = _LICENCE_CODES.get(candidate) or LICENCE_ALIASES.get(candidate)
+        if code:
+            return code
+    if key in _LICENCE_LABELS:
+        return _LICENCE_LABELS[key]
+    match = DATENLIZENZ.match(re.sub(r"\s*-\s*", " - ", text))
+    if match:
+        return _LICENCE_CODES.get(f"dl-{'by' if match.group(1) == 'namensnennung' else 'zero'}-de/{match.group(2)}")
+    return None
+
+
+def licence_given(value) -> bool:
+    raw = str(value or "").strip()
+    return bool(raw) and raw.lower() != "notspecified"
+
+
+def map_licence(value) -> str:
+    """Our licence code for a licence as a source gives it (see licence_code); a record
+    error if it is missing or unknown (no licence is guessed)."""
+    raw = str(value or "").strip()
+    if not licence_given(raw):
+        raise RecordError(_("Die Lizenz ist an der Quelle nicht angegeben („%(id)s“).") % {"id": raw or "–"})
+    code = licence_code(raw)
     if code is None:
         raise RecordError(_("Die Lizenz „%(id)s“ ist im Katalog nicht bekannt.") % {"id": raw[:100]})
     return code
@@ -138,15 +190,54 @@ FORMAT_ALIASES = {
     "ogc wms": "WMS_SRVC",
     "ogc wfs": "WFS_SRVC",
     "website": "HTML",
+    "xls": "XLS",
+    "application/vnd.ms-excel": "XLS",
+    "application/msword": "DOC",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "DOCX",
+    "application/vnd.oasis.opendocument.text": "ODT",
+    "application/gml+xml": "GML",
+    "application/vnd.google-earth.kml+xml": "KML",
+    "application/vnd.google-earth.kmz": "KMZ",
+    "shapefile": "SHP",
+    "esri shapefile": "SHP",
+    "shape": "SHP",
+    "geopackage": "GPKG",
+    "application/geopackage+sqlite3": "GPKG",
+    "tif": "TIFF",
+    "geotiff": "TIFF",
+    "image/tiff": "TIFF",
+    "application/rss+xml": "RSS",
+    "application/atom+xml": "ATOM",
+    "rdf": "RDF_XML",
+    "rdf/xml": "RDF_XML",
+    "application/rdf+xml": "RDF_XML",
+    "ttl": "RDF_TURTLE",
+    "turtle": "RDF_TURTLE",
+    "text/turtle": "RDF_TURTLE",
+    "json-ld": "JSON_LD",
+    "jsonld": "JSON_LD",
+    "application/ld+json": "JSON_LD",
 }
+# EU file-type URIs in their current and their old MDR form, over http and https, and
+# IANA's media-type addresses.
+FORMAT_URI_PREFIXES = (
+    *(
+        f"{scheme}://publications.europa.eu/{path}resource/authority/file-type/"
+        for scheme in ("http", "https")
+        for path in ("", "mdr/")
+    ),
+    "https://www.iana.org/assignments/media-types/",
+    "http://www.iana.org/assignments/media-types/",
+)
 SERVICE_FORMATS = ("WMS_SRVC", "WFS_SRVC")
 
 
 def _format_key(value) -> str:
     key = str(value or "").strip().lower()
-    for prefix in (f"{EU_AUTHORITY}file-type/".lower(), "https://www.iana.org/assignments/media-types/"):
+    for prefix in FORMAT_URI_PREFIXES:
         if key.startswith(prefix):
             key = key[len(prefix) :]
+            break
     return key.split(";")[0].strip().lstrip(".")
 
 
@@ -164,6 +255,18 @@ def map_format(fmt, mimetype, url: str) -> str | None:
 
 _validate_url = URLValidator()
 _validate_web_url = URLValidator(schemes=["http", "https"])
+
+
+_AT = re.compile(r"\s*(?:[\(\[\{<]\s*(?:at|ät|@)\s*[\)\]\}>]|\s+at\s+)\s*", re.IGNORECASE)
+_DOT = re.compile(r"\s*(?:[\(\[\{<]\s*(?:dot|punkt|\.)\s*[\)\]\}>]|\s+dot\s+)\s*", re.IGNORECASE)
+
+
+def deobfuscated_email(value: str) -> str:
+    """An e-mail address with its spam guard undone: "(at)", "[at]", " at ", "(dot)"."""
+    value = value.strip()
+    if "@" not in value:
+        value = _AT.sub("@", value, count=1)
+    return _DOT.sub(".", value) if "@" in value else value
 
 
 def valid_url(value: str, *, max_length: int, web_only: bool = False) -> bool:
@@ -328,28 +431,13 @@ class Mapper:
 
         organisation = package.get("organization") if isinstance(package.get("organization"), dict) else {}
         publisher = self.organisations.get(str(organisation.get("name") or ""), self.source.default_organisation)
-        licence = map_licence(package.get("license_id"))
+        licence = self.licence(package, warnings)
 
         contact_name = (
             str(package.get("maintainer") or package.get("author") or organisation.get("title") or "").strip()
             or publisher.name
         )[:200]
-        contact_email = str(package.get("maintainer_email") or package.get("author_email") or "").strip()
-        contact_email = contact_email.removeprefix("mailto:") or publisher.email
-        if not contact_email:
-            raise RecordError(
-                _(
-                    "Keine E-Mail-Adresse der Ansprechstelle: weder an der Quelle (maintainer_email, author_email) "
-                    "noch bei der Organisation „%(organisation)s“."
-                )
-                % {"organisation": publisher.name}
-            )
-        try:
-            validate_email(contact_email)
-        except ValidationError:
-            raise RecordError(
-                _("Ungültige E-Mail-Adresse der Ansprechstelle: „%(email)s“.") % {"email": contact_email[:100]}
-            ) from None
+        contact_email = self.contact_email(package, publisher, warnings)
 
         landing_page = str(package.get("url") or "").strip()
         if landing_page and not valid_url(landing_page, max_length=200, web_only=True):
@@ -379,6 +467,58 @@ class Mapper:
             resources=self.resources(package, licence, warnings),
             warnings=warnings,
         )
+
+    @staticmethod
+    def licence(package: dict, warnings: list) -> str:
+        """The dataset's licence; where the source names none at the dataset (as ckanext-dcat
+        converts DCAT-AP records, whose licences sit on the distributions), the one its
+        resources name. Only a record with no licence anywhere is refused."""
+        if licence_given(package.get("license_id")):
+            return map_licence(package.get("license_id"))
+        given = [
+            resource.get("license") or resource.get("license_id")
+            for resource in package.get("resources") or []
+            if isinstance(resource, dict)
+        ]
+        codes = [map_licence(value) for value in given if licence_given(value)]
+        if not codes:
+            raise RecordError(
+                _("Die Lizenz ist an der Quelle nicht angegeben, weder am Datensatz noch an seinen Ressourcen.")
+            )
+        licence = max(set(codes), key=codes.count)
+        warnings.append(
+            _("Lizenz des Datensatzes fehlt an der Quelle; übernommen aus den Ressourcen („%(licence)s“).")
+            % {"licence": LICENCES_BY_CODE[licence].label}
+        )
+        return licence
+
+    @staticmethod
+    def contact_email(package: dict, publisher, warnings: list) -> str:
+        """The contact's address, with the spam guards German portals write undone
+        ("poststelle(at)statistik.rlp.de", "x [at] y (dot) de"); an address that is still
+        not one is replaced by the publisher's, with a warning (not legally relevant)."""
+        given = str(package.get("maintainer_email") or package.get("author_email") or "").strip()
+        address = deobfuscated_email(given.removeprefix("mailto:"))
+        if address:
+            try:
+                validate_email(address)
+                return address
+            except ValidationError:
+                pass
+        if not publisher.email:
+            raise RecordError(
+                _(
+                    "Keine gültige E-Mail-Adresse der Ansprechstelle: weder an der Quelle („%(email)s“) noch bei "
+                    "der Organisation „%(organisation)s“."
+                )
+                % {"email": given[:100] or "–", "organisation": publisher.name}
+            )
+        if given:
+            warnings.append(
+                _("„%(email)s“ ist keine E-Mail-Adresse; die Adresse der Organisation wird genannt.")
+                % {"email": given[:100]}
+            )
+        return publisher.email
 
     def local_name(self, remote_name: str) -> str:
         name = f"{self.source.name_prefix}{remote_name.lower().replace('_', '-')}"

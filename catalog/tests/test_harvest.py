@@ -183,7 +183,7 @@ def test_broken_records_are_reported_with_their_reasons_and_leave_nothing_behind
     warnings = entries(job, "warning")
     assert (
         warnings["baumkataster"]
-        == "Ressource „Baumkataster (Shapefile)“: Das Format „SHP“ kennt der Katalog nicht; nicht übernommen."
+        == "Ressource „Baumkataster (CAD-Zeichnung)“: Das Format „DWG“ kennt der Katalog nicht; nicht übernommen."
     )
     assert warnings["parkhaeuser-belegung"] == "Keine Beschreibung an der Quelle; der Titel dient als Beschreibung."
     assert set(entries(job, "created")) == {"baumkataster", "haushaltsplan_2024", "parkhaeuser-belegung",
@@ -682,8 +682,9 @@ def test_unknown_licences_fail_the_record(value, message):
         ("http://publications.europa.eu/resource/authority/file-type/JSON", None, "https://x.example/a", "JSON"),
         ("", "application/pdf", "https://x.example/a", "PDF"),
         ("", None, "https://x.example/daten.geojson", "GEOJSON"),
-        ("SHP", None, "https://x.example/a", None),
-        ("XLS", None, "https://x.example/a", None),
+        ("SHP", None, "https://x.example/a", "SHP"),
+        ("XLS", None, "https://x.example/a", "XLS"),
+        ("DWG", None, "https://x.example/a", None),
     ],
 )
 def test_free_text_formats_map_to_file_types(fmt, mimetype, url, code):
