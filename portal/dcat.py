@@ -47,7 +47,16 @@ from rdflib import BNode, Graph, Literal, URIRef
 from catalog.models import Dataset
 from catalog.vocabularies import EU_AUTHORITY, LICENCE_BASE, Language
 
-from .projection import COLUMNS, LANGUAGE_URIS, PUBLIC_ACCESS, PUBLISHER_TYPE_BASE, Projection, published_rows
+from .projection import (
+    COLUMNS,
+    LANGUAGE_URIS,
+    PUBLIC_ACCESS,
+    PUBLISHER_TYPE_BASE,
+    SCHEME_TITLES,
+    Projection,
+    concept_labels,
+    published_rows,
+)
 
 # ---------------------------------------------------------------------------
 # Terms: plain strings and tuples, cheap enough for millions of triples. rdflib
@@ -343,6 +352,10 @@ class DcatExport:
         triples = [(uri, RDF.type, cls) for cls in kind.types]
         if kind.scheme is not None:
             triples.append((uri, SKOS.inScheme, kind.scheme))
+        if SKOS.Concept in kind.types and (label := concept_labels().get(uri)):
+            triples.append((uri, SKOS.prefLabel, text(*label)))
+        if kind is CONCEPT_SCHEME and (title := SCHEME_TITLES.get(uri)):
+            triples.append((uri, DCT.title, text(*title)))
         return triples
 
     def agent(self, organisation: dict) -> tuple[Blank, list[Triple]]:

@@ -47,6 +47,7 @@ from __future__ import annotations
 
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
+from django.utils import translation
 
 from catalog.models import Dataset, Distribution, DistributionKind
 from catalog.vocabularies import (
@@ -88,6 +89,35 @@ PUBLISHER_TYPE_URIS = {
         OrgType.BETEILIGUNG: "Company",
     }.items()
 }
+
+
+def concept_labels() -> dict[str, tuple[str, str]]:
+    """(label, language) of every concept the DCAT output names, by URI: a validator that
+    does not load the EU vocabularies (the plain DCAT-AP 3.0.0 shapes) still reads a
+    skos:prefLabel on each. German, as the catalog's own texts; the ADMS publisher types
+    have only their English labels."""
+    global _CONCEPT_LABELS
+    if _CONCEPT_LABELS is None:
+        with translation.override("de"):
+            labels = {
+                choice.uri: (str(choice.label), "de")
+                for vocabulary in (DataTheme, Frequency, Language, GeocodingLevel, HVDCategory)
+                for choice in vocabulary
+            }
+            labels.update({file_type.uri: (file_type.label, "de") for file_type in FILE_TYPES_BY_CODE.values()})
+            labels.update({licence.uri: (licence.label, "de") for licence in LICENCES_BY_CODE.values()})
+            labels[PUBLIC_ACCESS] = ("öffentlich", "de")
+            labels[PUBLISHER_TYPE_BASE + "LocalAuthority"] = ("Local Authority", "en")
+            labels[PUBLISHER_TYPE_BASE + "Company"] = ("Company", "en")
+        _CONCEPT_LABELS = labels
+    return _CONCEPT_LABELS
+
+
+_CONCEPT_LABELS: dict[str, tuple[str, str]] | None = None
+# The titles of the concept schemes the catalog describes (its dcat:themeTaxonomy).
+SCHEME_TITLES = {EU_AUTHORITY + "data-theme": ("Datenthemen", "de")}
+
+
 # Plain strings: comparing with them is cheaper than with the enum's members.
 DOWNLOAD, SERVICE = DistributionKind.DOWNLOAD.value, DistributionKind.SERVICE.value
 SERVICE_KINDS = (DistributionKind.API.value, SERVICE)

@@ -76,10 +76,20 @@ def govdata_lists() -> Graph:
     return shapes("govdata-lists/*.rdf")
 
 
-def validate(document: bytes | Graph, shape_graph: Graph, *, inference: str = "none") -> tuple[list, list]:
-    """(violations, warnings) as readable lines."""
+@cache
+def dcat_ap_3_plain() -> Graph:
+    """The plain DCAT-AP 3.0.0 shapes, as a validator without the German profile uses them."""
+    return shapes("dcat-ap-3.0.0/dcat-ap-SHACL.ttl")
+
+
+def validate(
+    document: bytes | Graph, shape_graph: Graph, *, inference: str = "none", vocabularies: bool = True
+) -> tuple[list, list]:
+    """(violations, warnings) as readable lines; with GovData's lists of the EU vocabularies
+    beside the document, as GovData's validator loads them, unless `vocabularies` is False."""
     data = document if isinstance(document, Graph) else Graph().parse(data=document, format="turtle")
-    data = data + govdata_lists()
+    if vocabularies:
+        data = data + govdata_lists()
     _conforms, report, _text = pyshacl.validate(
         data, shacl_graph=shape_graph, inference=inference, advanced=True, allow_warnings=True
     )
@@ -129,6 +139,17 @@ def test_the_demo_catalog_conforms_to_dcat_ap_de_3(demo):
     assert violations == []
     # Allowed: "SOLL ... Vokabular" warnings, e.g. a contributor ID that is not (yet) on GovData's list.
     assert [warning for warning in warnings if "Vokabular" not in warning] == []
+
+
+def test_the_demo_catalog_conforms_to_plain_dcat_ap_3_without_the_vocabularies(demo):
+    """Issue 23: a validator that knows neither the German profile nor the EU vocabularies
+    reads every concept the catalog names with its label, and every scheme with its title."""
+    # RDFS inference as for the HVD shapes below (sh:class rdfs:Resource on addresses).
+    violations, _warnings = validate(demo["catalog"], dcat_ap_3_plain(), inference="rdfs", vocabularies=False)
+    assert violations == []
+    export = Graph().parse(data=demo["export"], format="nt")
+    violations, _warnings = validate(export, dcat_ap_3_plain(), inference="rdfs", vocabularies=False)
+    assert violations == []
 
 
 def test_the_full_export_of_the_demo_conforms_to_dcat_ap_de_3(demo):
