@@ -742,15 +742,32 @@ class InventoryImport(models.Model):
 # Harvesting from CKAN portals (catalog.harvest)
 
 
+class HarvestKind(models.TextChoices):
+    """How a source is read (catalog.harvest.readers): the CKAN Action API, a DCAT-AP
+    catalog document with Hydra paging, or a geoportal's OGC CSW catalogue."""
+
+    CKAN = "ckan", _("CKAN-Portal (CKAN-API)")
+    DCAT = "dcat", _("DCAT-AP-Katalog (RDF: Turtle, RDF/XML, JSON-LD)")
+    CSW = "csw", _("Geoportal (OGC CSW, ISO 19139)")
+
+
 class HarvestSource(models.Model):
-    """A CKAN portal whose public datasets the catalog takes over and keeps current,
-    e.g. the city's existing open-data portal. A trusted source's datasets are
-    published at once (the source is the authority); an untrusted source's become
-    drafts that go through classification and the normal workflow."""
+    """A catalog whose public datasets the catalog takes over and keeps current, e.g.
+    the city's existing open-data portal, a state's DCAT-AP endpoint or the geoportal's
+    CSW. A trusted source's datasets are published at once (the source is the
+    authority); an untrusted source's become drafts that go through classification and
+    the normal workflow."""
 
     name = models.CharField(_("Bezeichnung"), max_length=200, unique=True)
+    kind = models.CharField(
+        _("Art der Quelle"),
+        max_length=8,
+        choices=HarvestKind.choices,
+        default=HarvestKind.CKAN,
+        help_text=_("Wie die Quelle gelesen wird. Die Art bestimmt, welche Adresse anzugeben ist."),
+    )
     url = models.URLField(
-        _("Adresse des CKAN-Portals"),
+        _("Adresse der Quelle"),
         max_length=500,
         validators=[
             URLValidator(
@@ -760,7 +777,11 @@ class HarvestSource(models.Model):
                 code="invalid_scheme",
             )
         ],
-        help_text=_("Die Startadresse des Portals, z. B. https://opendata.stadt-a.example (ohne /api/3/action)."),
+        help_text=_(
+            "CKAN: die Startadresse des Portals, z. B. https://opendata.stadt-a.example (ohne /api/3/action). "
+            "DCAT-AP: die Adresse des Katalogs, z. B. https://www.govdata.de/ckan/catalog/catalog.ttl. "
+            "CSW: die Adresse des Katalogdienstes, z. B. https://geoportal.stadt-a.example/csw."
+        ),
     )
     default_organisation = models.ForeignKey(
         Organisation,
@@ -773,7 +794,10 @@ class HarvestSource(models.Model):
         _("Filter"),
         max_length=500,
         blank=True,
-        help_text=_("Nur Datensätze, die diesem Filter im Solr-Format entsprechen, z. B. organization:umweltamt."),
+        help_text=_(
+            "Nur bei CKAN-Portalen: nur Datensätze, die diesem Filter im Solr-Format entsprechen, "
+            "z. B. organization:umweltamt."
+        ),
     )
     name_prefix = models.CharField(
         _("Präfix für Kurznamen"),

@@ -8,9 +8,10 @@ from governance.models import Organisation, Role, RoleAssignment
 from governance.permissions import has_role
 
 from ..forms import RadioSelect, checkbox_input
-from ..models import HarvestSource
+from ..models import HarvestKind, HarvestSource
 from ..permissions import harvest_admin_organisations
 from .client import normalise_source_url, source_address_problem
+from .sources import supports_incremental
 
 
 class PersonChoiceField(forms.ModelChoiceField):
@@ -20,7 +21,7 @@ class PersonChoiceField(forms.ModelChoiceField):
 
 
 class HarvestSourceForm(forms.ModelForm):
-    """Set up or change a CKAN source. Organisations offered are those in which the
+    """Set up or change a source (CKAN, DCAT-AP or CSW). Organisations offered are those in which the
     person filling in the form is governance admin."""
 
     mappings = forms.CharField(
@@ -36,10 +37,20 @@ class HarvestSourceForm(forms.ModelForm):
 
     class Meta:
         model = HarvestSource
-        fields = ["name", "url", "default_organisation", "responsible", "fq", "name_prefix", "trusted", "active"]
+        fields = [
+            "name",
+            "kind",
+            "url",
+            "default_organisation",
+            "responsible",
+            "fq",
+            "name_prefix",
+            "trusted",
+            "active",
+        ]
         field_classes = {"responsible": PersonChoiceField}
         formfield_callback = formfield_with_https_urls
-        widgets = {"trusted": checkbox_input(), "active": checkbox_input()}
+        widgets = {"kind": RadioSelect(), "trusted": checkbox_input(), "active": checkbox_input()}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -64,8 +75,15 @@ class HarvestSourceForm(forms.ModelForm):
         else:
             self.fields["responsible"].initial = user.pk
 
-    def clean_url(self):
-        return normalise_source_url(self.cleaned_data["url"])
+    def clean(self):
+        cleaned = super().clean()
+        # A CKAN portal is named by its base address (a pasted API path is cut off); a DCAT
+        # catalog or a CSW is the very address given.
+        if cleaned.get("url") and cleaned.get("kind") == HarvestKind.CKAN:
+            cleaned["url"] = normalise_source_url(cleaned["url"])
+        if cleaned.get("fq", "").strip() and cleaned.get("kind") != HarvestKind.CKAN:
+            self.add_error("fq", _("Einen Filter gibt es nur für CKAN-Portale. Bitte lassen Sie das Feld leer."))
+        return self.check_responsible_and_address(cleaned)
 
     def clean_mappings(self) -> list[tuple[str, Organisation]]:
         mappings, errors, seen = [], [], set()
@@ -97,8 +115,7 @@ class HarvestSourceForm(forms.ModelForm):
             raise ValidationError(errors)
         return mappings
 
-    def clean(self):
-        cleaned = super().clean()
+    def check_responsible_and_address(self, cleaned):
         responsible, organisation = cleaned.get("responsible"), cleaned.get("default_organisation")
         if responsible and organisation and not has_role(responsible, Role.GOVERNANCE_ADMIN, organisation):
             self.add_error(
@@ -136,7 +153,7 @@ class HarvestStartForm(forms.Form):
 
     def __init__(self, *args, source: HarvestSource, **kwargs):
         super().__init__(*args, **kwargs)
-        if source.last_success() is None:
+        if source.last_success() is None or not supports_incremental(source.kind):
             self.fields["scope"].choices = self.fields["scope"].choices[:1]
             self.fields["scope"].widget.choices = self.fields["scope"].choices
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import Counter
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
@@ -32,8 +32,7 @@ from ..models import (
     HarvestSource,
     HarvestStatus,
 )
-from . import client
-from .client import client_for, search
+from . import client, sources
 from .mapping import Mapped, Mapper, content_hash, keyword_key, serialise
 
 logger = logging.getLogger(__name__)
@@ -132,6 +131,8 @@ def start_harvest(source: HarvestSource, *, by, incremental: bool = False) -> Ha
                 % {"minutes": int(STALE_AFTER.total_seconds() // 60)},
             )
         since = None
+        # A kind that cannot ask for changes only (DCAT-AP, without a standard for it) reads everything.
+        incremental = incremental and sources.supports_incremental(source.kind)
         last_success = source.last_success() if incremental else None
         if last_success:
             since = last_success - INCREMENTAL_OVERLAP
@@ -286,33 +287,19 @@ class Run:
         if problem:
             raise HarvestAborted(problem)
         self.mapper = Mapper(self.source)
-        fq = self.filter_query()
         seen: set[str] = set()
-        previous_ids = None
-        start = 0
-        deadline = client.job_deadline()
-        with client_for(self.source, deadline=deadline) as ckan:
-            while True:
-                if deadline.remaining() <= 0:
-                    raise HarvestAborted(deadline.message)
-                result = search(ckan, fq=fq, start=start, rows=self.page_size)
-                if start == 0:
-                    self.total = result.get("count") or 0
-                packages = result["results"]
-                if not packages:
-                    break
-                ids = [str(package.get("id")) if isinstance(package, dict) else "" for package in packages]
-                if ids == previous_ids:
-                    raise HarvestAborted(
-                        _("Die Quelle liefert zweimal dieselbe Seite; das Blättern funktioniert dort nicht.")
-                    )
-                previous_ids = ids
-                self.refuse_own_records(packages)
-                self.process_page(packages, seen)
-                start += len(packages)
-                self.save_progress()
-                if start > self.total + 10 * self.page_size + 1000:
-                    raise HarvestAborted(_("Die Quelle liefert weit mehr Datensätze, als sie angekündigt hat."))
+        reader = sources.reader_for(
+            self.source, page_size=self.page_size, deadline=client.job_deadline(), since=self.job.since
+        )
+        for page in reader.pages():
+            if page.total is not None:
+                self.total = max(page.total, self.total)
+            self.refuse_own_records(page.packages)
+            for label, note in page.notes:
+                self.report.add("warning", remote_name=label, reason=note)
+            self.process_page(page.packages, seen)
+            self.total = max(self.total, self.processed)
+            self.save_progress()
         if not self.job.incremental:
             self.mark_removed(seen)
         self.finish(HarvestStatus.SUCCEEDED)
@@ -343,15 +330,6 @@ class Run:
                     )
                     % {"name": str(package.get("name") or package.get("id"))[:200]}
                 )
-
-    def filter_query(self) -> str:
-        terms = []
-        if self.source.fq.strip():
-            terms.append(f"({self.source.fq.strip()})")
-        if self.job.incremental and self.job.since:
-            since = self.job.since.astimezone(UTC)
-            terms.append(f"metadata_modified:[{since:%Y-%m-%dT%H:%M:%S}Z TO *]")
-        return " AND ".join(terms)
 
     def process_page(self, packages: list, seen: set) -> None:
         ids = {str(package.get("id") or "") for package in packages if isinstance(package, dict)} - {""}

@@ -41,7 +41,8 @@ def test_an_admin_sets_up_a_source_runs_it_and_reads_the_report(page, ckan, org_
     expect(page.get_by_role("alert")).to_be_visible()
     assert axe_violations(page) == []
     page.get_by_label("Bezeichnung").fill("Open-Data-Portal Stadt A")
-    page.get_by_label("Adresse des CKAN-Portals").fill(ckan.url)
+    page.get_by_label("CKAN-Portal (CKAN-API)").check()
+    page.get_by_label("Adresse der Quelle").fill(ckan.url)
     page.get_by_label("Organisation", exact=True).select_option(label="Stadt A")
     page.get_by_label("Zuordnung der Organisationen").fill("gruenflaechenamt = stadt-a-umweltamt")
     page.get_by_label("Verantwortliche Person").select_option(label="Ada Admin (admin-a)")

@@ -191,7 +191,13 @@ def test_a_source_serving_this_portals_records_creates_nothing(admin_a, org_a, d
 
 
 def test_the_form_says_why_an_internal_address_is_refused(client_for, admin_a, org_a):
-    data = {"name": "Intern", "url": "http://10.1.2.3", "default_organisation": org_a.pk, "responsible": admin_a.pk}
+    data = {
+        "name": "Intern",
+        "kind": "ckan",
+        "url": "http://10.1.2.3",
+        "default_organisation": org_a.pk,
+        "responsible": admin_a.pk,
+    }
 
     response = client_for(admin_a).post(reverse("catalog:harvest_source_create"), data)
 

@@ -122,6 +122,7 @@ def test_the_catalog_links_to_harvesting(client_for, admin_a, steward_a, outside
 def form_data(ckan, org, admin, **overrides):
     return {
         "name": "Open-Data-Portal Stadt A",
+        "kind": "ckan",
         "url": f"{ckan.url}/api/3/action/",
         "default_organisation": org.pk,
         "responsible": admin.pk,
@@ -151,6 +152,7 @@ def test_an_admin_sets_up_a_source_with_a_mapping(client_for, ckan, org_a, org_a
     event = AuditEvent.objects.get(content_type__model="harvestsource", object_id=str(source.pk))
     assert (event.actor, event.organisation, event.reason) == (admin_a, org_a, "catalog.harvest.source.created")
     page = client.get(response.url).content.decode()
+    assert "CKAN-Portal (CKAN-API)" in page
     assert "Stadt A – Umweltamt" in page
     assert "Vertrauenswürdig: veröffentlicht direkt" in page
 
@@ -166,6 +168,9 @@ def test_an_admin_sets_up_a_source_with_a_mapping(client_for, ckan, org_a, org_a
         ({"name_prefix": "Jena_"}, "name_prefix", "Nur Kleinbuchstaben, Ziffern und Bindestriche, z. B. „jena-“."),
         ({"url": "ftp://portal.example"}, "url",
          "Bitte geben Sie eine Adresse an, die mit https:// oder http:// beginnt."),
+        ({"kind": "dcat", "fq": "organization:umweltamt"}, "fq",
+         "Einen Filter gibt es nur für CKAN-Portale. Bitte lassen Sie das Feld leer."),
+        ({"kind": "wfs"}, "kind", "Bitte eine gültige Auswahl treffen. wfs ist keine gültige Auswahl."),
     ],
 )  # fmt: skip
 def test_the_form_explains_what_is_wrong(
