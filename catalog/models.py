@@ -764,7 +764,7 @@ class HarvestSource(models.Model):
         max_length=8,
         choices=HarvestKind.choices,
         default=HarvestKind.CKAN,
-        help_text=_("Wie die Quelle gelesen wird. Die Art bestimmt, welche Adresse anzugeben ist."),
+        help_text=_("Wie die Quelle gelesen wird."),
     )
     url = models.URLField(
         _("Adresse der Quelle"),
@@ -777,11 +777,7 @@ class HarvestSource(models.Model):
                 code="invalid_scheme",
             )
         ],
-        help_text=_(
-            "CKAN: die Startadresse des Portals, z. B. https://opendata.stadt-a.example (ohne /api/3/action). "
-            "DCAT-AP: die Adresse des Katalogs, z. B. https://www.govdata.de/ckan/catalog/catalog.ttl. "
-            "CSW: die Adresse des Katalogdienstes, z. B. https://geoportal.stadt-a.example/csw."
-        ),
+        help_text=_("Welche Adresse anzugeben ist, steht bei der Art der Quelle."),
     )
     default_organisation = models.ForeignKey(
         Organisation,

@@ -50,7 +50,27 @@ class HarvestSourceForm(forms.ModelForm):
         ]
         field_classes = {"responsible": PersonChoiceField}
         formfield_callback = formfield_with_https_urls
-        widgets = {"kind": RadioSelect(), "trusted": checkbox_input(), "active": checkbox_input()}
+        widgets = {
+            "kind": RadioSelect(
+                hints={
+                    HarvestKind.CKAN: _(
+                        "Ein bestehendes Open-Data-Portal mit CKAN. Adresse: die Startseite des Portals, "
+                        "z. B. https://opendata.stadt-a.example."
+                    ),
+                    HarvestKind.DCAT: _(
+                        "Ein Katalog in DCAT-AP.de, etwa eines Landes, von GovData oder einer piveau-Plattform; "
+                        "mehrseitig mit Hydra. Adresse: der Katalog selbst, z. B. "
+                        "https://www.govdata.de/ckan/catalog/catalog.ttl."
+                    ),
+                    HarvestKind.CSW: _(
+                        "Der Katalogdienst eines Geoportals (Metadaten nach ISO 19139 / GDI-DE). Adresse: der "
+                        "CSW-Dienst, z. B. https://geoportal.stadt-a.example/csw."
+                    ),
+                }
+            ),
+            "trusted": checkbox_input(),
+            "active": checkbox_input(),
+        }
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
