@@ -150,7 +150,7 @@ DISTRIBUTION_COLUMNS = (
     "byte_size", "checksum_sha256", "licence", "created", "modified",
 )  # fmt: skip
 ORGANISATION_COLUMNS = (
-    "pk", "slug", "name", "org_type", "parent_id", "contributor_id", "website", "email", "municipality",
+    "pk", "uuid", "slug", "name", "org_type", "parent_id", "contributor_id", "website", "email", "municipality",
     "municipality_key",
 )  # fmt: skip
 

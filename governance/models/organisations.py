@@ -2,6 +2,8 @@
 enterprises and subsidiaries, each with its legal entity (the controller under data
 protection law)."""
 
+import uuid
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
@@ -50,6 +52,9 @@ class Organisation(models.Model):
 
     name = models.CharField(_("Name"), max_length=200, unique=True)
     slug = models.SlugField(_("Kurzname"), max_length=80, unique=True)
+    # The id other catalogs know the organisation by (CKAN's organisation id): stable
+    # across renames and unique across portals, unlike the pk and the slug.
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     org_type = models.CharField(_("Art"), max_length=32, choices=OrgType.choices)
     parent = models.ForeignKey(
         "self",

@@ -65,7 +65,7 @@ def package_search(data: dict, site: Site) -> dict:
 
     :param q: the query; free words search title, keywords and description; field
         queries as Solr: ``name:``, ``id:``, ``title:``, ``tags:``, ``organization:``,
-        ``groups:``, ``res_format:``, ``license_id:``, ``metadata_modified:[X TO *]``,
+        ``owner_org:``, ``groups:``, ``res_format:``, ``license_id:``, ``metadata_modified:[X TO *]``,
         ``-field:value``, ``AND``, ``OR``, quotes and parentheses (default ``*:*``)
     :type q: string
     :param fq: a filter query in the same syntax
@@ -303,7 +303,8 @@ def organization_list(data: dict, site: Site) -> list:
 def organization_show(data: dict, site: Site) -> dict:
     """Return an organisation.
 
-    :param id: the id or name of the organisation
+    :param id: the id (a UUID) or name of the organisation; the integer ids of
+        earlier versions of this portal are still accepted
     :type id: string
     :param include_datasets: add its published datasets, at most 1000 (default false)
     :type include_datasets: bool
@@ -314,8 +315,14 @@ def organization_show(data: dict, site: Site) -> dict:
     :rtype: dictionary
     """
     value = required(data, "id")
-    key = key_or_none(value)
-    lookup = Q(slug=value) | (Q(pk=key) if key is not None else Q(pk__in=[]))
+    identifier, key = uuid_or_none(value), key_or_none(value)
+    # The integer ids this API gave before the UUIDs (issue 23) still find the
+    # organisation: clients that kept them keep working.
+    lookup = Q(slug=value)
+    if identifier is not None:
+        lookup |= Q(uuid=identifier)
+    if key is not None:
+        lookup |= Q(pk=key)
     pk = Organisation.objects.filter(lookup).values_list("pk", flat=True).first()
     if pk is None:
         raise NotFound

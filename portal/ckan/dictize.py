@@ -4,7 +4,8 @@ dict says about a dataset is resolved there; this module only puts it into CKAN'
 shapes, in bulk: a thousand package dicts cost the projection's queries and no more.
 
 Mapping (GovData's conventions, ckanext-dcatde): package `id` = the dataset's UUID,
-`name` = its slug; organisations = `Organisation` (id = pk as string, name = slug);
+`name` = its slug; organisations = `Organisation` (id = its UUID, as CKAN's organisation
+ids, name = slug);
 groups = the 13 EU data themes (name = lowercase code, id = a UUID derived from the
 theme URI, so it is the same on every installation); tags = keywords; `license_id` =
 the DCAT-AP.de licence URI; resources = distributions; the DCAT-AP.de values go into
@@ -69,7 +70,7 @@ def organisation_description(row: dict) -> str:
 def organization_dict(row: dict) -> dict:
     """The `organization` of a package dict (CKAN: the organisation's table row)."""
     return {
-        "id": str(row["pk"]),
+        "id": str(row["uuid"]),
         "name": row["slug"],
         "title": row["name"],
         "type": "organization",
@@ -191,7 +192,7 @@ class Dictizer:
             "num_resources": len(resources),
             "num_tags": len(tags),
             "organization": self.organization(row["publisher"]),
-            "owner_org": str(row["publisher_id"]),
+            "owner_org": str(row["publisher"]["uuid"]),
             "private": False,
             "relationships_as_object": [],
             "relationships_as_subject": [],

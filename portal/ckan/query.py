@@ -495,6 +495,16 @@ def _has(field_name: str) -> Q:
     return MATCH_ALL
 
 
+def _owner_org(value: str) -> Q:
+    """The organisation's id: its UUID, or the integer id this API gave before (issue 23),
+    which filters saved with it still name."""
+    identifier = uuid_or_none(value)
+    if identifier is not None:
+        return Q(publisher__uuid=identifier)
+    key = key_or_none(value)
+    return Q(publisher_id=key) if key is not None else MATCH_NONE
+
+
 def _field(term: Term, ranking: list | None) -> Q:
     name, value = term.field, term.value
     if name not in FIELDS:
@@ -521,8 +531,7 @@ def _field(term: Term, ranking: list | None) -> Q:
     if name == "organization":
         return _like("publisher__slug", term, anchored=True)
     if name == "owner_org":
-        key = key_or_none(value)
-        return Q(publisher_id=key) if key is not None else MATCH_NONE
+        return _owner_org(value)
     if name == "groups":
         code = value.upper()
         return _exists(Dataset.themes.through, theme__code=code) if code in DataTheme.values else MATCH_NONE

@@ -400,11 +400,11 @@ def test_package_show_builds_ckans_package_dict_field_by_field(client, catalog, 
     assert package["metadata_created"] == utc_naive(dataset.created)
     assert NAIVE_ISO.match(package["metadata_modified"])
 
-    assert package["owner_org"] == str(org_b.pk)
+    assert package["owner_org"] == str(org_b.uuid)
     organization = package["organization"]
     assert set(organization) == ORGANIZATION_KEYS
     assert organization == {
-        "id": str(org_b.pk),
+        "id": str(org_b.uuid),
         "name": "stadt-b",
         "title": "Stadt B",
         "type": "organization",
@@ -594,7 +594,13 @@ def test_fq_by_id_and_owner_org(client, catalog, org_b):
     dataset = catalog["haushalt"]
     assert search_names(client, fq=f"id:{dataset.identifier}") == ["haushalt"]
     assert search_names(client, fq="id:kein-uuid") == []
+    assert search_names(client, fq=f"owner_org:{org_b.uuid}") == ["parkhaeuser"]
+    assert search_names(client, q=f"owner_org:{org_b.uuid}") == ["parkhaeuser"]
+    assert search_names(client, fq=f"-owner_org:{org_b.uuid}") == ["baumkataster", "haushalt"]
+    assert search_names(client, fq=f'owner_org:"{org_b.uuid}"') == ["parkhaeuser"]
+    # The integer ids this API gave out before (issue 23) still filter, for filters saved with them.
     assert search_names(client, fq=f"owner_org:{org_b.pk}") == ["parkhaeuser"]
+    assert search_names(client, fq="owner_org:kein-uuid") == []
 
 
 def test_fq_list_and_fq_all_apply(client, catalog):
@@ -892,18 +898,62 @@ def test_organization_list_lists_every_organisation_and_counts_published_dataset
     assert body["error"] == {"__type": "Validation Error", "message": "Cannot sort by field `einwohner`"}
 
 
+UUID_TEXT = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+
+
+def test_organisation_ids_are_stable_uuids_everywhere(client, catalog, org_a, org_b):
+    """CKAN's organisation ids are UUIDs; ckanext-harvest with remote_orgs=create copies
+    them into its own database, where small integers of two portals collide (issue 23)."""
+
+    def ids_seen() -> dict[str, set[str]]:
+        seen: dict[str, set[str]] = {}
+        for organisation in result(client, "organization_list", all_fields="true"):
+            seen.setdefault(organisation["name"], set()).add(organisation["id"])
+        for name in ("stadt-a", "stadt-b"):
+            seen[name].add(result(client, "organization_show", id=name)["id"])
+            shown = result(client, "organization_show", id=name, include_datasets="true")
+            seen[name] |= {package["owner_org"] for package in shown["packages"]}
+        packages = result(client, "package_search", rows=100)["results"]
+        packages += [result(client, "package_show", id=name) for name in ALL]
+        packages += result(client, "current_package_list_with_resources", limit=100)
+        for package in packages:
+            name = package["organization"]["name"]
+            seen[name] |= {package["owner_org"], package["organization"]["id"]}
+        return seen
+
+    first = ids_seen()
+    for ids in first.values():
+        (only,) = ids  # one id per organisation, whichever action gives it
+        assert UUID_TEXT.match(only), only
+    assert len({only for ids in first.values() for only in ids}) == len(first)
+    for name, organisation in (("stadt-a", org_a), ("stadt-b", org_b)):
+        assert first[name] == {str(organisation.uuid)}, name
+    assert ids_seen() == first  # stable: the same on every call
+    org_b.name = "Stadt B (umbenannt)"
+    org_b.save()
+    assert ids_seen()["stadt-b"] == first["stadt-b"]  # and when the organisation changes
+
+    # Whatever the API says an organisation's id is finds that organisation again.
+    (stadt_b,) = first["stadt-b"]
+    assert result(client, "organization_show", id=stadt_b)["name"] == "stadt-b"
+    assert search_names(client, fq=f"owner_org:{stadt_b}") == ["parkhaeuser"]
+
+
 def test_organization_show_by_name_or_id(client, catalog, org_a):
     organisation = result(client, "organization_show", id=org_a.slug)
     assert set(organisation) == SHOW_ORGANIZATION_KEYS
     assert organisation["package_count"] == 2
     assert "packages" not in organisation
+    assert result(client, "organization_show", id=str(org_a.uuid)) == organisation
+    assert result(client, "organization_show", id=str(org_a.uuid).upper()) == organisation
+    # The integer id this API gave out before (issue 23) still finds the organisation.
     assert result(client, "organization_show", id=str(org_a.pk)) == organisation
 
     with_datasets = result(client, "organization_show", id=org_a.slug, include_datasets="true")
     assert sorted(names(with_datasets["packages"])) == ["baumkataster", "haushalt"]
     assert set(with_datasets["packages"][0]) == PACKAGE_KEYS
 
-    for key in ("gibt-es-nicht", "999999"):
+    for key in ("gibt-es-nicht", "999999", "00000000-0000-4000-8000-000000000000"):
         response, body = get(client, "organization_show", id=key)
         assert (response.status_code, body["error"]) == (404, {"__type": "Not Found Error", "message": "Not found"})
 

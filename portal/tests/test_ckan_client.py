@@ -3,6 +3,8 @@
 back to its exceptions. If ckanapi works unchanged, so do the harvesters built on the
 same envelope."""
 
+import uuid
+
 import ckanapi
 import pytest
 
@@ -41,6 +43,13 @@ def test_ckanapi_lists_searches_and_shows_published_datasets(
     assert remote.action.organization_show(id="stadt-b", include_datasets=True)["packages"][0]["name"] == (
         "parkhaeuser"
     )
+    # ckanext-harvest with remote_orgs: organization_show by the package's owner_org, whose
+    # id (a UUID, as CKAN's) it then gives the organisation it creates.
+    owner = remote.action.package_show(id="parkhaeuser")["owner_org"]
+    organisation = remote.action.organization_show(id=owner)
+    assert (organisation["id"], organisation["name"]) == (owner, "stadt-b")
+    assert str(uuid.UUID(owner)) == owner == str(org_b.uuid)
+    assert remote.action.package_search(fq=f"owner_org:{owner}")["count"] == 1
     assert "tran" in remote.action.group_list()
     assert SECRET not in str(remote.action.tag_list())
     assert remote.action.status_show()["ckan_version"] == "2.11.0"
