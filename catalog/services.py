@@ -388,8 +388,12 @@ def propose_edit(
 # Link distributions of a harvested dataset (catalog.harvest). Like add_distribution for
 # links, but the history names the source, and the caller touches the dataset once.
 
-# The fields of a link distribution that a harvest source provides.
-LINK_FIELDS = ("title", "description", "access_url", "format", "kind", "licence")
+# The fields of a link distribution that a harvest source provides; all of them are
+# stored and compared (catalog.harvest's snapshots hold them per resource, so a new field
+# here needs a migration that adds it to the snapshots, as 0011_other_file_type did).
+LINK_FIELDS = (
+    "title", "description", "access_url", "format", "media_type", "kind", "licence", "byte_size", "checksum_sha256",
+)  # fmt: skip
 
 
 # A trusted source writes directly (`direct=True`, its documented path); any other source
@@ -400,7 +404,7 @@ def add_link_distribution(
     dataset: Dataset, values: dict, *, by, change_reason: str, direct: bool = False, replaces=None
 ) -> Distribution:
     """A harvested resource as a link distribution (`values` holds LINK_FIELDS)."""
-    distribution = Distribution(dataset=dataset, media_type=FILE_TYPES_BY_CODE[values["format"]].media_type)
+    distribution = Distribution(dataset=dataset)
     for name in LINK_FIELDS:
         setattr(distribution, name, values[name])
     distribution.full_clean(exclude=["file", "dataset"])
@@ -425,7 +429,6 @@ def change_link_distribution(
         )
     for name in LINK_FIELDS:
         setattr(distribution, name, values[name])
-    distribution.media_type = FILE_TYPES_BY_CODE[values["format"]].media_type
     distribution.full_clean(exclude=["file", "dataset"])
     distribution._history_user = by
     distribution._change_reason = change_reason

@@ -98,17 +98,19 @@ class GeocodingLevel(models.TextChoices):
 
 @dataclass(frozen=True)
 class FileType:
-    code: str  # EU file-type authority code
+    code: str  # EU file-type authority code (OTHER: none)
     label: str
     media_type: str
     extensions: tuple[str, ...]
     tabular: bool = False
+    in_eu_vocabulary: bool = True
 
     @property
-    def uri(self) -> str:
-        return f"{EU_AUTHORITY}file-type/{self.code}"
+    def uri(self) -> str | None:
+        return f"{EU_AUTHORITY}file-type/{self.code}" if self.in_eu_vocabulary else None
 
 
+OTHER_FILE_TYPE = "OTHER"
 FILE_TYPES = [
     FileType("CSV", "CSV", "text/csv", (".csv",), tabular=True),
     FileType(
@@ -148,6 +150,10 @@ FILE_TYPES = [
     FileType("WMS_SRVC", "WMS-Dienst", "application/vnd.ogc.wms_xml", ()),
     FileType("WFS_SRVC", "WFS-Dienst", "application/vnd.ogc.wfs_xml", ()),
     FileType("HTML", "HTML", "text/html", ()),
+    # A link whose format the catalog does not know (a harvested DWG drawing, say): kept,
+    # never dropped. No EU file type fits, so it has no URI (DCAT says no dct:format, only
+    # the link's own media type, if it declares one) and no media type of its own.
+    FileType(OTHER_FILE_TYPE, "Sonstiges", "", (), in_eu_vocabulary=False),
 ]
 FILE_TYPES_BY_CODE = {file_type.code: file_type for file_type in FILE_TYPES}
 FILE_TYPE_CHOICES = [(file_type.code, file_type.label) for file_type in FILE_TYPES]

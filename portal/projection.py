@@ -30,6 +30,7 @@ What a dataset row holds after read(), besides its COLUMNS:
         download_url    the same for uploads and download links; None for APIs and services
         access_service  an API or service endpoint, i.e. a dcat:DataService
         format_uri      the EU file-type URI of its format, None for a format outside the vocabulary
+                        ("Sonstiges": a harvested link whose format no EU file type names)
         media_type      the declared media type, else the file type's, else None
         media_type_uri  its IANA URI; None for services (WMS, WFS …: types IANA has not registered)
         licence_uri     the distribution's own licence, else the dataset's
@@ -104,7 +105,9 @@ def concept_labels() -> dict[str, tuple[str, str]]:
                 for vocabulary in (DataTheme, Frequency, Language, GeocodingLevel, HVDCategory)
                 for choice in vocabulary
             }
-            labels.update({file_type.uri: (file_type.label, "de") for file_type in FILE_TYPES_BY_CODE.values()})
+            labels.update(
+                {file_type.uri: (file_type.label, "de") for file_type in FILE_TYPES_BY_CODE.values() if file_type.uri}
+            )
             labels.update({licence.uri: (licence.label, "de") for licence in LICENCES_BY_CODE.values()})
             labels[PUBLIC_ACCESS] = ("öffentlich", "de")
             labels[PUBLISHER_TYPE_BASE + "LocalAuthority"] = ("Local Authority", "en")
@@ -122,7 +125,7 @@ SCHEME_TITLES = {EU_AUTHORITY + "data-theme": ("Datenthemen", "de")}
 DOWNLOAD, SERVICE = DistributionKind.DOWNLOAD.value, DistributionKind.SERVICE.value
 SERVICE_KINDS = (DistributionKind.API.value, SERVICE)
 # A format's URI and media type, in one look-up per distribution.
-FORMATS = {code: (FILE_TYPE_URIS[code], file_type.media_type) for code, file_type in FILE_TYPES_BY_CODE.items()}
+FORMATS = {code: (FILE_TYPE_URIS[code], file_type.media_type or None) for code, file_type in FILE_TYPES_BY_CODE.items()}
 UNKNOWN_FORMAT = (None, None)
 
 LICENCE_URIS = {code: licence.uri for code, licence in LICENCES_BY_CODE.items()}

@@ -48,8 +48,10 @@ Rules (the README repeats them for administrators):
   record already has that name, the record is not taken over and the report says
   so; set a prefix for the source or rename one of the datasets.
 - Unmappable values: an unknown licence (also "notspecified") fails the record; a
-  resource without address or with a format the catalog does not know (e.g. SHP,
-  XLS) is left out with a warning; missing notes become the title (warning);
-  missing contact details fall back to the publisher organisation's name and
-  e-mail; unknown groups, frequencies and languages are ignored.
+  resource without address is left out with a warning; a resource whose format the
+  catalog does not know (e.g. DWG) is kept as "Sonstiges" (OTHER, with the media type
+  the source declares) and the warning names the source's format; missing notes
+  become the title (warning); missing contact details fall back to the publisher
+  organisation's name and e-mail; unknown groups, frequencies and languages are
+  ignored; an invalid date, size or spatial resolution is left out with a warning.
 """

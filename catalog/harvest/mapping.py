@@ -1,4 +1,15 @@
-"""Mapping a CKAN package dict to the catalog: licences, formats, dates, the fields of a dataset."""
+"""Mapping a CKAN package dict to the catalog: licences, formats, dates, the fields of a dataset.
+
+Lossless from this portal's own CKAN API (portal.ckan.dictize) and ckanext-dcat's DCAT-AP
+extras: the HVD category (the HVD regulation follows from it here: a category without the
+regulation is taken with a warning; the regulation without a category, or a category with
+a licence that is not open, is reported and sets none), the spatial resolution, the
+attribution text (from the resources when the dataset names none) and, per resource, its
+size, SHA-256 checksum ("sha256:…" or bare; other algorithms are left out) and, for a
+format the catalog does not know ("Sonstiges"), the media type it declares. The source's
+original `issued` date is taken when the dataset is created (CREATE_ONLY_FIELDS) and kept
+when it is published here. The contributor ID belongs to the publisher (its organisation
+settings), not to the record."""
 
 from __future__ import annotations
 
@@ -7,6 +18,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
 from posixpath import basename
 from urllib.parse import unquote, urlsplit
 
@@ -19,12 +31,15 @@ from ..errors import RecordError
 from ..models import DistributionKind, HarvestSource
 from ..vocabularies import (
     FILE_TYPES_BY_CODE,
+    HVD_LEGISLATION_URI,
     LICENCE_BASE,
     LICENCES,
     LICENCES_BY_CODE,
+    OTHER_FILE_TYPE,
     DataTheme,
     Frequency,
     GeocodingLevel,
+    HVDCategory,
     Language,
     file_type_for_name,
 )
@@ -241,6 +256,19 @@ def _format_key(value) -> str:
     return key.split(";")[0].strip().lstrip(".")
 
 
+# A media type as RFC 6838 names them (type/subtype, without parameters).
+MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,62}/[a-z0-9][a-z0-9!#$&^_.+-]{0,62}")
+
+
+def declared_media_type(*values) -> str:
+    """The first of `values` that is a media type (also as an IANA address), else ""."""
+    for value in values:
+        key = _format_key(value)
+        if MEDIA_TYPE.fullmatch(key):
+            return key
+    return ""
+
+
 def map_format(fmt, mimetype, url: str) -> str | None:
     """Our file-type code for CKAN's free-text format, else its media type, else the
     address's file extension; None if none of them is known."""
@@ -323,6 +351,9 @@ def _last_segment(value) -> str:
 
 # The extras read below; ckanext-scheming portals have them at the top level of the package.
 EXTRA_KEYS = (
+    "applicable_legislation",
+    "hvd_category",
+    "issued",
     "licenseAttributionByText",
     "frequency",
     "accrual_periodicity",
@@ -333,6 +364,7 @@ EXTRA_KEYS = (
     "spatial_text",
     "temporal_start",
     "temporal_end",
+    "spatial_resolution_in_meters",
     "theme",
 )
 
@@ -352,7 +384,18 @@ DATASET_FIELDS = (
     "spatial_label",
     "temporal_start",
     "temporal_end",
+    "hvd_category",
+    "spatial_resolution_m",
+    "issued",
 )
+# Taken only when the dataset is created here (the source's original publication date,
+# which the workflow then keeps: it sets `issued` only when there is none). Not part of
+# the snapshot, so later runs neither compare nor change it.
+CREATE_ONLY_FIELDS = ("issued",)
+# spatial_resolution_m: DecimalField(max_digits=10, decimal_places=2).
+MAX_RESOLUTION = Decimal("99999999.99")
+MAX_BYTE_SIZE = 2**63 - 1  # PositiveBigIntegerField
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass
@@ -371,7 +414,7 @@ class Mapped:
     warnings: list[str] = field(default_factory=list)
 
     def snapshot(self) -> dict:
-        data = {key: serialise(key, value) for key, value in self.fields.items()}
+        data = {key: serialise(key, value) for key, value in self.fields.items() if key not in CREATE_ONLY_FIELDS}
         data["keywords"] = keyword_key(self.keywords)
         data["themes"] = sorted(self.themes)
         data["distributions"] = sorted(self.resources, key=lambda resource: resource["id"])
@@ -383,6 +426,8 @@ def serialise(key: str, value):
         return value.pk
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
     return value
 
 
@@ -456,6 +501,11 @@ class Mapper:
             "landing_page": landing_page,
         }
         fields.update(self.optional_fields(extras, warnings))
+        fields.update(self.dcat_ap_fields(extras, licence, warnings))
+        if "attribution_text" not in fields:
+            attribution = self.resource_attribution(package)
+            if attribution:
+                fields["attribution_text"] = attribution
         return Mapped(
             remote_id=remote_id[:100],
             remote_name=remote_name[:100],
@@ -567,6 +617,97 @@ class Mapper:
             del fields["temporal_start"], fields["temporal_end"]
         return fields
 
+    def dcat_ap_fields(self, extras: dict, licence: str, warnings: list) -> dict:
+        """What the DCAT-AP extras of ckanext-dcat (and of this portal's CKAN API) say: the
+        HVD category, the original publication date, the spatial resolution."""
+        fields = {}
+        category = self.hvd_category(extras, licence, warnings)
+        if category:
+            fields["hvd_category"] = category
+        issued = extras.get("issued")
+        if issued:
+            parsed = parse_remote_datetime(str(issued).strip())
+            if parsed:
+                fields["issued"] = parsed
+            else:
+                warnings.append(_("Ungültiges Datum in %(key)s („%(value)s“) übergangen.") % {
+                    "key": "issued", "value": str(issued)[:40]
+                })  # fmt: skip
+        given = (_as_list(extras.get("spatial_resolution_in_meters")) or [None])[0]
+        if given not in (None, ""):
+            try:
+                resolution = Decimal(str(given).strip()).quantize(Decimal("0.01"))
+            except (InvalidOperation, ValueError):
+                resolution = None
+            if resolution is not None and 0 < resolution <= MAX_RESOLUTION:
+                fields["spatial_resolution_m"] = resolution
+            else:
+                warnings.append(
+                    _("Ungültige räumliche Auflösung („%(value)s“) übergangen.") % {"value": str(given)[:40]}
+                )
+        return fields
+
+    @staticmethod
+    def hvd_category(extras: dict, licence: str, warnings: list) -> str:
+        """The HVD category (a URI of http://data.europa.eu/bna/). In this catalog the HVD
+        regulation follows from the category: a category without the regulation is taken
+        (with a warning), the regulation without a category is not (no category to take)."""
+        legislation = {
+            str(uri).strip().rstrip("/").lower().replace("https://", "http://")
+            for uri in _as_list(extras.get("applicable_legislation"))
+        }
+        hvd_law = HVD_LEGISLATION_URI.lower() in legislation
+        given = [str(uri).strip() for uri in _as_list(extras.get("hvd_category")) if str(uri or "").strip()]
+        known = [_last_segment(uri) for uri in given if _last_segment(uri) in HVDCategory.values]
+        if not known:
+            if given:
+                warnings.append(
+                    _("Die HVD-Kategorie „%(category)s“ ist im Katalog nicht bekannt; nicht übernommen.")
+                    % {"category": given[0][:100]}
+                )
+            elif hvd_law:
+                warnings.append(
+                    _(
+                        "Die Durchführungsverordnung (EU) 2023/138 ist als Rechtsgrundlage angegeben, aber keine "
+                        "HVD-Kategorie; nicht als hochwertiger Datensatz übernommen."
+                    )
+                )
+            return ""
+        if not LICENCES_BY_CODE[licence].is_open:
+            # A high-value dataset needs an open licence here (Dataset.clean): the record is
+            # taken, the category is not.
+            warnings.append(
+                _(
+                    "Die Quelle nennt den Datensatz hochwertig (HVD), aber seine Lizenz ist nicht offen; ohne "
+                    "HVD-Kategorie übernommen."
+                )
+            )
+            return ""
+        if not hvd_law:
+            warnings.append(
+                _(
+                    "HVD-Kategorie ohne die Durchführungsverordnung (EU) 2023/138 als Rechtsgrundlage angegeben; als "
+                    "hochwertiger Datensatz übernommen (die Kategorie schließt die Verordnung ein)."
+                )
+            )
+        if len(set(known)) > 1:
+            warnings.append(
+                _("Mehrere HVD-Kategorien an der Quelle; übernommen wird „%(category)s“.")
+                % {"category": HVDCategory(known[0]).label}
+            )
+        return known[0]
+
+    @staticmethod
+    def resource_attribution(package: dict) -> str:
+        """The attribution text the resources carry (DCAT-AP.de has it on the distribution;
+        this portal's CKAN API writes the dataset's there): the first one given."""
+        for resource in package.get("resources") or []:
+            if isinstance(resource, dict):
+                attribution = str(resource.get("licenseAttributionByText") or "").strip()
+                if attribution:
+                    return attribution[:300]
+        return ""
+
     @staticmethod
     def municipality_key(uri: str) -> str:
         """The Amtlicher Gemeindeschlüssel of a DCAT-AP.de political-geocoding URI
@@ -614,17 +755,20 @@ class Mapper:
                 raise RecordError(
                     _("Ressource „%(name)s“: ungültige Adresse „%(url)s“.") % {"name": label[:100], "url": url[:200]}
                 )
-            code = map_format(resource.get("format"), resource.get("mimetype"), url)
-            if code is None:
-                warnings.append(
-                    _("Ressource „%(name)s“: Das Format „%(format)s“ kennt der Katalog nicht; nicht übernommen.")
-                    % {"name": label[:100], "format": str(resource.get("format") or "–")[:40]}
-                )
-                continue
             remote_id = str(resource.get("id") or f"url:{url}")[:200]
             if remote_id in seen:
                 continue
             seen.add(remote_id)
+            code = map_format(resource.get("format"), resource.get("mimetype"), url)
+            if code is None:
+                # Kept, never dropped: as "Sonstiges", with the media type the source declares.
+                code = OTHER_FILE_TYPE
+                given = str(resource.get("format") or resource.get("mimetype") or "").strip()
+                if given:
+                    warning = _("Ressource „%(name)s“: Format „%(format)s“ unbekannt; als „Sonstiges“ übernommen.")
+                else:
+                    warning = _("Ressource „%(name)s“: kein Format angegeben; als „Sonstiges“ übernommen.")
+                warnings.append(warning % {"name": label[:100], "format": given[:100]})
             resource_licence = resource.get("license") or resource.get("license_id")
             resource_licence = map_licence(resource_licence) if resource_licence else ""
             if code in SERVICE_FORMATS:
@@ -634,6 +778,10 @@ class Mapper:
             else:
                 kind = DistributionKind.DOWNLOAD
             title = str(resource.get("name") or "").strip() or unquote(basename(urlsplit(url).path)) or code
+            if code == OTHER_FILE_TYPE:
+                media_type = declared_media_type(resource.get("mimetype"), resource.get("format"))
+            else:
+                media_type = FILE_TYPES_BY_CODE[code].media_type
             resources.append(
                 {
                     "id": remote_id,
@@ -641,8 +789,41 @@ class Mapper:
                     "description": str(resource.get("description") or "").strip(),
                     "access_url": url,
                     "format": code,
+                    "media_type": media_type[:100],
                     "kind": str(kind),
                     "licence": "" if resource_licence == licence else resource_licence,
+                    "byte_size": self.byte_size(resource, label, warnings),
+                    "checksum_sha256": self.checksum(resource),
                 }
             )
         return resources
+
+    @staticmethod
+    def byte_size(resource: dict, label: str, warnings: list) -> int | None:
+        """CKAN's `size`: the bytes, as a number or digits; anything else is reported."""
+        given = resource.get("size")
+        if given is None or given == "":
+            return None
+        text = str(given).strip()
+        if not isinstance(given, bool) and text.isdigit() and int(text) <= MAX_BYTE_SIZE:
+            return int(text)
+        if isinstance(given, float) and given.is_integer() and 0 <= given <= MAX_BYTE_SIZE:
+            return int(given)
+        warnings.append(
+            _("Ressource „%(name)s“: ungültige Größe „%(size)s“ übergangen.") % {"name": label[:100], "size": text[:40]}
+        )
+        return None
+
+    @staticmethod
+    def checksum(resource: dict) -> str:
+        """CKAN's `hash` as a SHA-256 hex digest: bare, or "sha256:…" as some portals write
+        it. Other algorithms (named in the prefix or in ckanext-dcat's hash_algorithm, or
+        only recognisable by their length) are left out: the catalog keeps SHA-256 only."""
+        given = str(resource.get("hash") or "").strip().lower()
+        algorithm = str(resource.get("hash_algorithm") or "").lower().replace("-", "")
+        if ":" in given:
+            prefix, given = given.split(":", 1)
+            algorithm = prefix.replace("-", "")
+        if algorithm and not algorithm.endswith("sha256"):
+            return ""
+        return given.strip() if SHA256_HEX.fullmatch(given.strip()) else ""

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0010_more_file_types'),
+        ('catalog', '0011_other_file_type'),
     ]
 
     operations = [

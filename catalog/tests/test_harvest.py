@@ -144,6 +144,7 @@ def test_an_untrusted_run_pages_through_the_source_and_creates_drafts(ckan, sour
     assert sorted(k.name for k in trees.keywords.all()) == ["Bäume", "Stadtgrün"]
     assert [t.code for t in trees.themes.all()] == ["ENVI"]
     assert sorted((d.title, d.format, d.kind) for d in trees.distributions.all()) == [
+        ("Baumkataster (CAD-Zeichnung)", "OTHER", "download"),  # DWG: unknown, kept as "Sonstiges"
         ("Baumkataster (CSV)", "CSV", "download"),
         ("Baumkataster (GeoJSON)", "GEOJSON", "download"),
         ("Baumkataster als Kartendienst", "WMS_SRVC", "service"),
@@ -183,7 +184,7 @@ def test_broken_records_are_reported_with_their_reasons_and_leave_nothing_behind
     warnings = entries(job, "warning")
     assert (
         warnings["baumkataster"]
-        == "Ressource „Baumkataster (CAD-Zeichnung)“: Das Format „DWG“ kennt der Katalog nicht; nicht übernommen."
+        == "Ressource „Baumkataster (CAD-Zeichnung)“: Format „DWG“ unbekannt; als „Sonstiges“ übernommen."
     )
     assert warnings["parkhaeuser-belegung"] == "Keine Beschreibung an der Quelle; der Titel dient als Beschreibung."
     assert set(entries(job, "created")) == {"baumkataster", "haushaltsplan_2024", "parkhaeuser-belegung",
@@ -247,7 +248,7 @@ def test_a_changed_record_is_updated_with_its_distributions(ckan, source, admin_
     trees.refresh_from_db()
     assert trees.title == "Baumkataster der Stadt A"
     assert sorted(k.name for k in trees.keywords.all()) == ["Bäume", "Klima", "Stadtgrün"]
-    assert sorted(d.format for d in trees.distributions.all()) == ["CSV", "JSON", "WMS_SRVC"]
+    assert sorted(d.format for d in trees.distributions.all()) == ["CSV", "JSON", "OTHER", "WMS_SRVC"]
     kept.refresh_from_db()  # changed in place: same distribution, same identifier
     assert kept.access_url.endswith("baumkataster.csv?v=2")
     assert trees.history.first().history_change_reason == "catalog.harvest.updated: Open-Data-Portal Stadt A"

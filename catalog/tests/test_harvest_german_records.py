@@ -104,7 +104,7 @@ GERMAN_RECORDS = [
     package(
         "radverkehrsnetz-berlin", license_id="https://creativecommons.org/licenses/by/3.0/de/",
         email="opendata [at] senuvk.berlin.de",
-        resources=[resource(3, "GML"), resource(4, "KML"), resource(5, "WFS")],
+        resources=[resource(3, "GML"), resource(4, "KML"), resource(5, "WFS"), resource(11, "DXF")],
     ),
     package(
         "baustellen-hamburg", license_id="https://www.govdata.de/dl-de/by-2-0", email="transparenz(at)hamburg(dot)de",
@@ -138,7 +138,7 @@ def test_real_german_records_are_harvested_with_every_resource(german_source, ad
     }
     assert formats == {
         "bevoelkerung-rlp": ["CSV", "XLS"],
-        "radverkehrsnetz-berlin": ["GML", "KML", "WFS_SRVC"],
+        "radverkehrsnetz-berlin": ["GML", "KML", "OTHER", "WFS_SRVC"],  # DXF: no file type here
         "baustellen-hamburg": ["ATOM", "DOCX", "RSS"],
         "haushalt-kreis": ["CSV", "SHP"],
     }
@@ -152,6 +152,11 @@ def test_real_german_records_are_harvested_with_every_resource(german_source, ad
     warnings = entries(job, "warning")
     assert "Lizenz des Datensatzes fehlt an der Quelle; übernommen aus den Ressourcen" in warnings["bevoelkerung-rlp"]
     assert "„keine Angabe“" in warnings["haushalt-kreis"]
+    # An unknown format is kept as „Sonstiges“ and reported, never dropped.
+    assert (
+        warnings["radverkehrsnetz-berlin"]
+        == "Ressource „Datei 11“: Format „DXF“ unbekannt; als „Sonstiges“ übernommen."
+    )
 
 
 def test_a_record_without_any_licence_is_still_refused_with_its_reason(german_source, admin_a):

@@ -236,7 +236,7 @@ def test_starting_a_run_harvests_and_shows_the_report(client_for, source, admin_
     assert "4 neu, 0 aktualisiert, 0 unverändert, 0 an der Quelle entfernt." in page
     assert '<code class="sd-import-code">wahlergebnisse-2021</code>' in page
     assert "Der Titel fehlt." in page
-    assert "Das Format „DWG“ kennt der Katalog nicht; nicht übernommen." in page
+    assert "Format „DWG“ unbekannt; als „Sonstiges“ übernommen." in page
     assert 'href="/intern/datensaetze/baumkataster/"' in page
     assert "htmx.min.js" not in page  # finished: nothing polls
 

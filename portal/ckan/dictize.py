@@ -214,7 +214,9 @@ class Dictizer:
             "url": distribution["url"],
             "name": distribution["title"],
             "description": distribution["description"],
-            "format": distribution["format"],
+            # A format outside the EU vocabulary ("Sonstiges") is no code another catalog knows:
+            # the media type instead, where there is one, as ckanext-dcat reads our DCAT then.
+            "format": distribution["format"] if distribution["format_uri"] else (distribution["media_type"] or ""),
             "mimetype": distribution["media_type"],
             "mimetype_inner": None,
             "size": distribution["byte_size"],
