@@ -51,14 +51,16 @@ class FakeCSW:
     def __init__(self):
         self.records = etree.parse(str(FIXTURE)).getroot().findall("csw:SearchResults/gmd:MD_Metadata", NS)
         self.requests: list[dict] = []
-        # None, "exception", "html", "timeout", "loop", "understated", "no_results", "dublin_core"
+        self.paths: list[str] = []
+        # None, "exception", "html", "timeout", "loop", "understated", "truncated", "same_page", "no_results",
+        # "dublin_core"
         self.failure = None
         self.delay = 0.0
         self.url = ""
         self.answer_with: bytes | None = None
 
     def record(self, identifier: str):
-        return next(r for r in self.records if self.identifier(r).lower() == identifier)
+        return next(r for r in self.records if self.identifier(r).lower() == identifier.lower())
 
     @staticmethod
     def identifier(record) -> str:
@@ -91,8 +93,14 @@ class FakeCSW:
         if literal:  # as pycsw compares apiso:Modified: the date stamps as text
             records = [r for r in records if r.findtext("gmd:dateStamp/*", namespaces=NS) >= literal]
         page = records[start - 1 : start - 1 + rows]
+        if self.failure == "truncated" and start > 1:
+            page = []
+        if self.failure == "same_page":
+            page = records[:rows]
         matched = len(records)
         next_record = start + len(page) if start - 1 + len(page) < matched else 0
+        if self.failure == "truncated" and start > 1:
+            next_record = start
         if self.failure == "loop":
             next_record = 1
         if self.failure == "understated":
@@ -124,7 +132,8 @@ def running_fake_csw():
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             fake.requests_headers = dict(self.headers)
-            if self.path != "/geoportal/csw":
+            fake.paths.append(self.path)
+            if urlsplit(self.path).path != "/geoportal/csw":
                 status, content_type, answer = 404, "text/plain", b"Not found"
             else:
                 status, content_type, answer = fake.answer(body)
@@ -252,6 +261,9 @@ def test_an_iso_record_becomes_a_dataset_with_its_services_as_distributions(csw,
          "https://geo.stadt-a.example/wms/bplan?SERVICE=WMS&REQUEST=GetCapabilities"),
         ("Bebauungspläne (Downloaddienst)", "WFS_SRVC", "service",
          "https://geo.stadt-a.example/wfs/bplan?SERVICE=WFS&REQUEST=GetCapabilities"),
+        # A WMTS has no file type of its own: the Mapper keeps it as an API by its capabilities document.
+        ("Bebauungspläne (Kacheldienst)", "XML", "api",
+         "https://geo.stadt-a.example/wmts/bplan/1.0.0/WMTSCapabilities.xml"),
         ("Bebauungspläne (XPlanGML)", "GML", "download", "https://geo.stadt-a.example/download/bebauungsplaene.gml"),
     ]  # fmt: skip
     assert plans.distributions.get(format="WFS_SRVC").description == "WFS 2.0 mit XPlanGML 5.4"
@@ -318,10 +330,6 @@ def test_what_the_catalog_cannot_take_is_in_the_report(csw, source):
     assert not [name for name, _reason in warnings if name == "Stadt A, Umweltamt"]  # mapped
     assert (
         PLANS,
-        "Ressource „Bebauungspläne (Kacheldienst)“: Das Format „WMTS“ kennt der Katalog nicht; nicht übernommen.",
-    ) in warnings
-    assert (
-        PLANS,
         "Weitere Informationsseiten nicht übernommen: Erläuterung der Planzeichen "
         "(https://www.stadt-a.example/bauen/planzeichenverordnung).",
     ) in warnings
@@ -339,6 +347,16 @@ def test_the_bounding_box_is_kept_as_geojson_for_the_geodata_to_come():
                          [11.4937, 50.8537]]],
     }  # fmt: skip
     assert extras["politicalGeocodingURI"] == "http://dcat-ap.de/def/politicalGeocoding/regionalKey/160530000000"
+
+
+def test_a_pasted_getcapabilities_address_is_posted_to_without_its_kvp_parameters(csw, source):
+    source.url = f"{csw.url}?SERVICE=CSW&REQUEST=GetCapabilities&VERSION=2.0.2&portal=stadt-a"
+    source.save(update_fields=["url"])
+
+    job = run(source)
+
+    assert job.status == HarvestStatus.SUCCEEDED, job.message
+    assert set(csw.paths) == {"/geoportal/csw?portal=stadt-a"}
 
 
 # ---- Re-runs ---------------------------------------------------------------------------
@@ -368,7 +386,7 @@ def test_a_record_gone_from_the_catalogue_is_marked_removed_on_a_complete_run(cs
 def test_an_incremental_run_asks_for_records_modified_since_the_last_success(csw, source):
     run(source)
     today = timezone.now().date().isoformat()
-    csw.set_text(AIR.upper(), "gmd:dateStamp/gco:Date", today)
+    csw.set_text(AIR, "gmd:dateStamp/gco:Date", today)
     csw.set_text(
         AIR.upper(),
         "gmd:identificationInfo/gmd:MD_DataIdentification/gmd:citation/gmd:CI_Citation/gmd:title/gco:CharacterString",
@@ -385,7 +403,7 @@ def test_an_incremental_run_asks_for_records_modified_since_the_last_success(csw
     assert condition.findtext("ogc:PropertyName", namespaces=NS) == "apiso:Modified"
     assert counts(job) == {"created": 0, "updated": 1, "unchanged": 0, "removed": 0, "failed": 0}
     assert Dataset.objects.get(name=AIR).title == "Luftmessstationen – Stickstoffdioxid"
-    assert Dataset.objects.filter(name=PLANS, harvest_record__removed=False).exists()
+    assert Dataset.objects.get(name=PLANS).harvest_record.removed_at is None  # not asked for: not removed
 
 
 # ---- Catalogues that fail ---------------------------------------------------------------
@@ -416,6 +434,9 @@ def test_an_exception_report_fails_the_run_with_its_text(csw, source):
                  "abgebrochen."),
         ("understated", "Der Katalogdienst liefert mehr Einträge, als er angekündigt hat (2 von 1); der Abruf "
                         "wurde abgebrochen."),
+        ("truncated", "Der Katalogdienst hat 2 von 4 angekündigten Einträgen geliefert und dann keine mehr; der "
+                      "Abruf wurde abgebrochen."),
+        ("same_page", "Die Quelle liefert zweimal dieselbe Seite; das Blättern funktioniert dort nicht."),
     ],
 )  # fmt: skip
 def test_a_catalogue_that_answers_wrongly_fails_the_run_in_words(csw, source, failure, message):
@@ -495,7 +516,9 @@ def test_the_licence_is_found_where_geoportals_write_it(texts, code):
 def test_a_closed_licence_is_passed_on_as_text_and_refused_by_the_mapper():
     from catalog.harvest.csw import licence_value
 
-    texts = ["Nutzungsbedingungen für das amtliche Vermessungswesen Sachsen-Anhalt "
-             "https://www.lvermgeo.sachsen-anhalt.de/de/datei/anzeigen/id/3567,501/nutzungsbedingungen_b.pdf"]  # fmt: skip
+    texts = [
+        "Nutzungsbedingungen für das amtliche Vermessungswesen Sachsen-Anhalt "
+        "https://www.lvermgeo.sachsen-anhalt.de/de/datei/anzeigen/id/3567,501/nutzungsbedingungen_b.pdf"
+    ]
     assert licence_value(texts) == texts[0]
     assert licence_value([]) == ""
