@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from ..vocabularies import FILE_TYPES_BY_CODE, LICENCES_BY_CODE, Frequency
+from ..vocabularies import FILE_TYPES_BY_CODE, LICENCES_BY_CODE, OTHER_FILE_TYPE, Frequency
 
 MAX_POINTS = 405
 
@@ -184,10 +184,12 @@ def assess(dataset, *, distributions=None, link_status: dict | None = None) -> Q
 
     def interoperability_of(distribution) -> list[float]:
         code = distribution.format
+        file_type = FILE_TYPES_BY_CODE.get(code)
         return [
-            full(bool(code), 20),
+            # "Sonstiges" (a harvested format the catalog does not know) is written without dct:format.
+            full(bool(code) and code != OTHER_FILE_TYPE, 20),
             full(bool(distribution.media_type), 10),
-            full(code in FILE_TYPES_BY_CODE, 10),
+            full(file_type is not None and file_type.in_eu_vocabulary, 10),
             full(code in NON_PROPRIETARY_FORMATS, 20),
             full(code in MACHINE_READABLE_FORMATS, 20),
         ]

@@ -425,3 +425,19 @@ def test_the_command_scores_every_dataset(dataset_a, dataset_b):
 
     assert QualityScore.objects.filter(dataset__in=[dataset_a, dataset_b]).count() == 2
     assert "2 Datensätze bewertet." in out.getvalue()
+
+
+def test_a_format_outside_the_eu_vocabulary_scores_no_format_points(complete):
+    """A harvested link of an unknown format ("Sonstiges") carries no dct:format in DCAT, so
+    MQA's format checks cannot pass for it; only its media type counts."""
+    dataset, _distribution = complete
+    other = Distribution.objects.create(
+        dataset=dataset, title="Plan als DWG", access_url="https://daten.stadt-a.example/plan.dwg",
+        format="OTHER", media_type="image/vnd.dwg",
+    )  # fmt: skip
+
+    result = _score(dataset, [other])
+
+    checks = {check.code: check for d in result.dimensions for check in d.checks}
+    assert (checks["format"].score, checks["vocabulary"].score) == (0, 0)
+    assert checks["media_type"].passed
