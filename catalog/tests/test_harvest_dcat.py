@@ -7,6 +7,7 @@ the DcatReader, the outbound guard and the Mapper. Where a test needs another se
 or a paged catalog, it makes it from the real files with rdflib (said at the test)."""
 
 import json
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -147,9 +148,7 @@ def keywords(dataset: Dataset) -> set[str]:
 # ---- Real catalogs, every record ------------------------------------------------------------------
 
 
-def test_govdatas_example_catalog_in_rdf_xml_is_harvested_record_by_record(
-    portal, source_for, org_a, org_a_department
-):
+def test_govdatas_example_catalog_in_rdf_xml_is_harvested_record_by_record(portal, source_for, org_a, org_a_department):
     source = source_for(portal.put_fixture("/catalog.rdf", "govdata_catalog_endpoint.rdf"))
 
     job = run(source)
@@ -184,7 +183,10 @@ def test_govdatas_example_catalog_in_rdf_xml_is_harvested_record_by_record(
 
     rlp = datasets[RLP]
     assert rlp.publisher == org_a  # "Datenportal Rheinland-Pfalz" is not mapped
-    assert (rlp.contact_name, rlp.contact_email) == ("Statistisches Landesamt Rheinland-Pfalz", "poststelle@statistik.rlp.de")
+    assert (rlp.contact_name, rlp.contact_email) == (
+        "Statistisches Landesamt Rheinland-Pfalz",
+        "poststelle@statistik.rlp.de",
+    )
     assert sorted(rlp.themes.values_list("code", flat=True)) == ["EDUC", "SOCI", "TECH"]
     assert (rlp.temporal_start, rlp.temporal_end) == (date(2013, 7, 22), date(2013, 11, 23))
     assert rlp.spatial_label == "Boeblingen"
@@ -199,18 +201,32 @@ def test_govdatas_example_catalog_in_rdf_xml_is_harvested_record_by_record(
     assert (hamburg.contact_name, hamburg.contact_email) == (
         "Herr Dr. Michael Schröder", "michael.schroeder@bue.hamburg.de"
     )  # fmt: skip
-    assert (hamburg.geocoding_level, hamburg.municipality_key, hamburg.spatial_label) == ("state", "02000000", "Hamburg")
+    assert (hamburg.geocoding_level, hamburg.municipality_key, hamburg.spatial_label) == (
+        "state",
+        "02000000",
+        "Hamburg",
+    )
     assert (hamburg.update_frequency, hamburg.language) == ("ANNUAL", "DEU")
     assert (hamburg.temporal_start, hamburg.temporal_end) == (date(2016, 1, 1), date(2016, 12, 31))
     assert list(hamburg.themes.values_list("code", flat=True)) == ["ENVI"]
     assert distributions(hamburg) == [("GML", "download"), ("ZIP", "download")]
     assert hamburg.landing_page == "https://www.govdata.de/web/guest/daten/-/details/naturraume-geest-und-marsch3"
     # What the record says and the catalog does not keep, one line for the record.
-    assert warnings_for(job, HAMBURG).count(
-        "Nicht übernommen: adms:identifier, adms:sample, adms:versionNotes, dcatde:legalbasisText, "
-        "dcatde:maintainer, dcatde:originator, dcatde:qualityProcessURI, dct:accessRights, dct:conformsTo, "
-        "dct:hasVersion, dct:isVersionOf, dct:provenance, dct:relation, dct:source, foaf:page, owl:versionInfo."
-    ) == 1
+    assert (
+        warnings_for(job, HAMBURG).count(
+            "Nicht übernommen: adms:identifier, adms:sample, adms:versionNotes, dcatde:legalbasisText, "
+            "dcatde:maintainer, dcatde:originator, dcatde:qualityProcessURI, dct:accessRights, dct:conformsTo, "
+            "dct:hasVersion, dct:isVersionOf, dct:provenance, dct:relation, dct:source, foaf:page, owl:versionInfo."
+        )
+        == 1
+    )
+
+    # Distributions with different licences: the Mapper chooses one and says so.
+    assert any(
+        warning.startswith("Lizenz des Datensatzes fehlt an der Quelle; übernommen aus den Ressourcen")
+        for warning in warnings_for(job, "4ade8a03-2801-471a-8f7f-97c70265e7eb")
+    )
+    assert not any(warning.startswith("Lizenz des Datensatzes fehlt") for warning in warnings_for(job, BERLIN))
 
     # A record without any contact: the publisher organisation's.
     untitled = datasets["b5882a57-d142-4930-9290-b12bbb6e3f0c"]
@@ -233,15 +249,19 @@ def test_a_rostock_record_brings_the_dcat_ap_de_properties_stadtdaten_publishes(
         "name": "hanse-und-universitaetsstadt-rostock", "title": "Hanse- und Universitätsstadt Rostock"
     }  # fmt: skip
     assert package["metadata_modified"] == "2024-05-08T04:11:24.309486"
+    # DCAT-AP names the licence at the distributions; all nine name the same: the dataset's.
+    assert package["license_id"] == "http://dcat-ap.de/def/licenses/cc-zero"
     values = extras(package)
-    assert json.loads(values["hvd_category"]) == ["http://data.europa.eu/bna/c_e1da4e07"]
+    assert values["hvd_category"] == "http://data.europa.eu/bna/c_e1da4e07"
     assert json.loads(values["applicable_legislation"]) == ["http://data.europa.eu/eli/reg_impl/2023/138/oj"]
     assert values["issued"] == "2020-04-21T11:59:39.642528"
     assert json.loads(values["contributorID"]) == ["http://dcat-ap.de/def/contributors/openDataHRO"]
     assert json.loads(values["politicalGeocodingURI"]) == [
         "http://dcat-ap.de/def/politicalGeocoding/regionalKey/130030000000"
     ]
-    assert values["politicalGeocodingLevelURI"] == "http://dcat-ap.de/def/politicalGeocoding/Level/administrativeDistrict"
+    assert (
+        values["politicalGeocodingLevelURI"] == "http://dcat-ap.de/def/politicalGeocoding/Level/administrativeDistrict"
+    )
     assert values["geocodingText"] == "Rostock"
     assert json.loads(values["theme"]) == ["http://publications.europa.eu/resource/authority/data-theme/ECON"]
     assert values["uri"] == package["id"]
@@ -265,7 +285,10 @@ def test_a_rostock_record_brings_the_dcat_ap_de_properties_stadtdaten_publishes(
         "modified": "2024-05-07T11:58:19",
         "applicable_legislation": '["http://data.europa.eu/eli/reg_impl/2023/138/oj"]',
     }
-    assert resources["339138d0-3ae9-4e79-8c7e-ab3ce8940bbb"]["url"] == "https://geo.sv.rostock.de/geodienste/lieferservices/wms"
+    assert (
+        resources["339138d0-3ae9-4e79-8c7e-ab3ce8940bbb"]["url"]
+        == "https://geo.sv.rostock.de/geodienste/lieferservices/wms"
+    )
 
     job = run(source)
 
@@ -332,6 +355,27 @@ def test_the_dcat_ap_de_reference_example_in_json_ld_is_harvested(portal, source
     assert not [w for w in warnings_for(job, name) if w.startswith("Nicht übernommen")]
 
 
+def test_records_whose_addresses_end_alike_get_names_of_their_own(portal, source_for):
+    # GovData's tests publish the Hamburg record under a second address too
+    # (ckanext-dcatde's metadata_max.rdf): one catalog that aggregates both.
+    graph = graph_of("govdata_catalog_endpoint.rdf", GOVDATA_CATALOG)
+    hamburg = URIRef(f"http://data.example-domain.de/dataset/{HAMBURG}")
+    copy = URIRef(f"http://mtest6.gd.swe.seitenbau.net:5000/dataset/{HAMBURG}")
+    for _subject, predicate, value in list(graph.triples((hamburg, None, None))):
+        graph.add((copy, predicate, value))
+    graph.add((graph.value(predicate=RDF.type, object=DCAT.Catalog), DCAT.dataset, copy))
+    source = source_for(portal.put("/catalog.ttl", graph.serialize(format="turtle").encode(), "text/turtle"))
+
+    job = run(source)
+    again = run(source)
+
+    assert counts(job)["created"] == 7, job.report
+    names = sorted(Dataset.objects.filter(name__startswith=HAMBURG[:8]).values_list("name", flat=True))
+    assert len(names) == 2
+    assert all(re.fullmatch(rf"{HAMBURG[:61]}-[0-9a-f]{{8}}", name) for name in names)
+    assert counts(again)["unchanged"] == 7  # the same names on every run
+
+
 # ---- Serialisations -----------------------------------------------------------------------------------
 
 
@@ -366,17 +410,26 @@ def test_a_json_ld_context_is_fetched_through_the_outbound_guard(portal, source_
     portal.put("/context.jsonld", json.dumps({"@context": document["@context"]}).encode(), "application/ld+json")
     remote = {**document, "@context": f"{portal.url}/context.jsonld"}
     internal = {**document, "@context": "http://10.1.2.3/context.jsonld"}
+    # A context that names itself: fetched once, then the run stops.
+    portal.put("/loop.jsonld", json.dumps({"@context": "/loop.jsonld"}).encode(), "application/ld+json")
+    looping = {**document, "@context": f"{portal.url}/loop.jsonld"}
     portal.put("/remote.jsonld", json.dumps(remote).encode(), "application/ld+json")
     portal.put("/internal.jsonld", json.dumps(internal).encode(), "application/ld+json")
+    portal.put("/looping.jsonld", json.dumps(looping).encode(), "application/ld+json")
 
     job = run(source_for("/remote.jsonld"))
     refused = run(source_for("/internal.jsonld"))
+    looped = run(source_for("/looping.jsonld"))
 
     assert counts(job)["created"] == 1, job.report
     assert portal.paths().count("/context.jsonld") == 1
     assert (refused.status, refused.message) == (
         HarvestStatus.FAILED, "Die Adresse zeigt in ein internes Netz und wird nicht abgerufen."
     )  # fmt: skip
+    assert (looped.status, looped.message) == (
+        HarvestStatus.FAILED, "Das JSON-LD der Quelle verweist auf mehr als 5 Kontexte."
+    )  # fmt: skip
+    assert portal.paths().count("/loop.jsonld") == 1
 
 
 # ---- Runs: idempotent, removals, trusted, incremental -----------------------------------------------------
@@ -467,7 +520,7 @@ def test_a_trusted_dcat_source_publishes_its_records(portal, trusted_for, admin_
 
     job = run(source, by=admin_a)
 
-    assert counts(job)["created"] == 1, job.report
+    assert counts(job)["created"] == 1, (job.message, job.report)
     rostock = Dataset.objects.get(name=ROSTOCK)
     assert rostock.state == DatasetState.PUBLISHED
     assert entries(job, "created")[ROSTOCK] == "Veröffentlicht."
@@ -578,7 +631,8 @@ def test_broken_turtle_fails_the_run_with_the_parsers_finding(portal, source_for
     ("path", "body", "content_type", "status", "message"),
     [
         ("/leer.ttl", b"@prefix foaf: <http://xmlns.com/foaf/0.1/> . <https://www.bremen.de> foaf:name \"Bremen\" .",
-         "text/turtle", 200, "Die Adresse liefert RDF, aber keinen DCAT-Katalog: weder dcat:Catalog noch dcat:Dataset."),
+         "text/turtle", 200,
+         "Die Adresse liefert RDF, aber keinen DCAT-Katalog: weder dcat:Catalog noch dcat:Dataset."),
         ("/daten", b"\x00\x01 kein RDF", "application/octet-stream", 200,
          "Die Quelle hat kein lesbares RDF geliefert (Inhaltstyp „application/octet-stream“); erwartet wird "
          "Turtle, RDF/XML oder JSON-LD."),
