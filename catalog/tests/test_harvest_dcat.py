@@ -175,8 +175,8 @@ def test_govdatas_example_catalog_in_rdf_xml_is_harvested_record_by_record(porta
         "veroffentlichungen", "vof", "vol", "wettbewerbe", "zuschlag",
     }  # fmt: skip
     assert distributions(berlin) == [
-        ("CSV", "download"), ("HTML", "download"), ("JSON", "download"), ("RSS", "download"),
-        ("XLS", "download"), ("XML", "download"),
+        ("CSV", "download"), ("HTML", "download"), ("JSON", "download"), ("OTHER", "download"),
+        ("RSS", "download"), ("XLS", "download"), ("XML", "download"),
     ]  # fmt: skip
     assert any("„jrss“ kennt der Katalog nicht" in warning for warning in warnings_for(job, BERLIN))
     assert "Nicht übernommen: dcatde:maintainer, dct:creator." in warnings_for(job, BERLIN)
@@ -231,8 +231,8 @@ def test_govdatas_example_catalog_in_rdf_xml_is_harvested_record_by_record(porta
     # A record without any contact: the publisher organisation's.
     untitled = datasets["b5882a57-d142-4930-9290-b12bbb6e3f0c"]
     assert (untitled.title, untitled.contact_email, untitled.licence) == ("Titel", org_a.email, "dl-by-de/2.0")
-    # Its one resource has no format and an address without a file name: reported, not dropped silently.
-    assert any("Ressource" in warning and "nicht übernommen" in warning for warning in warnings_for(
+    # Its one resource has no format and an address without a file name: kept as „Sonstiges“, and reported.
+    assert any("Ressource" in warning and "als „Sonstiges“ übernommen" in warning for warning in warnings_for(
         job, "b5882a57-d142-4930-9290-b12bbb6e3f0c"
     ))  # fmt: skip
 
@@ -301,10 +301,11 @@ def test_a_rostock_record_brings_the_dcat_ap_de_properties_stadtdaten_publishes(
     assert (rostock.spatial_label, rostock.contact_email) == ("Rostock", "geodienste@rostock.de")
     assert distributions(rostock) == [
         ("CSV", "download"), ("GEOJSON", "download"), ("GML", "download"), ("KML", "download"),
-        ("WFS_SRVC", "service"), ("WMS_SRVC", "service"), ("XLSX", "download"),
+        ("OTHER", "download"), ("OTHER", "download"), ("WFS_SRVC", "service"), ("WMS_SRVC", "service"),
+        ("XLSX", "download"),
     ]  # fmt: skip
-    # The two INSPIRE services without a format: a report line each, none dropped silently.
-    assert len([w for w in warnings_for(job, ROSTOCK) if "kennt der Katalog nicht" in w]) == 2
+    # The two INSPIRE services without a format: kept as „Sonstiges“, a report line each.
+    assert len([w for w in warnings_for(job, ROSTOCK) if "als „Sonstiges“ übernommen" in w]) == 2
     assert "Nicht übernommen: dcatde:maintainer, dct:conformsTo, dct:creator." in warnings_for(job, ROSTOCK)
 
 
