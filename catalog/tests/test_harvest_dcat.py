@@ -192,7 +192,7 @@ def test_govdatas_example_catalog_in_rdf_xml_is_harvested_record_by_record(porta
     assert sorted(rlp.themes.values_list("code", flat=True)) == ["EDUC", "SOCI", "TECH"]
     assert (rlp.temporal_start, rlp.temporal_end) == (date(2013, 7, 22), date(2013, 11, 23))
     assert rlp.spatial_label == "Boeblingen"
-    assert distributions(rlp) == [("HTML", "download"), ("WMS_SRVC", "service")]
+    assert distributions(rlp) == [("HTML", "download"), ("OTHER", "download"), ("WMS_SRVC", "service")]
     assert any("„Kartenviewer“" in warning for warning in warnings_for(job, RLP))
 
     hamburg = datasets[HAMBURG]
