@@ -1,5 +1,8 @@
-"""Harvesting from CKAN portals: a configured source (HarvestSource) is paged through
-with `package_search` (`sort=id asc`, like ckanext-harvest), every package dict is
+"""Harvesting from existing catalogs: a configured source (HarvestSource) is read page by
+page by the reader of its kind (catalog.harvest.readers): a CKAN portal through
+`package_search` (`sort=id asc`, like ckanext-harvest), a DCAT-AP(.de) catalog with
+Hydra paging (catalog.harvest.dcat), a geoportal's CSW (catalog.harvest.csw). Each
+reader gives CKAN package dicts (as ckanext-dcat does for DCAT); every package dict is
 mapped to a dataset with keywords, themes and link distributions, and created or
 updated through the catalog services, so each change leaves a history row whose
 reason names the source ("catalog.harvest.created: <source>").
@@ -13,9 +16,12 @@ Rules (the README repeats them for administrators):
   and when run; a trusted source must be on a public address, allow-list or not; a
   source that is this portal (SITE_URL, ALLOWED_HOSTS) or returns its datasets (their
   identifiers or addresses of this portal) is refused.
-- Each record is written in its own transaction. A broken record (no id, name or
-  title, an invalid address, an unknown licence, no contact e-mail …) is reported
-  with its remote name and the reason and does not stop the run. A transport error
+- Each record is written in its own transaction. A record that cannot be taken
+  (no id, name or title, no licence or an unknown one, no contact e-mail anywhere) is
+  reported with its remote name and the reason and does not stop the run. What is not
+  legally relevant is a warning and the record is taken: an invalid web page (left
+  out), a resource with an invalid address (left out) or an unknown licence (the
+  dataset's applies), a title over 300 characters (shortened). A transport error
   (no connection, timeout, no JSON, `success: false`) fails the run with a message;
   what was written until then stays, and the next run continues from there.
 - Idempotent: a record whose mapped fields (`HarvestRecord.snapshot`) are what the
@@ -52,6 +58,7 @@ Rules (the README repeats them for administrators):
   catalog does not know (e.g. DWG) is kept as "Sonstiges" (OTHER, with the media type
   the source declares) and the warning names the source's format; missing notes
   become the title (warning); missing contact details fall back to the publisher
-  organisation's name and e-mail; unknown groups, frequencies and languages are
+  organisation's name and e-mail; only a CKAN record without a web page gets its page
+  at the source (/dataset/<name>); unknown groups, frequencies and languages are
   ignored; an invalid date, size or spatial resolution is left out with a warning.
 """

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -28,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from .. import services
 from ..errors import RecordError
-from ..models import DistributionKind, HarvestSource
+from ..models import DistributionKind, HarvestKind, HarvestSource
 from ..vocabularies import (
     FILE_TYPES_BY_CODE,
     HVD_LEGISLATION_URI,
@@ -468,7 +469,8 @@ class Mapper:
         if not title:
             raise RecordError(_("Der Titel fehlt."))
         if len(title) > 300:
-            raise RecordError(_("Der Titel ist länger als 300 Zeichen."))
+            title = title[:299].rsplit(" ", 1)[0].rstrip(" ,;:-") + "…"
+            warnings.append(_("Der Titel ist länger als 300 Zeichen und wurde gekürzt."))
         description = str(package.get("notes") or "").strip()
         if not description:
             description = title
@@ -486,8 +488,13 @@ class Mapper:
 
         landing_page = str(package.get("url") or "").strip()
         if landing_page and not valid_url(landing_page, max_length=200, web_only=True):
-            raise RecordError(_("Ungültige Adresse der Webseite (url): „%(url)s“.") % {"url": landing_page[:200]})
-        if not landing_page:
+            warnings.append(
+                _("Ungültige Adresse der Webseite (url) „%(url)s“ übergangen.") % {"url": landing_page[:200]}
+            )
+            landing_page = ""
+        elif not landing_page and self.source.kind == HarvestKind.CKAN:
+            # A CKAN portal shows every dataset at /dataset/<name>; a DCAT catalog or a CSW has
+            # no such page, and their readers give the record's own address where there is one.
             page = f"{self.source.url}/dataset/{remote_name}"
             landing_page = page if len(page) <= 200 else ""
 
@@ -530,12 +537,14 @@ class Mapper:
             for resource in package.get("resources") or []
             if isinstance(resource, dict)
         ]
-        codes = [map_licence(value) for value in given if licence_given(value)]
+        codes = [licence_code(value) for value in given if licence_given(value)]
+        codes = [code for code in codes if code]
         if not codes:
             raise RecordError(
                 _("Die Lizenz ist an der Quelle nicht angegeben, weder am Datensatz noch an seinen Ressourcen.")
             )
-        licence = max(set(codes), key=codes.count)
+        # The most common; on a tie the first named (Counter keeps that order), so every run agrees.
+        licence = Counter(codes).most_common(1)[0][0]
         warnings.append(
             _("Lizenz des Datensatzes fehlt an der Quelle; übernommen aus den Ressourcen („%(licence)s“).")
             % {"licence": LICENCES_BY_CODE[licence].label}
@@ -598,7 +607,7 @@ class Mapper:
             if municipality_key:
                 fields["municipality_key"] = municipality_key
                 break
-        spatial = str(extras.get("geocodingText") or extras.get("spatial_text") or "").strip()
+        spatial = str((_as_list(extras.get("geocodingText") or extras.get("spatial_text")) or [""])[0]).strip()
         if spatial:
             fields["spatial_label"] = spatial[:200]
         for key in ("temporal_start", "temporal_end"):
@@ -752,9 +761,11 @@ class Mapper:
                 })  # fmt: skip
                 continue
             if not valid_url(url, max_length=1000):
-                raise RecordError(
-                    _("Ressource „%(name)s“: ungültige Adresse „%(url)s“.") % {"name": label[:100], "url": url[:200]}
+                warnings.append(
+                    _("Ressource „%(name)s“: ungültige Adresse „%(url)s“; nicht übernommen.")
+                    % {"name": label[:100], "url": url[:200]}
                 )
+                continue
             remote_id = str(resource.get("id") or f"url:{url}")[:200]
             if remote_id in seen:
                 continue
@@ -769,8 +780,18 @@ class Mapper:
                 else:
                     warning = _("Ressource „%(name)s“: kein Format angegeben; als „Sonstiges“ übernommen.")
                 warnings.append(warning % {"name": label[:100], "format": given[:100]})
-            resource_licence = resource.get("license") or resource.get("license_id")
-            resource_licence = map_licence(resource_licence) if resource_licence else ""
+            given_licence = resource.get("license") or resource.get("license_id")
+            resource_licence = licence_code(given_licence) if licence_given(given_licence) else ""
+            if licence_given(given_licence) and not resource_licence:
+                # The dataset's licence is known (else the record was refused): it applies.
+                warnings.append(
+                    _(
+                        "Ressource „%(name)s“: Die Lizenz „%(licence)s“ kennt der Katalog nicht; "
+                        "es gilt die des Datensatzes."
+                    )
+                    % {"name": label[:100], "licence": str(given_licence)[:100]}
+                )
+                resource_licence = ""
             if code in SERVICE_FORMATS:
                 kind = DistributionKind.SERVICE
             elif str(resource.get("resource_type") or "").lower() == "api":

@@ -4,7 +4,7 @@ ckanext-dcat makes of DCAT-AP records too; the Mapper (catalog.harvest.mapping) 
 run (catalog.harvest.service) are the same for every kind, so organisation mapping,
 trusted and normal mode, conflicts, removals, progress and the report are too.
 
-A reader fetches only through the outbound guard (client.session_for) within the run's
+A reader fetches only through the outbound guard (core.outbound, as client.client_for) within the run's
 deadline, raises HarvestAborted with a message in words when the source cannot be read,
 and guards against a source that pages forever."""
 

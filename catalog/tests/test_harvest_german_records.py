@@ -169,3 +169,84 @@ def test_a_record_without_any_licence_is_still_refused_with_its_reason(german_so
 
     [reason] = entries(job, "failed").values()
     assert reason == "Die Lizenz ist an der Quelle nicht angegeben, weder am Datensatz noch an seinen Ressourcen."
+
+
+# ---- What is not legally relevant is a warning, never a rejection ----------------------------------
+
+
+def mapped(package_dict, source):
+    from catalog.harvest.mapping import Mapper
+
+    return Mapper(source).map(copy.deepcopy(package_dict))
+
+
+def test_the_licence_taken_from_the_resources_is_the_most_common_and_the_first_on_a_tie(german_source):
+    first = package("a", license_id="", email="a@b.example", resources=[
+        resource(1, "CSV", "CC BY 4.0"), resource(2, "CSV", "dl-de-by-2.0"),
+    ])  # fmt: skip
+    second = package("b", license_id="", email="a@b.example", resources=[
+        resource(1, "CSV", "dl-de-by-2.0"), resource(2, "CSV", "CC BY 4.0"), resource(3, "CSV", "CC BY 4.0"),
+    ])  # fmt: skip
+
+    assert mapped(first, german_source).fields["licence"] == "cc-by/4.0"
+    assert mapped(second, german_source).fields["licence"] == "cc-by/4.0"
+
+
+def test_an_unknown_licence_on_one_resource_is_a_warning_not_a_rejection(german_source):
+    record = package("c", license_id="dl-de-by-2.0", email="a@b.example", resources=[
+        resource(1, "CSV"), resource(2, "CSV", "Nutzung nach Absprache"),
+    ])  # fmt: skip
+
+    result = mapped(record, german_source)
+
+    assert result.fields["licence"] == "dl-by-de/2.0"
+    assert [values["licence"] for values in result.resources] == ["", ""]
+    assert (
+        "Ressource „Datei 2“: Die Lizenz „Nutzung nach Absprache“ kennt der Katalog nicht; es gilt die des Datensatzes."
+        in result.warnings
+    )
+
+
+def test_addresses_and_titles_a_record_gets_wrong_are_warnings(german_source):
+    record = package(
+        "d",
+        license_id="dl-de-by-2.0",
+        email="a@b.example",
+        url="www.statistik.example/daten",
+        title="Bevölkerung " * 40,
+        resources=[resource(1, "CSV"), {"id": "r2", "name": "Kaputt", "url": "htp//x", "format": "CSV"}],
+    )
+
+    result = mapped(record, german_source)
+
+    assert len(result.fields["title"]) <= 300
+    assert result.fields["title"].endswith("…")
+    assert result.fields["landing_page"] == ""
+    assert [values["id"] for values in result.resources] == ["res-1"]
+    assert set(result.warnings) >= {
+        "Der Titel ist länger als 300 Zeichen und wurde gekürzt.",
+        "Ungültige Adresse der Webseite (url) „www.statistik.example/daten“ übergangen.",
+        "Ressource „Kaputt“: ungültige Adresse „htp//x“; nicht übernommen.",
+    }
+
+
+def test_only_a_ckan_source_gets_its_dataset_page_as_landing_page(german_source):
+    from catalog.models import HarvestKind
+
+    record = package("e", license_id="dl-de-by-2.0", email="a@b.example", resources=[resource(1, "CSV")])
+
+    assert mapped(record, german_source).fields["landing_page"] == f"{german_source.url}/dataset/e"
+    german_source.kind = HarvestKind.DCAT
+    assert mapped(record, german_source).fields["landing_page"] == ""
+
+
+def test_a_place_name_given_as_a_json_list_is_read(german_source):
+    record = package(
+        "f",
+        license_id="dl-de-by-2.0",
+        email="a@b.example",
+        resources=[resource(1, "CSV")],
+        extras=[{"key": "geocodingText", "value": '["Rostock"]'}],
+    )
+
+    assert mapped(record, german_source).fields["spatial_label"] == "Rostock"
