@@ -10,7 +10,11 @@
    SQL over raw psycopg2) on two loopback ports, both with 2 sync workers.
 4. wrk (bench/rotate.lua) measures each scenario, rotating through many paths; the DCAT
    export runs as a subprocess (wall time, peak RSS); the submit step runs sequentially.
-5. A table on stdout and every figure with machine information in a JSON file. Exit 0
+5. Harvesting (issue 23, bench/harvest.py): a source process serves 10,000 records as a
+   CKAN API and as DCAT-AP.de Turtle pages; a harvester process per kind runs a first and
+   an unchanged second run into the scratch database stadtdaten_bench_harvest (time,
+   records/s, peak RSS). `--only harvest` runs just this step.
+6. A table on stdout and every figure with machine information in a JSON file. Exit 0
    even if a target fails, unless --strict.
 
 Measurement protocol: app, baseline, database and load generator share this machine;
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import http.client
 import json
 import os
@@ -38,6 +43,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -88,15 +94,16 @@ def percentile(values: list[float], share: float) -> float:
 
 @dataclass
 class Target:
-    """A goal of issue 12: `metric` (p95_ms, ratio, seconds, rss_mb, queries_constant) ≤ or ≥ `limit`."""
+    """A goal of issue 12 (or 23): `metric` (p95_ms, ratio, seconds, rss_mb, records_per_s,
+    queries_constant) ≤ or ≥ `limit`."""
 
     metric: str
     limit: float
     at_least: bool = False
 
     def text(self) -> str:
-        names = {"p95_ms": "p95", "ratio": "ratio", "seconds": "time", "rss_mb": "RSS"}
-        unit = {"p95_ms": " ms", "seconds": " s", "rss_mb": " MB"}.get(self.metric, "")
+        names = {"p95_ms": "p95", "ratio": "ratio", "seconds": "time", "rss_mb": "RSS", "records_per_s": "rate"}
+        unit = {"p95_ms": " ms", "seconds": " s", "rss_mb": " MB", "records_per_s": " rec/s"}.get(self.metric, "")
         if self.metric == "queries_constant":
             return "constant"
         return f"{names.get(self.metric, self.metric)} {'≥' if self.at_least else '≤'} {self.limit:g}{unit}"
@@ -447,7 +454,12 @@ def machine_info(database: str) -> dict:
         result = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
         return result.stdout.strip()
 
-    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)
+    # `--only harvest` runs without wrk.
+    wrk_version = (
+        subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)
+        if shutil.which("wrk")
+        else subprocess.CompletedProcess([], 0, "", "")
+    )
     gunicorn_version = subprocess.run([GUNICORN, "--version"], capture_output=True, text=True, check=False)
     return {
         "cpu_model": cpu,
@@ -635,10 +647,19 @@ def parse_args(argv=None):
     parser.add_argument("--database", default="", help="use this database as it is (development; implies --reuse)")
     parser.add_argument(
         "--only",
-        choices=("all", "conversions"),
+        choices=("all", "conversions", "harvest"),
         default="all",
-        help="all: the scenarios of issue 12; conversions: 20 downloads of converted formats while / is measured "
-        "(issue 21; results in bench/results/conversions.json unless --out)",
+        help="all: the scenarios of issues 12 and 23; conversions: 20 downloads of converted formats while / is "
+        "measured (issue 21; results in bench/results/conversions.json unless --out); harvest: only the harvest "
+        "runs of issue 23 (results in bench/results/harvest.json unless --out)",
+    )
+    parser.add_argument(
+        "--harvest-records", type=int, default=10_000, help="records of the harvest source (default 10000)"
+    )
+    parser.add_argument(
+        "--harvest-profile",
+        action="store_true",
+        help="run the first harvest of each kind under cProfile; the hot spots go into the results",
     )
     return parser.parse_args(argv)
 
@@ -771,9 +792,252 @@ def run_conversions(args) -> int:
     return 1 if args.strict and any(row.verdict == "FAIL" for row in rows) else 0
 
 
+# ---------------------------------------------------------------------------
+# Harvesting (issue 23, bench/harvest.py)
+
+HARVEST_DATABASE = "stadtdaten_bench_harvest"
+# The harvesting portal's own address (SITE_URL): not the source's, so it is not refused as "this portal".
+HARVESTER_HOST = "stadtdaten-harvester.example"
+
+
+class HarvestSource:
+    """The source process of bench/harvest.py (`_harvest_source`): a loopback server with
+    the CKAN API and the DCAT-AP.de catalog of the same records, stopped by stop()."""
+
+    def __init__(self, records: int, seed: int, env: dict, workdir: Path):
+        self.ready = workdir / "harvest-source.json"
+        self.log = workdir / "harvest-source.log"
+        with open(self.log, "wb") as log:
+            self.process = subprocess.Popen(
+                [PYTHON, __file__, "_harvest_source", str(records), str(seed), str(self.ready)],
+                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+
+    def wait_ready(self, timeout: float = 600) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"Die Harvest-Quelle ist beendet:\n{self.log.read_text()[-3000:]}")
+            if self.ready.exists() and self.ready.stat().st_size:
+                self.info = json.loads(self.ready.read_text())
+                self.port = self.info["port"]
+                return self.info
+            time.sleep(0.3)
+        raise SystemExit(f"Die Harvest-Quelle ist nicht bereit:\n{self.log.read_text()[-3000:]}")
+
+    def url(self, kind: str) -> str:
+        return f"http://127.0.0.1:{self.port}" + ("/catalog.ttl" if kind == "dcat" else "")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+class Autoanalyze:
+    """ANALYZE of a database every `every` seconds in a thread, in place of autovacuum where
+    the server runs without it (this bench machine's does). A harvest grows its tables from
+    nothing; without statistics the planner misjudges the search index's statement
+    (portal.services.index_datasets) and compiles it with JIT, some 50 ms on every call.
+    Production runs autovacuum, which analyses a table after 10 % of its rows changed."""
+
+    def __init__(self, database: str, every: float = 30):
+        self.database, self.every = database, every
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self.loop, daemon=True)
+
+    @staticmethod
+    def needed() -> bool:
+        with pg_connect("postgres") as connection, connection.cursor() as cursor:
+            cursor.execute("SHOW autovacuum")
+            return cursor.fetchone()[0] == "off"
+
+    def loop(self) -> None:
+        while not self.stopped.wait(self.every):
+            connection = pg_connect(self.database)
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE")
+            finally:
+                connection.close()
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopped.set()
+        self.thread.join(timeout=120)
+
+
+def harvester_env(source: HarvestSource) -> dict:
+    """The harvesting process: production's queueing (tasks such as scoring and link checks go
+    to Redis, as to the workers; nobody consumes them here), the source on the allow-list
+    of the outbound guard, a SITE_URL that is not the source's."""
+    return django_env(
+        HARVEST_DATABASE,
+        CELERY_BROKER_URL=BROKER_URL,
+        SITE_URL=f"https://{HARVESTER_HOST}",
+        ALLOWED_HOSTS=HARVESTER_HOST,
+        OUTBOUND_ALLOWED_HOSTS=f"127.0.0.1:{source.port}",
+        HARVEST_JOB_DEADLINE="3600",
+    )
+
+
+def measure_harvest(kind: str, source: HarvestSource, workdir: Path, *, profile: bool) -> dict:
+    """One harvester process (bench/harvest.py `_harvest`): a first run and an unchanged
+    second run of a source of `kind`; its peak RSS from wait4, as for the export."""
+    request, answer = workdir / f"harvest-{kind}-in.json", workdir / f"harvest-{kind}-out.json"
+    profile_path = workdir / f"harvest-{kind}.pstats" if profile else None
+    request.write_text(
+        json.dumps({"kind": kind, "url": source.url(kind), "profile": str(profile_path) if profile else ""})
+    )
+    started = time.monotonic()
+    process = subprocess.Popen([PYTHON, __file__, "_harvest", str(request), str(answer)], cwd=ROOT,
+                               env=harvester_env(source))  # fmt: skip
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    figures = json.loads(answer.read_text()) if process.returncode == 0 and answer.exists() else {"runs": []}
+    figures.update(
+        exit=process.returncode,
+        wall_seconds=round(time.monotonic() - started, 1),
+        process_peak_rss_mb=round(usage.ru_maxrss / 1024, 1),
+    )
+    if profile_path is not None and profile_path.exists():
+        sys.path.insert(0, str(ROOT))
+        from bench.harvest import profile_summary
+
+        figures["profile"] = profile_summary(str(profile_path))
+        figures["profile_file"] = str(BENCH / "results" / f"harvest-{kind}.pstats")
+        Path(figures["profile_file"]).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(profile_path, figures["profile_file"])
+    return figures
+
+
+def harvest_rows(runs: dict, records: int) -> list[Row]:
+    """The table rows of the harvest runs: the first run's rate and the process's peak RSS
+    against the targets of issue 23, the unchanged second run for information. A run that
+    failed or did not take over every record has no rate to judge (n/a, with the reason)."""
+    rows = []
+    for kind, figures in runs.items():
+        label = f"Harvest {kind.upper()} {records:,}"
+        first, second = (figures["runs"] + [None, None])[:2]
+        if first is None:
+            note = f"Exit {figures['exit']}"
+        elif first["status"] != "succeeded":
+            note = f"Fehler: {first['message'][:70]}"
+        else:
+            note = (
+                f"{first['seconds']:.0f} s, {first['created']:,} neu"
+                + (f", {first['failed']:,} nicht übernommen" if first["failed"] else "")
+                + f", {figures['wall_seconds']:.0f} s mit Start"
+            )
+        complete = first is not None and first["status"] == "succeeded" and first["created"] == records
+        if first is not None and first["status"] == "succeeded" and not complete:
+            note += f" (nicht alle {records:,} übernommen: {'; '.join(first['first_failures'])[:80]})"
+        rows.append(
+            Row(
+                f"{label}: 1. Lauf",
+                note=note,
+                target=Target("records_per_s", 100, at_least=True),
+                value=first["records_per_s"] if complete else None,
+                details={"key": f"harvest_{kind}_first", **(first or {})},
+            )
+        )
+        if second is not None:
+            rows.append(
+                Row(
+                    f"{label}: 2. Lauf (unverändert)",
+                    note=f"{second['seconds']:.0f} s, {second['records_per_s']:,.0f}/s, "
+                    f"{second['unchanged']:,} unverändert, {second['created'] + second['updated']:,} geschrieben",
+                    details={"key": f"harvest_{kind}_second", **second},
+                )
+            )
+        peak = figures["process_peak_rss_mb"]
+        rows.append(
+            Row(
+                f"{label}: Spitzen-RSS",
+                note=f"{peak:.0f} MB (nach dem Start {figures.get('rss_mb_before', 0):.0f} MB)",
+                target=Target("rss_mb", 300),
+                value=peak if first is not None and first["status"] == "succeeded" else None,
+                details={"key": f"harvest_{kind}_rss", "peak_rss_mb": peak},
+            )
+        )
+    return rows
+
+
+def harvest_scenario(args, workdir: Path) -> tuple[list[Row], dict]:
+    """Issue 23: a scratch database, the source process, a harvester process per kind."""
+    say(f"Harvesting: Datenbank {HARVEST_DATABASE} neu anlegen, migrieren")
+    recreate_database(HARVEST_DATABASE)
+    started = time.monotonic()
+    manage(["migrate", "--no-input", "-v", "0"], django_env(HARVEST_DATABASE))
+    results: dict = {"database": HARVEST_DATABASE, "migrate_seconds": round(time.monotonic() - started, 1)}
+    say(f"Harvesting: Quelle mit {args.harvest_records:,} Datensätzen (CKAN-API und DCAT-AP.de-Turtle)")
+    source = HarvestSource(args.harvest_records, args.random_seed, django_env(HARVEST_DATABASE), workdir)
+    runs = {}
+    try:
+        results["source"] = source.wait_ready()
+        say(
+            f"Harvest-Quelle auf Port {source.port}: {results['source']['ckan_bytes'] / 2**20:.0f} MB JSON, "
+            f"{results['source']['dcat_pages']} Turtle-Seiten ({results['source']['dcat_bytes'] / 2**20:.0f} MB)"
+        )
+        results["autoanalyze_stand_in"] = Autoanalyze.needed()
+        for kind in ("ckan", "dcat"):
+            say(f"Harvesting {kind.upper()}: zwei Läufe in einem Prozess (Zeit, Spitzen-RSS)")
+            with Autoanalyze(HARVEST_DATABASE) if results["autoanalyze_stand_in"] else contextlib.nullcontext():
+                runs[kind] = measure_harvest(kind, source, workdir, profile=args.harvest_profile)
+    finally:
+        source.stop()
+        flush_redis()
+    results["runs"] = runs
+    results["protocol"] = (
+        "bench/harvest.py: untrusted source (drafts), run_job in its own process against a scratch database, "
+        "tasks queued to Redis and not consumed; peak RSS = os.wait4 ru_maxrss of that process; where the server "
+        "runs without autovacuum, ANALYZE every 30 s in its place (autoanalyze_stand_in)"
+    )
+    return harvest_rows(runs, args.harvest_records), results
+
+
+def run_harvest_only(args) -> int:
+    started_run = time.monotonic()
+    workdir = Path(tempfile.mkdtemp(prefix="stadtdaten-bench-"))
+    rows, harvest = harvest_scenario(args, workdir)
+    results = {"scenario": "harvest", "harvest": harvest, "random_seed": args.random_seed}
+    results["rows"] = [
+        {
+            **{k: v for k, v in asdict(row).items() if k not in ("target", "details")},
+            "target": row.target.text() if row.target else None,
+            "result": row.verdict,
+            **row.details,
+        }
+        for row in rows
+    ]
+    results["machine"] = machine_info(HARVEST_DATABASE)
+    results["wall_seconds"] = round(time.monotonic() - started_run, 1)
+    out = Path(args.out if args.out != str(BENCH / "results" / "latest.json") else BENCH / "results" / "harvest.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    shutil.rmtree(workdir, ignore_errors=True)
+    print()
+    print(format_table(rows))
+    for kind, figures in harvest["runs"].items():
+        for entry in figures.get("profile", {}).get("by_own_time", [])[:10]:
+            print(f"  {kind} {entry['own_share']:6.1%} eigen  {entry['cumulative_share']:6.1%} kumuliert  "
+                  f"{entry['function']}")  # fmt: skip
+    print(f"\nErgebnisse: {out} (Gesamtdauer {results['wall_seconds']:.0f} s)")
+    return 1 if args.strict and any(row.verdict == "FAIL" for row in rows) else 0
+
+
 def run(args) -> int:
     if args.only == "conversions":
         return run_conversions(args)
+    if args.only == "harvest":
+        return run_harvest_only(args)
     started_run = time.monotonic()
     ensure_wrk()
     database = args.database or database_name(args.datasets)
@@ -1001,6 +1265,9 @@ def run(args) -> int:
             )
         )
 
+    harvest_table, harvest = harvest_scenario(args, workdir)
+    rows += harvest_table
+
     counts = found["query_counts"]
     for label, first, second in (
         ("Abfragen package_search rows=100 vs 1000", "ckan_package_search_rows_100", "ckan_package_search_rows_1000"),
@@ -1045,6 +1312,7 @@ def run(args) -> int:
     }
     results["transition_submit"] = transitions
     results["exports"] = exports
+    results["harvest"] = harvest
     results["rows"] = [
         {
             **{k: v for k, v in asdict(row).items() if k not in ("target", "details")},
@@ -1082,6 +1350,18 @@ def main(argv=None) -> int:
     if argv[:1] == ["_probe"]:
         request = json.loads(Path(argv[1]).read_text())
         Path(argv[2]).write_text(json.dumps(probe(request)))
+        return 0
+    if argv[:1] in (["_harvest_source"], ["_harvest"]):
+        sys.path.insert(0, str(ROOT))
+        import django
+
+        django.setup()
+        from bench import harvest
+
+        if argv[0] == "_harvest_source":
+            harvest.serve(int(argv[1]), int(argv[2]), Path(argv[3]))
+        else:
+            Path(argv[2]).write_text(json.dumps(harvest.harvest(json.loads(Path(argv[1]).read_text()))))
         return 0
     if argv[:1] == ["_conversions"]:
         sys.path.insert(0, str(ROOT))

@@ -58,3 +58,35 @@ def test_verdicts_follow_the_target_direction():
     table = run.format_table([latency, ratio])
     assert "p95 ≤ 150 ms" in table
     assert "ratio ≥ 0.35" in table
+
+
+def harvest_run(**fields):
+    run_figures = {"run": "first", "status": "succeeded", "message": "", "seconds": 50.0, "records_per_s": 200.0,
+                   "created": 10_000, "updated": 0, "unchanged": 0, "failed": 0, "first_failures": []}  # fmt: skip
+    return {**run_figures, **fields}
+
+
+def test_harvest_rate_is_judged_only_when_every_record_was_taken_over():
+    """A run that failed or skipped records is fast for the wrong reason: no verdict then."""
+    second = harvest_run(run="second", seconds=5.0, records_per_s=2000.0, created=0, unchanged=10_000)
+    runs = {
+        "ckan": {"runs": [harvest_run(), second], "exit": 0, "wall_seconds": 60, "process_peak_rss_mb": 310.0},
+        "dcat": {
+            "runs": [harvest_run(status="failed", message="nicht unterstützt", records_per_s=0.0, created=0)],
+            "exit": 0,
+            "wall_seconds": 3,
+            "process_peak_rss_mb": 100.0,
+        },
+    }
+    rows = run.harvest_rows(runs, 10_000)
+    verdicts = {row.scenario: row.verdict for row in rows}
+    assert verdicts == {
+        "Harvest CKAN 10,000: 1. Lauf": "PASS",
+        "Harvest CKAN 10,000: 2. Lauf (unverändert)": "–",
+        "Harvest CKAN 10,000: Spitzen-RSS": "FAIL",
+        "Harvest DCAT 10,000: 1. Lauf": "n/a",
+        "Harvest DCAT 10,000: Spitzen-RSS": "n/a",
+    }
+    assert "rate ≥ 100 rec/s" in run.format_table(rows)
+    partial = run.harvest_rows({"ckan": {**runs["ckan"], "runs": [harvest_run(created=9_990, failed=10)]}}, 10_000)
+    assert partial[0].verdict == "n/a"
