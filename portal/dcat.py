@@ -114,10 +114,11 @@ ELI = Vocab("http://data.europa.eu/eli/ontology#")
 HYDRA = Vocab("http://www.w3.org/ns/hydra/core#")
 RDF = Vocab("http://www.w3.org/1999/02/22-rdf-syntax-ns#")
 XSD = Vocab("http://www.w3.org/2001/XMLSchema#")
+LOCN = Vocab("http://www.w3.org/ns/locn#")
 
 PREFIXES = {
     "dcat": DCAT, "dct": DCT, "dcatde": DCATDE, "dcatap": DCATAP, "foaf": FOAF, "vcard": VCARD, "skos": SKOS,
-    "spdx": SPDX, "eli": ELI, "hydra": HYDRA, "rdf": RDF, "xsd": XSD,
+    "spdx": SPDX, "eli": ELI, "hydra": HYDRA, "rdf": RDF, "xsd": XSD, "locn": LOCN,
 }  # fmt: skip
 
 # Characters an IRI may not contain (RFC 3987, N-Triples IRIREF); URLField lets some through.
@@ -471,6 +472,12 @@ class DcatExport:
         for theme in row["theme_uris"]:
             ref(DCAT.theme, theme, THEME)
         ref(DCT.spatial, row["spatial_uri"], LOCATION)
+        if row["spatial_label"]:
+            # The place in words, as GeoDCAT-AP names a dct:Location (dcatde:geocodingDescription,
+            # which said it in DCAT-AP.de 2, is deprecated in 3.0).
+            place = self.blank()
+            own.append((uri, DCT.spatial, place))
+            more += [(place, RDF.type, DCT.Location), (place, LOCN.geographicName, text(row["spatial_label"]))]
         ref(DCATDE.politicalGeocodingLevelURI, row["geocoding_level_uri"], GEOCODING_LEVEL)
         if row["spatial_resolution_m"] is not None:
             own.append((uri, DCAT.spatialResolutionInMeters, typed(str(row["spatial_resolution_m"]), XSD.decimal)))

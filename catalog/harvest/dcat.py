@@ -69,6 +69,7 @@ VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 SCHEMA = Namespace("http://schema.org/")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
+LOCN = Namespace("http://www.w3.org/ns/locn#")
 
 ACCEPT = "text/turtle, application/rdf+xml;q=0.9, application/ld+json;q=0.8, */*;q=0.1"
 MEDIA_TYPES = {
@@ -470,7 +471,8 @@ class Converter:
             "theme": self.json_list(dataset, DCAT.theme),
             "politicalGeocodingURI": self.geocoding(dataset, used),
             "politicalGeocodingLevelURI": self.first(dataset, _dcatde("politicalGeocodingLevelURI")),
-            "geocodingText": self.text(dataset, [DCATDE.geocodingDescription, *_dcatde("geocodingText")]),
+            "geocodingText": self.text(dataset, [DCATDE.geocodingDescription, *_dcatde("geocodingText")])
+            or self.place_name(dataset, used),
             "contributorID": self.json_list(dataset, _dcatde("contributorID")),
             "spatial_resolution_in_meters": self.first(dataset, DCAT.spatialResolutionInMeters),
             # One category, as Stadtdaten's own CKAN API gives it (ckanext-dcat writes a JSON list).
@@ -552,6 +554,17 @@ class Converter:
                 used.add(predicate)
                 return {"name": name, "email": email}
         return {"name": "", "email": ""}
+
+    def place_name(self, dataset, used: set) -> str:
+        """The place in words: a dct:Location's locn:geographicName (GeoDCAT-AP, and what
+        Stadtdaten writes) or its skos:prefLabel."""
+        for node in self.objects(dataset, DCT.spatial):
+            if not isinstance(node, URIRef):
+                name = self.text(node, [LOCN.geographicName, SKOS.prefLabel])
+                if name:
+                    used.add(DCT.spatial)
+                    return name
+        return ""
 
     def geocoding(self, dataset, used: set) -> str:
         """DCAT-AP.de's political geocoding URIs, then those given as dct:spatial (as a URI or

@@ -477,7 +477,13 @@ class Mapper:
             warnings.append(_("Keine Beschreibung an der Quelle; der Titel dient als Beschreibung."))
 
         organisation = package.get("organization") if isinstance(package.get("organization"), dict) else {}
-        publisher = self.organisations.get(str(organisation.get("name") or ""), self.source.default_organisation)
+        # The mapping names an organisation of the source by its name (CKAN's slug) or by its
+        # title (what a DCAT publisher's foaf:name or a CSW responsible party says).
+        publisher = (
+            self.organisations.get(str(organisation.get("name") or ""))
+            or self.organisations.get(" ".join(str(organisation.get("title") or "").split()))
+            or self.source.default_organisation
+        )
         licence = self.licence(package, warnings)
 
         contact_name = (

@@ -250,3 +250,13 @@ def test_a_place_name_given_as_a_json_list_is_read(german_source):
     )
 
     assert mapped(record, german_source).fields["spatial_label"] == "Rostock"
+
+
+def test_an_organisation_of_the_source_is_mapped_by_its_name_or_its_title(german_source, org_a_department):
+    from catalog.harvest import service
+
+    service.save_source(german_source, by=german_source.responsible, fields={},
+                        mappings=[("Statistisches Landesamt", org_a_department)])  # fmt: skip
+    record = package("g", license_id="dl-de-by-2.0", email="a@b.example", resources=[resource(1, "CSV")])
+
+    assert mapped(record, german_source).fields["publisher"] == org_a_department

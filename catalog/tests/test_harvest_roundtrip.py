@@ -262,18 +262,12 @@ def assert_lossless(stadtdaten, published, harvester, job: HarvestJob) -> None:
 # ---------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    reason="HVD category, issued, spatial resolution, checksum/size and the resources' attribution "
-    "land with the Mapper branch",
-    strict=False,
-)
 def test_harvesting_stadtdaten_through_its_ckan_api_keeps_every_published_field(stadtdaten, published, harvester):
     job = harvest(stadtdaten, harvester, kind="ckan", url=stadtdaten.url)
 
     assert_lossless(stadtdaten, published, harvester, job)
 
 
-@pytest.mark.xfail(reason="DCAT reader lands with the dcatsrc branch", strict=True)
 def test_harvesting_stadtdaten_through_its_dcat_catalog_keeps_every_published_field(stadtdaten, published, harvester):
     job = harvest(stadtdaten, harvester, kind="dcat", url=f"{stadtdaten.url}/catalog.ttl")
 
