@@ -374,7 +374,7 @@ class Converter:
     def organisation_note(self, package: dict) -> list:
         organisation = package.get("organization") or {}
         name = organisation.get("name")
-        if not name or name in self.mapped or name in self.noted_organisations:
+        if not name or {name, organisation.get("title")} & self.mapped or name in self.noted_organisations:
             return []
         self.noted_organisations.add(name)
         message = _(

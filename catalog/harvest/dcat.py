@@ -51,7 +51,7 @@ from core import outbound
 
 from ..errors import HarvestAborted
 from . import client
-from .mapping import licence_code, valid_url
+from .mapping import READER_NOTES, licence_code, valid_url
 from .readers import Page, Reader
 
 # rdflib's defined namespaces: in a plain Namespace (a str), DCT.title and DCT.format are str's methods.
@@ -439,9 +439,7 @@ class Converter:
                 digest = hashlib.sha256(package["id"].encode()).hexdigest()[:8]
                 package["name"] = f"{package['name'][: NAME_LENGTH - 9]}-{digest}"
             if unmapped:
-                notes.append(
-                    (package["name"], _("Nicht übernommen: %(properties)s.") % {"properties": ", ".join(unmapped)})
-                )
+                package[READER_NOTES] = [_("Nicht übernommen: %(properties)s.") % {"properties": ", ".join(unmapped)}]
         return [package for package, _unmapped in converted], notes
 
     # -- a dataset --------------------------------------------------------------

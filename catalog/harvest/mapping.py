@@ -350,6 +350,9 @@ def _last_segment(value) -> str:
     return str(value or "").strip().rstrip("/").rsplit("/", 1)[-1]
 
 
+# The key under which a reader hands the Mapper its notes on a record (not a CKAN key).
+READER_NOTES = "_stadtdaten_notes"
+
 # The extras read below; ckanext-scheming portals have them at the top level of the package.
 EXTRA_KEYS = (
     "applicable_legislation",
@@ -461,7 +464,9 @@ class Mapper:
         if not remote_name:
             raise RecordError(_("Der Name (name) fehlt."))
         name = self.local_name(remote_name)
-        warnings: list[str] = []
+        # What the reader could not carry into the package dict (e.g. DCAT properties it does
+        # not map) is reported with the record, once it is written.
+        warnings: list[str] = [str(note) for note in package.get(READER_NOTES) or [] if note]
         extras = extras_of(package)
         extras.update({key: package[key] for key in EXTRA_KEYS if package.get(key) and key not in extras})
 

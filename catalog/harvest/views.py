@@ -17,7 +17,7 @@ from core.forms import add_errors
 
 from .. import permissions
 from ..errors import HarvestError
-from ..models import HarvestJob
+from ..models import Dataset, HarvestJob
 from . import service
 from .forms import HarvestSourceForm, HarvestStartForm
 
@@ -139,9 +139,13 @@ def harvest_start(request, pk):
 
 
 def report_context(job: HarvestJob) -> dict:
+    """The report by section; each entry with the title of its dataset here (one query), as
+    a record's name at a DCAT or CSW source is often an identifier no one recognises."""
+    names = {entry.get("dataset") for entry in job.report} - {"", None}
+    titles = dict(Dataset.objects.filter(name__in=names).values_list("name", "title")) if names else {}
     sections = {outcome: [] for outcome in REPORT_SECTIONS}
     for entry in job.report:
-        sections.setdefault(entry.get("outcome"), []).append(entry)
+        sections.setdefault(entry.get("outcome"), []).append({**entry, "title": titles.get(entry.get("dataset"), "")})
     return {
         "job": job,
         "source": job.source,

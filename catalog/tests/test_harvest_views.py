@@ -326,8 +326,9 @@ def test_the_list_needs_the_same_queries_for_few_and_many_sources(
 # A finished run's page, whatever the size of its report:
 #    1 session, 2 user, 3 can_view_harvesting (decorator),
 #    4 the job with source, organisation and who started it, limited to the visible sources,
-#    5 the roles the user holds anywhere (navigation context processor).
-JOB_QUERIES = 5
+#    5 the titles of the datasets the report names (one query for all),
+#    6 the roles the user holds anywhere (navigation context processor).
+JOB_QUERIES = 6
 
 
 def test_the_report_page_needs_a_fixed_number_of_queries(client_for, finished_job, admin_a, django_assert_num_queries):
@@ -338,3 +339,6 @@ def test_the_report_page_needs_a_fixed_number_of_queries(client_for, finished_jo
         response = client.get(url("harvest_job_detail", finished_job.pk))
 
     assert response.status_code == 200
+    # The report names the datasets here by their titles, not only by their short names.
+    created = Dataset.objects.get(harvest_record__remote_name="baumkataster")
+    assert f'{reverse("catalog:dataset_detail", args=[created.name])}">{created.title}</a>' in response.content.decode()
