@@ -33,13 +33,14 @@ class _OnCommit:
 def _enqueue_once(task, pk):
     callback = _OnCommit(task, pk)
     connection = transaction.get_connection()
-    # Pending callbacks are (savepoint ids, callable, robust). Only one registered under
-    # the same savepoints counts as a duplicate: a savepoint rolled back later takes its
-    # own callbacks with it, and would otherwise take this one too.
-    # (None stands for an atomic block without a savepoint, which shares its parent's fate.)
-    current = set(connection.savepoint_ids) - {None}
+    # Pending callbacks are (savepoint ids, callable, robust). A pending equal one makes
+    # this one a duplicate whatever its savepoints: those it was registered under that
+    # are closed now were released (a rollback would have taken the callback with it),
+    # and those still open enclose this one too, so whatever rolls it back later rolls
+    # this one back as well. (The harvest registers inside and after create_dataset's
+    # savepoint; comparing the savepoints exactly queued the rescoring twice.)
     pending = connection.run_on_commit if connection.in_atomic_block else []
-    if any(func == callback and sids - {None} == current for sids, func, _robust in pending):
+    if any(func == callback for _sids, func, _robust in pending):
         return
     transaction.on_commit(callback)
 
