@@ -21,7 +21,7 @@ from portal.models import SearchDocument
 
 # The statements of a whole run that harvests the one record (the run's own bookkeeping
 # included): 103 before issue 23's work on the write path.
-MAX_QUERIES = 66
+MAX_QUERIES = 61
 
 
 @pytest.fixture
