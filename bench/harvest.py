@@ -76,6 +76,8 @@ def source_organisations() -> dict[int, dict]:
     for pk, (org_slug, name, org_type, parent) in enumerate(units, start=1):
         organisations[pk] = {
             "pk": pk,
+            # The CKAN API names organisations by UUID (portal.ckan.dictize); a stable one per unit.
+            "uuid": uuid.uuid5(uuid.NAMESPACE_URL, f"{SOURCE_BASE}/organization/{org_slug}"),
             "slug": org_slug,
             "name": name,
             "org_type": org_type,

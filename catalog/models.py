@@ -96,6 +96,11 @@ class DatasetQuerySet(models.QuerySet):
         return self.filter(state=DatasetState.APPROVED, release_at__isnull=False)
 
 
+# The dataset's history, kept by name: catalog.services writes the first version of a new
+# dataset itself, once its keywords and themes are in place (one version, not three).
+DATASET_HISTORY = HistoricalRecords(m2m_fields=["keywords", "themes"], bases=[PersonText])
+
+
 class Dataset(models.Model):
     """A dataset of the Stadtverbund's inventory, described in DCAT-AP.de 3.0 terms,
     whether or not it is ever published."""
@@ -225,7 +230,7 @@ class Dataset(models.Model):
         related_name="+",
         editable=False,
     )
-    history = HistoricalRecords(m2m_fields=[keywords, themes], bases=[PersonText])
+    history = DATASET_HISTORY
 
     objects = DatasetQuerySet.as_manager()
 

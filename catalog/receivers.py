@@ -33,13 +33,15 @@ class _OnCommit:
 def _enqueue_once(task, pk):
     callback = _OnCommit(task, pk)
     connection = transaction.get_connection()
-    # Pending callbacks are (savepoint ids, callable, robust). Only one registered under
-    # the same savepoints counts as a duplicate: a savepoint rolled back later takes its
-    # own callbacks with it, and would otherwise take this one too.
-    # (None stands for an atomic block without a savepoint, which shares its parent's fate.)
+    # Pending callbacks are (savepoint ids, callable, robust). An equal one counts as a
+    # duplicate if the savepoints it was registered under that are still open are exactly
+    # those open now: the others were released (a rollback would have taken the callback
+    # with it), so whatever rolls this one back later takes that one too, and nothing
+    # else does. (The harvest registers inside create_dataset's savepoint, released since,
+    # and again after it.) None stands for an atomic block without a savepoint.
     current = set(connection.savepoint_ids) - {None}
     pending = connection.run_on_commit if connection.in_atomic_block else []
-    if any(func == callback and sids - {None} == current for sids, func, _robust in pending):
+    if any(func == callback and sids & current == current for sids, func, _robust in pending):
         return
     transaction.on_commit(callback)
 

@@ -8,12 +8,13 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
-from core import transitions
+from core import deferred, transitions
 
 from .errors import CatalogError, ConflictError
 from .models import ACTIVE_CHANGE_STATES as ACTIVE
 from .models import (
     CHANGEABLE_FIELDS,
+    DATASET_HISTORY,
     Classification,
     Dataset,
     DatasetChange,
@@ -42,28 +43,50 @@ def normalise_keywords(keywords) -> list[str]:
     return result
 
 
-def set_keywords_and_themes(dataset: Dataset, keywords, themes) -> None:
+def set_keywords_and_themes(dataset: Dataset, keywords, themes, *, new: bool = False) -> None:
+    """`new`: the dataset has none yet (just created), so they are only added."""
     if keywords is not None:
         names = normalise_keywords(keywords)
-        existing = {k.name.lower(): k for k in Keyword.objects.filter(name__in=names)}
+        found = Keyword.objects.filter(name__in=names)
+        existing = {keyword.name.lower() for keyword in found}
         missing = [Keyword(name=name) for name in names if name.lower() not in existing]
-        Keyword.objects.bulk_create(missing, ignore_conflicts=True)
-        dataset.keywords.set(Keyword.objects.filter(name__in=names))
+        if missing:
+            Keyword.objects.bulk_create(missing, ignore_conflicts=True)
+            found = Keyword.objects.filter(name__in=names)
+        if new:
+            dataset.keywords.add(*found)
+        else:
+            dataset.keywords.set(found)
     if themes is not None:
-        dataset.themes.set(Theme.objects.filter(code__in=[getattr(theme, "code", theme) for theme in themes]))
+        found = Theme.objects.filter(code__in=[getattr(theme, "code", theme) for theme in themes])
+        if new:
+            dataset.themes.add(*found)
+        else:
+            dataset.themes.set(found)
 
 
 def create_dataset(
     *, by, fields: dict, keywords=(), themes=(), reason: str = "", code: str = "catalog.dataset.created"
 ) -> Dataset:
     """A new dataset. `reason`: what the person typed for it; `code`: the history reason
-    of a caller that is a service itself (the import, harvesting)."""
+    of a caller that is a service itself (the import, harvesting).
+
+    Its first version holds its keywords and themes: the row is saved and they are set
+    without a version each, then the one version (and its journal entry) is written; the
+    search document once, at the end (core.deferred)."""
     dataset = Dataset(created_by=by, **fields)
-    dataset.full_clean()
-    with transaction.atomic():
+    # Not asked of the database: whether a fresh identifier (uuid4) is taken, and the one
+    # check constraint (the temporal order), which clean() checks with its German message.
+    dataset.full_clean(exclude=[] if "identifier" in fields else ["identifier"], validate_constraints=False)
+    with transaction.atomic(), deferred.collecting():
         transitions.stamp(dataset, by=by, reason=code, person_text=reason)
-        dataset.save()
-        set_keywords_and_themes(dataset, keywords, themes)
+        dataset.skip_history_when_saving = True
+        try:
+            dataset.save()
+            set_keywords_and_themes(dataset, keywords, themes, new=True)
+        finally:
+            del dataset.skip_history_when_saving
+        DATASET_HISTORY.create_historical_record(dataset, "+")
     return dataset
 
 
@@ -407,7 +430,8 @@ def add_link_distribution(
     distribution = Distribution(dataset=dataset)
     for name in LINK_FIELDS:
         setattr(distribution, name, values[name])
-    distribution.full_clean(exclude=["file", "dataset"])
+    # Its identifier is a fresh uuid4: no query whether it is taken.
+    distribution.full_clean(exclude=["file", "dataset", "identifier"])
     if not direct and under_change_control(dataset):
         change = open_change(dataset, by=by)
         distribution.status, distribution.change, distribution.replaces = DistributionStatus.PROPOSED, change, replaces

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import Dataset, DatasetState, Distribution, Keyword, Theme
-from core import participation
+from core import deferred, participation
 from core.errors import DomainError
 from core.participation import hashed
 from governance.models import RoleAssignment, VocabularyTerm
@@ -119,7 +119,11 @@ def index_datasets(datasets: QuerySet[Dataset]) -> int:
     if connection.vendor != "postgresql":
         return sum(_index_one(pk) for pk in datasets.values_list("pk", flat=True))
     subquery, params = datasets.order_by().values("pk").query.sql_with_params()
-    with connection.cursor() as cursor:
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        # Without statistics (a fresh table, autovacuum off) the planner takes the statement
+        # for a huge one and JIT-compiles it on every call, which costs more than the write.
+        # (Off for the rest of the transaction too: the writes around an index are small.)
+        cursor.execute("SET LOCAL jit = off")
         # The subquery is filled in first (quoted by the driver), then the named parameters.
         ids = cursor.mogrify(subquery, params).decode().replace("%", "%%")
         # Both with parameters, so that the driver reads the escaped %% of `ids` alike.
@@ -130,7 +134,14 @@ def index_datasets(datasets: QuerySet[Dataset]) -> int:
 
 
 def index_dataset(dataset_id: int) -> None:
-    index_datasets(Dataset.objects.filter(pk=dataset_id))
+    """Rewrite the dataset's document now, or once at the end of the operation that
+    writes it several times (core.deferred.collecting, e.g. a harvested record)."""
+    if not deferred.defer(_index_ids, dataset_id):
+        _index_ids([dataset_id])
+
+
+def _index_ids(dataset_ids: list[int]) -> None:
+    index_datasets(Dataset.objects.filter(pk__in=dataset_ids))
 
 
 def _index_one(dataset_id: int) -> int:

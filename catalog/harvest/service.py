@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core import deferred
 from governance.models import Role
 from governance.permissions import has_role
 
@@ -358,7 +359,8 @@ class Run:
             if record is not None and self.unchanged(record, mapped):
                 self.count("unchanged")
                 return None
-            with transaction.atomic():
+            # The search document is written once, at the end (core.deferred).
+            with transaction.atomic(), deferred.collecting():
                 if record is None:
                     outcome, dataset, notes = self.create(mapped)
                 else:
@@ -423,8 +425,8 @@ class Run:
                 dataset, values, by=self.by, change_reason=reason("distribution", self.source)
             )
             resources[values["id"]] = distribution.pk
-        if resources:
-            services.touch_dataset(dataset, by=self.by, reason=reason("distributions", self.source))
+        # No further version of the dataset for its distributions: it was created just now,
+        # with this source's reason, and each distribution has a version of its own.
         snapshot = mapped.snapshot()
         HarvestRecord.objects.create(
             source=self.source,

@@ -376,13 +376,12 @@ def test_a_full_scenario_is_journaled_step_by_step_and_the_chain_verifies(team):
     for label, (history_rows, events) in journal_after.items():
         rows_before, events_before = journal_before.get(label, (0, 0))
         assert history_rows - rows_before == events - events_before, label
-    assert journal_after["catalog.Dataset"][0] - journal_before["catalog.Dataset"][0] > 20
+    # (A new dataset is one version that holds its keywords and themes, issue 23.)
+    assert journal_after["catalog.Dataset"][0] - journal_before["catalog.Dataset"][0] >= 20
 
     # The journal of one dataset tells its story in order.
     assert dataset_trail(trees) == [
-        "dataset create catalog.dataset.created",
-        "dataset update catalog.dataset.created",  # its keywords
-        "dataset update catalog.dataset.created",  # its themes
+        "dataset create catalog.dataset.created",  # with its keywords and themes
         "distribution create",
         "dataset update catalog.distribution.added",
         "classification create",

@@ -64,7 +64,8 @@ def test_catalog_objects_are_journaled_under_their_publisher(org_a, steward_a):
 
     dataset_events = AuditEvent.objects.filter(content_type__model="dataset", object_id=str(dataset.pk))
     assert {e.organisation_id for e in dataset_events} == {org_a.pk}
-    assert any(e.data.get("changes", {}).get("keywords") for e in dataset_events)  # many-to-many journaled
+    # Many-to-many journaled: a new dataset's one version holds its keywords (issue 23).
+    assert any(e.data["snapshot"].get("keywords") for e in dataset_events)
     [journaled] = AuditEvent.objects.filter(content_type__model="classification")
     assert (journaled.action, journaled.object_id, journaled.organisation_id) == (
         "create",
