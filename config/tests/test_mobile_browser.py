@@ -90,6 +90,12 @@ def test_the_filter_link_leads_from_the_top_of_the_results_to_the_facets(phone, 
 
     assert page.url.endswith("#filter")
     expect(facets).to_be_in_viewport()
+    # The jump to the anchor may scroll smoothly: wait for it, bounded, rather than read at once
+    # (wait_for_function would poll through eval, which the CSP forbids).
+    for _attempt in range(50):
+        if page.evaluate("window.scrollY") > 0:
+            break
+        page.wait_for_timeout(100)
     assert page.evaluate("window.scrollY") > 0
 
 
