@@ -4,6 +4,7 @@ package_search, API errors in words; which addresses a source may have."""
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 
 import requests
 from ckanapi import RemoteCKAN
@@ -39,12 +40,34 @@ def job_deadline() -> outbound.Deadline:
     )
 
 
-def client_for(source: HarvestSource, *, deadline: outbound.Deadline | None = None) -> RemoteCKAN:
-    """A ckanapi client whose every request goes through the outbound guard (addresses,
-    body cap, deadlines) with HARVEST_TIMEOUT as connect and read timeouts: ckanapi passes
-    timeout=None unless CKANAPI_REQUEST_TIMEOUT is set."""
+def session_for(source: HarvestSource, *, deadline: outbound.Deadline | None = None) -> outbound.GuardedSession:
+    """The session every request to a source goes through: the outbound guard (addresses,
+    body cap, deadlines), HARVEST_TIMEOUT as connect and read timeouts, our User-Agent."""
     session = outbound.session(allowed=allowed_for(source.trusted), deadline=deadline, timeout=timeout())
     session.headers["User-Agent"] = USER_AGENT
+    return session
+
+
+@contextmanager
+def transport_errors():
+    """A request to a source that fails in transport (refused by the guard, no answer in
+    time, no connection) ends the run with a message in words."""
+    try:
+        yield
+    except outbound.OutboundError as error:
+        raise HarvestAborted(str(error)) from None
+    except requests.Timeout:
+        raise HarvestAborted(_("Die Quelle hat nicht rechtzeitig geantwortet.")) from None
+    except requests.RequestException as error:
+        raise HarvestAborted(
+            _("Die Quelle ist nicht erreichbar (%(error)s).") % {"error": type(error).__name__}
+        ) from None
+
+
+def client_for(source: HarvestSource, *, deadline: outbound.Deadline | None = None) -> RemoteCKAN:
+    """A ckanapi client on the source's guarded session (session_for): ckanapi itself would
+    pass timeout=None unless CKANAPI_REQUEST_TIMEOUT is set."""
+    session = session_for(source, deadline=deadline)
     # GET only: package_search is side-effect free, and GET passes caches and proxies
     # that refuse POST (ckanext-harvest does the same).
     return RemoteCKAN(source.url, user_agent=USER_AGENT, get_only=True, session=session)
@@ -107,15 +130,8 @@ def search(ckan: RemoteCKAN, *, fq: str, start: int, rows: int) -> dict:
     if fq:
         params["fq"] = fq
     try:
-        result = ckan.call_action("package_search", params, requests_kwargs={"timeout": timeout()})
-    except outbound.OutboundError as error:
-        raise HarvestAborted(str(error)) from None
-    except requests.Timeout:
-        raise HarvestAborted(_("Die Quelle hat nicht rechtzeitig geantwortet.")) from None
-    except requests.RequestException as error:
-        raise HarvestAborted(
-            _("Die Quelle ist nicht erreichbar (%(error)s).") % {"error": type(error).__name__}
-        ) from None
+        with transport_errors():
+            result = ckan.call_action("package_search", params, requests_kwargs={"timeout": timeout()})
     except ServerIncompatibleError:
         raise HarvestAborted(_("Die Adresse antwortet nicht wie ein CKAN-Portal.")) from None
     except CKANAPIError as error:

@@ -68,15 +68,12 @@ from collections.abc import Iterator
 from posixpath import splitext
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
-import requests
 from django.utils.translation import gettext as _
 from lxml import etree
 from owslib.iso import MD_Metadata, SV_ServiceIdentification
 
-from core import outbound
-
 from ..errors import HarvestAborted
-from .client import USER_AGENT, allowed_for, timeout
+from .client import session_for, transport_errors
 from .mapping import licence_code, map_format, valid_url
 from .readers import Page, Reader
 
@@ -141,8 +138,7 @@ class CswReader(Reader):
     INCREMENTAL = True
 
     def pages(self) -> Iterator[Page]:
-        session = outbound.session(allowed=allowed_for(self.source.trusted), deadline=self.deadline, timeout=timeout())
-        session.headers["User-Agent"] = USER_AGENT
+        session = session_for(self.source, deadline=self.deadline)
         converter = Converter(self.source)
         start, read, previous_ids = 1, 0, None
         with session:
@@ -217,20 +213,12 @@ class CswReader(Reader):
         return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
     def get_records(self, session, start: int):
-        try:
+        with transport_errors():
             response = session.post(
                 endpoint(self.source.url),
                 data=self.request_body(start),
                 headers={"Content-Type": "application/xml; charset=UTF-8", "Accept": "application/xml, text/xml"},
             )
-        except outbound.OutboundError as error:
-            raise HarvestAborted(str(error)) from None
-        except requests.Timeout:
-            raise HarvestAborted(_("Die Quelle hat nicht rechtzeitig geantwortet.")) from None
-        except requests.RequestException as error:
-            raise HarvestAborted(
-                _("Die Quelle ist nicht erreichbar (%(error)s).") % {"error": type(error).__name__}
-            ) from None
         return search_results(response.status_code, response.content)
 
     @staticmethod

@@ -200,24 +200,14 @@ class DcatReader(Reader):
     # -- fetching -------------------------------------------------------------
 
     def session(self) -> outbound.GuardedSession:
-        session = outbound.session(
-            allowed=client.allowed_for(self.source.trusted), deadline=self.deadline, timeout=client.timeout()
-        )
-        session.headers.update({"User-Agent": client.USER_AGENT, "Accept": ACCEPT})
+        session = client.session_for(self.source, deadline=self.deadline)
+        session.headers["Accept"] = ACCEPT
         return session
 
     @staticmethod
     def get(session, url: str, *, accept: str | None = None) -> requests.Response:
-        try:
+        with client.transport_errors():
             response = session.get(url, headers={"Accept": accept} if accept else None)
-        except outbound.OutboundError as error:
-            raise HarvestAborted(str(error)) from None
-        except requests.Timeout:
-            raise HarvestAborted(_("Die Quelle hat nicht rechtzeitig geantwortet.")) from None
-        except requests.RequestException as error:
-            raise HarvestAborted(
-                _("Die Quelle ist nicht erreichbar (%(error)s).") % {"error": type(error).__name__}
-            ) from None
         if not 200 <= response.status_code < 300:
             raise HarvestAborted(
                 _("Die Quelle hat mit HTTP-Status %(status)s geantwortet (%(url)s).")

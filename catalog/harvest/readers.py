@@ -10,6 +10,7 @@ and guards against a source that pages forever."""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,7 +36,7 @@ class Page:
     notes: list[tuple[str, str]] = field(default_factory=list)
 
 
-class Reader:
+class Reader(ABC):
     """The interface of a reader. `since` is set for an incremental run of a kind that
     can ask for changes only (INCREMENTAL); other kinds always read everything."""
 
@@ -48,8 +49,9 @@ class Reader:
         self.deadline = deadline
         self.since = since if self.INCREMENTAL else None
 
+    @abstractmethod
     def pages(self) -> Iterator[Page]:
-        raise NotImplementedError
+        """The source's records, page by page."""
 
     def check_deadline(self) -> None:
         if self.deadline.remaining() <= 0:
