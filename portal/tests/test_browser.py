@@ -3,6 +3,7 @@ axe-core finds no WCAG 2.1 A/AA violations on the public pages; no console error
 (CSP violations would show there)."""
 
 import pytest
+from playwright.sync_api import expect
 
 from conftest import axe_violations, screenshot
 
@@ -20,9 +21,9 @@ def test_search_dataset_download(page, published, unpublished):
     assert axe_violations(page) == []
 
     page.get_by_role("link", name="Baumkataster").click()
-    assert page.locator("h1").inner_text() == "Baumkataster"
+    expect(page.locator("h1")).to_have_text("Baumkataster")
     page.get_by_text("Vorschau: die ersten 3 Zeilen").click()
-    assert page.get_by_role("cell", name="Linde").is_visible()
+    expect(page.get_by_role("cell", name="Linde")).to_be_visible()
     screenshot(page, "portal-datensatz")
     assert axe_violations(page) == []
     with page.expect_download() as download:
@@ -41,16 +42,17 @@ def test_a_citizen_sends_a_data_request(page, db):
     page.goto("/datenwuensche/neu/")
     assert axe_violations(page) == []
     page.get_by_role("button", name="Datenwunsch absenden").click()
-    assert page.get_by_text("Bitte prüfen Sie Ihre Eingaben.").is_visible()
+    # After a click the answer is a new page: wait for it (expect) rather than look at once.
+    expect(page.get_by_text("Bitte prüfen Sie Ihre Eingaben.")).to_be_visible()
     # Issue 22: a title of one word says too little; the receipt is the thanks page with the deadline.
     page.get_by_label("Welche Daten wünschen Sie sich?").fill("Parkhausbelegung")
     page.get_by_label("Beschreibung").fill("Für eine App.")
     page.get_by_label("E-Mail-Adresse").fill("ich@example.org")
     page.get_by_role("button", name="Datenwunsch absenden").click()
-    assert page.get_by_text("Bitte beschreiben Sie in mindestens drei Wörtern").first.is_visible()
+    expect(page.get_by_text("Bitte beschreiben Sie in mindestens drei Wörtern").first).to_be_visible()
     page.get_by_label("Welche Daten wünschen Sie sich?").fill("Belegung der Parkhäuser in Echtzeit")
     page.get_by_role("button", name="Datenwunsch absenden").click()
-    assert page.locator("h1").inner_text() == "Danke für Ihren Datenwunsch"
+    expect(page.locator("h1")).to_have_text("Danke für Ihren Datenwunsch")
     assert page.get_by_text("„Belegung der Parkhäuser in Echtzeit“ ist bei uns eingegangen").is_visible()
     assert page.get_by_text("also bis spätestens").is_visible()
     screenshot(page, "portal-datenwunsch")
