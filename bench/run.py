@@ -423,6 +423,19 @@ def run_transitions(port: int, token: str, drafts: list[list]) -> dict:
     }
 
 
+def row_dicts(rows) -> list[dict]:
+    """The result rows as results/*.json stores them: target in words, verdict, details flat."""
+    return [
+        {
+            **{k: v for k, v in asdict(row).items() if k not in ("target", "details")},
+            "target": row.target.text() if row.target else None,
+            "result": row.verdict,
+            **row.details,
+        }
+        for row in rows
+    ]
+
+
 def machine_info(database: str) -> dict:
     cpu = ""
     try:
@@ -769,15 +782,7 @@ def run_conversions(args) -> int:
     finally:
         app.stop()
         flush_redis()
-    results["rows"] = [
-        {
-            **{k: v for k, v in asdict(row).items() if k not in ("target", "details")},
-            "target": row.target.text() if row.target else None,
-            "result": row.verdict,
-            **row.details,
-        }
-        for row in rows
-    ]
+    results["rows"] = row_dicts(rows)
     results["machine"] = machine_info(database)
     results["wall_seconds"] = round(time.monotonic() - started_run, 1)
     out = Path(
@@ -1008,15 +1013,7 @@ def run_harvest_only(args) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="stadtdaten-bench-"))
     rows, harvest = harvest_scenario(args, workdir)
     results = {"scenario": "harvest", "harvest": harvest, "random_seed": args.random_seed}
-    results["rows"] = [
-        {
-            **{k: v for k, v in asdict(row).items() if k not in ("target", "details")},
-            "target": row.target.text() if row.target else None,
-            "result": row.verdict,
-            **row.details,
-        }
-        for row in rows
-    ]
+    results["rows"] = row_dicts(rows)
     results["machine"] = machine_info(HARVEST_DATABASE)
     results["wall_seconds"] = round(time.monotonic() - started_run, 1)
     out = Path(args.out if args.out != str(BENCH / "results" / "latest.json") else BENCH / "results" / "harvest.json")
@@ -1313,15 +1310,7 @@ def run(args) -> int:
     results["transition_submit"] = transitions
     results["exports"] = exports
     results["harvest"] = harvest
-    results["rows"] = [
-        {
-            **{k: v for k, v in asdict(row).items() if k not in ("target", "details")},
-            "target": row.target.text() if row.target else None,
-            "result": row.verdict,
-            **row.details,
-        }
-        for row in rows
-    ]
+    results["rows"] = row_dicts(rows)
     results["wall_seconds"] = round(time.monotonic() - started_run, 1)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

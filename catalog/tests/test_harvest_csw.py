@@ -20,8 +20,8 @@ from lxml import etree
 
 from catalog.harvest import service
 from catalog.harvest.mapping import map_licence
-from catalog.harvest.service import run_harvest
-from catalog.models import Dataset, HarvestJob, HarvestKind, HarvestStatus
+from catalog.models import Dataset, HarvestKind, HarvestStatus
+from catalog.tests.test_harvest import counts, run
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "csw" / "getrecords_gdi_de.xml"
 NS = {
@@ -191,24 +191,6 @@ def source(csw, org_a, org_a_department, admin_a):
         },
         mappings=[("stadt-a-umweltamt", org_a_department)],
     )
-
-
-def run(source, *, incremental=False) -> HarvestJob:
-    since = source.last_success() - service.INCREMENTAL_OVERLAP if incremental else None
-    job = HarvestJob.objects.create(source=source, incremental=incremental, since=since)
-    assert run_harvest(job.pk) in (HarvestStatus.SUCCEEDED, HarvestStatus.FAILED)
-    job.refresh_from_db()
-    return job
-
-
-def counts(job):
-    return {
-        "created": job.created_count,
-        "updated": job.updated_count,
-        "unchanged": job.unchanged_count,
-        "removed": job.removed_count,
-        "failed": job.failed_count,
-    }
 
 
 def report(job, outcome) -> list[tuple[str, str]]:
