@@ -939,7 +939,7 @@ def harvest_rows(runs: dict, records: int) -> list[Row]:
             note = (
                 f"{first['seconds']:.0f} s, {first['created']:,} neu"
                 + (f", {first['failed']:,} nicht übernommen" if first["failed"] else "")
-                + f", {figures['wall_seconds']:.0f} s mit Start"
+                + f", Prozess {figures['wall_seconds']:.0f} s mit Start und 2. Lauf"
             )
         complete = first is not None and first["status"] == "succeeded" and first["created"] == records
         if first is not None and first["status"] == "succeeded" and not complete:

@@ -123,7 +123,8 @@ class CatalogConfig(AppConfig):
         # and its distributions; a new or changed external address is checked.
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
-        from .receivers import block_public_file, distribution_changed, rereview, rescore_after_change
+        from .receivers import block_public_file, datasets_created, distribution_changed, rereview, rescore_after_change
+        from .signals import datasets_created as datasets_created_signal
         from .signals import decision_inputs_changed, small_cells_found
 
         post_save.connect(rescore_after_change, sender=Dataset, dispatch_uid="quality_dataset_saved")
@@ -131,6 +132,7 @@ class CatalogConfig(AppConfig):
         post_delete.connect(distribution_changed, sender=Distribution, dispatch_uid="quality_distribution_deleted")
         for through in (Dataset.keywords.through, Dataset.themes.through):
             m2m_changed.connect(rescore_after_change, sender=through, dispatch_uid=f"quality_{through.__name__}")
+        datasets_created_signal.connect(datasets_created, sender=Dataset, dispatch_uid="catalog_datasets_created")
         decision_inputs_changed.connect(rereview, sender=Dataset, dispatch_uid="catalog_rereview")
         small_cells_found.connect(block_public_file, sender=Distribution, dispatch_uid="catalog_block_public_file")
 

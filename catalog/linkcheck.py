@@ -20,7 +20,7 @@ from datetime import timedelta
 import requests
 from celery import shared_task
 from django.conf import settings
-from django.db.models import F, Max, Q
+from django.db.models import F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from core import outbound
@@ -142,7 +142,12 @@ def check_due(*, limit: int | None = None) -> int:
     """Check every due distribution (at most `limit`, default LINKCHECK_BATCH_SIZE), a few at
     a time, then rescore the datasets concerned. Returns the number of checks."""
     limit = limit or settings.LINKCHECK_BATCH_SIZE
-    distributions = list(due_distributions().only("pk", "dataset_id", "access_url")[:limit])
+    return check_many(list(due_distributions().only("pk", "dataset_id", "access_url")[:limit]))
+
+
+def check_many(distributions: list[Distribution]) -> int:
+    """Check these distributions' addresses, a few at a time, then rescore the datasets
+    concerned. Returns the number of checks."""
     if not distributions:
         return 0
     pool = ThreadPoolExecutor(max_workers=settings.LINKCHECK_MAX_WORKERS)
@@ -159,13 +164,34 @@ def check_due(*, limit: int | None = None) -> int:
     return len(futures)
 
 
+def changed_since_checked(distribution_ids: list[int]) -> list[Distribution]:
+    """Of these distributions, the external ones whose address was not checked since they
+    last changed (a task delivered twice checks once)."""
+    latest = LinkCheck.objects.filter(distribution=OuterRef("pk")).order_by("-checked_at")
+    return list(
+        Distribution.objects.filter(pk__in=distribution_ids, file="")
+        .exclude(access_url="")
+        .annotate(checked_url=Subquery(latest.values("url")[:1]), checked_at=Subquery(latest.values("checked_at")[:1]))
+        .filter(Q(checked_at__isnull=True) | Q(checked_at__lt=F("modified")) | ~Q(checked_url=F("access_url")))
+        .only("pk", "dataset_id", "access_url")
+    )
+
+
 @shared_task(
     name="catalog.tasks.check_link", acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3
 )
 def check_link(distribution_id: int) -> bool | None:
-    """Check a distribution's external address after it was added or changed."""
+    """Check a distribution's external address. (Kept for messages queued before check_links.)"""
     check = check_distribution(distribution_id)
     return check.ok if check is not None else None
+
+
+@shared_task(name="catalog.tasks.check_links", acks_late=True)
+def check_links(distribution_ids: list[int]) -> int:
+    """Check the external addresses of distributions after they were added or changed (all
+    of one transaction in one message, see catalog.receivers), a few at a time; the
+    number checked."""
+    return check_many(changed_since_checked(distribution_ids))
 
 
 # A batch of up to LINKCHECK_BATCH_SIZE links, a few at a time, each bounded by its

@@ -6,59 +6,75 @@ from django.conf import settings
 from django.db import transaction
 
 from . import changes, workflow
-from .linkcheck import check_link
+from .linkcheck import check_links
 from .models import Dataset
-from .quality.store import score_dataset
+from .quality.store import score_datasets
 
 # Receivers of model signals (connected in catalog.apps) that keep the quality score
-# current. The tasks are enqueued once per dataset and transaction, after commit.
+# current. The tasks are enqueued after commit, each once per transaction with all the ids
+# it was asked for (a harvested page: one message for a hundred datasets).
+
+
+# The most ids one message carries: a batch of link checks stays well inside its time limit
+# (settings.TASK_KINDS "batch").
+MAX_IDS_PER_MESSAGE = 200
 
 
 class _OnCommit:
-    """A task to enqueue after commit, equal to another one for the same task and id, so
-    that a transaction that saves a dataset ten times enqueues its rescoring once."""
+    """A task to enqueue after commit for the ids collected in `pks`, in their order."""
 
     def __init__(self, task, pk):
-        self.task, self.pk = task, pk
-
-    def __eq__(self, other):
-        return isinstance(other, _OnCommit) and (other.task, other.pk) == (self.task, self.pk)
-
-    __hash__ = None
+        self.task, self.pks = task, {pk: None}
 
     def __call__(self):
-        self.task.delay(self.pk)
+        self.task.delay(list(self.pks))
 
 
 def _enqueue_once(task, pk):
-    callback = _OnCommit(task, pk)
+    """Enqueue `task` (which takes a list of ids) for `pk` after commit, in one message with
+    the other ids queued for it in this transaction."""
     connection = transaction.get_connection()
-    # Pending callbacks are (savepoint ids, callable, robust). An equal one counts as a
-    # duplicate if the savepoints it was registered under that are still open are exactly
-    # those open now: the others were released (a rollback would have taken the callback
-    # with it), so whatever rolls this one back later takes that one too, and nothing
+    # Pending callbacks are (savepoint ids, callable, robust). An id joins a pending
+    # message if the savepoints it was registered under that are still open are exactly
+    # those open now: the others were released (a rollback would have taken the message
+    # with it), so whatever rolls this id back later takes that message too, and nothing
     # else does. (The harvest registers inside create_dataset's savepoint, released since,
     # and again after it.) None stands for an atomic block without a savepoint.
     current = set(connection.savepoint_ids) - {None}
     pending = connection.run_on_commit if connection.in_atomic_block else []
-    if any(func == callback and sids & current == current for sids, func, _robust in pending):
-        return
-    transaction.on_commit(callback)
+    for sids, func, _robust in pending:
+        if (
+            isinstance(func, _OnCommit) and func.task is task and sids & current == current
+            and len(func.pks) < MAX_IDS_PER_MESSAGE
+        ):  # fmt: skip
+            func.pks[pk] = None
+            return
+    transaction.on_commit(_OnCommit(task, pk))
 
 
 def rescore_after_change(sender, instance, **kwargs):
     if kwargs.get("raw") or not isinstance(instance, Dataset):
         return
     if kwargs.get("action", "post_").startswith("post_"):
-        _enqueue_once(score_dataset, instance.pk)
+        _enqueue_once(score_datasets, instance.pk)
 
 
 def distribution_changed(sender, instance, **kwargs):
     if kwargs.get("raw"):
         return
-    _enqueue_once(score_dataset, instance.dataset_id)
+    _enqueue_once(score_datasets, instance.dataset_id)
     if kwargs.get("created") is not None and instance.access_url and settings.LINKCHECK_ON_CHANGE:
-        _enqueue_once(check_link, instance.pk)
+        _enqueue_once(check_links, instance.pk)
+
+
+def datasets_created(sender, datasets, distributions, **kwargs):
+    """catalog.signals.datasets_created: what the receivers above do for each."""
+    for dataset in datasets:
+        _enqueue_once(score_datasets, dataset.pk)
+    if settings.LINKCHECK_ON_CHANGE:
+        for distribution in distributions:
+            if distribution.access_url:
+                _enqueue_once(check_links, distribution.pk)
 
 
 def rereview(sender, dataset, by, reasons, **kwargs):

@@ -1,6 +1,7 @@
 """Writes of the catalog: views, the inventory import, the API and tasks call these."""
 
 import json
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
@@ -9,6 +10,7 @@ from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
 from core import deferred, transitions
+from governance import audit
 
 from .errors import CatalogError, ConflictError
 from .models import ACTIVE_CHANGE_STATES as ACTIVE
@@ -26,7 +28,7 @@ from .models import (
     Theme,
 )
 from .renditions import render_distribution
-from .signals import decision_inputs_changed
+from .signals import datasets_created, decision_inputs_changed
 from .tabular_validation import validate_distribution
 from .uploads import check_upload
 from .vocabularies import FILE_TYPES_BY_CODE
@@ -46,13 +48,7 @@ def normalise_keywords(keywords) -> list[str]:
 def set_keywords_and_themes(dataset: Dataset, keywords, themes, *, new: bool = False) -> None:
     """`new`: the dataset has none yet (just created), so they are only added."""
     if keywords is not None:
-        names = normalise_keywords(keywords)
-        found = Keyword.objects.filter(name__in=names)
-        existing = {keyword.name.lower() for keyword in found}
-        missing = [Keyword(name=name) for name in names if name.lower() not in existing]
-        if missing:
-            Keyword.objects.bulk_create(missing, ignore_conflicts=True)
-            found = Keyword.objects.filter(name__in=names)
+        found = keywords_for(keywords).values()
         if new:
             dataset.keywords.add(*found)
         else:
@@ -63,6 +59,18 @@ def set_keywords_and_themes(dataset: Dataset, keywords, themes, *, new: bool = F
             dataset.themes.add(*found)
         else:
             dataset.themes.set(found)
+
+
+def keywords_for(names) -> dict[str, Keyword]:
+    """The keywords of these names (normalised), created where missing: {name: Keyword}."""
+    names = normalise_keywords(names)
+    found = list(Keyword.objects.filter(name__in=names))
+    existing = {keyword.name.lower() for keyword in found}
+    missing = [Keyword(name=name) for name in names if name.lower() not in existing]
+    if missing:
+        Keyword.objects.bulk_create(missing, ignore_conflicts=True)
+        found = list(Keyword.objects.filter(name__in=names))
+    return {keyword.name: keyword for keyword in found}
 
 
 def create_dataset(
@@ -88,6 +96,71 @@ def create_dataset(
             del dataset.skip_history_when_saving
         DATASET_HISTORY.create_historical_record(dataset, "+")
     return dataset
+
+
+@dataclass
+class NewDataset:
+    """A dataset for create_datasets: its fields, keywords, theme codes, and its link
+    distributions (the LINK_FIELDS of each)."""
+
+    fields: dict
+    keywords: list = field(default_factory=list)
+    themes: list = field(default_factory=list)
+    links: list = field(default_factory=list)
+
+
+def checked_dataset(new: NewDataset, *, by) -> tuple[Dataset, list[Distribution]]:
+    """The dataset and its link distributions of `new`, checked as create_dataset and
+    add_link_distribution check them, but not saved. What only the database knows (a
+    name taken meanwhile, a publisher deleted meanwhile) its constraints refuse later."""
+    dataset = Dataset(created_by=by, **new.fields)
+    dataset.full_clean(
+        exclude=["identifier", "publisher", "created_by"], validate_unique=False, validate_constraints=False
+    )
+    distributions = []
+    for values in new.links:
+        distribution = Distribution(dataset=dataset, **{name: values[name] for name in LINK_FIELDS})
+        distribution.full_clean(exclude=["file", "dataset", "identifier"], validate_unique=False)
+        distributions.append(distribution)
+    return dataset, distributions
+
+
+def create_datasets(
+    checked: list[tuple[Dataset, list[Distribution]]], new: list[NewDataset], *, by, code: str, link_code: str
+) -> None:
+    """Create many checked datasets (checked_dataset) with their link distributions at once,
+    as create_dataset and add_link_distribution write one (a version each, the dataset's
+    holding its keywords and themes, a journal event each, the search documents, the
+    background tasks), in a number of statements that does not grow with their number:
+    a harvested page. All or nothing: a refusal of the database (a DatabaseError) rolls
+    all of them back, and the caller may then create them one by one."""
+    keywords = keywords_for(name for item in new for name in item.keywords)
+    by_lower = {name.lower(): keyword for name, keyword in keywords.items()}
+    codes = {getattr(theme, "code", theme) for item in new for theme in item.themes}
+    themes = {theme.code: theme for theme in Theme.objects.filter(code__in=codes)}
+    datasets = [dataset for dataset, _links in checked]
+    for dataset in datasets:
+        transitions.stamp(dataset, by=by, reason=code)
+    keyword_ids = []
+    for item in new:
+        names = normalise_keywords(item.keywords)
+        keyword_ids.append(sorted({by_lower[name.lower()].pk for name in names if name.lower() in by_lower}))
+    theme_ids = [
+        sorted({themes[getattr(theme, "code", theme)].pk for theme in item.themes if getattr(theme, "code", theme)
+                in themes})
+        for item in new
+    ]  # fmt: skip
+    with transaction.atomic(), deferred.collecting():
+        audit.create_with_history(Dataset, datasets, by=by, reason=code, m2m={"keywords": keyword_ids,
+                                                                              "themes": theme_ids})  # fmt: skip
+        distributions = []
+        for dataset, links in checked:
+            for distribution in links:
+                distribution.dataset = dataset
+                distribution._history_user, distribution._change_reason = by, link_code
+                distributions.append(distribution)
+        audit.create_with_history(Distribution, distributions, by=by, reason=link_code)
+        datasets_created.send(sender=Dataset, datasets=datasets, distributions=distributions)
 
 
 def refuse_while_in_review(dataset: Dataset) -> None:

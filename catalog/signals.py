@@ -23,3 +23,10 @@ small_cells_found = Signal()
 # new state: sender=DatasetChange, change, old_state, new_state, by. The ethics app opens
 # a review of the change when it enters "ethics_review".
 change_state_changed = Signal()
+
+# Sent by catalog.services.create_datasets inside its transaction after it created many
+# datasets at once (governance.audit.create_with_history, which sends no model signals):
+# sender=Dataset, datasets, distributions. Its receivers do what those of post_save and
+# m2m_changed do for one: the search documents (portal), the quality scores and the link
+# checks (catalog).
+datasets_created = Signal()

@@ -549,10 +549,10 @@ TASK_KINDS = {
         "limits": envlimits("TASK_LIMITS_HARVEST", f"{3 * 3600 - 300},{3 * 3600}"),
         "queue": "heavy",
     },
-    # Batches: the daily link check of up to LINKCHECK_BATCH_SIZE links, walking the whole
-    # audit chain.
+    # Batches: the daily link check of up to LINKCHECK_BATCH_SIZE links, the links one
+    # transaction added (a harvested page, at most 200), walking the whole audit chain.
     "batch": {
-        "tasks": ("catalog.tasks.check_due_links", "governance.tasks.verify_audit_chain"),
+        "tasks": ("catalog.tasks.check_due_links", "catalog.tasks.check_links", "governance.tasks.verify_audit_chain"),
         "limits": envlimits("TASK_LIMITS_BATCH", "1700,1800"),
         "queue": "heavy",
     },

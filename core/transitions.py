@@ -239,6 +239,18 @@ def is_reason_code(code: str) -> bool:
     return bool(REASON_CODE.fullmatch(code or ""))
 
 
+# simple-history stores the change reason in a CharField(max_length=100); a service's
+# note after the code may make it longer and would make PostgreSQL refuse the whole
+# change. (A person's text has its own field and is never cut.)
+CHANGE_REASON_MAX_LENGTH = 100
+
+
+def fit_change_reason(reason: str) -> str:
+    if len(reason) > CHANGE_REASON_MAX_LENGTH:
+        return reason[: CHANGE_REASON_MAX_LENGTH - 1] + "…"
+    return reason
+
+
 def change_reason(code: str, note: str = "") -> str:
     """The history reason of a step: its namespaced code, and a note the service sets
     after a colon (or already in `code`, as "<code>: <note>"). Never a person's text (see

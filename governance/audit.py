@@ -36,8 +36,10 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.models import HistoricalRecords
 from simple_history.signals import post_create_historical_m2m_records, post_create_historical_record
 
+from core import transitions
 from core.transitions import PERSON_TEXT_ATTRIBUTE
 
 from .models import GENESIS_HASH, AuditAction, AuditEvent, AuditVerification
@@ -184,6 +186,30 @@ def append(
     """Append one event to the chain, inside the caller's transaction if there is one
     (otherwise in its own). `reason`: the service's code; `person_text`: what the person
     typed, never a code."""
+    event = build_event(
+        action=action, instance=instance, content_type=content_type, object_id=object_id, object_repr=object_repr,
+        version_id=version_id, organisation_id=organisation_id, actor=actor, reason=reason, person_text=person_text,
+        data=data, time=time,
+    )  # fmt: skip
+    return append_events([event], using=using)[0]
+
+
+def build_event(
+    *,
+    action: str,
+    instance: models.Model | None = None,
+    content_type: ContentType | None = None,
+    object_id: str = "",
+    object_repr: str | None = None,
+    version_id: int | None = None,
+    organisation_id: int | object | None = UNSET,
+    actor=UNSET,
+    reason: str = "",
+    person_text: str = "",
+    data: dict | None = None,
+    time=None,
+) -> AuditEvent:
+    """An event as append() writes it, not yet in the chain (append_events puts it there)."""
     if instance is not None:
         content_type = content_type or ContentType.objects.get_for_model(type(instance))
         object_id = object_id or str(instance.pk)
@@ -192,8 +218,7 @@ def append(
         if organisation_id is UNSET:
             organisation_id = organisation_id_for(instance)
     actor = current_user() if actor is UNSET else actor
-    using = using or router.db_for_write(AuditEvent)
-    event = AuditEvent(
+    return AuditEvent(
         time=time or timezone.now(),
         actor=actor if actor is not None and getattr(actor, "is_authenticated", False) else None,
         actor_repr=describe_actor(actor)[:200],
@@ -208,13 +233,29 @@ def append(
         person_text=(person_text or "").strip(),
         data=to_jsonable(data or {}),
     )
+
+
+def append_events(events: list[AuditEvent], *, using: str | None = None) -> list[AuditEvent]:
+    """Put `events` (build_event) at the head of the chain in their order: one lock, one
+    read of the head and one INSERT for all of them, however many they are."""
+    using = using or router.db_for_write(AuditEvent)
+    if not events:
+        return events
     with transaction.atomic(using=using, savepoint=False):
         _lock_chain(using)
         head = AuditEvent.objects.using(using).order_by("-seq").values_list("seq", "hash").first()
-        event.seq, event.prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS_HASH)
-        event.hash = compute_hash(event.prev_hash, payload(event))
-        event.save(using=using)
-    return event
+        seq, prev_hash = head if head else (0, GENESIS_HASH)
+        for event in events:
+            seq += 1
+            event.seq, event.prev_hash = seq, prev_hash
+            event.hash = prev_hash = compute_hash(event.prev_hash, payload(event))
+        if len(events) == 1:
+            events[0].save(using=using)
+        else:
+            # Past the manager, which refuses bulk writes to anyone else: these events are
+            # chained under the lock like one by one, only inserted in one statement.
+            models.QuerySet(AuditEvent, using=using).bulk_create(events)
+    return events
 
 
 def _safe_str(instance) -> str:
@@ -304,8 +345,8 @@ def _remember_m2m(sender, created_rows, history_instance, instance, field, **kwa
     history_instance._audit_m2m = {**getattr(history_instance, "_audit_m2m", {}), field.name: ids}
 
 
-@receiver(post_create_historical_record, dispatch_uid="governance.audit.history")
-def _journal_history_record(sender, instance, history_instance, history_user, history_change_reason, **kwargs):
+def history_event(history_instance, instance, *, actor=UNSET, reason: str = "") -> AuditEvent:
+    """The event that files a simple-history record (a version) in the journal."""
     model = history_instance.instance_type
     content_type = ContentType.objects.get_for_model(model)
     object_id = str(getattr(history_instance, model._meta.pk.attname))
@@ -316,19 +357,87 @@ def _journal_history_record(sender, instance, history_instance, history_user, hi
         before = _previous_snapshot(content_type, object_id, history_instance)
         if before is not None:
             data["changes"] = diff(before, snapshot)
-    append(
+    return build_event(
         action=action,
         instance=instance,
         content_type=content_type,
         object_id=object_id,
         version_id=history_instance.pk,
-        actor=history_user if history_user is not None else current_user(),
-        reason=history_change_reason or "",
+        actor=actor,
+        reason=reason,
         person_text=getattr(history_instance, "history_person_text", ""),
         data=data,
         time=history_instance.history_date,
-        using=kwargs.get("using") or router.db_for_write(model),
     )
+
+
+@receiver(post_create_historical_record, dispatch_uid="governance.audit.history")
+def _journal_history_record(sender, instance, history_instance, history_user, history_change_reason, **kwargs):
+    event = history_event(
+        history_instance, instance, actor=history_user if history_user is not None else current_user(),
+        reason=history_change_reason or "",
+    )  # fmt: skip
+    model = history_instance.instance_type
+    append_events([event], using=kwargs.get("using") or router.db_for_write(model))
+
+
+def create_with_history(model, objs: list, *, by, reason: str, m2m: dict[str, list] | None = None) -> list:
+    """Create `objs`, new instances of a history-tracked model, with what save() one by
+    one would write (a version each, holding its many-to-many rows, and a journal event
+    each), for many at once in a constant number of statements: the one bulk write on
+    such models (tests/test_audit_bulk.py). `m2m`: {field name: the related ids of each
+    object, in the order of `objs`}. It sends no model signals: the caller does what their
+    receivers would (the search index, background tasks). `reason` is a service's code."""
+    code = reason.partition(": ")[0]
+    if not transitions.is_reason_code(code):
+        raise ValueError(f"{reason!r} is no reason code")
+    if not objs:
+        return objs
+    now = timezone.now()
+    history_model = model.history.model
+    with transaction.atomic():
+        model.objects.bulk_create(objs)
+        through_rows = {}
+        for name, related_ids in (m2m or {}).items():
+            field = model._meta.get_field(name)
+            through = field.remote_field.through
+            source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+            rows = [
+                [through(**{f"{source}_id": obj.pk, f"{target}_id": related_id}) for related_id in ids]
+                for obj, ids in zip(objs, related_ids, strict=True)
+            ]
+            through.objects.bulk_create([row for group in rows for row in group])
+            through_rows[field] = rows
+        person_text = any(field.name == "history_person_text" for field in history_model._meta.fields)
+        versions = []
+        for obj in objs:
+            version = history_model(
+                history_date=now, history_type="+", history_user=getattr(obj, "_history_user", by),
+                history_change_reason=transitions.fit_change_reason(getattr(obj, "_change_reason", "") or reason),
+                **{field.attname: getattr(obj, field.attname) for field in history_model.tracked_fields},
+            )  # fmt: skip
+            if person_text:
+                version.history_person_text = getattr(obj, PERSON_TEXT_ATTRIBUTE, "")
+            versions.append(version)
+        history_model.objects.bulk_create(versions)
+        for field in history_model._history_m2m_fields:
+            rows = through_rows.get(field)
+            if rows is None:
+                continue
+            version_model = HistoricalRecords.m2m_models[field]
+            names = [f.attname for f in field.remote_field.through._meta.fields]
+            version_model.objects.bulk_create(
+                version_model(history_id=version.pk, **{name: getattr(row, name) for name in names})
+                for version, group in zip(versions, rows, strict=True)
+                for row in group
+            )
+            target = field.m2m_reverse_field_name()
+            for version, group in zip(versions, rows, strict=True):
+                version._audit_m2m = {**getattr(version, "_audit_m2m", {}),
+                                      field.name: sorted(getattr(row, f"{target}_id") for row in group)}  # fmt: skip
+        append_events([history_event(version, obj, actor=by, reason=version.history_change_reason)
+                       for version, obj in zip(versions, objs, strict=True)])  # fmt: skip
+    return objs
 
 
 def _journal_save(sender, instance, created, raw=False, using=None, **kwargs):

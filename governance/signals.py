@@ -113,12 +113,6 @@ def allow_truncate_in_tests(sender, connection, **kwargs):
             cursor.execute("SET stadtdaten.allow_truncate = 'on'")
 
 
-# simple-history stores the change reason in a CharField(max_length=100); a service's
-# note after the code may make it longer and would make PostgreSQL refuse the whole
-# change. (A person's text has its own field and is never cut.)
-CHANGE_REASON_MAX_LENGTH = 100
-
-
 @receiver(pre_create_historical_record)
 def reason_and_person_text(sender, instance, history_instance, **kwargs):
     """The history keeps the service's reason code and, apart from it, the person's text
@@ -129,8 +123,7 @@ def reason_and_person_text(sender, instance, history_instance, **kwargs):
         code = reason.partition(": ")[0]
         if not transitions.is_reason_code(code):
             raise ValueError(f"{reason!r} is no reason code; a person's text goes to person_text")
-        if len(reason) > CHANGE_REASON_MAX_LENGTH:
-            history_instance.history_change_reason = reason[: CHANGE_REASON_MAX_LENGTH - 1] + "…"
+        history_instance.history_change_reason = transitions.fit_change_reason(reason)
     text = getattr(instance, transitions.PERSON_TEXT_ATTRIBUTE, "")
     if text:
         history_instance.history_person_text = text

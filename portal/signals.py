@@ -9,6 +9,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from catalog.models import Dataset, Distribution
+from catalog.signals import datasets_created
 
 from . import services
 
@@ -65,3 +66,9 @@ def index_deleted_distribution(sender, instance, origin=None, **kwargs):
     # document goes with the dataset, and writing it again would point at a deleted row.
     if isinstance(origin, Distribution) or (isinstance(origin, QuerySet) and origin.model is Distribution):
         services.index_dataset(instance.dataset_id)
+
+
+@receiver(datasets_created, sender=Dataset, dispatch_uid="portal.index.datasets_created")
+def index_created_datasets(sender, datasets, **kwargs):
+    for dataset in datasets:
+        services.index_dataset(dataset.pk)

@@ -342,6 +342,7 @@ class Run:
         HarvestRecord.objects.filter(pk__in=[record.pk for record in records.values()]).update(last_seen_job=self.job)
         for record in records.values():
             record.last_seen_job = self.job
+        new: list[Mapped] = []
         for package in packages:
             remote_id = str(package.get("id") or "") if isinstance(package, dict) else ""
             if remote_id and remote_id in seen:
@@ -349,39 +350,57 @@ class Run:
             if remote_id:
                 seen.add(remote_id)
             self.processed += 1
-            self.process(package, records.get(remote_id))
+            self.process(package, records.get(remote_id), new)
+        self.create_new(new)
 
-    def process(self, package, record: HarvestRecord | None) -> None:
+    def process(self, package, record: HarvestRecord | None, new: list[Mapped]) -> None:
+        """Map the package; a new record joins `new` (written with the page's other new
+        records by create_new), a known one is compared and updated now."""
         label = str(package.get("name") or package.get("id") or "") if isinstance(package, dict) else ""
         remote_id = str(package.get("id") or "") if isinstance(package, dict) else ""
-        try:
+
+        def work():
             mapped = self.mapper.map(package)
-            if record is not None and self.unchanged(record, mapped):
+            if record is None:
+                new.append(mapped)
+                return None
+            if self.unchanged(record, mapped):
                 self.count("unchanged")
                 return None
             # The search document is written once, at the end (core.deferred).
             with transaction.atomic(), deferred.collecting():
-                if record is None:
-                    outcome, dataset, notes = self.create(mapped)
-                else:
-                    outcome, dataset, notes = self.update(record, mapped)
+                return (*self.update(record, mapped), mapped)
+
+        self.done(self.guarded(label, remote_id, record, work))
+
+    def guarded(self, label: str, remote_id: str, record: HarvestRecord | None, work):
+        """What `work()` returns; None if it refused the record, which the report then
+        names with the reason (the run goes on)."""
+        try:
+            return work()
         except RecordError as error:
-            return self.fail(label, remote_id, str(error), record)
+            self.fail(label, remote_id, str(error), record)
         except ValidationError as error:
-            return self.fail(label, remote_id, validation_message(error), record)
+            self.fail(label, remote_id, validation_message(error), record)
         except CatalogError as error:
-            return self.fail(label, remote_id, str(error), record)
+            self.fail(label, remote_id, str(error), record)
         except DatabaseError as error:
             logger.warning("Harvest of %r from source %s: %s", label, self.source.pk, error)
-            return self.fail(label, remote_id, _("Die Datenbank hat den Datensatz abgelehnt."), record)
+            self.fail(label, remote_id, _("Die Datenbank hat den Datensatz abgelehnt."), record)
         except Exception as error:
             logger.exception("Harvest of %r from source %s failed", label, self.source.pk)
-            return self.fail(
-                label, remote_id, _("Unerwarteter Fehler (%(error)s).") % {"error": type(error).__name__}, record
-            )
+            self.fail(label, remote_id, _("Unerwarteter Fehler (%(error)s).") % {"error": type(error).__name__}, record)
+        return None
+
+    def done(self, result) -> None:
+        """Count and report what became of a record: `result` is (outcome, dataset,
+        notes, mapped), or None when there is nothing more to say."""
+        if result is None:
+            return
+        outcome, dataset, notes, mapped = result
         self.count(outcome)
         if outcome == "unchanged":
-            return None
+            return
         self.report.add(
             outcome, remote_name=mapped.remote_name, remote_id=mapped.remote_id, dataset=dataset.name,
             reason="; ".join(str(note) for note in notes if note),
@@ -389,7 +408,6 @@ class Run:
         for warning in mapped.warnings:
             self.report.add("warning", remote_name=mapped.remote_name, remote_id=mapped.remote_id,
                             dataset=dataset.name, reason=warning)  # fmt: skip
-        return None
 
     def fail(self, label: str, remote_id: str, message: str, record: HarvestRecord | None) -> None:
         self.count("failed")
@@ -403,47 +421,72 @@ class Run:
 
     # -- create and update -------------------------------------------------
 
-    def create(self, mapped: Mapped):
-        if Dataset.objects.filter(name=mapped.name).exists():
-            raise RecordError(
-                _(
-                    "Der Kurzname „%(name)s“ gehört schon einem anderen Datensatz. Legen Sie ein Präfix für die "
-                    "Quelle fest oder benennen Sie einen der beiden Datensätze um."
-                )
-                % {"name": mapped.name}
-            )
-        dataset = services.create_dataset(
-            by=self.by,
-            fields={**mapped.fields, "name": mapped.name},
-            keywords=mapped.keywords,
-            themes=mapped.themes,
-            code=reason("created", self.source),
-        )
-        resources = {}
-        for values in mapped.resources:
-            distribution = services.add_link_distribution(
-                dataset, values, by=self.by, change_reason=reason("distribution", self.source)
-            )
-            resources[values["id"]] = distribution.pk
-        # No further version of the dataset for its distributions: it was created just now,
-        # with this source's reason, and each distribution has a version of its own.
-        snapshot = mapped.snapshot()
-        HarvestRecord.objects.create(
-            source=self.source,
-            remote_id=mapped.remote_id,
-            remote_name=mapped.remote_name,
-            dataset=dataset,
-            remote_modified=mapped.remote_modified,
-            content_hash=content_hash(snapshot),
-            snapshot=snapshot,
-            resources=resources,
-            last_harvested=timezone.now(),
-            last_seen_job=self.job,
-        )
-        notes = []
-        if self.source.trusted:
-            self.publish(dataset, mapped, notes)
-        return "created", dataset, notes
+    def create_new(self, new: list[Mapped]) -> None:
+        """Create the new records of a page together (catalog.services.create_datasets: a
+        number of statements that does not grow with the page). Should the database refuse
+        that, they are created one by one, so that the report names the record it refused."""
+        taken = set(Dataset.objects.filter(name__in=[mapped.name for mapped in new]).values_list("name", flat=True))
+        ready = []
+        for mapped in new:
+
+            def check(mapped=mapped):
+                if mapped.name in taken:
+                    raise RecordError(
+                        _(
+                            "Der Kurzname „%(name)s“ gehört schon einem anderen Datensatz. Legen Sie ein Präfix für "
+                            "die Quelle fest oder benennen Sie einen der beiden Datensätze um."
+                        )
+                        % {"name": mapped.name}
+                    )
+                item = services.NewDataset(
+                    fields={**mapped.fields, "name": mapped.name}, keywords=mapped.keywords, themes=mapped.themes,
+                    links=mapped.resources,
+                )  # fmt: skip
+                return mapped, item, services.checked_dataset(item, by=self.by)
+
+            checked = self.guarded(mapped.remote_name, mapped.remote_id, None, check)
+            if checked is not None:
+                taken.add(mapped.name)
+                ready.append(checked)
+        if not ready:
+            return
+        try:
+            self.write_new(ready)
+            written = ready
+        except Exception as error:
+            logger.info("Harvest page of source %s written record by record: %r", self.source.pk, error)
+            written = [
+                item for item in ready
+                if self.guarded(item[0].remote_name, item[0].remote_id, None, lambda item=item: self.write_new([item]))
+            ]  # fmt: skip
+        for mapped, _item, (dataset, _distributions) in written:
+            notes = []
+            if self.source.trusted:
+                self.publish(dataset, mapped, notes)
+            self.done(("created", dataset, notes, mapped))
+
+    def write_new(self, ready: list) -> list:
+        """Write (mapped, NewDataset, checked) items and their harvest records, all or none."""
+        with transaction.atomic():
+            services.create_datasets(
+                [checked for _mapped, _item, checked in ready], [item for _mapped, item, _checked in ready],
+                by=self.by, code=reason("created", self.source), link_code=reason("distribution", self.source),
+            )  # fmt: skip
+            now = timezone.now()
+            records = []
+            for mapped, _item, (dataset, distributions) in ready:
+                # The distributions were created in the order of the resources.
+                resources = {values["id"]: d.pk for values, d in zip(mapped.resources, distributions, strict=True)}
+                snapshot = mapped.snapshot()
+                records.append(
+                    HarvestRecord(
+                        source=self.source, remote_id=mapped.remote_id, remote_name=mapped.remote_name,
+                        dataset=dataset, remote_modified=mapped.remote_modified, content_hash=content_hash(snapshot),
+                        snapshot=snapshot, resources=resources, last_harvested=now, last_seen_job=self.job,
+                    )
+                )  # fmt: skip
+            HarvestRecord.objects.bulk_create(records)
+        return ready
 
     def publish(self, dataset: Dataset, mapped: Mapped, notes: list) -> None:
         """Publish through the workflow. If the rules or roles do not allow it, the

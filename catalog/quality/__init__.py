@@ -8,8 +8,8 @@ The package has four parts:
   `themes` and `distributions` and selected `publisher`. The models import it at the top.
   `stored` turns a QualityScore row back into a `Quality` for the pages.
 - `store`: `rescore` persists the result as the dataset's `QualityScore` (its task
-  score_dataset, named "catalog.tasks.score_dataset", runs after every change, see
-  catalog.receivers).
+  score_datasets, named "catalog.tasks.score_datasets", runs after every change with
+  the datasets of a transaction, see catalog.receivers).
 - `reminders`: freshness reminders to the stewards (a periodic task).
 - `inbox`: the steward's tasks (broken links, overdue updates) for governance.inbox.
 

@@ -12,9 +12,9 @@ from django.test.utils import CaptureQueriesContext
 
 from catalog.harvest import service
 from catalog.harvest.service import run_harvest
-from catalog.linkcheck import check_link
+from catalog.linkcheck import check_links
 from catalog.models import Dataset, Distribution, HarvestJob, HarvestStatus
-from catalog.quality.store import score_dataset
+from catalog.quality.store import score_datasets
 from catalog.tests.ckan_fake import running_fake_ckan
 from governance.models import AuditAction, AuditEvent
 from portal.models import SearchDocument
@@ -43,12 +43,24 @@ def source(ckan, org_a, admin_a, vocabularies):
     )
 
 
-def run(source, by):
+def run(source, by, *, created=1):
     job = HarvestJob.objects.create(source=source, triggered_by=by)
     assert run_harvest(job.pk) == HarvestStatus.SUCCEEDED
     job.refresh_from_db()
-    assert job.created_count == 1, job.report
+    assert job.created_count == created, job.report
     return job
+
+
+def copies(package: dict, count: int, prefix: str) -> list[dict]:
+    """`count` records like `package`, each with ids and names of its own."""
+    result = []
+    for number in range(count):
+        record = copy.deepcopy(package)
+        record["id"], record["name"] = f"{prefix}-{number}-{package['id']}", f"{prefix}-{number}-{package['name']}"
+        for resource in record["resources"]:
+            resource["id"] = f"{prefix}-{number}-{resource['id']}"
+        result.append(record)
+    return result
 
 
 def test_a_new_record_is_one_version_that_holds_its_keywords_and_themes(source, admin_a):
@@ -101,10 +113,13 @@ def test_each_background_task_is_queued_once(source, admin_a, settings, django_c
         run(source, admin_a)
 
     dataset = Dataset.objects.get()
-    queued = [(callback.task, callback.pk) for callback in callbacks if hasattr(callback, "task")]
-    assert queued.count((score_dataset, dataset.pk)) == 1
-    links = sorted(pk for task, pk in queued if task is check_link)
-    assert links == sorted(Distribution.objects.filter(dataset=dataset).values_list("pk", flat=True))
+    # One message per task, with all its ids.
+    queued = {callback.task: list(callback.pks) for callback in callbacks if hasattr(callback, "task")}
+    assert queued[score_datasets] == [dataset.pk]
+    assert sorted(queued[check_links]) == sorted(
+        Distribution.objects.filter(dataset=dataset).values_list("pk", flat=True)
+    )
+    assert [callback.task for callback in callbacks if hasattr(callback, "task")].count(score_datasets) == 1
 
 
 def test_a_new_record_takes_few_statements(source, admin_a):
@@ -112,3 +127,34 @@ def test_a_new_record_takes_few_statements(source, admin_a):
         run(source, admin_a)
 
     assert len(queries.captured_queries) <= MAX_QUERIES, "\n".join(q["sql"][:160] for q in queries.captured_queries)
+
+
+def statements_and_messages(ckan, package, by, org, count, capture_callbacks):
+    """The statements of a run of a new source that creates `count` records of one page,
+    and the messages it queues after commit, as (statements, messages)."""
+    prefix = f"seite-{count}"
+    ckan.packages = copies(package, count, prefix)
+    source = service.save_source(
+        None, by=by, fields={"name": prefix, "url": ckan.url, "default_organisation": org, "responsible": by},
+        mappings=[],
+    )  # fmt: skip
+    with capture_callbacks() as callbacks, CaptureQueriesContext(connection) as queries:
+        run(source, by, created=count)
+    return len(queries.captured_queries), len(callbacks)
+
+
+def test_a_page_of_new_records_costs_the_same_statements_and_messages_as_one(
+    ckan, org_a, admin_a, vocabularies, settings, django_capture_on_commit_callbacks
+):
+    """100 records a second (issue 23) is not reached record by record: the new records of
+    a page are written together, in a number of statements and queued messages that does
+    not grow with the page."""
+    settings.HARVEST_PAGE_SIZE = 20
+    settings.LINKCHECK_ON_CHANGE = True
+    package = ckan.packages[0]
+
+    def measure(count):
+        return statements_and_messages(ckan, package, admin_a, org_a, count, django_capture_on_commit_callbacks)
+
+    measure(1)  # warm: content types
+    assert measure(20) == measure(2)

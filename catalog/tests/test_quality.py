@@ -237,7 +237,7 @@ def test_a_rolled_back_change_enqueues_nothing_of_its_own(dataset_a):
         # and a later change of the same transaction is rightly its duplicate.
         return [
             func for _sids, func, _robust in connection.run_on_commit
-            if getattr(func, "task", None) is store.score_dataset and func.pk == dataset_a.pk
+            if getattr(func, "task", None) is store.score_datasets and dataset_a.pk in func.pks
         ]  # fmt: skip
 
     before = len(queued())
