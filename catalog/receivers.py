@@ -30,7 +30,7 @@ class _OnCommit:
         self.task.delay(list(self.pks))
 
 
-def _enqueue_once(task, pk):
+def enqueue_once(task, pk):
     """Enqueue `task` (which takes a list of ids) for `pk` after commit, in one message with
     the other ids queued for it in this transaction."""
     connection = transaction.get_connection()
@@ -56,25 +56,25 @@ def rescore_after_change(sender, instance, **kwargs):
     if kwargs.get("raw") or not isinstance(instance, Dataset):
         return
     if kwargs.get("action", "post_").startswith("post_"):
-        _enqueue_once(score_datasets, instance.pk)
+        enqueue_once(score_datasets, instance.pk)
 
 
 def distribution_changed(sender, instance, **kwargs):
     if kwargs.get("raw"):
         return
-    _enqueue_once(score_datasets, instance.dataset_id)
+    enqueue_once(score_datasets, instance.dataset_id)
     if kwargs.get("created") is not None and instance.access_url and settings.LINKCHECK_ON_CHANGE:
-        _enqueue_once(check_links, instance.pk)
+        enqueue_once(check_links, instance.pk)
 
 
 def datasets_created(sender, datasets, distributions, **kwargs):
     """catalog.signals.datasets_created: what the receivers above do for each."""
     for dataset in datasets:
-        _enqueue_once(score_datasets, dataset.pk)
+        enqueue_once(score_datasets, dataset.pk)
     if settings.LINKCHECK_ON_CHANGE:
         for distribution in distributions:
             if distribution.access_url:
-                _enqueue_once(check_links, distribution.pk)
+                enqueue_once(check_links, distribution.pk)
 
 
 def rereview(sender, dataset, by, reasons, **kwargs):

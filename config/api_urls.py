@@ -9,6 +9,7 @@ v1 = [
     path("", include("catalog.api.urls")),
     path("", include("ethics.api.urls")),
     path("", include("portal.api.urls")),
+    path("", include("datastore.api_urls")),
 ]
 
 urlpatterns = [

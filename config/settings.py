@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "csp",
     "governance",
     "catalog",
+    "datastore",
     "ethics",
     "portal",
     "sharing",
@@ -454,6 +455,13 @@ LINKCHECK_CONNECT_TIMEOUT = float(env("LINKCHECK_CONNECT_TIMEOUT", "5"))
 LINKCHECK_READ_TIMEOUT = float(env("LINKCHECK_READ_TIMEOUT", "10"))
 LINKCHECK_MAX_REDIRECTS = int(env("LINKCHECK_MAX_REDIRECTS", "5"))
 CELERY_BEAT_SCHEDULE["check-due-links"] = {"task": "catalog.tasks.check_due_links", "schedule": 24 * 3600.0}
+
+# Tables that can be queried (datastore): each query runs read-only within this timeout and
+# answers at most this many rows (CKAN's ckan.datastore.search.rows_max); the daily sync
+# is the safety net that keeps the store in step with what is public.
+DATASTORE_TIMEOUT_MS = int(env("DATASTORE_TIMEOUT_MS", "5000"))
+DATASTORE_MAX_ROWS = int(env("DATASTORE_MAX_ROWS", "32000"))
+CELERY_BEAT_SCHEDULE["datastore-sync"] = {"task": "datastore.sync_all", "schedule": 24 * 3600.0}
 CELERY_BEAT_SCHEDULE["freshness-reminders"] = {
     "task": "catalog.tasks.send_freshness_reminders",
     "schedule": 24 * 3600.0,
@@ -532,7 +540,7 @@ TASK_KINDS = {
     # Validation, disclosure check, preview and conversions of one uploaded table: each
     # reading pass stops itself at TABLE_MAX_SECONDS; this is the backstop.
     "files": {
-        "tasks": ("catalog.tasks.validate_distribution", "catalog.tasks.render_distribution"),
+        "tasks": ("catalog.tasks.validate_distribution", "catalog.tasks.render_distribution", "datastore.load_table"),
         "limits": envlimits("TASK_LIMITS_FILES", "1700,1800"),
         "queue": "heavy",
     },

@@ -34,6 +34,7 @@ urlpatterns = [
     path("api/", include("config.api_urls")),
     path("", include("ethics.urls")),  # /intern/ethik/ (staff) and /ethik/ (public summaries)
     path("", include("portal.urls")),
+    path("", include("datastore.urls")),
     path("intern/datensaetze/", include("catalog.urls")),
     path("intern/teilen/", include("sharing.urls")),
     path("", include("strategy.urls")),  # /intern/strategie/ (staff) and /strategie/ (public)

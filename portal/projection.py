@@ -46,11 +46,12 @@ media type and so media_type_uri, website, contributor ID) stays as entered;
 
 from __future__ import annotations
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import translation
 
 from catalog.models import Dataset, Distribution, DistributionKind
+from datastore.models import DataTable
 from catalog.vocabularies import (
     EU_AUTHORITY,
     FILE_TYPES_BY_CODE,
@@ -246,9 +247,13 @@ class Projection:
         for dataset_id, code in themes.values_list("dataset_id", "theme__code"):
             by_pk[dataset_id]["themes"].append(code)
         distributions = (
-            Distribution.objects.current().filter(dataset_id__in=by_pk).order_by("dataset_id", "created", "pk")
+            Distribution.objects.current()
+            .filter(dataset_id__in=by_pk)
+            .order_by("dataset_id", "created", "pk")
+            # Its table can be queried (datastore): CKAN's datastore_active, DCAT's conformsTo.
+            .annotate(queryable=Exists(DataTable.objects.filter(distribution=OuterRef("pk")).exclude(table_name="")))
         )
-        for distribution in distributions.values(*DISTRIBUTION_COLUMNS):
+        for distribution in distributions.values(*DISTRIBUTION_COLUMNS, "queryable"):
             by_pk[distribution["dataset_id"]]["distributions"].append(distribution)
         organisations = self.organisations
         for row in rows:

@@ -559,3 +559,167 @@ def _read_only(data: dict, site: Site):
 
 for _name in WRITE_ACTIONS:
     ACTIONS[_name] = _read_only
+
+
+# ---------------------------------------------------------------------------
+# The DataStore (issue 24): the tables of the store (datastore), as CKAN's DataStore
+# extension answers them, so scripts written for a CKAN portal's tables run unchanged.
+
+
+def _datastore_table(data: dict):
+    from datastore.permissions import queryable_table
+
+    identifier = uuid_or_none(str(required(data, "resource_id") if "resource_id" in data else required(data, "id")))
+    table = queryable_table(identifier) if identifier else None
+    if table is None:
+        raise NotFound(_("Die Ressource „%(id)s“ hat keine abfragbare Tabelle.") % {
+            "id": str(data.get("resource_id") or data.get("id"))[:100]})  # fmt: skip
+    return table
+
+
+def _datastore_fields(table, columns=None) -> list[dict]:
+    from datastore import dictionary
+
+    result = [{"id": "_id", "type": "int"}] if columns is None or any(c["id"] == "_id" for c in columns) else []
+    for entry in dictionary.fields(table, [c for c in columns if c["id"] != "_id"] if columns else None):
+        info = {"label": entry["title"], "notes": entry["description"], "type_override": ""}
+        if entry["unit"]:
+            info["unit"] = entry["unit"]
+        result.append({"id": entry["id"], "type": dictionary.CKAN_TYPES[entry["type"]], "info": info})
+    return result
+
+
+def _strings_or_list(value, name: str) -> list[str]:
+    if isinstance(value, list):
+        return [str(item) for item in value]
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    raise ValidationError({name: [_("Eine Liste oder ein kommagetrennter Text.")]})
+
+
+@action
+def datastore_search(data: dict, site: Site) -> dict:
+    """Search a table of the DataStore (a loaded CSV or XLSX resource of a published dataset).
+
+    :param resource_id: the id of the resource
+    :type resource_id: string
+    :param filters: column → value (or list of values), e.g. ``{"Stadtteil": "Mitte"}``
+    :type filters: dictionary
+    :param q: full text over the text columns (the start of each word), or a dictionary
+        column → text
+    :type q: string or dictionary
+    :param fields: the columns to return (default: all)
+    :type fields: list or comma-separated string
+    :param sort: e.g. ``"Anzahl desc, Stadtteil"``
+    :type sort: string
+    :param limit: rows to return (default 100, at most 32000)
+    :type limit: int
+    :param offset: rows to skip
+    :type offset: int
+    :param records_format: ``objects`` (default), ``lists``, ``csv`` or ``tsv``
+    :type records_format: string
+    :param include_total: count all matching rows (default true)
+    :type include_total: bool
+
+    :returns: ``fields``, ``records``, ``total``, ``_links``
+    :rtype: dictionary
+    """
+    from urllib.parse import urlencode
+
+    from datastore import engine, query
+
+    table = _datastore_table(data)
+    records_format = data.get("records_format", "objects")
+    if records_format not in ("objects", "lists", "csv", "tsv"):
+        raise ValidationError({"records_format": [_("objects, lists, csv oder tsv.")]})
+    include_total = as_bool(data.get("include_total"), True)
+    built = query.Query(columns=table.columns)
+    try:
+        filters = query.json_filters(data["filters"]) if data.get("filters") not in (None, "", {}) else {}
+        for name, value in filters.items():
+            query.add_condition(built, name, "", value if isinstance(value, list) else [value], "filters")
+        q = data.get("q")
+        if isinstance(q, dict):
+            # Per column: the words must occur in the whole row's text here, as a start.
+            q = " ".join(str(value) for value in q.values())
+        if q:
+            built.words = query.words_of(str(q))
+        if data.get("fields"):
+            query.set_fields(built, _strings_or_list(data["fields"], "fields"))
+        if data.get("sort"):
+            query.set_sort(built, str(data["sort"]))
+        query.set_limit(built, data.get("limit", query.DEFAULT_LIMIT), data.get("offset", 0))
+        if not built.fields:
+            built.fields = [query.ROW_ID, *table.columns]
+        result = query.run_rows(table.table_name, built, total=include_total)
+    except query.QueryError as error:
+        raise ValidationError({error.parameter or "query": [error.message]}) from None
+    except engine.QueryTimeout:
+        raise ValidationError({"query": [_("Die Abfrage hat zu lange gedauert.")]}) from None
+    from datastore import dictionary
+
+    dictionary.count_query(table)
+    fields = _datastore_fields(table, result.fields)
+    names = [field["id"] for field in fields]
+    if records_format == "objects":
+        records = result.records
+    elif records_format == "lists":
+        records = [[record[name] for name in names] for record in result.records]
+    else:
+        import csv
+        import io
+
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter="," if records_format == "csv" else "\t", lineterminator="\n")
+        writer.writerows([["" if record[name] is None else record[name] for name in names]
+                          for record in result.records])  # fmt: skip
+        records = buffer.getvalue()
+    start = {"resource_id": str(table.distribution.identifier)}
+    following = {**start, "offset": built.offset + built.limit}
+    for key in ("filters", "q", "fields", "sort", "limit", "records_format"):
+        if data.get(key) not in (None, ""):
+            value = data[key]
+            start[key] = following[key] = json.dumps(value) if isinstance(value, dict | list) else value
+    answer = {
+        "include_total": include_total,
+        "limit": built.limit,
+        "records_format": records_format,
+        "resource_id": str(table.distribution.identifier),
+        "total_estimation_threshold": None,
+        "records": records,
+        "fields": fields,
+        "_links": {
+            "start": f"/api/3/action/datastore_search?{urlencode(start)}",
+            "next": f"/api/3/action/datastore_search?{urlencode(following)}",
+        },
+    }
+    if built.offset:
+        answer["offset"] = built.offset
+    if include_total:
+        answer["total"] = result.total
+        answer["total_was_estimated"] = False
+    return answer
+
+
+@action
+def datastore_info(data: dict, site: Site) -> dict:
+    """Describe a table of the DataStore: its columns (with the data dictionary) and rows.
+
+    :param id: the id of the resource (also ``resource_id``)
+    :type id: string
+
+    :returns: ``meta`` (``count``, ``id``, ``table_type``), ``fields`` and ``schema``
+    :rtype: dictionary
+    """
+    table = _datastore_table(data)
+    fields = [field for field in _datastore_fields(table) if field["id"] != "_id"]
+    return {
+        "meta": {
+            "id": str(table.distribution.identifier),
+            "count": table.rows,
+            "table_type": "BASE TABLE",
+            "aliases": [],
+        },
+        "fields": [{**field, "schema": {"native_type": field["type"]}} for field in fields],
+        "schema": {field["id"]: field["type"] for field in fields},
+    }

@@ -230,7 +230,7 @@ class Dictizer:
             "cache_url": None,
             "cache_last_updated": None,
             "state": "active",
-            "datastore_active": False,
+            "datastore_active": distribution["queryable"],
             # GovData keeps the licence on the resource, as a DCAT-AP.de URI.
             "license": distribution["licence_uri"],
         }
