@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import dcat_views, legal, views
+from . import dcat_views, feeds, legal, views
 
 app_name = "portal"
 
@@ -41,4 +41,14 @@ urlpatterns += [
     path("catalog/all.<str:format>", dcat_views.catalog_export, name="catalog_export"),
     path("dataset/<slug:name>", dcat_views.dataset_negotiated, name="dataset"),
     path("dataset/<slug:name>.<str:format>", dcat_views.dataset, name="dataset_dcat"),
+]
+
+# Atom feeds of new and changed datasets (portal/feeds.py); /feeds/dataset.atom is CKAN's
+# address of the whole portal's feed, which feed readers and scripts know.
+urlpatterns += [
+    path("feeds/datensaetze.atom", feeds.portal_feed, name="feed"),
+    path("feeds/dataset.atom", feeds.portal_feed, name="feed_ckan"),
+    path("feeds/organisation/<slug:slug>.atom", feeds.organisation_feed, name="feed_organisation"),
+    path("feeds/thema/<slug:code>.atom", feeds.theme_feed, name="feed_theme"),
+    path("feeds/suche.atom", feeds.search_feed, name="feed_search"),
 ]

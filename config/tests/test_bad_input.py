@@ -56,6 +56,8 @@ def assert_german_page(response) -> None:
         "/suche/?q=a%00b",
         "/suche/?%00=1",
         "/suche/?thema=%00",
+        "/feeds/suche.atom?q=%00",
+        "/feeds/suche.atom?organisation=%00",
         "/datenwuensche/?q=%00",
         "/datensatz/baumkataster/?x=%00",
         "/strategie/?q=%00",

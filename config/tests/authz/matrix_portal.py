@@ -146,6 +146,19 @@ ROUTES = routes(
         kwargs=lambda w, label: {**dataset_name(w, label), "format": "ttl"},
         get=ONLY_PUBLISHED,
     ),
+    # Atom feeds of new and changed datasets (portal/feeds.py): published datasets only
+    # (tests in portal/tests/test_feeds.py), read by everyone; an unknown organisation or
+    # theme does not exist.
+    Route("portal:feed", get=EVERYONE),
+    Route("portal:feed_ckan", get=EVERYONE, why="CKAN's address of the whole portal's feed."),
+    Route(
+        "portal:feed_organisation",
+        objects=("lindenau", "unbekannt"),
+        kwargs=lambda w, slug: {"slug": slug},
+        get={"lindenau": EVERYONE},
+    ),
+    Route("portal:feed_theme", objects=("ENVI", "XXXX"), kwargs=lambda w, code: {"code": code}, get={"ENVI": EVERYONE}),
+    Route("portal:feed_search", get=EVERYONE, query="?q=Baum&thema=ENVI&organisation=lindenau"),
     # Staff: data stewards and governance admins triage data requests (they are not
     # owned by an organisation) and moderate comments on their own organisations' data.
     Route("portal:triage_list", get=MODERATORS),
