@@ -183,6 +183,11 @@ die aufgerufene Adresse, den Status der Antwort und die Kennung Ihres Browsers. 
 dienen der Sicherheit und der Fehlersuche. Sie werden nach [Speicherdauer der Server-Protokolle,
 z. B. 7 Tagen] gelöscht.
 
+Wie oft die Seite eines Datensatzes aufgerufen, seine Dateien heruntergeladen und seine Tabellen abgefragt
+werden, zählt das Portal je Datensatz und Tag; gespeichert werden nur der Datensatz, der Tag, die Art des
+Abrufs und die Anzahl, keine IP-Adresse, keine Browserkennung und kein Cookie. Diese Zahlen beziehen sich auf
+keine Person und bleiben deshalb erhalten; das Portal zeigt sie beim Datensatz und auf der Seite „Transparenz“.
+
 Gegen Missbrauch zählt das Portal Eingaben je IP-Adresse: höchstens {request_limit} Datenwünsche und
 {comment_limit} Kommentare in {request_minutes} Minuten und {vote_limit} Stimmen in {vote_minutes} Minuten.
 Dafür speichert es nicht die IP-Adresse selbst, sondern nur einen mit einem geheimen Schlüssel gebildeten

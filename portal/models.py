@@ -294,3 +294,35 @@ class LegalPage(models.Model):
 
     def __str__(self):
         return self.get_kind_display()
+
+
+class UsageKind(models.TextChoices):
+    PAGE_VIEW = "page_view", _("Seitenaufrufe")
+    DOWNLOAD = "download", _("Downloads")
+    TABLE_QUERY = "table_query", _("Tabellenabfragen")
+
+
+class UsageCount(models.Model):
+    """How often a dataset was used on one day, per kind of use (portal.usage counts it).
+    Nothing about who used it: no IP address, no cookie, no browser identification, not
+    even the time of day; a row is the dataset, the day, the kind and the number, so the
+    rows hold no personal data and are kept."""
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="usage_counts", db_index=False)
+    day = models.DateField(_("Tag"))
+    kind = models.CharField(_("Art"), max_length=16, choices=UsageKind.choices)
+    count = models.PositiveBigIntegerField(_("Anzahl"), default=0)
+
+    class Meta:
+        verbose_name = _("Abrufzahl")
+        verbose_name_plural = _("Abrufzahlen")
+        constraints = [
+            # The conflict target of the counting upsert; its index (dataset first, then day)
+            # also answers "the last 30 days (or 12 months) of one dataset".
+            models.UniqueConstraint(fields=["dataset", "day", "kind"], name="portal_usage_once_per_day"),
+        ]
+        # The dashboard's totals and top list read a range of days across all datasets.
+        indexes = [models.Index(fields=["day", "kind"], name="portal_usage_day_kind")]
+
+    def __str__(self):
+        return f"{self.dataset_id} {self.day} {self.kind}: {self.count}"

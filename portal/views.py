@@ -40,10 +40,10 @@ from core import participation
 from governance.models import Organisation, Role
 from governance.permissions import can_moderate, organisations_with_role
 
-from . import dcat_views, services, transparency
+from . import dcat_views, services, transparency, usage
 from . import search as portal_search
 from .forms import CommentForm, DataRequestForm, TriageForm
-from .models import Comment, CommentStatus, DataRequest, DataRequestStatus, Vote, response_due
+from .models import Comment, CommentStatus, DataRequest, DataRequestStatus, UsageKind, Vote, response_due
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +51,7 @@ logger = logging.getLogger(__name__)
 DATA_REQUEST_LIMIT = settings.PORTAL_DATA_REQUEST_LIMIT
 COMMENT_LIMIT = settings.PORTAL_COMMENT_LIMIT
 DASHBOARD_CACHE_SECONDS = 300
+USAGE_CACHE_KEY = "portal:dashboard:usage"
 
 # Where issue 8 puts the machine-readable forms: a link appears once its URL exists.
 MACHINE_READABLE = [
@@ -152,10 +153,12 @@ def search(request):
 # Dataset page, downloads, conversion
 
 
-def _dataset_etag(dataset, *, votes: int, comments_marker, voted: bool, user, quality_marker=()) -> str:
+def _dataset_etag(
+    dataset, *, votes: int, comments_marker, voted: bool, user, quality_marker=(), usage_marker=()
+) -> str:
     parts = [
         dataset.pk, dataset.version, dataset.modified.isoformat(), votes, comments_marker, voted, get_language(),
-        user.pk if user.is_authenticated else "", quality_marker,
+        user.pk if user.is_authenticated else "", quality_marker, usage_marker,
     ]  # fmt: skip
     return quote_etag(hashlib.sha256(repr(parts).encode()).hexdigest()[:32])
 
@@ -229,6 +232,8 @@ def dataset_detail(request, name):
     )
     comments = list(Comment.objects.filter(dataset=dataset, status=CommentStatus.APPROVED).order_by("created", "pk"))
     comments_marker = (len(comments), comments[-1].moderated_at.isoformat() if comments else "")
+    # Complete days only (portal.usage.window): the figures change once a day, not per visit.
+    used = usage.last_month(dataset.pk)
     etag = _dataset_etag(
         dataset,
         votes=tally["total"],
@@ -236,6 +241,7 @@ def dataset_detail(request, name):
         voted=bool(tally["mine"]),
         user=request.user,
         quality_marker=quality_marker,
+        usage_marker=tuple(used.items()),
     )
     last_modified = int(max(dataset.modified, score.computed_at if score else dataset.modified).timestamp())
     # A pending message (after voting or commenting) must be shown, not a cached page.
@@ -266,8 +272,11 @@ def dataset_detail(request, name):
             "machine_readable": machine_readable_links(dataset),
             "page_url": request.build_absolute_uri(),
             "today": timezone.localdate(),
+            "usage": used,
         },
     )
+    # Only a page actually sent is a page view (not a 304, a 404 or a withdrawn dataset's 410).
+    usage.count_request(request, dataset.pk, UsageKind.PAGE_VIEW)
     response["ETag"] = etag
     response["Last-Modified"] = http_date(last_modified)
     patch_vary_headers(response, ["Accept"])
@@ -327,6 +336,7 @@ def download(request, name, identifier):
         filename=filename,
         content_type=distribution.media_type or "application/octet-stream",
     )
+    usage.count_request(request, distribution.dataset_id, UsageKind.DOWNLOAD)
     return _cache_headers(response, etag, last_modified)
 
 
@@ -382,6 +392,8 @@ def convert(request, name, identifier, target):
     response = FileResponse(
         stored, as_attachment=True, filename=os.path.basename(rendition.file.name), content_type=content_type
     )
+    # A conversion of the file is a download of the dataset too.
+    usage.count_request(request, distribution.dataset_id, UsageKind.DOWNLOAD)
     return _cache_headers(response, etag, last_modified)
 
 
@@ -455,7 +467,12 @@ def dashboard(request):
     if data is None:
         data = transparency.dashboard_data()
         cache.set(key, data, DASHBOARD_CACHE_SECONDS)
-    return render(request, "portal/dashboard.html", {"data": data})
+    # The usage figures carry no translated text: one cache entry for every language.
+    figures = cache.get(USAGE_CACHE_KEY)
+    if figures is None:
+        figures = usage.dashboard_figures()
+        cache.set(USAGE_CACHE_KEY, figures, DASHBOARD_CACHE_SECONDS)
+    return render(request, "portal/dashboard.html", {"data": data, "usage": figures})
 
 
 # ---------------------------------------------------------------------------

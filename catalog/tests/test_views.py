@@ -697,8 +697,10 @@ def test_the_list_needs_the_same_queries_for_few_and_many_datasets(
 #    9 guardian's object permissions of the user, 10 … of the user's groups (roles_held: the
 #      edit button and the workflow's transitions),
 #   11 the decisions about the dataset (the trail; none yet, so no prefetch),
-#   12 the roles the user holds anywhere (navigation context processor).
-DETAIL_QUERIES = 12
+#   12 the roles the user holds anywhere (navigation context processor),
+#   13 the usage figures of the last month and twelve months (portal.usage.dataset_report,
+#      through the template tag portal_usage.dataset_usage).
+DETAIL_QUERIES = 13
 
 
 @pytest.mark.parametrize("count", [1, 5])
