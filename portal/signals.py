@@ -10,8 +10,10 @@ from django.dispatch import receiver
 
 from catalog.models import Dataset, Distribution
 from catalog.signals import datasets_created
+from datastore.signals import table_queried
 
-from . import services
+from . import services, usage
+from .models import UsageKind
 
 INDEXED_FIELDS = {
     "title",
@@ -72,3 +74,9 @@ def index_deleted_distribution(sender, instance, origin=None, **kwargs):
 def index_created_datasets(sender, datasets, **kwargs):
     for dataset in datasets:
         services.index_dataset(dataset.pk)
+
+
+@receiver(table_queried, dispatch_uid="portal.usage.table_queried")
+def count_table_query(sender, dataset_id, **kwargs):
+    """A query of a table (REST, CKAN's datastore_search, the explorer) in the usage statistics."""
+    usage.count(dataset_id, UsageKind.TABLE_QUERY)

@@ -159,7 +159,18 @@ def test_the_table_describes_itself_and_its_schema(api, table):
 
 
 def test_the_query_count_does_not_grow_with_the_rows(api, table, django_assert_max_num_queries):
-    # The table, one read-only transaction (its settings, rows, count; in a test a savepoint
-    # and its rollback and release), the dictionary, the usage count (with its savepoint).
-    with django_assert_max_num_queries(11):
+    # The table; one read-only transaction (its settings, the rows, the count; in a test a
+    # savepoint, its rollback and release); the dictionary; the usage count (in a test with
+    # its savepoint and release).
+    with django_assert_max_num_queries(12):
         api.get(rows_url(table), {"limit": "100", "count": "true"})
+
+
+def test_each_query_counts_in_the_usage_statistics(api, table):
+    api.get(rows_url(table))
+    api.get(groups_url(table), {"agg": "count"})
+    api.get(rows_url(table), {"Anzahl": "viele"})  # refused: not counted
+    from portal.models import UsageCount
+
+    # (usage.last_month ends yesterday: today's row is read directly.)
+    assert UsageCount.objects.get(dataset_id=table.distribution.dataset_id, kind="table_query").count == 2
