@@ -255,7 +255,11 @@ class _Writers:
         converters = self.converters
         if len(row) > len(converters):  # the file grew between the passes
             converters.extend(TEXT_COLUMN.converter() for _ in range(len(row) - len(converters)))
-        values = [convert(cell) for convert, cell in zip(converters, row, strict=False)]
+        try:
+            values = [convert(cell) for convert, cell in zip(converters, row, strict=False)]
+        except ValueError:
+            # The file changed between the passes: a cell its column's type no longer fits stays as it is.
+            values = [_lenient(convert, cell) for convert, cell in zip(converters, row, strict=False)]
         # The CSV keeps the cells as written; only text can be a formula.
         self.csv.writerow(
             [
@@ -310,6 +314,13 @@ class _Writers:
             self.json_file.close()
         if self.workbook is not None:
             self.workbook.close()
+
+
+def _lenient(convert, cell):
+    try:
+        return convert(cell)
+    except ValueError:
+        return cell
 
 
 def _json_value(value):

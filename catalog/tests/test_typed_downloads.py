@@ -213,3 +213,18 @@ def test_an_xlsx_gets_a_german_csv(from_xlsx):
     assert lines[1] == "Königstraße;1234,5;17;31.12.2024;31.12.2024 13:45:00;01067;1234,5;Größe"
     assert lines[2] == "Große Gasse;;3;;;04109;12"  # as the sheet stores the row: without the empty cell at its end
     assert lines[3] == "Weg;-0,75;;01.01.2025;01.01.2025 08:00:00;99084;-0,75;ok"
+
+
+def test_a_cell_that_changed_between_the_passes_stays_as_it_is(tmp_path, settings, monkeypatch):
+    from catalog import renditions
+
+    survey = renditions._survey
+
+    def survey_then_change(distribution, limits):
+        found = survey(distribution, limits)
+        (tmp_path / "media" / "t.csv").write_bytes(b"Anzahl\r\n17\r\nsiebzehn\r\n")
+        return found
+
+    monkeypatch.setattr(renditions, "_survey", survey_then_change)
+    outcomes = rendered(tmp_path, settings, "t.csv", b"Anzahl\r\n17\r\n18\r\n", "CSV")
+    assert json.loads(read(outcomes[RenditionKind.JSON])) == [{"Anzahl": 17}, {"Anzahl": "siebzehn"}]
