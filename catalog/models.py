@@ -1115,6 +1115,8 @@ class FreshnessReminder(models.Model):
 class RenditionKind(models.TextChoices):
     PREVIEW = "preview", _("Vorschau")
     CSV = "csv", "CSV"
+    # ";", decimal comma, TT.MM.JJJJ, UTF-8 with BOM: what Excel with German settings opens as numbers and dates.
+    CSV_DE = "csv_de", _("CSV (Excel, deutsch)")
     JSON = "json", "JSON"
     XLSX = "xlsx", "XLSX"
 

@@ -1,20 +1,24 @@
 """Renditions of tabular distributions (CSV, XLSX uploads): the preview and the
-alternative formats CSV, JSON and XLSX, computed once per checksum by the worker
-(`render_distribution`, enqueued when a table is added, next to its validation) and
+alternative formats CSV, German CSV, JSON and XLSX, computed once per checksum by the
+worker (`render_distribution`, enqueued when a table is added, next to its validation) and
 stored as files (catalog.models.Rendition). The portal only serves them: no request
 reads or converts a table.
 
 Every pass reads through core.tables.read_rows, within the TABLE_MAX_* caps; the first
 cap reached makes the formats "too large" with the cap named, the preview (the first
-rows) is kept. Two passes: the first infers the type of each CSV column (CSV cells are
-text) and counts the rows, the second writes the three formats side by side, row by row,
-into temporary files, so memory stays flat whatever the file's size.
+rows) is kept. Two passes: the first infers the type of each column (core.tabletypes, the
+inference the queryable tables share; CSV cells are text, XLSX cells typed or text) and
+counts the rows, the second writes the four formats side by side, row by row, into
+temporary files, so memory stays flat whatever the file's size.
 
 Output: CSV per RFC 4180 (comma, CRLF, UTF-8 with BOM, so spreadsheet programs detect the
-encoding), the source's values as written; JSON a list of objects keyed by the header,
-numbers as numbers, dates as ISO text, empty typed cells null; XLSX written with
-xlsxwriter in constant-memory mode, numbers as numbers, dates as dates, every text cell
-written as a string (never a formula). Text in CSV and XLSX passes core.cells.safe_cell.
+encoding), the source's values as written; the German CSV as Excel with German settings
+opens it (";", decimal comma without digit grouping, TT.MM.JJJJ, WAHR/FALSCH, UTF-8 with
+BOM, CRLF), kept only where it says something the original does not (_Writers); JSON a
+list of objects keyed by the header, numbers as numbers (integer columns int, number
+columns float), dates as ISO text, empty typed cells null; XLSX written with xlsxwriter in
+constant-memory mode, numbers as numbers, dates as dates, every text cell written as a
+string (never a formula). Text in the CSVs and XLSX passes core.cells.safe_cell.
 """
 
 from __future__ import annotations
@@ -23,12 +27,12 @@ import csv
 import json
 import logging
 import os
-import re
 import shutil
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from decimal import Decimal
 
 import xlsxwriter
 from celery import shared_task
@@ -44,6 +48,7 @@ from django.utils.translation import ngettext
 
 from core import tables
 from core.cells import safe_cell
+from core.tabletypes import STRING, TEXT_COLUMN, ColumnType, ColumnTypes
 
 from .models import Distribution, Rendition, RenditionKind, RenditionStatus
 
@@ -53,10 +58,13 @@ TABULAR_FORMATS = ("CSV", "XLSX")
 # What a portal visitor may download, in the order the page lists them.
 TARGETS = {
     RenditionKind.CSV: ("text/csv; charset=utf-8", "csv"),
+    RenditionKind.CSV_DE: ("text/csv; charset=utf-8", "csv"),
     RenditionKind.JSON: ("application/json", "json"),
     RenditionKind.XLSX: ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
 }
 KINDS = (RenditionKind.PREVIEW, *TARGETS)
+# What tells two formats with one extension apart in the file name.
+_SUFFIX = {RenditionKind.CSV_DE: "-excel"}
 PREVIEW_ROWS = 10
 PREVIEW_COLUMNS = 20
 PREVIEW_CELL = 200
@@ -67,89 +75,6 @@ XLSX_ROWS = "xlsx_rows"
 
 def is_tabular_upload(distribution) -> bool:
     return distribution.format in TABULAR_FORMATS and bool(distribution.file)
-
-
-# ---------------------------------------------------------------------------
-# Column types of CSV files (text cells)
-
-INTEGER = "integer"
-DECIMAL_DE = "decimal_de"  # 12,5 or 1.234,5
-DECIMAL_EN = "decimal_en"  # 12.5
-DATE = "date"  # 2024-12-31 or 31.12.2024
-BOOLEAN = "boolean"
-TEXT = "text"
-
-# No leading zeros (a postcode or a municipality key is text) and at most 15 digits, the
-# precision of a spreadsheet's number.
-_INTEGER = re.compile(r"-?(0|[1-9]\d{0,14})")
-_DECIMAL_DE = re.compile(r"-?(0|[1-9]\d{0,2}(\.\d{3})+|[1-9]\d{0,14})(,\d{1,15})?")
-_DECIMAL_EN = re.compile(r"-?(0|[1-9]\d{0,14})(\.\d{1,15})?")
-_DATE_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_DATE_DE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
-_BOOLEANS = {"true": True, "false": False, "wahr": True, "falsch": False}
-
-
-def _date(text: str) -> date | None:
-    if match := _DATE_ISO.fullmatch(text):
-        year, month, day = match.groups()
-    elif match := _DATE_DE.fullmatch(text):
-        day, month, year = match.groups()
-    else:
-        return None
-    try:
-        return date(int(year), int(month), int(day))
-    except ValueError:
-        return None
-
-
-@dataclass
-class _Column:
-    """Which readings fit every non-empty cell of one column seen so far."""
-
-    fits: set = field(default_factory=lambda: {INTEGER, DECIMAL_DE, DECIMAL_EN, DATE, BOOLEAN})
-    seen: bool = False
-
-    def see(self, text: str) -> None:
-        text = text.strip()
-        if not text or not self.fits:
-            return
-        self.seen = True
-        checks = {
-            INTEGER: lambda: _INTEGER.fullmatch(text),
-            DECIMAL_DE: lambda: _DECIMAL_DE.fullmatch(text),
-            DECIMAL_EN: lambda: _DECIMAL_EN.fullmatch(text),
-            DATE: lambda: _date(text),
-            BOOLEAN: lambda: text.lower() in _BOOLEANS,
-        }
-        self.fits = {kind for kind in self.fits if checks[kind]()}
-
-    def kind(self) -> str:
-        if not self.seen:
-            return TEXT
-        for kind in (INTEGER, DATE, BOOLEAN):
-            if kind in self.fits:
-                return kind
-        # "1.234" fits both decimal readings with different values: no guessing, text.
-        decimals = self.fits & {DECIMAL_DE, DECIMAL_EN}
-        return decimals.pop() if len(decimals) == 1 else TEXT
-
-
-def typed(text: str, kind: str):
-    """The value of a CSV cell read as its column's type (None if empty in a typed column)."""
-    if kind == TEXT:
-        return text
-    text = text.strip()
-    if not text:
-        return None
-    if kind == INTEGER:
-        return int(text)
-    if kind == DECIMAL_DE:
-        return float(text.replace(".", "").replace(",", "."))
-    if kind == DECIMAL_EN:
-        return float(text)
-    if kind == DATE:
-        return _date(text)
-    return _BOOLEANS[text.lower()]
 
 
 # ---------------------------------------------------------------------------
@@ -173,6 +98,8 @@ def _read(distribution, limits):
 
 
 def _text(value) -> str:
+    if value.__class__ is str:
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -189,32 +116,45 @@ def _short(value) -> str:
 
 @dataclass
 class _Survey:
-    """What the first pass learnt: the preview, the row count, the CSV column types, or
-    the cap that stopped it."""
+    """What the first pass learnt: the preview, the row count, the column types
+    (core.tabletypes), the CSV's dialect, or the cap that stopped it."""
 
     preview: dict | None = None
     data_rows: int = 0
-    types: list[str] | None = None
+    columns: list[ColumnType] = field(default_factory=list)
+    dialect: tables.CsvDialect | None = None
     too_large: tables.TooLarge | None = None
 
 
+def _dialect(distribution) -> tables.CsvDialect | None:
+    if distribution.format != "CSV":
+        return None
+    binary = distribution.file.open("rb")
+    try:
+        return tables.sniff_csv(binary)
+    finally:
+        binary.close()
+
+
+# The hint for columns that read both ways ("1.234"): Excel with German settings writes
+# ";" and a decimal comma, with English settings "," and a decimal point.
+_DECIMAL_BY_DELIMITER = {";": ",", ",": "."}
+
+
 def _survey(distribution, limits) -> _Survey:
-    survey = _Survey()
+    survey = _Survey(dialect=_dialect(distribution))
     head: list[list] = []
-    columns: list[_Column] = []
-    is_csv = distribution.format == "CSV"
+    types = ColumnTypes(decimal=_DECIMAL_BY_DELIMITER.get(survey.dialect.delimiter) if survey.dialect else None)
+    width = 0
     try:
         for number, row in enumerate(_read(distribution, limits)):
             if len(head) <= PREVIEW_ROWS:
                 head.append([_short(value) for value in row[:PREVIEW_COLUMNS]])
             if number == 0:
+                width = len(row)
                 continue
             survey.data_rows += 1
-            if is_csv:
-                if len(row) > len(columns):
-                    columns.extend(_Column() for _ in range(len(row) - len(columns)))
-                for column, value in zip(columns, row, strict=False):
-                    column.see(value)
+            types.see(row)
     except tables.TooLarge as error:
         survey.too_large = error
     if head:
@@ -223,20 +163,61 @@ def _survey(distribution, limits) -> _Survey:
             "rows": head[1:],
             "truncated_columns": len(head[0]) >= PREVIEW_COLUMNS,
         }
-    if is_csv:
-        survey.types = [column.kind() for column in columns]
+    survey.columns = types.columns(width)
     return survey
 
 
-class _Writers:
-    """The three formats written side by side into a temporary directory, one row at a
-    time; `xlsx` is False when the sheet could not hold the rows."""
+def _german(value) -> str:
+    """A typed cell as Excel with German settings reads it: decimal comma without digit
+    grouping (R's read.csv2 and pandas with decimal="," read no thousands dot, and
+    "1.234" would be 1.234 in English), TT.MM.JJJJ, WAHR/FALSCH. A datetime keeps its
+    wall time; Excel has no offsets."""
+    if value.__class__ is str:
+        return safe_cell(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "WAHR" if value else "FALSCH"
+    if isinstance(value, Decimal):
+        return format(value, "f").replace(".", ",")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, datetime):
+        text = (
+            f"{value.day:02d}.{value.month:02d}.{value.year:04d} {value.hour:02d}:{value.minute:02d}:{value.second:02d}"
+        )
+        return f"{text},{value.microsecond:06d}".rstrip("0") if value.microsecond else text
+    if isinstance(value, date):
+        return f"{value.day:02d}.{value.month:02d}.{value.year:04d}"
+    return safe_cell(_text(value))
 
-    def __init__(self, directory: str, *, types: list[str] | None, xlsx: bool):
-        self.types = types
-        self.paths = {kind: os.path.join(directory, f"out.{TARGETS[kind][1]}") for kind in TARGETS}
+
+class _Writers:
+    """The four formats written side by side into a temporary directory, one row at a
+    time; `xlsx` is False when the sheet could not hold the rows.
+
+    `german_differs` tells, once all rows are written, whether the German CSV says
+    anything the original does not: always for an XLSX; for a CSV if it is not separated
+    by ";", if a cell's German form differs from its text (a decimal point, a thousands
+    dot, an ISO date, "wahr" for WAHR, a neutralised formula), or if it is UTF-8 with
+    umlauts but without a BOM (Excel would read it as Windows-1252). A Windows-1252 file
+    in German form is left alone: Excel with German settings reads it as it is."""
+
+    def __init__(self, directory: str, *, survey: _Survey, xlsx: bool):
+        self.converters = [column.converter() for column in survey.columns]
+        self.text_columns = [column.kind == STRING for column in survey.columns]
+        self.is_csv = survey.dialect is not None
+        dialect = survey.dialect
+        self.german_differs = dialect is None or dialect.delimiter != ";"
+        # Non-ASCII text matters only while nothing else has made the German CSV worth it.
+        self.watch_ascii = dialect is not None and dialect.encoding == "utf-8-sig" and not dialect.bom
+        self.paths = {
+            kind: os.path.join(directory, f"out{_SUFFIX.get(kind, '')}.{TARGETS[kind][1]}") for kind in TARGETS
+        }
         self.csv_file = open(self.paths[RenditionKind.CSV], "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
         self.csv = csv.writer(self.csv_file)  # RFC 4180: comma, minimal quoting, CRLF
+        self.german_file = open(self.paths[RenditionKind.CSV_DE], "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
+        self.german = csv.writer(self.german_file, delimiter=";", lineterminator="\r\n")
         self.json_file = open(self.paths[RenditionKind.JSON], "w", encoding="utf-8")  # noqa: SIM115
         self.json_first = True
         self.keys: list[str] = []
@@ -261,27 +242,36 @@ class _Writers:
 
     def header(self, row: list) -> None:
         self.keys = tables.column_names(row)
-        self.csv.writerow([safe_cell(_text(value)) for value in row])
+        cells = [safe_cell(_text(value)) for value in row]
+        self.csv.writerow(cells)
+        self._german_row(cells, row)
         self.json_file.write("[")
         if self.sheet is not None:
-            for column, value in enumerate(row):
-                self.sheet.write_string(0, column, safe_cell(_text(value)))
+            for column, value in enumerate(cells):
+                self.sheet.write_string(0, column, value)
         self.row_number = 1
 
     def row(self, row: list) -> None:
-        if self.types is not None:  # a CSV: text cells, typed by their column
-            kinds = self.types
-            values = [typed(text, kinds[index] if index < len(kinds) else TEXT) for index, text in enumerate(row)]
-            # CSV keeps the cells as written; only text can be a formula.
-            csv_cells = [
-                text if index < len(kinds) and kinds[index] != TEXT else safe_cell(text)
-                for index, text in enumerate(row)
+        converters = self.converters
+        if len(row) > len(converters):  # the file grew between the passes
+            converters.extend(TEXT_COLUMN.converter() for _ in range(len(row) - len(converters)))
+        try:
+            values = [convert(cell) for convert, cell in zip(converters, row, strict=False)]
+        except ValueError:
+            # The file changed between the passes: a cell its column's type no longer fits stays as it is.
+            values = [_lenient(convert, cell) for convert, cell in zip(converters, row, strict=False)]
+        # The CSV keeps the cells as written; only text can be a formula.
+        self.csv.writerow(
+            [
+                safe_cell(cell) if text_column and cell.__class__ is str else _text(cell)
+                for text_column, cell in zip(self.text_columns, row, strict=False)
             ]
-        else:  # an XLSX: typed cells already
-            values = row
-            csv_cells = [safe_cell(_text(value)) if isinstance(value, str) else _text(value) for value in row]
-        self.csv.writerow(csv_cells)
-        record = dict(zip(self.keys, [_json_value(value) for value in values], strict=False))
+            + [safe_cell(_text(cell)) for cell in row[len(self.text_columns) :]]
+        )
+        self._german_row([_german(value) for value in values], row)
+        # Every record has every key: a cell missing at the row's end (an XLSX stores none) is null.
+        cells = [_json_value(value) for value in values] + [None] * (len(self.keys) - len(values))
+        record = dict(zip(self.keys, cells, strict=False))
         self.json_file.write(("\n" if self.json_first else ",\n") + json.dumps(record, ensure_ascii=False))
         self.json_first = False
         if self.sheet is not None:
@@ -289,14 +279,24 @@ class _Writers:
                 self._cell(column, value)
         self.row_number += 1
 
+    def _german_row(self, cells: list[str], source: list) -> None:
+        self.german.writerow(cells)
+        if self.german_differs:
+            return
+        for cell, original in zip(cells, source, strict=True):
+            original = "" if original is None else original
+            if cell != original or (self.watch_ascii and not original.isascii()):
+                self.german_differs = True
+                return
+
     def _cell(self, column: int, value) -> None:
         sheet, row = self.sheet, self.row_number
         if value is None or value == "":
             return
         if isinstance(value, bool):
             sheet.write_boolean(row, column, value)
-        elif isinstance(value, int | float):
-            sheet.write_number(row, column, value)
+        elif isinstance(value, int | float | Decimal):
+            sheet.write_number(row, column, float(value) if isinstance(value, Decimal) else value)
         elif isinstance(value, datetime):
             sheet.write_datetime(row, column, value.replace(tzinfo=None), self.datetime_format)
         elif isinstance(value, date):
@@ -306,6 +306,7 @@ class _Writers:
 
     def close(self) -> None:
         self.csv_file.close()
+        self.german_file.close()
         if not self.json_file.closed:
             if self.json_first and not self.keys:
                 self.json_file.write("[")
@@ -315,17 +316,31 @@ class _Writers:
             self.workbook.close()
 
 
+def _lenient(convert, cell):
+    try:
+        return convert(cell)
+    except ValueError:
+        return cell
+
+
 def _json_value(value):
+    if value is None or value.__class__ in (str, int):
+        return value
+    if isinstance(value, Decimal):
+        # JSON readers take numbers as doubles; float's shortest text is what they read.
+        value = float(value)
     if isinstance(value, datetime | date | time):
         return value.isoformat()
-    if isinstance(value, float) and value != value:  # NaN is no JSON
-        return None
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return None  # NaN and infinity are no JSON
     return value
 
 
 @dataclass
 class Outcome:
-    """One rendition before it is stored: a ready file (`path`), or why there is none."""
+    """One rendition before it is stored: a ready file (`path`), or why there is none.
+    A German CSV that would say what the original says is ready without a file: the
+    original is that file."""
 
     kind: str
     status: str
@@ -337,7 +352,7 @@ class Outcome:
 
 def render_files(distribution, directory: str, limits: tables.TableLimits | None = None) -> list[Outcome]:
     """Render `distribution` (a CSV or XLSX upload) into `directory`: the preview and the
-    three formats, each ready, too large or failed. Reads the file twice at most, each pass
+    four formats, each ready, too large or failed. Reads the file twice at most, each pass
     within `limits` (default: the settings)."""
     limits = limits or tables.TableLimits.from_settings()
     try:
@@ -355,7 +370,7 @@ def render_files(distribution, directory: str, limits: tables.TableLimits | None
         cap = survey.too_large
         return outcomes + [Outcome(kind, RenditionStatus.TOO_LARGE, limit=cap.limit, cap=cap.cap) for kind in TARGETS]
     xlsx = survey.data_rows <= XLSX_MAX_DATA_ROWS
-    writers = _Writers(directory, types=survey.types, xlsx=xlsx)
+    writers = _Writers(directory, survey=survey, xlsx=xlsx)
     try:
         rows = _read(distribution, limits)
         for number, row in enumerate(rows):
@@ -374,6 +389,8 @@ def render_files(distribution, directory: str, limits: tables.TableLimits | None
     for kind in TARGETS:
         if kind == RenditionKind.XLSX and not xlsx:
             outcomes.append(Outcome(kind, RenditionStatus.TOO_LARGE, limit=XLSX_ROWS, cap=XLSX_MAX_DATA_ROWS))
+        elif kind == RenditionKind.CSV_DE and not writers.german_differs:
+            outcomes.append(Outcome(kind, RenditionStatus.READY))
         else:
             outcomes.append(Outcome(kind, RenditionStatus.READY, path=writers.paths[kind]))
     return outcomes
@@ -392,7 +409,8 @@ def _store(distribution, checksum: str, outcome: Outcome) -> None:
     if outcome.path:
         stem = os.path.splitext(os.path.basename(distribution.file.name))[0] or "daten"
         with open(outcome.path, "rb") as source:
-            rendition.file.save(f"{stem}.{TARGETS[outcome.kind][1]}", File(source), save=False)
+            suffix = _SUFFIX.get(outcome.kind, "")
+            rendition.file.save(f"{stem}{suffix}.{TARGETS[outcome.kind][1]}", File(source), save=False)
         rendition.byte_size = rendition.file.size
     try:
         with transaction.atomic():
@@ -459,15 +477,20 @@ def render_distribution(distribution_id: int) -> dict | None:
 
 
 def missing() -> Iterable[int]:
-    """Ids of the tabular uploads without a preview for their current checksum (tables
-    stored before renditions existed, or whose task was lost)."""
-    has_preview = Rendition.objects.filter(
-        distribution=OuterRef("pk"), checksum_sha256=OuterRef("checksum_sha256"), kind=RenditionKind.PREVIEW
-    )
+    """Ids of the tabular uploads without every kind for their current checksum (tables
+    stored before renditions or before a kind existed, or whose task was lost)."""
+
+    def has(kind):
+        return Exists(
+            Rendition.objects.filter(
+                distribution=OuterRef("pk"), checksum_sha256=OuterRef("checksum_sha256"), kind=kind
+            )
+        )
+
     return (
         Distribution.objects.filter(format__in=TABULAR_FORMATS)
         .exclude(file="")
-        .exclude(Exists(has_preview))
+        .exclude(*(has(kind) for kind in KINDS))
         .values_list("pk", flat=True)
         .iterator()
     )

@@ -180,15 +180,19 @@ def stored_renditions(dataset, distribution) -> tuple[dict | None, dict | None]:
         return None, None
     stored = {r.kind: r for r in distribution.renditions.all() if r.checksum_sha256 == distribution.checksum_sha256}
     preview = stored[RenditionKind.PREVIEW].preview if RenditionKind.PREVIEW in stored else None
-    if not all(kind in stored for kind in renditions.TARGETS):
+    # Tables rendered before the German CSV existed lack it until render_tables has run.
+    if not all(kind in stored for kind in renditions.TARGETS if kind != RenditionKind.CSV_DE):
         return preview, {}
     offered, refused = [], {}
     for kind in renditions.TARGETS:
-        if stored[kind].status == RenditionStatus.READY:
+        rendition = stored.get(kind)
+        if rendition is None or (rendition.status == RenditionStatus.READY and not rendition.file):
+            continue  # a German CSV without a file: the original is in that form already
+        if rendition.status == RenditionStatus.READY:
             url = reverse("portal:convert", args=[dataset.name, distribution.identifier, kind])
             offered.append({"label": kind.label, "url": url})
         else:
-            refused.setdefault(renditions.reason(stored[kind]), []).append(kind.label)
+            refused.setdefault(renditions.reason(rendition), []).append(str(kind.label))
     refused = [{"labels": ", ".join(labels), "reason": reason} for reason, labels in refused.items()]
     return preview, {"offered": offered, "refused": refused}
 
@@ -378,6 +382,9 @@ def convert(request, name, identifier, target):
         if pending:
             response["Retry-After"] = str(CONVERSION_RETRY_AFTER)
         return response
+    if not rendition.file:
+        # A German CSV that would say what the original says: the original is that file.
+        return redirect("portal:download", distribution.dataset.name, distribution.identifier)
     etag = quote_etag(f"{rendition.checksum_sha256}-{target}")
     last_modified = int(rendition.created.timestamp())
     not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)

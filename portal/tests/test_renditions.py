@@ -2,6 +2,7 @@
 computed once per checksum (catalog.renditions); no request reads or converts a table
 (issue 21, findings 2 and 4)."""
 
+import codecs
 import io
 import json
 
@@ -118,6 +119,51 @@ def test_numbers_stay_numbers_in_json_and_xlsx(client, typed_table):
     assert csv_lines[2].startswith('05678,-3,"0,25","12,0",-0.5,2025-01-01,1.1.2025,falsch,drei,')
 
 
+def test_the_german_csv_is_offered_and_served_as_excel_csv_where_it_differs_from_the_original(client, typed_table):
+    dataset, distribution = typed_table
+    page = body(client.get(reverse("portal:dataset_detail", args=[dataset.name]))).decode()
+    url = convert_url(dataset, distribution, "csv_de")
+    assert f'href="{url}">CSV (Excel, deutsch)' in page
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert 'filename="typen-excel.csv"' in response["Content-Disposition"]
+    data = body(response)
+    assert data.startswith(codecs.BOM_UTF8)
+    lines = data.decode("utf-8-sig").split("\r\n")
+    assert lines[0] == "Schlüssel;Anzahl;Anteil;Betrag;Wert;Stichtag;Datum;Aktiv;Gemischt;Notiz"
+    assert lines[2] == "05678;-3;0,25;12,0;-0,5;01.01.2025;01.01.2025;FALSCH;drei;'-2+3"
+
+
+def test_a_table_already_in_excels_german_form_offers_no_german_csv(
+    client, flow_a, org_a, django_capture_on_commit_callbacks
+):
+    content = codecs.BOM_UTF8 + "Ort;Anzahl;Anteil;Stichtag\r\nKöln;1234;12,5;31.12.2024\r\n".encode()
+    dataset, distribution = publish_table(
+        flow_a, org_a, "schon", content, "schon.csv", django_capture_on_commit_callbacks
+    )
+    page = body(client.get(reverse("portal:dataset_detail", args=[dataset.name]))).decode()
+    assert "/als-csv/" in page
+    assert "/als-csv_de/" not in page
+    assert "Excel, deutsch" not in page
+    # Whoever asks for it anyway gets the original, which is that file.
+    response = client.get(convert_url(dataset, distribution, "csv_de"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("portal:download", args=[dataset.name, distribution.identifier])
+
+
+def test_a_table_rendered_before_the_german_csv_keeps_its_formats_until_the_backfill_adds_it(client, typed_table):
+    dataset, distribution = typed_table
+    Rendition.objects.filter(distribution=distribution, kind="csv_de").delete()
+    page = body(client.get(reverse("portal:dataset_detail", args=[dataset.name]))).decode()
+    assert "/als-json/" in page
+    assert "/als-csv_de/" not in page
+    assert list(renditions.missing()) == [distribution.pk]
+    assert renditions.render(distribution)["csv_de"] == "ready"
+    assert list(renditions.missing()) == []
+    assert "/als-csv_de/" in body(client.get(reverse("portal:dataset_detail", args=[dataset.name]))).decode()
+
+
 def test_an_xlsx_gets_a_preview_and_typed_formats(client, flow_a, org_a, django_capture_on_commit_callbacks):
     workbook = Workbook()
     workbook.active.append(["Jahr", "Anzahl", "Name"])
@@ -187,7 +233,7 @@ def test_rendering_twice_keeps_one_set_and_a_new_version_replaces_the_old_files(
     _dataset, distribution = typed_table
     first = {r.kind: r.file.name for r in Rendition.objects.filter(distribution=distribution)}
     assert renditions.render_distribution(distribution.pk) == {
-        "preview": "ready", "csv": "ready", "json": "ready", "xlsx": "ready",
+        "preview": "ready", "csv": "ready", "csv_de": "ready", "json": "ready", "xlsx": "ready",
     }  # fmt: skip
     assert {r.kind: r.file.name for r in Rendition.objects.filter(distribution=distribution)} == first
 
