@@ -141,6 +141,12 @@ def _dialect(distribution) -> tables.CsvDialect | None:
 _DECIMAL_BY_DELIMITER = {";": ",", ",": "."}
 
 
+def decimal_hint(distribution) -> str | None:
+    """The decimal mark a table's delimiter suggests (the hint of core.tabletypes), or None."""
+    dialect = _dialect(distribution)
+    return _DECIMAL_BY_DELIMITER.get(dialect.delimiter) if dialect else None
+
+
 def _survey(distribution, limits) -> _Survey:
     survey = _Survey(dialect=_dialect(distribution))
     head: list[list] = []

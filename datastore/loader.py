@@ -21,10 +21,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import Dataset, DatasetState, Distribution, DistributionReport, DistributionStatus, ReportKind
+from catalog.renditions import decimal_hint
 from core import tables
+from core.tabletypes import ColumnTypes
 
 from . import engine
-from . import types as tabletypes
 from .models import DataTable, TableStatus
 
 logger = logging.getLogger(__name__)
@@ -115,25 +116,21 @@ def load(distribution: Distribution) -> DataTable | None:
     limits = tables.TableLimits.from_settings()
     name = engine.table_name(distribution.pk, checksum)
     try:
-        survey, header, data_rows = tabletypes.Survey(), None, 0
+        survey, header = ColumnTypes(decimal=decimal_hint(distribution)), None
         for row in _rows(distribution, limits):
             if header is None:
                 header = list(row)
                 continue
             survey.see(row)
-            data_rows += 1
         if header is None:
             raise tables.TableError(_("Die Datei enthält keine Kopfzeile."))
-        kinds = survey.kinds()
-        kinds += [("string", "text")] * (len(header) - len(kinds))
-        header += [None] * (len(kinds) - len(header))
+        types = survey.columns(width=len(header))
+        header += [None] * (len(types) - len(header))
         columns = [
-            {"id": column_id, "column": f"c{position}", "type": kind}
-            for position, (column_id, (kind, _reading)) in enumerate(
-                zip(unique_names(header), kinds, strict=False), start=1
-            )
+            {"id": column_id, "column": f"c{position}", "type": column_type.kind}
+            for position, (column_id, column_type) in enumerate(zip(unique_names(header), types, strict=True), start=1)
         ]
-        readings = [reading for _kind, reading in kinds]
+        converters = [column_type.converter() for column_type in types]
         engine.drop(name)  # what a crashed load of this version left
         engine.create(name, columns)
         long_text: set[str] = set()
@@ -144,8 +141,7 @@ def load(distribution: Distribution) -> DataTable | None:
             for number, row in enumerate(islice(rows, engine.CHUNK_ROWS), start=loaded + 1):
                 values = []
                 for position, column in enumerate(columns):
-                    value = row[position] if position < len(row) else None
-                    value = tabletypes.convert(value, column["type"], readings[position])
+                    value = converters[position](row[position] if position < len(row) else None)
                     if column["type"] == "string" and value is not None and len(value) > engine.MAX_INDEXED_TEXT:
                         long_text.add(column["column"])
                     values.append(value)
