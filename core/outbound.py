@@ -273,6 +273,10 @@ class GuardedAdapter(HTTPAdapter):
 # The session
 
 
+# How close to its deadline a failed request counts as ended by it (clock and timer skew).
+DEADLINE_SLACK = 0.05
+
+
 class GuardedSession(requests.Session):
     """See the module's docstring. `stream=True` returns once the headers are in and
     leaves the body unread (the caller closes it: the link checker); otherwise the body
@@ -315,7 +319,10 @@ class GuardedSession(requests.Session):
         except OutboundError:
             raise
         except (requests.RequestException, OSError) as error:
-            if call.fired:
+            # The read timeout is the time left (see _timeout): when it ends the request at
+            # the deadline, it may do so a moment before the watchdog fires. Either way it
+            # was the deadline, and its message says so (not "no answer in time").
+            if call.fired or deadline.remaining() <= DEADLINE_SLACK:
                 raise DeadlineExceeded(deadline.message) from error
             raise
         finally:

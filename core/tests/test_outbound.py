@@ -216,6 +216,34 @@ def test_a_job_deadline_bounds_every_request_of_the_job(server, settings):
     assert server.paths == []
 
 
+def test_a_request_cut_by_the_job_deadline_says_so_even_before_the_watchdog_fires(settings, monkeypatch):
+    """The read timeout is the time left to the deadline; under load it may end the
+    request a moment before the watchdog thread runs. It was still the deadline (CI saw
+    "no answer in time" instead)."""
+
+    class LateTimer:  # a watchdog that has not run yet when the read times out
+        def __init__(self, interval, function):
+            self.daemon = False
+
+        def start(self):
+            pass
+
+        def cancel(self):
+            pass
+
+    monkeypatch.setattr(outbound.threading, "Timer", LateTimer)
+    with serving(lambda handler, served: trickle(handler, served, in_headers=True)) as served:
+        settings.OUTBOUND_ALLOWED_HOSTS = [served.host_port]
+        job = outbound.Deadline(0.6, message="Der Abruf hat seine Höchstdauer erreicht.")
+        with (
+            outbound.session(deadline=job, timeout=(5, 5)) as session,
+            pytest.raises(outbound.DeadlineExceeded) as error,
+        ):
+            session.get(f"{served.url}/")
+
+    assert str(error.value) == "Der Abruf hat seine Höchstdauer erreicht."
+
+
 def test_the_pre_check_says_what_the_connection_would(server, settings):
     with pytest.raises(outbound.InternalAddress):
         outbound.check_url(f"{server.url}/")
