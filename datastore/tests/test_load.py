@@ -132,3 +132,21 @@ def test_a_new_version_of_the_file_replaces_the_table(flow_a, table):
     assert new.loaded_checksum == "f" * 64
     assert old not in engine.existing_tables()
     assert new.table_name in engine.existing_tables()
+
+
+def test_the_steward_sees_the_state_of_the_table(client_for, flow_a, table, monkeypatch, org_a):
+    from django.urls import reverse
+
+    dataset = table.distribution.dataset
+    page = client_for(flow_a.steward).get(reverse("catalog:dataset_detail", args=[dataset.name]))
+    assert "abfragbar, 4 Zeilen" in page.content.decode()
+
+    DataTable.objects.filter(pk=table.pk).update(status=TableStatus.LOADING, progress_rows=2)
+    page = client_for(flow_a.steward).get(reverse("catalog:dataset_detail", args=[dataset.name]))
+    assert "wird geladen, 2 Zeilen gelesen (die bisherige Fassung bleibt abfragbar)" in " ".join(
+        page.content.decode().split()
+    )
+
+    DataTable.objects.filter(pk=table.pk).update(status=TableStatus.FAILED, message="Datei zu groß.")
+    page = client_for(flow_a.steward).get(reverse("catalog:dataset_detail", args=[dataset.name]))
+    assert "Laden fehlgeschlagen</strong>: Datei zu groß." in page.content.decode()
