@@ -15,6 +15,9 @@
   var grid = "#d0d4db";
   var reduceMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
   var numbers = new Intl.NumberFormat("de-DE", { maximumFractionDigits: 2 });
+  // The page's font and a readable size, not Chart.js' 12 px Helvetica.
+  window.Chart.defaults.font.family = window.getComputedStyle(document.body).fontFamily;
+  window.Chart.defaults.font.size = 14;
 
   function options(chart) {
     var pie = chart.kind === "pie";
