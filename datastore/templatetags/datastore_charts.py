@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from catalog.models import DatasetState, DistributionStatus
 
 from .. import charts
+from ..loader import TABULAR_FORMATS
 from ..models import ChartKind, ChartView, DataTable
 
 register = template.Library()
@@ -69,8 +70,13 @@ def table_charts(table):
 @register.inclusion_tag("datastore/staff/dataset_charts.html", takes_context=True)
 def dataset_charts(context, dataset, distributions, can_edit=False):
     """The section "Diagramme" of the internal dataset page: per queryable table (or
-    table with charts) its charts with links to change them. Two queries."""
-    ids = [distribution.pk for distribution in distributions]
+    table with charts) its charts with links to change them. Two queries, none for a
+    dataset without uploaded tables."""
+    # Only uploaded CSV and XLSX files become tables: a dataset without one costs no query.
+    ids = [distribution.pk for distribution in distributions
+           if distribution.is_upload and distribution.format in TABULAR_FORMATS]  # fmt: skip
+    if not ids:
+        return {"sections": []}
     tables = {table.distribution_id: table for table in
               DataTable.objects.filter(distribution_id__in=ids).exclude(table_name="")}  # fmt: skip
     by_distribution = {}

@@ -374,3 +374,20 @@ def test_the_edit_page_previews_the_chart(client_for, table, flow_a):
     html = client_for(flow_a.steward).get(edit_url(chart)).content.decode()
     assert "So zeigt das Portal das Diagramm" in html
     assert f'data-datastore-chart="datastore-chart-{chart.pk}-data"' in html
+
+
+def test_the_dataset_page_needs_the_same_queries_for_one_chart_and_many(client_for, table, flow_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(flow_a.steward)
+    page = table.distribution.dataset.get_absolute_url()
+    make_chart(table, flow_a.steward)
+    client.get(page)  # warm-up: guardian caches content types per process
+    with CaptureQueriesContext(connection) as one:
+        client.get(page)
+    for title in ("Zwei", "Drei", "Vier"):
+        make_chart(table, flow_a.steward, title=title)
+    with CaptureQueriesContext(connection) as many:
+        assert "Vier" in client.get(page).content.decode()
+    assert len(many) == len(one)
