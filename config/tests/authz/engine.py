@@ -12,7 +12,7 @@ from django.urls import reverse
 
 # Every table an unauthorised request could write to: our apps (their history tables
 # included), object permissions, accounts and groups.
-WATCHED_APPS = {"governance", "catalog", "ethics", "portal", "sharing", "strategy", "guardian", "auth"}
+WATCHED_APPS = {"governance", "catalog", "datastore", "ethics", "portal", "sharing", "strategy", "guardian", "auth"}
 LOGIN_PATHS = ("/konto/anmelden/", "/admin/login/")
 DENIED = {403, 404, 405}
 
