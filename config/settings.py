@@ -462,6 +462,12 @@ CELERY_BEAT_SCHEDULE["check-due-links"] = {"task": "catalog.tasks.check_due_link
 DATASTORE_TIMEOUT_MS = int(env("DATASTORE_TIMEOUT_MS", "5000"))
 DATASTORE_MAX_ROWS = int(env("DATASTORE_MAX_ROWS", "32000"))
 CELERY_BEAT_SCHEDULE["datastore-sync"] = {"task": "datastore.sync_all", "schedule": 24 * 3600.0}
+
+# Usage statistics (portal.usage): counted in this Redis (default: the cache's) and written
+# to the database every minute, so that the requests of a popular dataset do not queue for
+# one row; empty: counted in the database at once (make run).
+USAGE_BUFFER_URL = env("USAGE_BUFFER_URL", CACHE_URL)
+CELERY_BEAT_SCHEDULE["usage-flush"] = {"task": "portal.tasks.flush_usage", "schedule": 60.0}
 CELERY_BEAT_SCHEDULE["freshness-reminders"] = {
     "task": "catalog.tasks.send_freshness_reminders",
     "schedule": 24 * 3600.0,

@@ -40,3 +40,11 @@ def purge_personal_data() -> dict:
     from . import retention
 
     return vars(retention.purge_personal_data())
+
+
+@shared_task(name="portal.tasks.flush_usage")
+def flush_usage() -> int:
+    """Write the usage counts buffered in Redis to the database (every minute, celery beat)."""
+    from . import usage
+
+    return usage.flush()

@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Q, Sum
 from django.db.models.functions import TruncMonth
@@ -77,6 +78,11 @@ def _upsert(dataset_id: int, kind: str, day: date, n: int) -> None:
 def count(dataset_id: int, kind: str, *, day: date | None = None, n: int = 1) -> None:
     """Add `n` uses of `kind` to the dataset's count of `day` (today by default).
 
+    With a buffer (USAGE_BUFFER_URL, Redis) the use is added there in one round trip and
+    written to the database by `flush` (every minute, celery beat): a popular table's
+    queries then do not all wait for the lock of one row. Without one (make run), or if
+    the buffer fails, it is written at once.
+
     An unknown kind is a programming error and raises; a database failure is logged and
     swallowed. Inside a transaction (a test, a caller's atomic block) the statement runs
     in a savepoint, so its failure cannot abort the caller's transaction; in a request
@@ -86,6 +92,12 @@ def count(dataset_id: int, kind: str, *, day: date | None = None, n: int = 1) ->
     if n < 1:
         raise ValueError("Gezählt werden nur positive Anzahlen.")
     day = day or timezone.localdate()
+    if _buffered(dataset_id, kind, day, n):
+        return
+    _write(dataset_id, kind, day, n)
+
+
+def _write(dataset_id: int, kind: str, day: date, n: int) -> None:
     try:
         if connection.in_atomic_block:
             with transaction.atomic():
@@ -94,6 +106,64 @@ def count(dataset_id: int, kind: str, *, day: date | None = None, n: int = 1) ->
             _upsert(dataset_id, kind, day, n)
     except DatabaseError:
         logger.warning("Nutzung nicht gezählt (Datensatz %s, %s)", dataset_id, kind, exc_info=True)
+
+
+# The buffer: one Redis hash "<dataset>:<day>:<kind>" → uses not yet written.
+BUFFER_KEY = "stadtdaten:usage"
+FLUSHING_KEY = "stadtdaten:usage:flushing"
+_client = None
+
+
+def buffer():
+    """The Redis client of the buffer, or None without one."""
+    global _client
+    url = settings.USAGE_BUFFER_URL
+    if not url:
+        return None
+    if _client is None or _client.url != url:
+        import redis
+
+        _client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        _client.url = url
+    return _client
+
+
+def _buffered(dataset_id: int, kind: str, day: date, n: int) -> bool:
+    client = buffer()
+    if client is None:
+        return False
+    try:
+        client.hincrby(BUFFER_KEY, f"{dataset_id}:{day.isoformat()}:{kind}", n)
+    except Exception:
+        logger.warning("Nutzungspuffer nicht erreichbar; direkt gezählt", exc_info=True)
+        return False
+    return True
+
+
+def flush() -> int:
+    """Write the buffered uses to the database; the number of counts written. The hash is
+    renamed first (atomic), so uses that arrive meanwhile go to a fresh one; a flush that
+    stopped half-way is finished by the next one."""
+    client = buffer()
+    if client is None:
+        return 0
+    import redis
+
+    if not client.exists(FLUSHING_KEY):
+        try:
+            client.rename(BUFFER_KEY, FLUSHING_KEY)
+        except redis.ResponseError:
+            return 0  # nothing buffered
+    pending = client.hgetall(FLUSHING_KEY)
+    written = 0
+    with transaction.atomic():
+        for field, value in pending.items():
+            dataset_id, day, kind = field.decode().split(":")
+            if kind in KINDS and int(value) > 0:
+                _upsert(int(dataset_id), kind, date.fromisoformat(day), int(value))
+                written += 1
+    client.delete(FLUSHING_KEY)
+    return written
 
 
 # ---------------------------------------------------------------------------

@@ -243,3 +243,44 @@ def test_the_internal_page_shows_the_publishers_staff_the_last_month_and_months(
     assert f"{month_ago.month:02d}/{month_ago.year}" in text
     assert "77" in text
     assert client_for(outsider).get(url).status_code == 403
+
+
+REDIS_TEST_URL = "redis://127.0.0.1:6379/14"
+
+
+@pytest.fixture
+def buffered(settings):
+    """The buffer in a Redis database of its own, empty before and after."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_TEST_URL)
+    client.flushdb()
+    settings.USAGE_BUFFER_URL = REDIS_TEST_URL
+    yield client
+    client.flushdb()
+
+
+def test_with_a_buffer_uses_wait_in_redis_and_the_flush_writes_them(buffered, published, django_assert_num_queries):
+    from portal import usage
+
+    with django_assert_num_queries(0):  # no row lock a popular table's queries would queue for
+        for _ in range(3):
+            usage.count(published.pk, "table_query")
+        usage.count(published.pk, "download", n=2)
+    assert not UsageCount.objects.exists()
+
+    assert usage.flush() == 2
+    counts = dict(UsageCount.objects.values_list("kind", "count"))
+    assert counts == {"table_query": 3, "download": 2}
+    usage.count(published.pk, "table_query")
+    assert usage.flush() == 1
+    assert UsageCount.objects.get(kind="table_query").count == 4
+    assert usage.flush() == 0
+
+
+def test_a_buffer_that_fails_counts_in_the_database(settings, published):
+    from portal import usage
+
+    settings.USAGE_BUFFER_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    usage.count(published.pk, "page_view")
+    assert UsageCount.objects.get().count == 1
