@@ -35,6 +35,7 @@ urlpatterns = [
     path("", include("ethics.urls")),  # /intern/ethik/ (staff) and /ethik/ (public summaries)
     path("", include("portal.urls")),
     path("", include("datastore.urls")),
+    path("intern/datensaetze/lexikon/", include("datastore.dictionary_urls")),  # before the catalog's <slug:name>/
     path("intern/datensaetze/", include("catalog.urls")),
     path("intern/teilen/", include("sharing.urls")),
     path("", include("strategy.urls")),  # /intern/strategie/ (staff) and /strategie/ (public)

@@ -1,0 +1,21 @@
+"""The data dictionary on the pages of other apps (their templates include ours): the
+internal dataset page and the public one. Each tag reads what it shows in a constant
+number of queries, whatever the number of tables."""
+
+from django import template
+
+from datastore import dictionary
+
+register = template.Library()
+
+
+@register.simple_tag
+def staff_dictionary(dataset, change=None):
+    """The dataset's tables with their columns and entries as the pending change has them."""
+    return dictionary.staff_view(dataset, change)
+
+
+@register.simple_tag
+def public_dictionary(dataset):
+    """The dataset's queryable tables with their dictionaries (two queries)."""
+    return dictionary.public_view(dataset)
