@@ -140,35 +140,47 @@ def columns_of(distribution, table: DataTable | None = None, reports=None) -> li
 
 def _own(distribution_ids) -> dict[int, dict[str, ColumnDescription]]:
     own: dict[int, dict[str, ColumnDescription]] = {pk: {} for pk in distribution_ids}
+    if not own:
+        return own
     for description in ColumnDescription.objects.filter(distribution_id__in=distribution_ids):
         own[description.distribution_id][description.name] = description
     return own
 
 
-def editable_distributions(dataset, change=None) -> list:
+def editable_distributions(dataset, change=None, distributions=None) -> list:
     """The tables the steward describes: the dataset's tabular uploads that are part of it
-    (current), and those its pending change proposes."""
-    scope = Q(status=DistributionStatus.CURRENT)
-    if change is not None:
-        scope |= Q(status=DistributionStatus.PROPOSED, change=change)
-    distributions = (
-        Distribution.objects.filter(Q(dataset=dataset) & scope)
-        .select_related("data_table", "replaces")
-        .prefetch_related("reports")
-        .order_by("created", "pk")
-    )
-    return [distribution for distribution in distributions if is_tabular(distribution)]
+    (current), and those its pending change proposes; from `distributions` (all of the
+    dataset's, with their reports prefetched) if the caller has them."""
+    if distributions is None:
+        scope = Q(status=DistributionStatus.CURRENT)
+        if change is not None:
+            scope |= Q(status=DistributionStatus.PROPOSED, change=change)
+        distributions = (
+            Distribution.objects.filter(Q(dataset=dataset) & scope, format__in=TABULAR_FORMATS)
+            .exclude(file="")
+            .prefetch_related("reports")
+            .order_by("created", "pk")
+        )
+    return [
+        distribution
+        for distribution in distributions
+        if is_tabular(distribution)
+        and (
+            distribution.status == DistributionStatus.CURRENT
+            or (change is not None and distribution.status == DistributionStatus.PROPOSED
+                and distribution.change_id == change.pk)
+        )
+    ]  # fmt: skip
 
 
 def proposals_of(change) -> dict:
     return dict((change.proposed.get(PROPOSAL_KEY) or {}) if change is not None else {})
 
 
-def _table(distribution) -> DataTable | None:
-    try:
-        return distribution.data_table
-    except DataTable.DoesNotExist:
-        return None
+def _tables(distribution_ids) -> dict[int, DataTable]:
+    if not distribution_ids:
+        return {}
+    return {table.distribution_id: table for table in DataTable.objects.filter(distribution_id__in=distribution_ids)}
 
 
 def base_entries(distribution, own: dict[str, ColumnDescription], replaced_own=None, replaced_proposal=None):
@@ -184,16 +196,25 @@ def base_entries(distribution, own: dict[str, ColumnDescription], replaced_own=N
     return entries
 
 
-def staff_view(dataset, change=None) -> list[dict]:
+def staff_view(dataset, change=None, distributions=None) -> list[dict]:
     """For the internal dataset page and the editor: per table its distribution, columns
-    and entries as they stand with the pending change, in a constant number of queries."""
-    distributions = editable_distributions(dataset, change)
+    and entries as they stand with the pending change; two queries (none without a table)
+    besides reading the distributions if the caller has not (`distributions`: all of the
+    dataset's, reports prefetched)."""
+    distributions = editable_distributions(dataset, change, distributions)
+    if not distributions:
+        return []
     replaced_ids = [d.replaces_id for d in distributions if d.replaces_id]
+    by_pk = {d.pk: d for d in distributions}
+    missing = [pk for pk in replaced_ids if pk not in by_pk]
+    if missing:  # a replaced file is current, so normally among the distributions already
+        by_pk.update({d.pk: d for d in Distribution.objects.filter(pk__in=missing)})
     own = _own([d.pk for d in distributions] + replaced_ids)
+    tables = _tables([d.pk for d in distributions])
     proposals = proposals_of(change)
     result = []
     for distribution in distributions:
-        replaced = distribution.replaces if distribution.replaces_id else None
+        replaced = by_pk[distribution.replaces_id] if distribution.replaces_id else None
         base = base_entries(
             distribution, own[distribution.pk],
             replaced_own=own.get(replaced.pk) if replaced else None,
@@ -204,13 +225,14 @@ def staff_view(dataset, change=None) -> list[dict]:
         entries = dict(base)
         for column in (proposal or {}).get("columns", []):
             entries[column["name"]] = {field: column[field] for field in ENTRY_FIELDS}
-        columns = columns_of(distribution, _table(distribution), distribution.reports.all())
+        columns = columns_of(distribution, tables.get(distribution.pk), distribution.reports.all())
         rows = []
         for column in columns:
             entry = entries.get(column["name"], dict(BLANK))
             label = COLUMN_TYPES.get(column["type"], column["type"]) if column["type"] else ""
             rows.append({**column, **entry, "type_label": label, "pending": column["name"] in pending})
-        result.append({"distribution": distribution, "columns": rows, "base": base, "pending": bool(pending)})
+        result.append({"distribution": distribution, "replaces": replaced, "columns": rows, "base": base,
+                       "pending": bool(pending)})  # fmt: skip
     return result
 
 
@@ -281,38 +303,43 @@ def save(distribution, entries: dict[str, dict], *, by, expected_version: int) -
 
 def apply_proposed(change, *, by) -> None:
     """Write what the change proposes for the dictionaries (catalog.signals.change_applying,
-    before its files replace the current ones): first every replacement takes the
-    replaced file's entries for its columns of the same name, then the proposals."""
+    before its files replace the current ones); then every replacement takes the replaced
+    file's entries (as now written) for its columns of the same name that it has no entry
+    of its own for and the change did not propose one, as its editor showed them."""
     proposals = proposals_of(change)
+    for distribution in Distribution.objects.filter(dataset=change.dataset_id, identifier__in=list(proposals)):
+        proposal = proposals[str(distribution.identifier)]
+        entries = {column["name"]: {field: column[field] for field in ENTRY_FIELDS} for column in proposal["columns"]}
+        _write(distribution, entries, by=by, reason="datastore.dictionary.applied")
     replacements = [
         distribution
         for distribution in change.added_distributions.filter(status=DistributionStatus.PROPOSED)
         .exclude(replaces=None)
-        .select_related("replaces", "data_table")
         .prefetch_related("reports")
         if is_tabular(distribution)
     ]
+    if not replacements:
+        return
     own = _own([d.pk for d in replacements] + [d.replaces_id for d in replacements])
+    tables = _tables([d.pk for d in replacements])
     for distribution in replacements:
-        names = {column["name"] for column in columns_of(distribution, _table(distribution),
+        proposed = {column["name"] for column in proposals.get(str(distribution.identifier), {}).get("columns", [])}
+        names = {column["name"] for column in columns_of(distribution, tables.get(distribution.pk),
                                                          distribution.reports.all())}  # fmt: skip
         seed = {name: entry_of(description) for name, description in own[distribution.replaces_id].items()
-                if name in names and name not in own[distribution.pk]}  # fmt: skip
+                if name in names and name not in own[distribution.pk] and name not in proposed}  # fmt: skip
         _write(distribution, seed, by=by, reason="datastore.dictionary.copied")
-    if not proposals:
-        return
-    targets = Distribution.objects.filter(dataset=change.dataset_id, identifier__in=list(proposals))
-    for distribution in targets:
-        proposal = proposals[str(distribution.identifier)]
-        entries = {column["name"]: {field: column[field] for field in ENTRY_FIELDS} for column in proposal["columns"]}
-        _write(distribution, entries, by=by, reason="datastore.dictionary.applied")
 
 
 def public_view(dataset) -> list[dict]:
     """The dictionaries of the dataset's queryable tables for its public page:
-    [{"distribution", "fields": fields() with "type_label"}], in two queries."""
-    tables = list(queryable_tables().filter(distribution__dataset=dataset).order_by("distribution__created",
-                                                                                     "distribution__pk"))  # fmt: skip
+    [{"distribution", "fields": fields() with "type_label"}]. The page has the current
+    distributions prefetched: no query without a table, two with any number of them."""
+    candidates = [distribution.pk for distribution in dataset.distributions.all() if is_tabular(distribution)]
+    if not candidates:
+        return []
+    tables = list(queryable_tables().filter(distribution_id__in=candidates).order_by("distribution__created",
+                                                                                      "distribution__pk"))  # fmt: skip
     own = _own([table.distribution_id for table in tables])
     result = []
     for table in tables:

@@ -10,12 +10,13 @@ register = template.Library()
 
 
 @register.simple_tag
-def staff_dictionary(dataset, change=None):
-    """The dataset's tables with their columns and entries as the pending change has them."""
-    return dictionary.staff_view(dataset, change)
+def staff_dictionary(dataset, change=None, distributions=None):
+    """The dataset's tables with their columns and entries as the pending change has them
+    (`distributions`: the page's, with their reports prefetched)."""
+    return dictionary.staff_view(dataset, change, distributions)
 
 
 @register.simple_tag
 def public_dictionary(dataset):
-    """The dataset's queryable tables with their dictionaries (two queries)."""
+    """The dataset's queryable tables with their dictionaries (no query without a table, two with)."""
     return dictionary.public_view(dataset)

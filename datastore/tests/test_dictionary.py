@@ -78,7 +78,8 @@ def test_the_steward_describes_a_drafts_columns_before_publication(client, flow_
     dataset, distribution = draft_table(flow_a, org_a)
     client.force_login(flow_a.steward)
     page = client.get(dataset.get_absolute_url())
-    assert "Datenlexikon" in page.text and edit_url(distribution) in page.text
+    assert "Datenlexikon" in page.text
+    assert edit_url(distribution) in page.text
     data = form_data(client, distribution, Anzahl={"title": "Einwohnerzahl", "unit": "Personen"},
                      Stadtteil={"values": "Mitte\r\nNord\r\nSüd\r\nOst"})  # fmt: skip
     response = client.post(edit_url(distribution), data)
@@ -93,7 +94,8 @@ def test_the_steward_describes_a_drafts_columns_before_publication(client, flow_
     assert fresh(dataset).version == dataset.version + 1  # the dataset's version: the editors' token
     # The internal page lists the description (columns from the tabular check: not loaded yet).
     page = client.get(dataset.get_absolute_url())
-    assert "Einwohnerzahl" in page.text and "laut Tabellenprüfung" in page.text
+    assert "Einwohnerzahl" in page.text
+    assert "laut Tabellenprüfung" in page.text
 
 
 def test_field_errors_are_german_and_at_the_field(client, flow_a, org_a):
@@ -130,7 +132,8 @@ def test_a_concurrent_edit_is_a_conflict_and_nothing_typed_is_lost(client, flow_
 def test_only_the_publishers_steward_edits(client, flow_a, org_a, steward_b, owner_a):
     _dataset, distribution = draft_table(flow_a, org_a)
     anonymous = client.get(edit_url(distribution))
-    assert anonymous.status_code == 302 and reverse("login") in anonymous["Location"]
+    assert anonymous.status_code == 302
+    assert reverse("login") in anonymous["Location"]
     client.force_login(steward_b)  # another organisation: the dataset does not exist for them
     assert client.get(edit_url(distribution)).status_code in (403, 404)
     assert client.post(edit_url(distribution), {"version": 1}).status_code in (403, 404)
@@ -152,18 +155,22 @@ def test_a_published_datasets_dictionary_changes_with_the_reviewed_change(client
                                                    "description": "Hauptwohnsitz am Stichtag"})  # fmt: skip
     response = client.post(edit_url(distribution), data)
     change = DatasetChange.objects.get(dataset=dataset)
-    assert response.status_code == 302 and response["Location"] == change.get_absolute_url()
+    assert response.status_code == 302
+    assert response["Location"] == change.get_absolute_url()
     proposal = change.proposed["dictionary"][str(distribution.identifier)]
-    assert proposal["columns"] == [{"name": "Anzahl", "title": "Einwohnerzahl", "unit": "Personen",
-                                    "description": "Hauptwohnsitz am Stichtag", "values": [],
-                                    "before": {"title": "Anzahl alt", "unit": "", "description": "", "values": []}}]  # fmt: skip
+    before = {"title": "Anzahl alt", "unit": "", "description": "", "values": []}
+    proposed = {"name": "Anzahl", "title": "Einwohnerzahl", "unit": "Personen",
+                "description": "Hauptwohnsitz am Stichtag", "values": [], "before": before}  # fmt: skip
+    assert proposal["columns"] == [proposed]
     # Public: the approved state until the change is applied.
     assert ColumnDescription.objects.get(distribution=distribution, name="Anzahl").title == "Anzahl alt"
     public = client.get(reverse("portal:dataset_detail", args=[dataset.name]))
-    assert "Anzahl alt" in public.text and "Einwohnerzahl" not in public.text
+    assert "Anzahl alt" in public.text
+    assert "Einwohnerzahl" not in public.text
     # The reviewers see it.
     review = client.get(change.get_absolute_url())
-    assert "Geändertes Datenlexikon" in review.text and "Einwohnerzahl" in review.text
+    assert "Geändertes Datenlexikon" in review.text
+    assert "Einwohnerzahl" in review.text
     # The editor shows the proposal, the internal page marks it as pending.
     assert 'value="Einwohnerzahl"' in client.get(edit_url(distribution)).text
     assert "ausstehend" in client.get(dataset.get_absolute_url()).text
@@ -176,7 +183,8 @@ def test_a_published_datasets_dictionary_changes_with_the_reviewed_change(client
     assert version.history_user in (flow_a.owner, flow_a.legal)  # whoever gave the last approval
     assert AuditEvent.objects.filter(reason="datastore.dictionary.applied").exists()
     public = client.get(reverse("portal:dataset_detail", args=[dataset.name]))
-    assert "Einwohnerzahl" in public.text and "Personen" in public.text
+    assert "Einwohnerzahl" in public.text
+    assert "Personen" in public.text
 
 
 def test_an_unchanged_dictionary_opens_no_change(client, flow_a, org_a, table):
@@ -232,8 +240,11 @@ def test_the_public_page_shows_the_dictionary_in_constant_queries(client, flow_a
     with CaptureQueriesContext(connection) as one_table:
         page = client.get(url)
     assert page.status_code == 200
-    assert "<caption" in page.text and "Datenlexikon: stadtteile (Tabelle)" in page.text
-    assert "Einwohnerzahl" in page.text and "Personen" in page.text and "Ganzzahl" in page.text
+    assert "<caption" in page.text
+    assert "Datenlexikon: stadtteile (Tabelle)" in page.text
+    assert "Einwohnerzahl" in page.text
+    assert "Personen" in page.text
+    assert "Ganzzahl" in page.text
     assert "Mitte, Nord, Süd, Ost" in page.text
     assert reverse("datastore:table_schema", args=[table.distribution.identifier]) in page.text
     # A second table: no more queries for the dictionary (nor for the page).
@@ -300,10 +311,68 @@ def test_the_table_schema_document_carries_the_dictionary_for_public_tables_only
     describe(table)
     url = reverse("datastore:table_schema", args=[table.distribution.identifier])
     response = client.get(url)
-    assert response.status_code == 200 and response["Content-Type"] == "application/schema+json"
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/schema+json"
     fields = {field["name"]: field for field in json.loads(response.content)["fields"]}
-    assert fields["Anzahl"]["title"] == "Einwohnerzahl" and fields["Anzahl"]["unit"] == "Personen"
+    assert fields["Anzahl"]["title"] == "Einwohnerzahl"
+    assert fields["Anzahl"]["unit"] == "Personen"
     assert fields["Anzahl"]["description"] == "Mit Hauptwohnsitz"
     assert fields["Stadtteil"]["constraints"]["enum"] == ["Mitte", "Nord", "Süd", "Ost"]
     _dataset, draft = draft_table(flow_a, org_a)
     assert client.get(reverse("datastore:table_schema", args=[draft.identifier])).status_code == 404
+
+
+def test_the_conforms_to_of_a_queryable_table_is_valid_dcat_ap(client, settings, org_a, table):
+    """dct:conformsTo of a distribution ("linked schemas") must be a dct:Standard: valid for
+    DCAT-AP.de 3.0 and for plain DCAT-AP 3.0.0 (the shapes of portal/tests/test_dcat_shacl.py)."""
+    shacl = pytest.importorskip("portal.tests.test_dcat_shacl")
+    if not (shacl.SHAPES / "dcat-ap-3.0.0").is_dir():
+        pytest.skip("The DCAT-AP SHACL shapes are not available.")
+    settings.SITE_URL = shacl.SITE
+    org_a.contributor_id = "http://dcat-ap.de/def/contributors/stadtOldenburg"
+    org_a.save()
+    describe(table)
+    document = client.get("/catalog.ttl").content
+    assert b"conformsTo" in document
+    violations, warnings = shacl.validate(document, shacl.dcat_ap_de_3())
+    assert violations == []
+    assert [warning for warning in warnings if "Vokabular" not in warning] == []
+    violations, _warnings = shacl.validate(document, shacl.dcat_ap_3_plain(), inference="rdfs", vocabularies=False)
+    assert violations == []
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    ["\x00", "x" * 10_000, "<script>alert(1)</script>", "'; DROP TABLE datastore_columndescription; --", "‮טקסט"],
+)
+def test_hostile_input_is_refused_in_german_or_stored_as_text(client, flow_a, org_a, hostile):
+    _dataset, distribution = draft_table(flow_a, org_a)
+    client.force_login(flow_a.steward)
+    data = form_data(client, distribution, Anzahl={"title": hostile, "values": hostile})
+    response = client.post(edit_url(distribution), data)
+    assert response.status_code in (200, 302, 400)  # 400: NUL characters (core's request hardening)
+    if response.status_code != 302:
+        assert response.status_code == 400 or response.context["formset"].errors[1]  # the row of "Anzahl"
+        assert not ColumnDescription.objects.exists()
+    else:
+        assert ColumnDescription.objects.get(name="Anzahl").title == hostile.strip()
+    # A formset that was tampered with: missing management data, another column.
+    assert client.post(edit_url(distribution), {"version": 1}).status_code == 200
+    data = form_data(client, distribution)
+    data["spalten-0-name"] = "Untergeschoben"
+    response = client.post(edit_url(distribution), data)
+    assert "Die Spalten der Datei haben sich inzwischen geändert" in response.text
+
+
+def test_the_internal_page_lists_the_dictionary_in_constant_queries(client, flow_a, org_a):
+    dataset, _distribution = draft_table(flow_a, org_a)
+    client.force_login(flow_a.steward)
+    client.get(dataset.get_absolute_url())  # warm-up: guardian caches content types per process
+    with CaptureQueriesContext(connection) as one_table:
+        client.get(dataset.get_absolute_url())
+    upload = SimpleUploadedFile("bezirke.csv", CSV.replace("Stadtteil", "Bezirk").encode(), content_type="text/csv")
+    check_distribution(services.add_distribution(dataset, by=flow_a.steward, title="Bezirke", upload=upload).pk)
+    with CaptureQueriesContext(connection) as two_tables:
+        page = client.get(dataset.get_absolute_url())
+    assert "<code>Bezirk</code>" in page.text
+    assert len(two_tables) == len(one_table)

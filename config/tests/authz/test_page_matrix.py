@@ -6,7 +6,14 @@ page) without writing anything. A URL pattern without an entry fails the test.""
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from . import matrix_catalog, matrix_governance, matrix_portal, matrix_strategy, matrix_strategy_public
+from . import (
+    matrix_catalog,
+    matrix_dictionary,
+    matrix_governance,
+    matrix_portal,
+    matrix_strategy,
+    matrix_strategy_public,
+)
 from .engine import Cell, run, url_for
 from .world import ROLES
 
@@ -15,6 +22,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("authz")]
 PAGE_ROUTES = {
     **matrix_portal.ROUTES,
     **matrix_catalog.ROUTES,
+    **matrix_dictionary.ROUTES,
     **matrix_governance.ROUTES,
     **matrix_strategy.ROUTES,
     **matrix_strategy_public.ROUTES,
