@@ -57,7 +57,7 @@ from .models import (
     EthicsOutcome,
     ReportKind,
 )
-from .signals import change_state_changed
+from .signals import change_applying, change_state_changed
 from .tabular_validation import tabular_format
 from .workflow import ETHICS_DECISION, check_release_at, release_label, start_rereview
 
@@ -191,8 +191,34 @@ def file_changes(change: DatasetChange) -> list[FileChange]:
     return rows
 
 
+# The keys of `proposed` that are the dataset's own; any other key is what another app
+# proposes with the change (e.g. the datastore's data dictionary): kept as it is, counted
+# as content and applied by that app's receiver of signals.change_applying.
+DATASET_KEYS = frozenset((*CHANGEABLE_FIELDS, "keywords", "themes"))
+
+
+def other_proposals(change: DatasetChange) -> dict:
+    return {key: value for key, value in change.proposed.items() if key not in DATASET_KEYS and value}
+
+
 def has_content(change: DatasetChange) -> bool:
-    return bool(field_changes(change) or file_changes(change))
+    return bool(field_changes(change) or file_changes(change) or other_proposals(change))
+
+
+def propose_other(dataset: Dataset, key: str, value, *, by, expected_version: int | None, reason: str) -> DatasetChange:
+    """Put another app's proposal (JSON `value`; empty: none) under `key` of the dataset's
+    pending change, as an edit of the change (`reason`: its history reason code): a stale
+    `expected_version` (services.edit_version) is a conflict, a change in review refuses."""
+    if key in DATASET_KEYS:
+        raise ValueError(key)
+    with transaction.atomic():
+        change = services.open_change(dataset, by=by, expected_version=expected_version)
+        proposed = {name: proposal for name, proposal in change.proposed.items() if name != key}
+        if value:
+            proposed[key] = value
+        change.proposed = proposed
+        services._save_change(change, by=by, reason=reason)
+    return change
 
 
 def unchecked_files(change: DatasetChange) -> list[Distribution]:
@@ -566,6 +592,7 @@ def apply_change(change: DatasetChange, *, by, evaluation) -> Dataset:
     dataset.rereview_on = evaluation.rereview_on or dataset.rereview_on
     transitions.save(dataset, by=by, reason="catalog.change.applied", note=str(change.number))
     services.set_keywords_and_themes(dataset, change.proposed.get("keywords"), change.proposed.get("themes"))
+    change_applying.send(sender=DatasetChange, change=change, by=by)
     for distribution in change.removed_distributions.filter(status=DistributionStatus.CURRENT):
         services.delete_distribution(distribution, by=by, reason="catalog.change.distribution_removed")
     for distribution in change.added_distributions.filter(status=DistributionStatus.PROPOSED).select_related(

@@ -30,3 +30,11 @@ change_state_changed = Signal()
 # m2m_changed do for one: the search documents (portal), the quality scores and the link
 # checks (catalog).
 datasets_created = Signal()
+
+# Sent by catalog.changes.apply_change inside its transaction while an approved change is
+# applied: after the dataset's metadata, before its files replace the current ones (so a
+# receiver still sees both a replaced file and its replacement): sender=DatasetChange,
+# change, by. What other apps proposed in the change (`change.proposed` keys that are no
+# dataset field, e.g. the datastore's data dictionary) they apply here; catalog keeps such
+# keys without knowing them. A receiver that raises rolls the application back.
+change_applying = Signal()

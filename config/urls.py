@@ -36,6 +36,7 @@ urlpatterns = [
     path("", include("portal.urls")),
     path("", include("datastore.urls")),
     path("intern/datensaetze/tabellen/", include("datastore.staff_urls")),  # before the catalog's <name>/
+    path("intern/datensaetze/lexikon/", include("datastore.dictionary_urls")),  # before the catalog's <slug:name>/
     path("intern/datensaetze/", include("catalog.urls")),
     path("intern/teilen/", include("sharing.urls")),
     path("", include("strategy.urls")),  # /intern/strategie/ (staff) and /strategie/ (public)

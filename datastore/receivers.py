@@ -4,12 +4,22 @@ once per transaction and after commit (catalog.receivers.enqueue_once)."""
 
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+from django.utils.translation import gettext_lazy as _
 
-from catalog.models import Dataset, Distribution, DistributionReport
+from catalog.models import Dataset, DatasetChange, Distribution, DistributionReport
 from catalog.receivers import enqueue_once
-from catalog.signals import dataset_state_changed
+from catalog.signals import change_applying, dataset_state_changed
 
-from . import engine, loader
+from . import dictionary, engine, loader
+
+# The history reasons of the data dictionary (datastore.dictionary), for the audit journal
+# and the version histories.
+REASON_LABELS = {
+    "datastore.dictionary.changed": _("Datenlexikon geändert"),
+    "datastore.dictionary.proposed": _("Datenlexikon in der Änderung bearbeitet"),
+    "datastore.dictionary.applied": _("Datenlexikon mit der freigegebenen Änderung übernommen"),
+    "datastore.dictionary.copied": _("Datenlexikon aus der ersetzten Datei übernommen"),
+}
 
 
 def _sync(dataset_id):
@@ -46,8 +56,22 @@ def state_changed(sender, dataset, **kwargs):
     _sync(dataset.pk)
 
 
+def change_applying_receiver(sender, change, by, **kwargs):
+    """The dictionary proposed with an approved change becomes the tables' dictionary."""
+    dictionary.apply_proposed(change, by=by)
+
+
 def connect():
     from django.db.models.signals import pre_delete
+
+    from governance import audit, history
+
+    from .models import ColumnDescription
+
+    history.register_reason_labels(REASON_LABELS)
+    # The dictionary's versions are journaled through its history, filed under the publisher.
+    audit.register(ColumnDescription, organisation=lambda description: description.distribution.dataset.publisher_id)
+    change_applying.connect(change_applying_receiver, sender=DatasetChange, dispatch_uid="datastore.change_applying")
 
     post_save.connect(distribution_saved, sender=Distribution, dispatch_uid="datastore.distribution_saved")
     pre_delete.connect(remember_table, sender=Distribution, dispatch_uid="datastore.distribution_deleting")

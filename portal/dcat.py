@@ -572,6 +572,13 @@ class DcatExport:
             (node, DCT.modified, date_time(distribution["modified"])),
         ]
         ref(DCATAP.applicableLegislation, row["legislation_uri"], LEGISLATION)
+        if distribution["table_schema_url"] is not None:
+            # A queryable table: the Table Schema (frictionless) of its columns with the data
+            # dictionary, at a stable address (datastore:table_schema). DCAT-AP's "linked
+            # schemas" range is dct:Standard.
+            schema = IRI(distribution["table_schema_url"])
+            own.append((node, DCT.conformsTo, schema))
+            more.append((schema, RDF.type, DCT.Standard))
         if distribution["access_service"]:
             service = IRI(f"{uri}#service-{distribution['identifier']}")
             own.append((node, DCAT.accessService, service))

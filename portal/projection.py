@@ -35,6 +35,9 @@ What a dataset row holds after read(), besides its COLUMNS:
         media_type_uri  its IANA URI; None for services (WMS, WFS …: types IANA has not registered)
         licence_uri     the distribution's own licence, else the dataset's
         issued          issued with the dataset, or later if added afterwards
+        queryable       its table can be queried (datastore)
+        table_schema_url    the address of its Table Schema document if queryable (DCAT's dct:conformsTo), else None
+        table_schema    after `table_schemas(rows)` only (CKAN's resource `schema`): the Table Schema itself
 
 Every value is a plain string (or None), whatever the renderer: RDF's IRI terms are
 made by `portal.dcat`. (A str subclass would be tracked by Python's garbage collector,
@@ -63,6 +66,7 @@ from catalog.vocabularies import (
     HVDCategory,
     Language,
 )
+from datastore import dictionary
 from datastore.models import DataTable
 from governance.models import Organisation, OrgType
 
@@ -205,6 +209,7 @@ class Projection:
         self._dataset = f"{self.base}/dataset/"
         self._portal_page = url_parts(self.base, "portal:dataset_detail", "dataset-name")
         self._download = url_parts(self.base, "portal:download", "dataset-name", "00000000-0000-0000-0000-000000000000")
+        self._table_schema = url_parts(self.base, "datastore:table_schema", "00000000-0000-0000-0000-000000000000")
 
     @property
     def organisations(self) -> dict[int, dict]:
@@ -260,6 +265,17 @@ class Projection:
             self._resolve(row, organisations[row["publisher_id"]])
         return rows
 
+    def table_schemas(self, rows: list[dict]) -> list[dict]:
+        """Each queryable distribution of read() rows gets its `table_schema` (the Table
+        Schema with the data dictionary): two queries for all rows. Only CKAN's resource
+        dicts carry it; the DCAT documents name its address."""
+        identifiers = [d["identifier"] for row in rows for d in row["distributions"] if d["queryable"]]
+        schemas = dictionary.table_schemas(identifiers) if identifiers else {}
+        for row in rows:
+            for distribution in row["distributions"]:
+                distribution["table_schema"] = schemas.get(distribution["identifier"])
+        return rows
+
     def published_dataset(self, name: str) -> dict | None:
         rows = self.read(published_rows().filter(name=name))
         return rows[0] if rows else None
@@ -290,6 +306,11 @@ class Projection:
                 url = distribution["access_url"]
                 distribution["download_url"] = url if kind == DOWNLOAD else None
             distribution["url"] = url
+            if distribution["queryable"]:
+                schema_start, schema_end = self._table_schema
+                distribution["table_schema_url"] = f"{schema_start}{distribution['identifier']}{schema_end}"
+            else:
+                distribution["table_schema_url"] = None
             distribution["access_service"] = not upload and kind in SERVICE_KINDS
             distribution["format_uri"], format_media_type = FORMATS.get(distribution["format"], UNKNOWN_FORMAT)
             media_type = distribution["media_type"] = distribution["media_type"] or format_media_type

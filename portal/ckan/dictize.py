@@ -138,7 +138,8 @@ def extras(row: dict) -> list[dict]:
 
 def packages(rows, base_url: str) -> list[dict]:
     """The package dicts of a values(*projection.COLUMNS) queryset, with URLs on `base_url`."""
-    return Dictizer().packages(Projection(base_url).read(rows))
+    projection = Projection(base_url)
+    return Dictizer().packages(projection.table_schemas(projection.read(rows)))
 
 
 class Dictizer:
@@ -234,6 +235,12 @@ class Dictizer:
             # GovData keeps the licence on the resource, as a DCAT-AP.de URI.
             "license": distribution["licence_uri"],
         }
+        if distribution["queryable"] and distribution.get("table_schema"):
+            # The data dictionary as a Table Schema object, as ckanext-scheming/-validation
+            # keep a resource's `schema` (a JSON object, not a URL): a client reads the
+            # columns' titles, units and allowed values with the package, without a second
+            # request; the stable URL of the same document is in the DCAT (dct:conformsTo).
+            resource["schema"] = distribution["table_schema"]
         if row["attribution_text"]:
             resource["licenseAttributionByText"] = row["attribution_text"]
         return resource

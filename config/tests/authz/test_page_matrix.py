@@ -6,7 +6,15 @@ page) without writing anything. A URL pattern without an entry fails the test.""
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from . import matrix_catalog, matrix_charts, matrix_governance, matrix_portal, matrix_strategy, matrix_strategy_public
+from . import (
+    matrix_catalog,
+    matrix_charts,
+    matrix_dictionary,
+    matrix_governance,
+    matrix_portal,
+    matrix_strategy,
+    matrix_strategy_public,
+)
 from .engine import Cell, run, url_for
 from .world import ROLES
 
@@ -16,6 +24,7 @@ PAGE_ROUTES = {
     **matrix_portal.ROUTES,
     **matrix_catalog.ROUTES,
     **matrix_charts.ROUTES,
+    **matrix_dictionary.ROUTES,
     **matrix_governance.ROUTES,
     **matrix_strategy.ROUTES,
     **matrix_strategy_public.ROUTES,
