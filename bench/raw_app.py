@@ -8,6 +8,13 @@ and writes them to the file named by BENCH_RAW_SPEC:
     {"search": [[sql, …], …], "list": [[sql, …], …]}
 GET /search?i=k runs the statements of search request k (count, facets, page, prefetch),
 GET /list?i=k those of REST list page k; k rotates as the app's paths rotate.
+
+The table store (issue 24, bench/datastore.py) uses the same app with its own spec,
+    {"rows": [[sql, …], …], "groups": [[sql, …], …]}
+where each request is the store's statement from datastore.query (rows_sql, groups_sql,
+with the parameters the API parses from the same path) inside engine.read_all's
+transaction: BEGIN, the read-only settings (read only, reader role, statement timeout),
+the SELECT, ROLLBACK.
 """
 
 import json

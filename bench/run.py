@@ -14,7 +14,12 @@
    CKAN API and as DCAT-AP.de Turtle pages; a harvester process per kind runs a first and
    an unchanged second run into the scratch database stadtdaten_bench_harvest (time,
    records/s, peak RSS). `--only harvest` runs just this step.
-6. A table on stdout and every figure with machine information in a JSON file. Exit 0
+6. The table store (issue 24, bench/datastore.py): a CSV of 1,000,000 rows uploaded,
+   checked and published in the scratch database stadtdaten_bench_datastore, loaded by
+   datastore.loader.load in its own process (time, peak RSS), then a filtered and sorted
+   rows query and an aggregate under 8 clients, each beside the same SQL in raw_app.py.
+   `--only datastore` runs just this step.
+7. A table on stdout and every figure with machine information in a JSON file. Exit 0
    even if a target fails, unless --strict.
 
 Measurement protocol: app, baseline, database and load generator share this machine;
@@ -660,11 +665,20 @@ def parse_args(argv=None):
     parser.add_argument("--database", default="", help="use this database as it is (development; implies --reuse)")
     parser.add_argument(
         "--only",
-        choices=("all", "conversions", "harvest"),
+        choices=("all", "conversions", "harvest", "datastore"),
         default="all",
         help="all: the scenarios of issues 12 and 23; conversions: 20 downloads of converted formats while / is "
         "measured (issue 21; results in bench/results/conversions.json unless --out); harvest: only the harvest "
-        "runs of issue 23 (results in bench/results/harvest.json unless --out)",
+        "runs of issue 23 (results in bench/results/harvest.json unless --out); datastore: only the table store of "
+        "issue 24 (results in bench/results/datastore.json unless --out)",
+    )
+    parser.add_argument(
+        "--datastore-rows", type=int, default=1_000_000, help="rows of the table-store table (default 1000000)"
+    )
+    parser.add_argument(
+        "--datastore-profile",
+        action="store_true",
+        help="run the table load under cProfile; the hot spots go into the results",
     )
     parser.add_argument(
         "--harvest-records", type=int, default=10_000, help="records of the harvest source (default 10000)"
@@ -1035,6 +1049,8 @@ def run(args) -> int:
         return run_conversions(args)
     if args.only == "harvest":
         return run_harvest_only(args)
+    if args.only == "datastore":
+        return run_datastore_only(args)
     started_run = time.monotonic()
     ensure_wrk()
     database = args.database or database_name(args.datasets)
@@ -1264,6 +1280,8 @@ def run(args) -> int:
 
     harvest_table, harvest = harvest_scenario(args, workdir)
     rows += harvest_table
+    datastore_table, datastore = datastore_scenario(args, workdir)
+    rows += datastore_table
 
     counts = found["query_counts"]
     for label, first, second in (
@@ -1310,6 +1328,7 @@ def run(args) -> int:
     results["transition_submit"] = transitions
     results["exports"] = exports
     results["harvest"] = harvest
+    results["datastore"] = datastore
     results["rows"] = row_dicts(rows)
     results["wall_seconds"] = round(time.monotonic() - started_run, 1)
     out = Path(args.out)
@@ -1334,6 +1353,237 @@ def run(args) -> int:
     return 1 if failed and args.strict else 0
 
 
+# ---------------------------------------------------------------------------
+# The table store (issue 24, bench/datastore.py)
+
+DATASTORE_DATABASE = "stadtdaten_bench_datastore"
+
+
+def datastore_step(step: str, request: dict, env: dict, workdir: Path) -> tuple[dict, dict]:
+    """One step of bench/datastore.py in its own process: (its answer, the process's exit,
+    wall seconds and peak RSS from wait4)."""
+    request_file, answer_file = workdir / f"datastore-{step}-in.json", workdir / f"datastore-{step}-out.json"
+    request_file.write_text(json.dumps(request))
+    answer_file.unlink(missing_ok=True)
+    started = time.monotonic()
+    process = subprocess.Popen([PYTHON, __file__, "_datastore", step, str(request_file), str(answer_file)], cwd=ROOT,
+                               env=env)  # fmt: skip
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    figures = {
+        "exit": process.returncode,
+        "wall_seconds": round(time.monotonic() - started, 1),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+    }
+    if process.returncode != 0 or not answer_file.exists():
+        raise SystemExit(f"Datastore-Schritt {step} ist fehlgeschlagen (Exit {process.returncode})")
+    return json.loads(answer_file.read_text()), figures
+
+
+def datastore_load_rows(load: dict, process: dict, rows: int, prepared: dict) -> list[Row]:
+    """The table rows of the load: time and peak RSS of the loading process against the
+    targets of issue 24 (judged only if the whole table was loaded), the checks before it
+    for information."""
+    complete = load.get("status") == "ready" and load.get("rows") == rows
+    note = f"{load.get('seconds', 0):.1f} s in load(), Prozess {process['wall_seconds']:.0f} s mit Start"
+    if not complete:
+        note = f"nicht geladen: {load.get('status')} {load.get('message', '')}"[:90]
+    checks = prepared["reports"]
+    return [
+        Row(
+            f"Datastore: Laden {rows:,} Zeilen: Zeit",
+            note=note,
+            target=Target("seconds", 60),
+            value=load["seconds"] if complete else None,
+            details={"key": "datastore_load_seconds", **{k: v for k, v in load.items() if k != "columns"}},
+        ),
+        Row(
+            f"Datastore: Laden {rows:,} Zeilen: Spitzen-RSS",
+            note=f"{process['peak_rss_mb']:.0f} MB (nach dem Start {load.get('rss_mb_before', 0):.0f} MB)",
+            target=Target("rss_mb", 300),
+            value=process["peak_rss_mb"] if complete else None,
+            details={"key": "datastore_load_rss", **process},
+        ),
+        Row(
+            "Datastore: Prüfungen vor dem Laden",
+            note=f"{prepared['check_seconds']:.0f} s Validierung und Geheimhaltung ("
+            + ", ".join(f"{kind}: {'ok' if report['valid'] else 'nicht bestanden'}" for kind, report in checks.items())
+            + f"), Hochladen {prepared['upload_seconds']:.0f} s",
+            details={
+                "key": "datastore_checks",
+                "check_seconds": prepared["check_seconds"],
+                "upload_seconds": prepared["upload_seconds"],
+            },
+        ),
+    ]
+
+
+def datastore_scenario(args, workdir: Path) -> tuple[list[Row], dict]:
+    """Issue 24: scratch database, the table uploaded, checked, published and loaded, then
+    rows and groups under 8 clients beside the raw baseline."""
+    sys.path.insert(0, str(ROOT))
+    from bench import datastore as scenario
+
+    rows_wanted = args.datastore_rows
+    say(f"Datastore: Datenbank {DATASTORE_DATABASE} neu anlegen, migrieren")
+    recreate_database(DATASTORE_DATABASE)
+    started = time.monotonic()
+    manage(["migrate", "--no-input", "-v", "0"], django_env(DATASTORE_DATABASE))
+    results: dict = {"database": DATASTORE_DATABASE, "rows": rows_wanted,
+                     "migrate_seconds": round(time.monotonic() - started, 1)}  # fmt: skip
+    media = workdir / "datastore-media"
+    media.mkdir(parents=True, exist_ok=True)
+    csv_path = workdir / "buchungen.csv"
+    started = time.monotonic()
+    size = scenario.write_csv(csv_path, rows_wanted, args.random_seed)
+    results["csv"] = {"bytes": size, "write_seconds": round(time.monotonic() - started, 1)}
+    say(f"Datastore: {rows_wanted:,} Zeilen geschrieben ({size / 2**20:.0f} MB); hochladen, prüfen, veröffentlichen")
+    # Tasks go to Redis and stay there: the load runs below, measured on its own.
+    env = django_env(DATASTORE_DATABASE, MEDIA_ROOT=str(media), CELERY_BROKER_URL=BROKER_URL,
+                     ALLOWED_HOSTS="127.0.0.1")  # fmt: skip
+    rows: list[Row] = []
+    try:
+        prepared, figures = datastore_step("prepare", {"csv": str(csv_path)}, env, workdir)
+        csv_path.unlink()
+        results["prepare"] = {**prepared, "process": figures}
+        say(f"Datastore: Prüfungen {prepared['check_seconds']} s; {prepared['reports']}; Zustand {prepared['state']}")
+        say("Datastore: datastore.loader.load im eigenen Prozess (Zeit, Spitzen-RSS)")
+        profile = workdir / "datastore-load.pstats" if args.datastore_profile else None
+        load, process = datastore_step(
+            "load", {"distribution": prepared["distribution"], "profile": str(profile or "")}, env, workdir
+        )
+        results["load"] = {**load, "process": process}
+        say(f"Datastore: geladen {load.get('status')} in {load.get('seconds')} s, Spitze {process['peak_rss_mb']} MB")
+        if profile is not None and profile.exists():
+            from bench.harvest import profile_summary
+
+            results["load"]["profile"] = profile_summary(str(profile))
+            target = BENCH / "results" / "datastore-load.pstats"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(profile, target)
+            results["load"]["profile_file"] = str(target)
+        rows += datastore_load_rows(load, process, rows_wanted, prepared)
+        if load.get("status") != "ready":
+            return rows, results
+        timeout_ms = int(os.environ.get("DATASTORE_TIMEOUT_MS", "5000"))
+        found, _figures = datastore_step(
+            "probe", {"identifier": prepared["identifier"], "timeout_ms": timeout_ms, "headers": PROXY_HEADERS},
+            env, workdir,
+        )  # fmt: skip
+        results["probe"] = {key: found[key] for key in ("checked", "explain", "table", "rows")}
+        # In place of autovacuum where the server runs without it (see Autoanalyze): the
+        # catalog's tables were filled from nothing; the store's table has its ANALYZE from the load.
+        results["analyze_stand_in"] = Autoanalyze.needed()
+        if results["analyze_stand_in"]:
+            connection = pg_connect(DATASTORE_DATABASE)
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE")
+            finally:
+                connection.close()
+        rows += datastore_load_scenarios(args, found, workdir, results)
+    finally:
+        flush_redis()
+    return rows, results
+
+
+def datastore_load_scenarios(args, found: dict, workdir: Path, results: dict) -> list[Row]:
+    """App and raw baseline under gunicorn (2 sync workers each), wrk -c8 per scenario."""
+    raw_spec = workdir / "datastore-raw-spec.json"
+    raw_spec.write_text(json.dumps(found["raw"]))
+    app_env = production_env(DATASTORE_DATABASE, secrets.token_urlsafe(64))
+    servers, rows, measured = [], [], {}
+    try:
+        app = Server("datastore-app", "config.wsgi:application", app_env, ROOT, workdir)
+        servers.append(app)
+        raw = Server(
+            "datastore-raw", "raw_app:application",
+            {**os.environ, "BENCH_RAW_SPEC": str(raw_spec), "BENCH_RAW_DSN": f"{PG}/{DATASTORE_DATABASE}"},
+            BENCH, workdir,
+        )  # fmt: skip
+        servers.append(raw)
+        app.wait_ready(found["paths"]["rows"][0])
+        raw.wait_ready("/rows?i=0")
+        say(f"Datastore: App auf Port {app.port}, Rohbasis auf Port {raw.port}, je {WORKERS} sync-Worker")
+        raw_paths = {kind: [f"/{kind}?i={k}" for k in range(len(found["raw"][kind]))] for kind in ("rows", "groups")}
+        scenarios = [
+            ("datastore_rows", "Datastore: Zeilen gefiltert+sortiert (c8)", app, found["paths"]["rows"],
+             Target("p95_ms", 100)),
+            ("raw_datastore_rows", "Rohbasis: gleiche Zeilen-SQL (c8)", raw, raw_paths["rows"], None),
+            ("datastore_groups", "Datastore: Aggregat group_by (c8)", app, found["paths"]["groups"],
+             Target("p95_ms", 300)),
+            ("raw_datastore_groups", "Rohbasis: gleiche Aggregat-SQL (c8)", raw, raw_paths["groups"], None),
+        ]  # fmt: skip
+        results["load_average_before"] = os.getloadavg()
+        for key, label, server, paths, target in scenarios:
+            problem = check_paths(server.port, paths)
+            if problem:
+                say(f"{label}: FEHLER {problem}")
+                rows.append(Row(label, note=f"Fehler: {problem[:60]}", target=target,
+                                details={"key": key, "error": problem}))  # fmt: skip
+                continue
+            if args.warmup:
+                wrk(server.port, paths, connections=8, duration=args.warmup, workdir=workdir)
+            figures = wrk(server.port, paths, connections=8, duration=args.duration, workdir=workdir)
+            measured[key] = figures
+            bad = figures["non2xx"] + figures["errors_connect"] + figures["errors_read"] + figures["errors_timeout"]
+            say(f"{label}: p50 {figures['p50_ms']:.1f} ms, p95 {figures['p95_ms']:.1f} ms, "
+                f"{figures['rps']:.1f} req/s, Fehler {bad}")  # fmt: skip
+            rows.append(Row(label, figures["p50_ms"], figures["p95_ms"], figures["rps"],
+                            note=f"{bad} Fehler/non-2xx" if bad else "", target=target,
+                            value=figures["p95_ms"] if target else None,
+                            details={"key": key, "connections": 8, "paths": len(paths), **figures}))  # fmt: skip
+        results["load_average_after"] = os.getloadavg()
+    finally:
+        for server in servers:
+            server.stop()
+    by_key = {row.details.get("key"): row for row in rows}
+    for kind, label in (("rows", "Zeilen"), ("groups", "Aggregat")):
+        app_key, raw_key = f"datastore_{kind}", f"raw_datastore_{kind}"
+        ratio = measured[app_key]["rps"] / measured[raw_key]["rps"] if {app_key, raw_key} <= measured.keys() else None
+        if ratio is not None:
+            by_key[app_key].ratio, by_key[raw_key].ratio = ratio, 1.0
+        rows.append(Row(f"Datastore: {label}, Durchsatz zur Rohbasis (c8)", ratio=ratio,
+                        target=Target("ratio", 0.5, at_least=True), value=ratio,
+                        details={"key": f"datastore_{kind}_ratio"}))  # fmt: skip
+    return rows
+
+
+def run_datastore_only(args) -> int:
+    started_run = time.monotonic()
+    ensure_wrk()
+    workdir = Path(tempfile.mkdtemp(prefix="stadtdaten-bench-"))
+    load_before = os.getloadavg()
+    rows, datastore = datastore_scenario(args, workdir)
+    results = {"scenario": "datastore", "datastore": datastore, "random_seed": args.random_seed,
+               "load_average_at_start": load_before}  # fmt: skip
+    results["rows"] = row_dicts(rows)
+    results["machine"] = machine_info(DATASTORE_DATABASE)
+    results["protocol"] = (
+        "bench/datastore.py: CSV written from the seed, uploaded/checked/published through catalog services and "
+        "the workflow, datastore.loader.load in its own process (peak RSS = os.wait4 ru_maxrss); app and "
+        "raw_app.py (the store's statements from datastore.query in engine.read_all's read-only transaction) "
+        f"under gunicorn with {WORKERS} sync workers each, wrk -t1 -c8 closed loop, warm-up then measurement"
+    )
+    results["wall_seconds"] = round(time.monotonic() - started_run, 1)
+    out = Path(args.out if args.out != str(BENCH / "results" / "latest.json") else BENCH / "results" / "datastore.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n")
+    shutil.rmtree(workdir, ignore_errors=True)
+    load = datastore.get("load_average_before"), datastore.get("load_average_after")
+    print()
+    print(
+        f"{args.datastore_rows:,} Zeilen, {os.cpu_count()} Kerne, Last beim Start {load_before[0]:.1f}"
+        + (f", vor/nach den Lastszenarien {load[0][0]:.1f}/{load[1][0]:.1f}" if load[0] and load[1] else "")
+    )
+    print(format_table(rows))
+    for entry in datastore.get("load", {}).get("profile", {}).get("by_own_time", [])[:12]:
+        print(f"  Laden {entry['own_share']:6.1%} eigen  {entry['cumulative_share']:6.1%} kumuliert  "
+              f"{entry['function']}")  # fmt: skip
+    print(f"\nErgebnisse: {out} (Gesamtdauer {results['wall_seconds']:.0f} s)")
+    return 1 if args.strict and any(row.verdict == "FAIL" for row in rows) else 0
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["_probe"]:
@@ -1351,6 +1601,17 @@ def main(argv=None) -> int:
             harvest.serve(int(argv[1]), int(argv[2]), Path(argv[3]))
         else:
             Path(argv[2]).write_text(json.dumps(harvest.harvest(json.loads(Path(argv[1]).read_text()))))
+        return 0
+    if argv[:1] == ["_datastore"]:
+        # The project's root first: `datastore` is the app, bench/datastore.py is bench.datastore.
+        sys.path.insert(0, str(ROOT))
+        import django
+
+        django.setup()
+        from bench import datastore as scenario
+
+        step = {"prepare": scenario.prepare, "load": scenario.load, "probe": scenario.probe}[argv[1]]
+        Path(argv[3]).write_text(json.dumps(step(json.loads(Path(argv[2]).read_text())), default=str))
         return 0
     if argv[:1] == ["_conversions"]:
         sys.path.insert(0, str(ROOT))

@@ -41,6 +41,10 @@ SQLITE_TYPES = {
 MAX_INDEXED_TEXT = 1000
 # Rows per COPY (PostgreSQL) or INSERT batch (SQLite): the load reports its progress in between.
 CHUNK_ROWS = 50_000
+# Memory for building a table's indexes (PostgreSQL, this transaction only): a million rows
+# sort in memory instead of in temporary files, the full-text index collects its entries
+# in fewer passes. Server memory, for one index build at a time; not the worker's.
+INDEX_BUILD_MEMORY = "256MB"
 
 
 class QueryTimeout(Exception):
@@ -70,15 +74,24 @@ def column_type(kind: str) -> str:
 # Writing: create, fill, index, drop
 
 
+def full_text(columns: list[dict]) -> str | None:
+    """The full-text document of a table's rows on PostgreSQL (all its text columns), as
+    the expression its GIN index is built on; the query (datastore.query) writes the same
+    expression, or the index does not serve it. None if the table has no text column."""
+    texts = [column["column"] for column in columns if column["type"] == "string"]
+    if not texts:
+        return None
+    document = " || ' ' || ".join(f"coalesce({text}, '')" for text in texts)
+    return f"to_tsvector('simple'::regconfig, {document})"
+
+
 def create(name: str, columns: list[dict]) -> None:
-    """An empty table for `columns` ([{"column": "c1", "type": "integer"}, …]); on
-    PostgreSQL with a full-text column over the text columns, kept by the database."""
+    """An empty table for `columns` ([{"column": "c1", "type": "integer"}, …]). The full
+    text is not stored in the rows but indexed as an expression (`full_text`): a stored
+    tsvector column about doubled the table, and every filter that reads many rows (an
+    aggregate over a district) reads the table's pages."""
     parts = ["_id bigint NOT NULL" if postgres() else "_id INTEGER NOT NULL"]
     parts += [f"{column['column']} {column_type(column['type'])}" for column in columns]
-    texts = [column["column"] for column in columns if column["type"] == "string"]
-    if postgres() and texts:
-        document = " || ' ' || ".join(f"coalesce({text}, '')" for text in texts)
-        parts.append(f"_full_text tsvector GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, {document})) STORED")
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TABLE {qualified(name)} ({', '.join(parts)})")
 
@@ -103,6 +116,24 @@ def _sqlite_value(value):
     return value
 
 
+def _quoted(value) -> str:
+    return "" if value is None else '"' + value.replace('"', '""') + '"'
+
+
+def _iso(value) -> str:
+    return "" if value is None else value.isoformat()
+
+
+def _plain(value) -> str:
+    return "" if value is None else str(value)
+
+
+# The COPY text of a value per column type (the loader converts every cell to its column's
+# type first: text is str, dates are date or datetime, numbers int or Decimal): one call
+# per cell instead of _copy_value's type tests.
+COPY_FORMATTERS = {"string": _quoted, "date": _iso, "datetime": _iso, "integer": _plain, "number": _plain}
+
+
 def append(name: str, columns: list[dict], rows: Iterable[tuple]) -> int:
     """Add `rows` (tuples of `_id` and the columns' Python values) in one statement on
     PostgreSQL (COPY), in one batch of INSERTs on SQLite. Returns the number of rows."""
@@ -110,9 +141,10 @@ def append(name: str, columns: list[dict], rows: Iterable[tuple]) -> int:
     if postgres():
         import io
 
+        formatters = [_plain, *(COPY_FORMATTERS.get(column["type"], _copy_value) for column in columns)]
         buffer = io.StringIO()
         for row in rows:
-            buffer.write(",".join(map(_copy_value, row)))
+            buffer.write(",".join([format_value(value) for format_value, value in zip(formatters, row, strict=True)]))
             buffer.write("\n")
             count += 1
         buffer.seek(0)
@@ -129,17 +161,22 @@ def append(name: str, columns: list[dict], rows: Iterable[tuple]) -> int:
 
 def finish(name: str, columns: list[dict], *, long_text: set[str]) -> None:
     """Index the loaded table (every column that can be indexed, the full text), gather
-    its statistics, and let the reader role read it."""
+    its statistics, and let the reader role read it. All indexes are built after the
+    rows are in (COPY into an unindexed table), in one transaction with more memory for
+    the builds (INDEX_BUILD_MEMORY)."""
     table = qualified(name)
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        if postgres():
+            cursor.execute(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
         cursor.execute(f"CREATE UNIQUE INDEX {_index_name(name, 'id')} ON {table} (_id)")
         for column in columns:
             if column["column"] in long_text:
                 continue
             cursor.execute(f"CREATE INDEX {_index_name(name, column['column'])} ON {table} ({column['column']})")
         if postgres():
-            if any(column["type"] == "string" for column in columns):
-                cursor.execute(f"CREATE INDEX {_index_name(name, 'ft')} ON {table} USING gin (_full_text)")
+            document = full_text(columns)
+            if document:
+                cursor.execute(f"CREATE INDEX {_index_name(name, 'ft')} ON {table} USING gin (({document}))")
             cursor.execute(f"ANALYZE {table}")
             if reader_role_usable():
                 cursor.execute(f"GRANT SELECT ON {table} TO {READER_ROLE}")

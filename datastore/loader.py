@@ -134,22 +134,33 @@ def load(distribution: Distribution) -> DataTable | None:
         engine.drop(name)  # what a crashed load of this version left
         engine.create(name, columns)
         long_text: set[str] = set()
-        loaded = 0
+        loaded, width = 0, len(columns)
+        texts = [position for position, column in enumerate(columns) if column["type"] == "string"]
+        empty = [False] * width  # whether the column has an empty cell (a null in the store)
         rows = islice(_rows(distribution, limits), 1, None)
         while True:
             chunk = []
+            # The hot loop of the load (a million rows: seven million cells): one pass per row.
             for number, row in enumerate(islice(rows, engine.CHUNK_ROWS), start=loaded + 1):
-                values = []
-                for position, column in enumerate(columns):
-                    value = converters[position](row[position] if position < len(row) else None)
-                    if column["type"] == "string" and value is not None and len(value) > engine.MAX_INDEXED_TEXT:
-                        long_text.add(column["column"])
-                    values.append(value)
+                if len(row) < width:
+                    row = [*row, *([None] * (width - len(row)))]
+                values = [convert(value) for convert, value in zip(converters, row, strict=False)]
+                for position in texts:
+                    value = values[position]
+                    if value is not None and len(value) > engine.MAX_INDEXED_TEXT:
+                        long_text.add(columns[position]["column"])
+                if None in values:
+                    for position, value in enumerate(values):
+                        if value is None:
+                            empty[position] = True
                 chunk.append((number, *values))
             if not chunk:
                 break
             loaded += engine.append(name, columns, chunk)
             DataTable.objects.filter(pk=table.pk).update(progress_rows=loaded)
+        # datastore.query sorts a column without nulls so that its index serves both directions.
+        for column, has_empty in zip(columns, empty, strict=True):
+            column["nulls"] = has_empty
         engine.finish(name, columns, long_text=long_text)
     except (tables.TableError, tables.TooLarge, ValueError, DatabaseError) as error:
         logger.warning("Loading table of distribution %s failed: %s", distribution.pk, error)

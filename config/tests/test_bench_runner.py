@@ -1,12 +1,14 @@
 """The pure parts of bench/run.py, the benchmark of issue 12 (`make bench`): a wrong
 cursor, percentile or verdict would print a table that lies without any error."""
 
+import re
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 from rest_framework.pagination import Cursor
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
+from rest_framework.views import APIView  # noqa: F401 - first: DRF's settings name parsers of core.api
 
 from bench import run
 from core.api import CursorPagination
@@ -90,3 +92,38 @@ def test_harvest_rate_is_judged_only_when_every_record_was_taken_over():
     assert "rate ≥ 100 rec/s" in run.format_table(rows)
     partial = run.harvest_rows({"ckan": {**runs["ckan"], "runs": [harvest_run(created=9_990, failed=10)]}}, 10_000)
     assert partial[0].verdict == "n/a"
+
+
+def test_datastore_table_is_the_same_for_the_same_seed_and_reads_as_german(tmp_path):
+    """The load and the raw baseline must see the same rows in every run: the table depends
+    on the seed alone, with decimal commas, German dates and postal codes with their zero."""
+    from bench import datastore
+
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    datastore.write_csv(first, 200, 42)
+    datastore.write_csv(second, 200, 42)
+    assert first.read_bytes() == second.read_bytes()
+    lines = first.read_bytes().decode("utf-8").split("\r\n")
+    assert lines[0] == ";".join(datastore.HEADER)
+    assert len([line for line in lines[1:] if line]) == 200
+    cells = [line.split(";") for line in lines[1:] if line]
+    assert all(len(row) == len(datastore.HEADER) for row in cells)
+    day, district, category, count, amount, _remark, _postcode = cells[0]
+    assert re.fullmatch(r"\d\d\.\d\d\.\d{4}", day)
+    assert re.fullmatch(r"\d+,\d\d", amount)
+    assert district in datastore.DISTRICTS
+    assert category in datastore.CATEGORIES
+    assert int(count) >= 3  # above the disclosure check's minimum: the table stays public
+    assert all(row[6].startswith("0") and len(row[6]) == 5 for row in cells)
+
+
+def test_datastore_load_is_judged_only_when_the_whole_table_was_loaded():
+    prepared = {"reports": {"tabular": {"valid": True}}, "check_seconds": 12.0, "upload_seconds": 1.0}
+    process = {"exit": 0, "wall_seconds": 50.0, "peak_rss_mb": 180.0}
+    loaded = {"status": "ready", "rows": 1_000, "seconds": 45.0, "rss_mb_before": 90.0}
+    verdicts = [row.verdict for row in run.datastore_load_rows(loaded, process, 1_000, prepared)]
+    assert verdicts == ["PASS", "PASS", "–"]
+    failed = {**loaded, "status": "failed", "message": "zu groß", "seconds": 3.0}
+    verdicts = [row.verdict for row in run.datastore_load_rows(failed, process, 1_000, prepared)]
+    assert verdicts == ["n/a", "n/a", "–"]
+    assert run.datastore_load_rows({**loaded, "seconds": 61.0}, process, 1_000, prepared)[0].verdict == "FAIL"
