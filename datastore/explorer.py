@@ -13,6 +13,7 @@ Parameters of the page (GET):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from urllib.parse import urlencode
@@ -28,6 +29,8 @@ PAGE_SIZES = (25, 50, 100)
 MAX_FILTER_ROWS = 5
 # The operators the page offers, with their words (the API has gt and lt too).
 COMPARISONS = (("", _lazy("gleich")), ("gte", _lazy("ab")), ("lte", _lazy("bis")))
+# A number as people here write it: 1.000 or 1.234,5 (the API wants 1000 and 1234.5).
+GERMAN_NUMBER = re.compile(r"[-+]?\d{1,3}(\.\d{3})+(,\d+)?|[-+]?\d+,\d+")
 
 
 @dataclass
@@ -99,6 +102,15 @@ def read(params) -> Request:
         raise query.QueryError(_("Die Seitenangabe ist ungültig. Bitte beginnen Sie mit der ersten Seite."), "ab")
     page.before = int(before) if page.cursor else 0
     return page
+
+
+def understand(table: DataTable, page: Request) -> None:
+    """Numbers typed the German way become the API's (so the REST URL of the view works
+    too); dates as TT.MM.JJJJ the API reads itself."""
+    numeric = {column["id"] for column in table.columns if column["type"] in query.NUMERIC} | {"_id"}
+    for row in page.filters:
+        if row.column in numeric and GERMAN_NUMBER.fullmatch(row.value):
+            row.value = row.value.replace(".", "").replace(",", ".")
 
 
 def build(table: DataTable, page: Request) -> query.Query:

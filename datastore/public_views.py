@@ -28,6 +28,7 @@ def table_explorer(request, name, identifier):
     status, page, result = HTTPStatus.OK, explorer.Request(), None
     try:
         page = explorer.read(request.GET)
+        explorer.understand(table, page)
         result = query.run_rows(table.table_name, explorer.build(table, page), total=True)
     except query.QueryError as error:
         status, context["error"] = HTTPStatus.BAD_REQUEST, error.message

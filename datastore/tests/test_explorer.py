@@ -82,6 +82,11 @@ def test_filters_and_full_text(client, table):
     assert column_texts(tree, 1) == ["Nord", "Ost"]
     tree = page(client.get(explorer_url(table, spalte="Fläche in km²", vergleich="gte", wert="3,0")))
     assert column_texts(tree, 1) == ["Mitte", "Süd", "Ost"]
+    tree = page(client.get(explorer_url(table, spalte="Fläche in km²", vergleich="gte", wert="1.000,25")))
+    assert column_texts(tree, 1) == ["Ost"]
+    tree = page(client.get(explorer_url(table, spalte="Anzahl", vergleich="gte", wert="1.000")))
+    assert column_texts(tree, 1) == ["Mitte"]
+    assert "Anzahl__gte=1000&" in tree.xpath("string(//code[@id='explorer-code-url'])")
     tree = page(client.get(explorer_url(table, spalte="Stichtag", vergleich="lte", wert="31.12.2024")))
     assert column_texts(tree, 1) == ["Mitte", "Süd"]
     tree = page(client.get(explorer_url(table, q="straße")))
