@@ -51,7 +51,6 @@ from django.urls import reverse
 from django.utils import translation
 
 from catalog.models import Dataset, Distribution, DistributionKind
-from datastore.models import DataTable
 from catalog.vocabularies import (
     EU_AUTHORITY,
     FILE_TYPES_BY_CODE,
@@ -64,6 +63,7 @@ from catalog.vocabularies import (
     HVDCategory,
     Language,
 )
+from datastore.models import DataTable
 from governance.models import Organisation, OrgType
 
 # ---------------------------------------------------------------------------

@@ -10,8 +10,8 @@ from datetime import date
 
 from catalog.models import Dataset, PersonalDataStatus
 from catalog.tabular_validation import check_distribution
-from datastore import loader
 from conftest import make_organisation, make_role_holder
+from datastore import loader
 from ethics import services as ethics
 from ethics.models import DataUse, EthicsReview
 from ethics.tests.conftest import all_answers, to_ethics_review

@@ -260,8 +260,8 @@ DATASTORE_KEY = st.sampled_from(
 DATASTORE_VALUE = st.one_of(
     VALUE,
     st.sampled_from(['{"Art": "Linde"}', '{"Art": ["Linde", 1, null]}', "Art desc", "Art,_id", "lists", "csv",
-                     '{"Höhe": {"a": 1}}', '{"Baum": "9999999999999999999999"}', "_id", "-1", "32001"]),  # fmt: skip
-)
+                     '{"Höhe": {"a": 1}}', '{"Baum": "9999999999999999999999"}', "_id", "-1", "32001"]),
+)  # fmt: skip
 DATASTORE_QUERY = st.dictionaries(DATASTORE_KEY, DATASTORE_VALUE, max_size=5)
 
 

@@ -12,7 +12,7 @@ from lxml import html
 from datastore.models import ColumnDescription
 from datastore.signals import table_queried
 from datastore.tests.conftest import CSV, publish_table
-from portal.tests.conftest import published  # noqa: F401 - the portal's fixture
+from portal.tests.conftest import published as published  # the portal's fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -213,7 +213,8 @@ def test_the_dataset_page_links_the_explorer_only_for_queryable_tables(client, f
     explorer = reverse("datastore:explorer", args=[dataset.name, table.distribution.identifier])
     assert tree.xpath(f"//a[@href='{explorer}']//span[@class='kern-label']/text()") == ["Tabelle durchsuchen"]
     rows = reverse("datastore-api:rows", args=[table.distribution.identifier])
-    assert f"curl -s 'http://testserver{rows}?limit=100'" in tree.xpath("string(//details[contains(@class, 'sd-portal-table-api')])")
+    api_box = tree.xpath("string(//details[contains(@class, 'sd-portal-table-api')])")
+    assert f"curl -s 'http://testserver{rows}?limit=100'" in api_box
     # A published dataset whose file was never checked and loaded has nothing to explore.
     tree = page(client.get(reverse("portal:dataset_detail", args=[published.name])))
     assert not tree.xpath("//a[contains(@href, '/tabellen/')]")

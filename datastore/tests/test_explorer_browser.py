@@ -20,7 +20,7 @@ def districts(count):
 
 
 def test_a_citizen_filters_sorts_pages_and_runs_the_api_example(page, live_server, flow_a, org_a):
-    dataset, table = publish_table(flow_a, org_a, "stadtteile", content=districts(40))
+    dataset, _table = publish_table(flow_a, org_a, "stadtteile", content=districts(40))
     page.goto(f"/datensatz/{dataset.name}/")
     page.get_by_role("link", name="Tabelle durchsuchen").click()
     expect(page.locator("h1")).to_contain_text("Tabelle durchsuchen")
