@@ -334,7 +334,15 @@ def apply_proposed(change, *, by) -> None:
 def public_view(dataset) -> list[dict]:
     """The dictionaries of the dataset's queryable tables for its public page:
     [{"distribution", "fields": fields() with "type_label"}]. The page has the current
-    distributions prefetched: no query without a table, two with any number of them."""
+    distributions prefetched: no query without a table, two with any number of them; kept
+    on the dataset, so the page's explorer links (datastore_tables) ask nothing more."""
+    if hasattr(dataset, "_public_dictionary"):
+        return dataset._public_dictionary
+    dataset._public_dictionary = _public_view(dataset)
+    return dataset._public_dictionary
+
+
+def _public_view(dataset) -> list[dict]:
     candidates = [distribution.pk for distribution in dataset.distributions.all() if is_tabular(distribution)]
     if not candidates:
         return []

@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from catalog.models import Dataset, PersonalDataStatus
+from catalog.tabular_validation import check_distribution
 from conftest import make_organisation, make_role_holder
+from datastore import loader
 from ethics import services as ethics
 from ethics.models import DataUse, EthicsReview
 from ethics.tests.conftest import all_answers, to_ethics_review
@@ -25,6 +27,8 @@ from portal.tests.conftest import Flow
 HUGE_INTEGERS = [
     str(2**63 - 1), str(2**63), str(2**64), "9" * 40, "-1", str(-(2**63)), str(-(2**63) - 1),
 ]  # fmt: skip
+# The published table, loaded into the store: no count below the disclosure minimum.
+TREES = "Baum;Art;Höhe\r\n101;Linde;12,5\r\n102;Eiche;20\r\n103;Ahorn;8\r\n"
 # Deeper than any parser should follow (Python's own recursion limit is 1,000).
 DEEP = 5_000
 
@@ -41,6 +45,7 @@ class World:
     people: dict  # role name → user
     tokens: dict = field(default_factory=dict)  # role name → API token secret
     path_values: dict = field(default_factory=dict)  # schema path → [{parameter: value}]
+    table_id: str = ""  # the published dataset's CSV, loaded into the store (datastore)
 
     def known_path_parameters(self, path: str) -> list[dict]:
         return self.path_values.get(path, [])
@@ -61,7 +66,7 @@ def build_world() -> World:
     }
     flow = Flow(people["steward"], people["owner"], people["legal"])
     datasets = [
-        flow.publish(flow.create(city, "baumkataster", title="Baumkataster", keywords=["Bäume", "Umwelt"])),
+        flow.publish(flow.create(city, "baumkataster", title="Baumkataster", keywords=["Bäume", "Umwelt"], csv=TREES)),
         flow.create(city, "laermkarte", title="Lärmkarte"),
         flow.to_legal_review(flow.create(city, "parkplaetze", title="Parkplätze")),
         flow.refuse(flow.create(city, "leitungsnetz", title="Leitungsnetz")),
@@ -108,6 +113,9 @@ def build_world() -> World:
 
     published = datasets[0]
     distribution = published.distributions.first()
+    # The worker checks the published table and loads it into the store after a commit.
+    check_distribution(distribution.pk)
+    loader.load(distribution)
     rule_codes = list(default_rules.versions.get().rule_versions.values_list("rule__code", flat=True)[:3])
     documents = [
         {"document_slug": strategy.slug, "number": 1, "version_number": 1, "code": "R-PERSONEN"},
@@ -159,4 +167,6 @@ def build_world() -> World:
     path_values[f"{v1}/policy-documents/{{document_slug}}/versions/{{version_number}}/rules/{{code}}/"] = only(
         documents, "document_slug", "version_number", "code"
     )
-    return World(people=people, path_values=path_values)
+    for suffix in ("", "rows/", "groups/"):
+        path_values[f"{v1}/tables/{{resource_id}}/{suffix}"] = [{"resource_id": str(distribution.identifier)}]
+    return World(people=people, path_values=path_values, table_id=str(distribution.identifier))

@@ -162,6 +162,8 @@ CKAN_READ_ACTIONS = [
     "status_show",
     "help_show",
     "resource_show",
+    "datastore_search",
+    "datastore_info",
 ]
 CKAN_STATUSES = {200, 400, 403, 404, 409}
 CKAN_EXAMPLES = 20
@@ -245,6 +247,36 @@ def test_ckan_read_actions_answer_bad_parameters_in_their_envelope(ckan_client, 
         examples.append(query)
         assert_ckan_answer(ckan_client.get(ckan_url(action), query))
         assert_ckan_answer(ckan_client.post(ckan_url(action), body, content_type="application/json"))
+
+    bad_parameters()
+    assert len(examples) == CKAN_EXAMPLES
+
+
+# CKAN's DataStore on a table that exists: its parameters with any values, and column
+# names of the table among them (the random ids above find no table).
+DATASTORE_KEY = st.sampled_from(
+    ["filters", "q", "sort", "limit", "offset", "fields", "records_format", "include_total", "distinct", "plain"]
+)
+DATASTORE_VALUE = st.one_of(
+    VALUE,
+    st.sampled_from(['{"Art": "Linde"}', '{"Art": ["Linde", 1, null]}', "Art desc", "Art,_id", "lists", "csv",
+                     '{"Höhe": {"a": 1}}', '{"Baum": "9999999999999999999999"}', "_id", "-1", "32001"]),
+)  # fmt: skip
+DATASTORE_QUERY = st.dictionaries(DATASTORE_KEY, DATASTORE_VALUE, max_size=5)
+
+
+@pytest.mark.parametrize(("action", "key"), [("datastore_search", "resource_id"), ("datastore_info", "id")])
+def test_ckan_datastore_actions_answer_bad_parameters_on_a_real_table(ckan_client, world_and_schema, action, key):
+    world, _schema = world_and_schema
+    examples = []
+
+    @fuzz_settings(CKAN_EXAMPLES)
+    @given(query=DATASTORE_QUERY)
+    def bad_parameters(query):
+        examples.append(query)
+        query = {**query, key: world.table_id}
+        assert_ckan_answer(ckan_client.get(ckan_url(action), query))
+        assert_ckan_answer(ckan_client.post(ckan_url(action), json.dumps(query), content_type="application/json"))
 
     bad_parameters()
     assert len(examples) == CKAN_EXAMPLES

@@ -191,6 +191,29 @@ def test_a_huge_or_negative_page_number_on_the_pages_is_no_server_error(client, 
         assert response.status_code in (200, 400, 404), (url, response.status_code)
 
 
+def test_bad_input_to_the_table_explorer_and_the_table_api_is_a_400(client, world):
+    """The explorer's page (issue 24) and the REST API of its table: NUL bytes, numbers
+    beyond any range and a forged cursor are refusals with a message."""
+    explorer = f"/datensatz/baumkataster/tabellen/{world.table_id}/"
+    rows = f"/api/v1/tables/{world.table_id}/rows/"
+    assert client.get(explorer).status_code == 200
+    assert_german_page(client.get(explorer + "?q=%00"))
+    assert_german_page(client.get(explorer + "?spalte=Art&wert=a%00b"))
+    response = client.get(rows + "?q=%00")
+    assert response.status_code == 400
+    assert "Nullzeichen" in response.json()["detail"]
+    for value in HUGE_INTEGERS:
+        for params in ({"anzahl": value}, {"cursor": value, "ab": value}):
+            response = client.get(explorer, params)
+            assert response.status_code == 400, (params, response.status_code)
+            assert 'role="alert"' in response.content.decode()
+        assert client.get(rows, {"limit": value, "cursor": value}).status_code == 400
+        # A number of any size is a value like any other: no row has it.
+        for params in ({"spalte": "_id", "wert": value}, {"spalte": "Baum", "vergleich": "gte", "wert": value}):
+            assert client.get(explorer, params).status_code == 200, params
+        assert client.get(rows, {"Baum__lte": value, "_id": value}).status_code == 200
+
+
 # ---- Deep nesting ----------------------------------------------------------------------
 
 

@@ -237,12 +237,12 @@ def test_dataset_page_needs_a_fixed_number_of_queries(client, flow_a, org_a, pub
     rendered(published)
     client.get(url)
     # dataset, keywords, themes, distributions, their check reports, their renditions,
-    # votes, comments, decision, its rule versions (10); its queryable tables (1, the data
-    # dictionary, datastore; one more for their descriptions when there are any); the usage
-    # line of the last month (1, portal.usage.last_month); the page view's count (1 upsert,
-    # portal.usage.count), here inside the test's transaction in a savepoint (SAVEPOINT,
-    # RELEASE: 2 more that a request in autocommit does not make; test_usage pins the upsert
-    # alone at 1).
+    # votes, comments, decision, its rule versions (10); its queryable tables (1, datastore:
+    # the explorer links and the data dictionary; one more for their descriptions when there
+    # are any); the usage line of the last month (1, portal.usage.last_month); the page
+    # view's count (1 upsert, portal.usage.count), here inside the test's transaction in a
+    # savepoint (SAVEPOINT, RELEASE: 2 more that a request in autocommit does not make;
+    # test_usage pins the upsert alone at 1).
     with django_assert_num_queries(10 + 1 + 1 + 1 + 2):
         assert client.get(url).status_code == 200
 

@@ -7,7 +7,22 @@ from django.test import override_settings
 
 from catalog import renditions
 
-from .world import World
+from .world import DATASETS, World
+
+
+def load_published_tables():
+    """The worker checks the published datasets' tables and loads them into the store
+    (datastore) after a commit too: done here for the datasets the matrix names."""
+    from catalog.models import Distribution
+    from catalog.tabular_validation import check_distribution
+    from datastore import loader
+
+    names = [DATASETS["published"], DATASETS["published_b"]]
+    distributions = Distribution.objects.filter(dataset__name__in=names, format__in=loader.TABULAR_FORMATS)
+    for distribution in distributions.exclude(file="").select_related("dataset"):
+        if loader.load(distribution) is None:
+            check_distribution(distribution.pk)
+            loader.load(distribution)
 
 
 @pytest.fixture(scope="package")
@@ -24,6 +39,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
             # The worker renders tables after a commit, which never comes in this transaction.
             for distribution_id in list(renditions.missing()):
                 renditions.render_distribution(distribution_id)
+            load_published_tables()
             yield World.load()
         finally:
             transaction.set_rollback(True)

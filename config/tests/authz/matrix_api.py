@@ -231,6 +231,17 @@ def distribution_params(world: World, label: str) -> dict:
     return {"dataset_name": dataset.name, "identifier": identifier}
 
 
+# A dataset's CSV file: loaded into the store where the dataset is published (authz/conftest.py).
+TABLE_STATES = ("draft", "legal_review", "published", "withdrawn", "draft_b", "published_b")
+
+
+def table_params(world: World, label: str) -> dict:
+    def find():
+        return world.dataset(label).distributions.filter(format="CSV").exclude(file="").order_by("pk")[0].identifier
+
+    return {"resource_id": world.remember(("csv", label, "identifier"), find)}
+
+
 def classification_params(world: World, label: str) -> dict:
     dataset = world.dataset(label)
     return {"dataset_name": dataset.name, "number": dataset.classifications.order_by("-number")[0].number}
@@ -784,5 +795,17 @@ OPERATIONS = operations(
         body={"status": "in_progress", "answer": "Wir prüfen das (Matrixtest)."},
         allowed={STEWARD_A, STEWARD_B, ADMIN_A},
         why="Data requests belong to the whole network: every steward and governance admin triages them.",
+    ),
+    # -- queryable tables (datastore, issue 24): anyone reads a published dataset's table;
+    # every other one is not in the store at all (404).
+    *(
+        Operation(
+            operation_id,
+            objects=TABLE_STATES,
+            params=table_params,
+            allowed=dict.fromkeys(("published", "published_b"), EVERYONE),
+            why="Only public tables are loaded into the store (datastore.permissions.queryable_table).",
+        )
+        for operation_id in ("tables_retrieve", "tables_rows_retrieve", "tables_groups_retrieve")
     ),
 )

@@ -28,6 +28,14 @@ def distribution(world: World, label: str) -> dict:
     return {"name": world.dataset(label).name, "identifier": world.remember(("csv", label), find).identifier}
 
 
+def table(world: World, label: str) -> dict:
+    """The dataset's CSV file as a table of the store; "published_under_b": the table of
+    the published dataset under the name of another published one."""
+    if label == "published_under_b":
+        return {**distribution(world, "published"), "name": world.dataset("published_b").name}
+    return distribution(world, label)
+
+
 def converted(world: World, label: str) -> dict:
     return {**distribution(world, label), "target": "json"}
 
@@ -119,6 +127,21 @@ ROUTES = routes(
     ),
     Route("portal:download", objects=FILE_STATES, kwargs=distribution, get=ONLY_PUBLISHED),
     Route("portal:convert", objects=FILE_STATES, kwargs=converted, get=ONLY_PUBLISHED),
+    # Tables of the store (datastore, issue 24): only a published dataset's checked tables
+    # are loaded; the explorer answers under its own dataset's name only.
+    Route(
+        "datastore:explorer",
+        objects=(*FILE_STATES, "published_under_b"),
+        kwargs=table,
+        get=ONLY_PUBLISHED,
+        why="The store holds public tables only (datastore.permissions.queryable_table), for everyone alike.",
+    ),
+    Route(
+        "datastore:table_schema",
+        objects=FILE_STATES,
+        kwargs=lambda world, label: {"identifier": distribution(world, label)["identifier"]},
+        get=ONLY_PUBLISHED,
+    ),
     Route(
         "portal:vote",
         objects=DATASET_STATES,

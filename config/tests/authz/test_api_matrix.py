@@ -32,7 +32,7 @@ from .world import ADMIN_A, ANONYMOUS, DATASETS, ETHICS_A, LEGAL_A, OUTSIDER, OW
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("authz")]
 
 METHODS = ("get", "post", "put", "patch", "delete")
-REST_NAMESPACES = ("governance-api", "catalog-api", "ethics-api", "portal-api")
+REST_NAMESPACES = ("governance-api", "catalog-api", "ethics-api", "portal-api", "datastore-api")
 PARAMETER = re.compile(r"\{(\w+)\}")
 
 
@@ -74,7 +74,8 @@ def test_every_operation_of_the_schema_is_in_the_matrix():
 def test_every_api_url_is_in_the_schema():
     """An endpoint left out of the schema (extend_schema(exclude=True), a plain view in
     an API urls.py) would escape the matrix."""
-    sample = {"identifier": "00000000-0000-0000-0000-000000000000", "code": "R-X", "transition": "submit"}
+    uuid = "00000000-0000-0000-0000-000000000000"
+    sample = {"identifier": uuid, "resource_id": uuid, "code": "R-X", "transition": "submit"}
     in_schema = {
         resolve(fill(path, {name: sample.get(name, "1") for name in PARAMETER.findall(path)})).view_name
         for _method, path in schema_operations().values()
@@ -436,7 +437,10 @@ CKAN_LISTS = (
     "license_list",
     "status_show",
 )
-CKAN_READS = ("package_show", "resource_show", "organization_show", "group_show", "help_show", *CKAN_LISTS)
+CKAN_READS = (
+    "package_show", "resource_show", "organization_show", "group_show", "help_show", "datastore_search",
+    "datastore_info", *CKAN_LISTS,
+)  # fmt: skip
 FEW_ROLES = (ANONYMOUS, STEWARD_A, STEWARD_B)
 
 
@@ -451,6 +455,11 @@ def ckan_read_cells(world):
             yield "package_show", f"{label} by id", {"id": str(dataset.identifier)}, found, ROLES
         distribution = dataset.distributions.order_by("pk").first()
         yield "resource_show", label, {"id": str(distribution.identifier)}, found, ROLES
+        # The DataStore: a published dataset's table is loaded (authz/conftest.py), no other one is.
+        table = dataset.distributions.filter(format="CSV").exclude(file="").order_by("pk").first()
+        if table is not None:
+            yield "datastore_search", label, {"resource_id": str(table.identifier), "limit": 2}, found, ROLES
+            yield "datastore_info", label, {"id": str(table.identifier)}, found, ROLES
     for slug in ("lindenau", "eichberg"):
         yield "organization_show", slug, {"id": slug}, True, FEW_ROLES
     yield "group_show", "-", {"id": "envi"}, True, FEW_ROLES

@@ -31,7 +31,7 @@ PAGE_ROUTES = {
 }
 # URL names whose every operation the API matrix covers (test_api_matrix.py walks the
 # OpenAPI schema and the CKAN actions).
-API_NAMESPACES = ("governance-api:", "catalog-api:", "ethics-api:", "portal-api:", "ckan:")
+API_NAMESPACES = ("governance-api:", "catalog-api:", "ethics-api:", "portal-api:", "datastore-api:", "ckan:")
 
 
 def url_names(patterns=None, namespace=""):
