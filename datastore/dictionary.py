@@ -354,5 +354,5 @@ def _public_view(dataset) -> list[dict]:
         entries = fields(table, described=own[table.distribution_id])
         for entry in entries:
             entry["type_label"] = COLUMN_TYPES.get(entry["type"], entry["type"])
-        result.append({"distribution": table.distribution, "fields": entries})
+        result.append({"distribution": table.distribution, "table": table, "fields": entries})
     return result

@@ -37,6 +37,7 @@ from catalog.models import Dataset, Distribution, Rendition, RenditionKind, Rend
 from catalog.quality import scoring
 from catalog.vocabularies import FILE_TYPES_BY_CODE
 from core import participation
+from datastore import dictionary
 from governance.models import Organisation, Role
 from governance.permissions import can_moderate, organisations_with_role
 
@@ -238,6 +239,12 @@ def dataset_detail(request, name):
     comments_marker = (len(comments), comments[-1].moderated_at.isoformat() if comments else "")
     # Complete days only (portal.usage.window): the figures change once a day, not per visit.
     used = usage.last_month(dataset.pk)
+    # Its queryable tables (the explorer links, the data dictionary): a table loaded or
+    # described after publication changes the page without changing the dataset. Read once,
+    # kept on the dataset for the template (datastore.dictionary.public_view).
+    tables_marker = tuple(
+        (entry["table"].table_name, repr(entry["fields"])) for entry in dictionary.public_view(dataset)
+    )
     etag = _dataset_etag(
         dataset,
         votes=tally["total"],
@@ -245,7 +252,7 @@ def dataset_detail(request, name):
         voted=bool(tally["mine"]),
         user=request.user,
         quality_marker=quality_marker,
-        usage_marker=tuple(used.items()),
+        usage_marker=(tuple(used.items()), tables_marker),
     )
     last_modified = int(max(dataset.modified, score.computed_at if score else dataset.modified).timestamp())
     # A pending message (after voting or commenting) must be shown, not a cached page.

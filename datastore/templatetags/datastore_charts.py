@@ -55,6 +55,12 @@ def is_public(table: DataTable) -> bool:
     )
 
 
+@register.simple_tag
+def table_has_charts(table) -> bool:
+    """Whether the table has charts (the explorer links to them at its top)."""
+    return ChartView.objects.filter(distribution_id=table.distribution_id).exists()
+
+
 @register.inclusion_tag("datastore/includes/chart_figures.html")
 def table_charts(table):
     """The charts of a public table, each with its data table; nothing without charts.

@@ -376,3 +376,19 @@ def test_the_internal_page_lists_the_dictionary_in_constant_queries(client, flow
         page = client.get(dataset.get_absolute_url())
     assert "<code>Bezirk</code>" in page.text
     assert len(two_tables) == len(one_table)
+
+
+def test_the_public_page_is_not_answered_from_a_cache_after_its_table_changed(client, table):
+    """A table loaded or described after publication changes the page, not the dataset:
+    the page's ETag follows it, so a conditional GET gets the new page, not a 304."""
+    from django.urls import reverse
+
+    from datastore.models import ColumnDescription
+
+    url = reverse("portal:dataset_detail", args=[table.distribution.dataset.name])
+    etag = client.get(url)["ETag"]
+    assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    ColumnDescription.objects.create(distribution=table.distribution, name="Anzahl", title="Einwohnerzahl")
+    response = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200
+    assert "Einwohnerzahl" in response.content.decode()

@@ -8,6 +8,8 @@ import requests
 from playwright.sync_api import expect
 
 from conftest import axe_violations, screenshot
+from datastore import charts
+from datastore.models import ChartView
 from datastore.tests.conftest import publish_table
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,7 +22,12 @@ def districts(count):
 
 
 def test_a_citizen_filters_sorts_pages_and_runs_the_api_example(page, live_server, flow_a, org_a):
-    dataset, _table = publish_table(flow_a, org_a, "stadtteile", content=districts(40))
+    dataset, table = publish_table(flow_a, org_a, "stadtteile", content=districts(40))
+    charts.save_chart(
+        ChartView(title="Anzahl je Stadtteil", kind="bar", category="Stadtteil", measure="sum", value="Anzahl",
+                  sort="value_desc", limit=10),
+        table, by=flow_a.steward,
+    )  # fmt: skip
     page.goto(f"/datensatz/{dataset.name}/")
     page.get_by_role("link", name="Tabelle durchsuchen").click()
     expect(page.locator("h1")).to_contain_text("Tabelle durchsuchen")
@@ -37,23 +44,30 @@ def test_a_citizen_filters_sorts_pages_and_runs_the_api_example(page, live_serve
     expect(page.locator("th[aria-sort='ascending']")).to_contain_text("Anzahl")
     page.get_by_role("link", name="Anzahl", exact=False).first.click()
     expect(page.locator("th[aria-sort='descending']")).to_contain_text("Anzahl")
-    first_cells = page.locator("table tbody tr td:nth-child(2)")
+    first_cells = page.locator("#explorer-rows tbody tr td:nth-child(2)")
     expect(first_cells.first).to_have_text("4.440")
     assert "kern-table__cell--numeric" in first_cells.first.get_attribute("class")
 
     # Page: 25 of 31, then the last 6, then back to the first page.
-    expect(page.locator("table tbody tr")).to_have_count(25)
+    expect(page.locator("#explorer-rows tbody tr")).to_have_count(25)
     page.get_by_role("link", name="Weiter").click()
     expect(page.get_by_text("Zeilen 26 bis 31 von 31")).to_be_visible()
-    expect(page.locator("table tbody tr")).to_have_count(6)
+    expect(page.locator("#explorer-rows tbody tr")).to_have_count(6)
     expect(first_cells.last).to_have_text("1.110")
     screenshot(page, "datastore-explorer")
     assert axe_violations(page) == []
     page.get_by_role("link", name="Erste Seite").click()
     expect(page.get_by_text("Zeilen 1 bis 25 von 31")).to_be_visible()
 
-    # TODO(charts feature, issue 24): switch to the steward's chart view of this table once
-    # templates/datastore/includes/charts.html renders charts; it is an empty placeholder now.
+    # The chart the steward configured: drawn, its figures as a table one click away.
+    page.get_by_role("link", name="Zu den Diagrammen dieser Tabelle").click()
+    expect(page.get_by_role("heading", name="Anzahl je Stadtteil")).to_be_visible()
+    expect(page.locator("canvas[data-datastore-chart]")).to_be_visible()
+    page.get_by_text("Daten als Tabelle").click()
+    rows = page.locator(".sd-portal-chart__table tbody tr")
+    expect(rows).to_have_count(10)
+    expect(rows.first).to_contain_text("Bezirk 40")
+    assert axe_violations(page) == []
 
     # The API box: the curl command of this very view, run against the running portal.
     curl = page.locator("#explorer-code-curl").inner_text()
