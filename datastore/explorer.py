@@ -200,9 +200,9 @@ def cell(column: Column, value) -> str:
     if column.numeric:
         return formats.number_format(value, use_l10n=True, force_grouping=not column.year)
     if column.type == "date":
-        return formats.date_format(date.fromisoformat(str(value)), "d.m.Y")
+        return formats.date_format(date.fromisoformat(str(value)), "SHORT_DATE_FORMAT")
     if column.type == "datetime":
-        return formats.date_format(datetime.fromisoformat(str(value)), "d.m.Y H:i")
+        return formats.date_format(datetime.fromisoformat(str(value)), "SHORT_DATETIME_FORMAT")
     if column.type == "boolean":
         return _("ja") if value else _("nein")
     return str(value)

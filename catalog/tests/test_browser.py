@@ -79,7 +79,7 @@ def test_a_steward_describes_classifies_and_distributes_a_dataset(page, steward_
     assert axe_violations(page) == []
 
     # Edit, then compare the first and the latest version
-    page.get_by_role("link", name="Bearbeiten").click()
+    page.get_by_role("link", name="Bearbeiten", exact=True).click()
     page.get_by_label("Titel").fill("Baumkataster 2025")
     page.get_by_label("Grund der Änderung").fill("Jahresstand")
     page.get_by_role("button", name="Änderungen speichern").click()

@@ -21,6 +21,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from catalog.models import Dataset
 from conftest import axe_violations
+from datastore.permissions import queryable_tables
 from demo.governance import DEMO_PASSWORD
 from ethics.models import EthicsReview
 from ethics.permissions import visible_reviews
@@ -56,6 +57,12 @@ NOT_PAGES = {
     "oidc/anmelden/": "redirect to the identity provider (404 while single sign-on is off)",
     "oidc/callback/": "the identity provider's answer, a redirect",
     "oidc/backchannel-logout/": "POST only (the identity provider's logout token)",
+    "feeds/dataset.atom": "Atom feed",
+    "feeds/datensaetze.atom": "Atom feed",
+    "feeds/organisation/<slug:slug>.atom": "Atom feed",
+    "feeds/suche.atom": "Atom feed",
+    "feeds/thema/<slug:code>.atom": "Atom feed",
+    "tabellen/<uuid:identifier>/schema.json": "Table Schema (JSON)",
 }
 
 
@@ -83,6 +90,9 @@ def demo_pages():
     withdrawn = Dataset.objects.filter(state="withdrawn").order_by("name").first()
     # A triaged one: an open request has no public page (issue 22).
     data_request = DataRequest.objects.public().order_by("pk").first()
+    # A table of the demo that anyone may query (the demo's CSV files are loaded on publication).
+    table = queryable_tables().order_by("pk").first()
+    assert table is not None, "the demo needs a queryable table"
     user = get_user_model().objects.get(username="steward.lindenau-umwelt")
     token = f"{urlsafe_base64_encode(force_bytes(user.pk))}/{default_token_generator.make_token(user)}"
     public = [
@@ -91,6 +101,10 @@ def demo_pages():
         ("suche/", f"/suche/?thema={theme}&organisation={rich.publisher.slug}"),
         ("suche/", "/suche/?q=zzzkeintreffer"),
         ("datensatz/<slug:name>/", f"/datensatz/{rich.name}/"),
+        (
+            "datensatz/<slug:name>/tabellen/<uuid:identifier>/",
+            f"/datensatz/{table.distribution.dataset.name}/tabellen/{table.distribution.identifier}/",
+        ),
         ("nicht-veroeffentlichte-daten/", "/nicht-veroeffentlichte-daten/"),
         ("nicht-veroeffentlichte-daten/<slug:name>/", f"/nicht-veroeffentlichte-daten/{withdrawn.name}/"),
         (None, WITHDRAWN_PAGE.format(name=withdrawn.name)),

@@ -36,7 +36,7 @@ def test_a_change_after_publication_goes_public_only_after_owner_and_legal(page,
     url = published.get_absolute_url()
 
     log_in(page, flow_a.steward.username, url)
-    page.get_by_role("link", name="Bearbeiten").click()
+    page.get_by_role("link", name="Bearbeiten", exact=True).click()
     expect(page.get_by_text("Änderung nach der Freigabe")).to_be_visible()
     page.get_by_label("Beschreibung").fill("Alle Bäume mit Pflanzjahr und Standort.")
     page.get_by_label("Grund der Änderung").fill("Pflanzjahr ergänzt")
