@@ -24,6 +24,7 @@ from django.urls import Resolver404, resolve
 
 from catalog import renditions
 from catalog.models import Dataset, Distribution
+from datastore.permissions import queryable_tables
 from ethics.models import DataUse, EthicsReview
 from governance.models import Decision, RuleVersion
 from portal.ckan.actions import ACTIONS
@@ -129,6 +130,9 @@ def path_parameters(path: str) -> dict:
         "name": PUBLISHED,
         "dataset_name": PUBLISHED,
         "identifier": Distribution.objects.filter(dataset__name=PUBLISHED).first().identifier,
+        # A table of the demo that anyone may query (datastore: loaded on publication, after
+        # commit; the test's transaction never commits, so the table endpoints may answer 404).
+        "resource_id": queryable_resource(),
         "number": 1,
         "version_number": 1,
         "code": version.rule.code,
@@ -138,6 +142,13 @@ def path_parameters(path: str) -> dict:
     if collection in collections:
         values["id"] = collections[collection].objects.order_by("pk").first().pk
     return values
+
+
+def queryable_resource():
+    table = queryable_tables().order_by("pk").first()
+    if table is not None:
+        return table.distribution.identifier
+    return Distribution.objects.filter(dataset__name=PUBLISHED).first().identifier
 
 
 def test_every_get_operation_of_the_api_schema_answers_without_a_server_error(db, demo):
